@@ -1,0 +1,225 @@
+/* `kubecomply audit`: collect facts, evaluate the benchmark, save the run in one
+ * transaction, then render the reports from it and apply the gate. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auditor/benchmark.h"
+#include "auditor/cli.h"
+#include "auditor/outputs.h"
+#include "auditor/store.h"
+#include "checks/engine.h"
+#include "common/error.h"
+#include "common/strbuf.h"
+
+static const char usage[] =
+	"usage: kubecomply audit [--root DIR] [--proc DIR] [--benchmark NAME] [--targets LIST]\n"
+	"                        [--check IDS] [--skip IDS] [--policy-dir DIR] [--db FILE]\n"
+	"                        [--json FILE] [--junit FILE] [--html FILE] [--sarif FILE]\n"
+	"                        [--fail-on WHAT] [--quiet] [--verbose]\n"
+	"\n"
+	"Audits a node against a CIS Kubernetes Benchmark without running any program: component\n"
+	"flags from /proc and static pod manifests, file modes and owners, config files. Every\n"
+	"result is saved with its evidence in the SQLite store; reports are rendered from it.\n"
+	"\n"
+	"  -r, --root DIR        the host's filesystem (default /; a DaemonSet mounts it at /host)\n"
+	"      --proc DIR        the host's /proc (default /proc for --root /, else DIR/proc when\n"
+	"                        present); 'none' reads no processes\n"
+	"  -b, --benchmark NAME  cis-1.12 (default), or a directory under the policy root\n"
+	"  -t, --targets LIST    master,controlplane,etcd,node,policies (default: all)\n"
+	"      --check IDS       only these ids or sections (1.2,4.1.1; '1.2.1' is not '1.2.10')\n"
+	"      --skip IDS        leave these out\n"
+	"      --policy-dir DIR  add the checks in DIR\n"
+	"      --host NAME       the host name recorded (default: the audited root's hostname)\n"
+	"      --cluster NAME    the cluster name recorded\n"
+	"      --db FILE         evidence store (default /var/lib/kubecomply/kubecomply.db as root,\n"
+	"                        ./kubecomply.db otherwise)\n"
+	"      --json FILE       JSON report ('-' for stdout)\n"
+	"      --junit FILE      JUnit XML report\n"
+	"      --html FILE       self-contained HTML report\n"
+	"      --sarif FILE      SARIF 2.1.0 for findings with a file location\n"
+	"      --fail-on WHAT    exit 1 when a result matches: FAIL, WARN, ERROR, severity>=high,\n"
+	"                        level=1, scored (comma list; default: a scored FAIL or ERROR)\n"
+	"  -q, --quiet           print only the summary\n"
+	"  -v, --verbose         print expected/actual and evidence for every check\n"
+	"\n"
+	"exit codes: 0 ran and the gate held; 1 the gate tripped; 2 usage, input or environment error\n"
+	"\n"
+	"examples:\n"
+	"  kubecomply audit\n"
+	"  kubecomply audit --root /host --proc /proc --json /var/lib/kubecomply/last.json\n"
+	"  kubecomply audit --root examples/node-kubeadm --check 1.1,1.2 --fail-on severity>=high\n";
+
+struct audit_opts {
+	const char *root, *proc, *benchmark, *targets, *include, *exclude, *policy_dir, *db, *host, *cluster;
+	const char *fail_on, *k8s_version;
+	struct kc_output_opts out;
+	int quiet, verbose;
+};
+
+static char *host_name(struct kc_node *node, const char *root)
+{
+	if (strcmp(root, "/") != 0) {
+		char *data;
+		size_t len;
+		if (kc_root_read_file(node->root, "/etc/hostname", 256, &data, &len) == 0) {
+			data[strcspn(data, " \t\r\n")] = '\0';
+			if (*data)
+				return data;
+			free(data);
+		}
+		const char *base = strrchr(root, '/');
+		return kc_strdup(base && base[1] ? base + 1 : root);
+	}
+	char buf[256];
+	if (gethostname(buf, sizeof(buf)) == 0) {
+		buf[sizeof(buf) - 1] = '\0';
+		return kc_strdup(buf);
+	}
+	return kc_strdup("unknown");
+}
+
+static const char *default_proc(const char *root, struct kc_buf *tmp)
+{
+	if (strcmp(root, "/") == 0)
+		return "/proc";
+	kc_buf_printf(tmp, "%s/proc", root);
+	struct stat st;
+	return stat(tmp->ptr, &st) == 0 && S_ISDIR(st.st_mode) ? tmp->ptr : NULL;
+}
+
+int kc_cmd_audit(int argc, char **argv)
+{
+	enum { O_PROC = 256, O_CHECK, O_SKIP, O_POLICY_DIR, O_DB, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON,
+	       O_HOST, O_CLUSTER, O_K8S_VERSION };
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "proc", required_argument, NULL, O_PROC },
+		{ "benchmark", required_argument, NULL, 'b' },
+		{ "targets", required_argument, NULL, 't' },
+		{ "check", required_argument, NULL, O_CHECK },
+		{ "skip", required_argument, NULL, O_SKIP },
+		{ "policy-dir", required_argument, NULL, O_POLICY_DIR },
+		{ "db", required_argument, NULL, O_DB },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "html", required_argument, NULL, O_HTML },
+		{ "sarif", required_argument, NULL, O_SARIF },
+		{ "fail-on", required_argument, NULL, O_FAIL_ON },
+		{ "host", required_argument, NULL, O_HOST },
+		{ "cluster", required_argument, NULL, O_CLUSTER },
+		{ "k8s-version", required_argument, NULL, O_K8S_VERSION },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct audit_opts o = { .root = "/" };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:b:t:qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o.root = optarg; break;
+		case O_PROC: o.proc = optarg; break;
+		case 'b': o.benchmark = optarg; break;
+		case 't': o.targets = optarg; break;
+		case O_CHECK: o.include = optarg; break;
+		case O_SKIP: o.exclude = optarg; break;
+		case O_POLICY_DIR: o.policy_dir = optarg; break;
+		case O_DB: o.db = optarg; break;
+		case O_JSON: o.out.json = optarg; break;
+		case O_JUNIT: o.out.junit = optarg; break;
+		case O_HTML: o.out.html = optarg; break;
+		case O_SARIF: o.out.sarif = optarg; break;
+		case O_FAIL_ON: o.fail_on = optarg; break;
+		case O_HOST: o.host = optarg; break;
+		case O_CLUSTER: o.cluster = optarg; break;
+		case O_K8S_VERSION: o.k8s_version = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case 'v': o.verbose = 1; break;
+		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
+		default: fputs(usage, stderr); return KC_EXIT_ERROR;
+		}
+	}
+	if (optind < argc)
+		return kc_cli_fail("audit", "unexpected argument '%s' (see --help)", argv[optind]);
+	static const char *const known_targets[] = { "master", "controlplane", "etcd", "node", "policies" };
+	for (const char *p = o.targets; p && *p;) {
+		size_t len = strcspn(p, ",");
+		int ok = 0;
+		for (size_t i = 0; i < 5; i++)
+			ok |= strlen(known_targets[i]) == len && strncmp(p, known_targets[i], len) == 0;
+		if (!ok)
+			return kc_cli_fail("audit", "--targets: unknown target '%.*s' (expected master, controlplane, etcd, node, policies)",
+					   (int)len, p);
+		p += len + (p[len] == ',');
+	}
+	struct kc_gate gate;
+	if (kc_gate_parse(&gate, o.fail_on) < 0)
+		return kc_cli_fail("audit", "%s", kc_error_last());
+
+	int exit_code = KC_EXIT_ERROR;
+	struct kc_node node;
+	struct kc_policy_set set = { 0 };
+	struct kc_run run = { 0 };
+	struct kc_store *st = NULL;
+	struct kc_buf procbuf = KC_BUF_INIT;
+	char *bench = NULL;
+	int node_open = 0;
+
+	if (!o.proc)
+		o.proc = default_proc(o.root, &procbuf);
+	if (kc_node_open(&node, o.root, o.proc) < 0) {
+		kc_cli_fail("audit", "%s", kc_error_last());
+		goto out;
+	}
+	node_open = 1;
+	const char *why;
+	bench = kc_benchmark_resolve(o.benchmark, &node, o.k8s_version, &why);
+	if (kc_benchmark_load(bench, o.policy_dir, &set) < 0) {
+		kc_cli_fail("audit", "%s", kc_error_last());
+		goto out;
+	}
+	/* open the store before the audit: a database we cannot write is an error now, not
+	 * after the work is done */
+	if (kc_store_open(o.db ? o.db : kc_cli_default_db(), &st) < 0) {
+		kc_cli_fail("audit", "%s", kc_error_last());
+		goto out;
+	}
+
+	run.host = o.host ? kc_strdup(o.host) : host_name(&node, o.root);
+	run.cluster = kc_strdup(o.cluster);
+	run.benchmark = kc_strdup(bench);
+	run.k8s_version = kc_strdup(o.k8s_version);
+	run.targets = kc_strdup(o.targets ? o.targets : "master,controlplane,etcd,node,policies");
+	run.root = kc_strdup(o.root);
+	run.tool_version = kc_strdup(KC_VERSION);
+	run.started = kc_time_now_rfc3339();
+
+	struct kc_engine_opts eo = { .include = o.include, .exclude = o.exclude, .targets = o.targets };
+	kc_engine_run(&set, &node, &eo, &run);
+	run.finished = kc_time_now_rfc3339();
+
+	if (kc_store_save_run(st, &run) < 0) {
+		kc_cli_fail("audit", "%s", kc_error_last());
+		goto out;
+	}
+	o.out.quiet = o.quiet;
+	o.out.verbose = o.verbose;
+	exit_code = kc_outputs_write("audit", &run, st, &o.out, &gate);
+	if (!o.quiet)
+		fprintf(stderr, "kubecomply: run %lld saved to %s\n", (long long)run.id, kc_store_path(st));
+out:
+	kc_run_clear(&run);
+	kc_store_free(st);
+	kc_policy_set_clear(&set);
+	if (node_open)
+		kc_node_free(&node);
+	kc_buf_free(&procbuf);
+	free(bench);
+	return exit_code;
+}

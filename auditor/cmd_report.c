@@ -1,0 +1,130 @@
+/* `kubecomply report`: any stored run rendered again, or the drift between two runs. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auditor/cli.h"
+#include "auditor/outputs.h"
+#include "auditor/store.h"
+#include "common/error.h"
+#include "reports/report.h"
+
+static const char usage[] =
+	"usage: kubecomply report --db FILE [--run ID|latest] [--json FILE] [--junit FILE]\n"
+	"                         [--html FILE] [--sarif FILE] [--fail-on WHAT] [--quiet]\n"
+	"       kubecomply report --db FILE --diff RUN_A RUN_B [--json FILE] [--html FILE]\n"
+	"\n"
+	"Renders a run stored by 'audit' or 'watch' (run ids as stored: 1 is the first run of a\n"
+	"new database), or what changed between two runs.\n"
+	"\n"
+	"      --db FILE        evidence store (default as for audit)\n"
+	"      --run ID         run id, or 'latest' (default)\n"
+	"      --diff A B       compare run A with run B (new failures, fixed, still failing)\n"
+	"      --json/--junit/--html/--sarif FILE   outputs, as for audit\n"
+	"      --fail-on WHAT   apply the gate to the stored run (exit 1 when it trips)\n"
+	"  -q, --quiet          print only the summary\n"
+	"  -v, --verbose        print evidence for every check\n"
+	"\n"
+	"examples:\n"
+	"  kubecomply report --db kubecomply.db --html last.html\n"
+	"  kubecomply report --db kubecomply.db --diff 1 2\n";
+
+static int parse_run_id(const char *s, int64_t *out)
+{
+	if (strcmp(s, "latest") == 0) {
+		*out = 0;
+		return 0;
+	}
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || v < 1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int kc_cmd_report(int argc, char **argv)
+{
+	enum { O_DB = 256, O_RUN, O_DIFF, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, O_DB },
+		{ "run", required_argument, NULL, O_RUN },
+		{ "diff", required_argument, NULL, O_DIFF },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "html", required_argument, NULL, O_HTML },
+		{ "sarif", required_argument, NULL, O_SARIF },
+		{ "fail-on", required_argument, NULL, O_FAIL_ON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *db = NULL, *run_s = "latest", *diff_a = NULL, *diff_b = NULL, *fail_on = NULL;
+	struct kc_output_opts out = { 0 };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_DB: db = optarg; break;
+		case O_RUN: run_s = optarg; break;
+		case O_DIFF:
+			diff_a = optarg;
+			if (optind < argc && argv[optind][0] != '-')
+				diff_b = argv[optind++];
+			break;
+		case O_JSON: out.json = optarg; break;
+		case O_JUNIT: out.junit = optarg; break;
+		case O_HTML: out.html = optarg; break;
+		case O_SARIF: out.sarif = optarg; break;
+		case O_FAIL_ON: fail_on = optarg; break;
+		case 'q': out.quiet = 1; break;
+		case 'v': out.verbose = 1; break;
+		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
+		default: fputs(usage, stderr); return KC_EXIT_ERROR;
+		}
+	}
+	if (optind < argc)
+		return kc_cli_fail("report", "unexpected argument '%s' (see --help)", argv[optind]);
+	if (diff_a && !diff_b)
+		return kc_cli_fail("report", "--diff takes two run ids: --diff RUN_A RUN_B");
+	struct kc_gate gate;
+	if (kc_gate_parse(&gate, fail_on) < 0)
+		return kc_cli_fail("report", "%s", kc_error_last());
+
+	struct kc_store *st = NULL;
+	struct kc_run a = { 0 }, b = { 0 };
+	int rc = KC_EXIT_ERROR;
+	int64_t ida, idb;
+	if (diff_a && (parse_run_id(diff_a, &ida) < 0 || parse_run_id(diff_b, &idb) < 0))
+		return kc_cli_fail("report", "--diff: run ids are positive integers or 'latest'");
+	if (!diff_a && parse_run_id(run_s, &ida) < 0)
+		return kc_cli_fail("report", "--run '%s': a positive integer or 'latest' expected", run_s);
+	if (kc_store_open(db ? db : kc_cli_default_db(), &st) < 0) {
+		kc_cli_fail("report", "%s", kc_error_last());
+		goto out;
+	}
+	if (kc_store_load_run(st, ida, &a) < 0) {
+		kc_cli_fail("report", "%s", kc_error_last());
+		goto out;
+	}
+	if (diff_a) {
+		if (kc_store_load_run(st, idb, &b) < 0) {
+			kc_cli_fail("report", "%s", kc_error_last());
+			goto out;
+		}
+		if (kc_report_diff(&a, &b, stdout, out.json, out.html) < 0) {
+			kc_cli_fail("report", "%s", kc_error_last());
+			goto out;
+		}
+		rc = KC_EXIT_OK;
+		goto out;
+	}
+	rc = kc_outputs_write("report", &a, st, &out, fail_on ? &gate : NULL);
+out:
+	kc_run_clear(&a);
+	kc_run_clear(&b);
+	kc_store_free(st);
+	return rc;
+}

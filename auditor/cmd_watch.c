@@ -1,0 +1,198 @@
+/* `kubecomply watch`: the continuous mode. Opens the store, records a watch run, and runs the
+ * monitors asked for until --duration ends or SIGTERM/SIGINT arrives; monitors flush what
+ * they hold before returning. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auditor/cli.h"
+#include "auditor/store.h"
+#include "auditor/watch.h"
+#include "common/error.h"
+#include "common/strbuf.h"
+
+static atomic_int stopping;
+
+int kc_watch_stopping(void) { return atomic_load(&stopping); }
+void kc_watch_request_stop(void) { atomic_store(&stopping, 1); }
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stopping, 1);
+}
+
+static const char usage[] =
+	"usage: kubecomply watch [--bpf] [--audit-log FILE [--once]]\n"
+	"                        [--audit-webhook ADDR --tls-cert F --tls-key F [--client-ca F]]\n"
+	"                        [--db FILE] [--duration SECONDS] [--ringbuf-size BYTES] [--root DIR]\n"
+	"\n"
+	"Watches the node continuously and records events, findings and monitor gaps in the store.\n"
+	"SIGTERM or SIGINT flushes what is pending and exits 0.\n"
+	"\n"
+	"      --bpf                BPF monitors: exec, sensitive files, namespace and kernel tampering\n"
+	"      --ringbuf-size BYTES ring buffer size (power of two, default 8 MiB)\n"
+	"      --audit-log FILE     follow the API server's audit log (survives rotation and restarts)\n"
+	"      --once               read what the audit log holds and exit\n"
+	"      --audit-webhook ADDR serve the API server's audit webhook on ADDR (host:port, HTTPS)\n"
+	"      --tls-cert F, --tls-key F, --client-ca F   the webhook's TLS identity and client CA\n"
+	"      --db FILE            evidence store (default as for audit)\n"
+	"      --duration SECONDS   stop after this long (default: until signalled)\n"
+	"      --root DIR           the host's filesystem (watch lists, /var/log/pods), default /\n"
+	"      --metrics-addr H:P   serve Prometheus metrics\n"
+	"  -q, --quiet              no start-up report\n"
+	"\n"
+	"examples:\n"
+	"  kubecomply watch --bpf --duration 60\n"
+	"  kubecomply watch --audit-log /var/log/kubernetes/audit.log --once --db audit.db\n";
+
+struct audit_thread {
+	const struct kc_watch_opts *o;
+	struct kc_store *st;
+	struct kc_run *run;
+	int rc;
+	char err[512];
+};
+
+static void *audit_main(void *arg)
+{
+	struct audit_thread *t = arg;
+	t->rc = kc_auditlog_watch(t->o, t->st, t->run);
+	if (t->rc < 0)
+		snprintf(t->err, sizeof(t->err), "%s", kc_error_last());
+	/* when one monitor stops on its own (--once), the other keeps going */
+	return NULL;
+}
+
+int kc_cmd_watch(int argc, char **argv)
+{
+	enum { O_BPF = 256, O_AUDIT_LOG, O_ONCE, O_WEBHOOK, O_CERT, O_KEY, O_CA, O_DB, O_DURATION, O_RINGBUF, O_ROOT,
+	       O_METRICS };
+	static const struct option opts[] = {
+		{ "bpf", no_argument, NULL, O_BPF },
+		{ "audit-log", required_argument, NULL, O_AUDIT_LOG },
+		{ "once", no_argument, NULL, O_ONCE },
+		{ "audit-webhook", required_argument, NULL, O_WEBHOOK },
+		{ "tls-cert", required_argument, NULL, O_CERT },
+		{ "tls-key", required_argument, NULL, O_KEY },
+		{ "client-ca", required_argument, NULL, O_CA },
+		{ "db", required_argument, NULL, O_DB },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "ringbuf-size", required_argument, NULL, O_RINGBUF },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "metrics-addr", required_argument, NULL, O_METRICS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct kc_watch_opts o = { .root = "/" };
+	int c;
+	char *end;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_BPF: o.bpf = 1; break;
+		case O_AUDIT_LOG: o.audit_log = optarg; break;
+		case O_ONCE: o.once = 1; break;
+		case O_WEBHOOK: o.webhook_addr = optarg; break;
+		case O_CERT: o.tls_cert = optarg; break;
+		case O_KEY: o.tls_key = optarg; break;
+		case O_CA: o.client_ca = optarg; break;
+		case O_DB: o.db = optarg; break;
+		case O_DURATION:
+			o.duration = strtod(optarg, &end);
+			if (*end || o.duration < 0)
+				return kc_cli_fail("watch", "--duration: a number of seconds expected, got '%s'", optarg);
+			break;
+		case O_RINGBUF: {
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || v < 4096 || (v & (v - 1)))
+				return kc_cli_fail("watch", "--ringbuf-size: a power of two of at least 4096 bytes expected, got '%s'", optarg);
+			o.ringbuf_size = v;
+			break;
+		}
+		case O_ROOT: o.root = optarg; break;
+		case O_METRICS: o.metrics_addr = optarg; break;
+		case 'q': o.quiet = 1; break;
+		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
+		default: fputs(usage, stderr); return KC_EXIT_ERROR;
+		}
+	}
+	if (optind < argc)
+		return kc_cli_fail("watch", "unexpected argument '%s' (see --help)", argv[optind]);
+	if (!o.bpf && !o.audit_log && !o.webhook_addr)
+		return kc_cli_fail("watch", "nothing to watch: give --bpf, --audit-log FILE or --audit-webhook ADDR");
+	if (o.webhook_addr && (!o.tls_cert || !o.tls_key))
+		return kc_cli_fail("watch", "--audit-webhook needs --tls-cert and --tls-key");
+	if (o.once && !o.audit_log)
+		return kc_cli_fail("watch", "--once applies to --audit-log");
+
+	struct kc_store *st = NULL;
+	struct kc_run run = { 0 };
+	int rc = KC_EXIT_ERROR;
+	o.db = o.db ? o.db : kc_cli_default_db();
+	if (kc_store_open(o.db, &st) < 0) {
+		kc_cli_fail("watch", "%s", kc_error_last());
+		goto out;
+	}
+	char host[256] = "unknown";
+	gethostname(host, sizeof(host) - 1);
+	run.host = kc_strdup(host);
+	run.benchmark = kc_strdup("watch");
+	struct kc_buf targets = KC_BUF_INIT;
+	kc_buf_printf(&targets, "%s%s%s", o.bpf ? "bpf" : "", o.bpf && (o.audit_log || o.webhook_addr) ? "," : "",
+		      o.audit_log || o.webhook_addr ? "audit" : "");
+	run.targets = kc_buf_detach(&targets);
+	run.root = kc_strdup(o.root);
+	run.tool_version = kc_strdup(KC_VERSION);
+	run.started = kc_time_now_rfc3339();
+	if (kc_store_start_watch(st, &run) < 0) {
+		kc_cli_fail("watch", "%s", kc_error_last());
+		goto out;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: blocking polls return EINTR and see the stop flag at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	int mrc = 0;
+	struct audit_thread at = { .o = &o, .st = st, .run = &run };
+	pthread_t th;
+	int threaded = 0;
+	if (o.bpf && (o.audit_log || o.webhook_addr)) {
+		if (pthread_create(&th, NULL, audit_main, &at) == 0)
+			threaded = 1;
+	} else if (o.audit_log || o.webhook_addr) {
+		audit_main(&at);
+	}
+	if (o.bpf) {
+		mrc = kc_bpf_watch(&o, st, &run);
+		if (mrc < 0)
+			kc_cli_fail("watch", "bpf: %s", kc_error_last());
+		kc_watch_request_stop();
+	}
+	if (threaded)
+		pthread_join(th, NULL);
+	if (at.rc < 0)
+		kc_cli_fail("watch", "audit log: %s", at.err);
+	char *fin = kc_time_now_rfc3339();
+	kc_store_finish_run(st, run.id, fin);
+	free(fin);
+	rc = mrc < 0 || at.rc < 0 ? KC_EXIT_ERROR : KC_EXIT_OK;
+	if (!o.quiet)
+		fprintf(stderr, "kubecomply: watch run %lld recorded in %s\n", (long long)run.id, kc_store_path(st));
+out:
+	kc_run_clear(&run);
+	kc_store_free(st);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/* kubecomply: one binary, kubectl/git-style subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "auditor/cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "audit", kc_cmd_audit, "audit this node (or a mounted host tree) and the cluster's objects" },
+	{ "watch", kc_cmd_watch, "watch the node with BPF monitors and the API server's audit log" },
+	{ "report", kc_cmd_report, "render a stored run again, or the drift between two runs" },
+	{ "remediate", kc_cmd_remediate, "turn a stored run's findings into a GitOps pull request" },
+	{ "checks", kc_cmd_checks, "list the checks of a benchmark" },
+	{ "version", kc_cmd_version, "print the version" },
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: kubecomply <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp, "\n'kubecomply <command> --help' describes a command's options.\n"
+		    "exit codes: 0 ran and the gate held, 1 the gate tripped (--fail-on), 2 usage, input or environment error\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return KC_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return KC_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return kc_cmd_version(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "kubecomply: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return KC_EXIT_ERROR;
+}

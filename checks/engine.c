@@ -1,0 +1,831 @@
+#include "checks/engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/redact.h"
+#include "common/strbuf.h"
+
+/* One test's outcome before the check combines them. */
+struct outcome {
+	enum kc_status status;
+	struct kc_buf expected, actual, reason;
+};
+
+static void outcome_init(struct outcome *o)
+{
+	o->status = KC_PASS;
+	kc_buf_init(&o->expected);
+	kc_buf_init(&o->actual);
+	kc_buf_init(&o->reason);
+}
+
+static void outcome_free(struct outcome *o)
+{
+	kc_buf_free(&o->expected);
+	kc_buf_free(&o->actual);
+	kc_buf_free(&o->reason);
+}
+
+static int is_bool(const char *s)
+{
+	return strcasecmp(s, "true") == 0 || strcasecmp(s, "false") == 0;
+}
+
+/* Calls fn(item, len) for each trimmed item of a comma list; stops when fn returns 1. */
+static int list_any(const char *list, const char *want)
+{
+	size_t wl = strlen(want);
+	for (const char *p = list; *p;) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		size_t len = strcspn(p, ",");
+		size_t tl = len;
+		while (tl && p[tl - 1] == ' ')
+			tl--;
+		if (tl == wl && (strncmp(p, want, wl) == 0 ||
+				 /* "Gate=false" vs "Gate=False": booleans compare case-insensitively */
+				 (strchr(want, '=') && strncasecmp(p, want, wl) == 0)))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static const char *op_phrase(enum kc_op op)
+{
+	switch (op) {
+	case KC_OP_EQ: return "is";
+	case KC_OP_NEQ: return "is not";
+	case KC_OP_GTE: return "is at least";
+	case KC_OP_LTE: return "is at most";
+	case KC_OP_HAS: return "includes";
+	case KC_OP_HAS_NOT: return "does not include";
+	case KC_OP_SUBSET: return "only lists items of";
+	case KC_OP_REGEX: return "matches";
+	case KC_OP_MODE_MAX: return "has mode at most";
+	case KC_OP_OWNER: return "is owned by";
+	default: return "is";
+	}
+}
+
+int kc_op_eval(const struct kc_test *t, const char *value, char **why)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	int ok = 0;
+	if (t->op == KC_OP_PRESENT) {
+		int want = strcmp(t->value, "true") == 0;
+		ok = (value != NULL) == want;
+		kc_buf_puts(&b, value ? "set" : "not set");
+		goto out;
+	}
+	if (!value) {
+		kc_buf_puts(&b, "not set and no default applies");
+		goto out;
+	}
+	switch (t->op) {
+	case KC_OP_EQ:
+	case KC_OP_NEQ: {
+		int eq = (is_bool(value) && is_bool(t->value)) ? strcasecmp(value, t->value) == 0 : strcmp(value, t->value) == 0;
+		ok = t->op == KC_OP_EQ ? eq : !eq;
+		break;
+	}
+	case KC_OP_GTE:
+	case KC_OP_LTE: {
+		long long v;
+		if (kc_policy_parse_duration(value, &v) < 0) {
+			kc_buf_printf(&b, "'%s' is not a number", value);
+			goto out;
+		}
+		ok = t->op == KC_OP_GTE ? v >= t->num : v <= t->num;
+		break;
+	}
+	case KC_OP_HAS:
+	case KC_OP_HAS_NOT:
+		ok = list_any(value, t->value);
+		if (t->op == KC_OP_HAS_NOT)
+			ok = !ok;
+		break;
+	case KC_OP_SUBSET: {
+		ok = *value != '\0';
+		for (const char *p = value; *p && ok;) {
+			while (*p == ',' || *p == ' ')
+				p++;
+			size_t len = strcspn(p, ",");
+			while (len && p[len - 1] == ' ')
+				len--;
+			if (len) {
+				char *item = kc_strndup(p, len);
+				if (!list_any(t->value, item)) {
+					ok = 0;
+					kc_buf_printf(&b, "'%s' is not allowed", item);
+				}
+				free(item);
+			}
+			p += strcspn(p, ",");
+		}
+		if (!*value)
+			kc_buf_puts(&b, "empty list");
+		goto out;
+	}
+	case KC_OP_REGEX:
+		ok = regexec(&t->re, value, 0, NULL, 0) == 0;
+		break;
+	default:
+		ok = 0;
+		kc_buf_puts(&b, "operator does not apply to this value");
+		goto out;
+	}
+	kc_buf_printf(&b, "'%s'", value);
+out:
+	if (why)
+		*why = kc_buf_detach(&b);
+	else
+		kc_buf_free(&b);
+	return ok;
+}
+
+static const char *layer_name(enum kc_flag_source s)
+{
+	switch (s) {
+	case KC_SRC_PROCESS: return "process";
+	case KC_SRC_STATIC_POD: return "static-pod";
+	case KC_SRC_SYSTEMD: return "systemd";
+	default: return "none";
+	}
+}
+
+static void add_component_evidence(struct kc_result *r, const struct kc_component *c, const char *flag,
+				   const char *value)
+{
+	struct kc_evidence *ev = kc_result_add_evidence(r, c->source == KC_SRC_PROCESS ? KC_EV_PROCESS : KC_EV_CONFIG);
+	ev->source = kc_strdup(c->source_path);
+	ev->pid = c->pid;
+	ev->layer = kc_strdup(layer_name(c->source));
+	struct kc_buf k = KC_BUF_INIT;
+	kc_buf_printf(&k, "--%s", flag);
+	ev->key = kc_buf_detach(&k);
+	ev->value = value ? kc_redact_value(flag, value) : NULL;
+	if (kc_flag_is_secret(flag) && value) {
+		free(ev->value);
+		ev->value = kc_strdup(KC_REDACTED);
+	}
+	ev->detail = kc_strdup(c->cmdline_redacted);
+}
+
+/* Compares and writes expected/actual for a value-typed fact. */
+static void judge_value(struct outcome *o, const struct kc_test *t, const char *what, const char *value,
+			int from_default)
+{
+	char *why = NULL;
+	int ok = kc_op_eval(t, value, &why);
+	if (t->op == KC_OP_PRESENT)
+		kc_buf_printf(&o->expected, "%s is %s", what, strcmp(t->value, "true") == 0 ? "set" : "not set");
+	else
+		kc_buf_printf(&o->expected, "%s %s %s", what, op_phrase(t->op), t->value);
+	if (!value)
+		kc_buf_printf(&o->actual, "%s is not set", what);
+	else if (from_default)
+		kc_buf_printf(&o->actual, "%s is not set (default %s)", what, value);
+	else if (t->op == KC_OP_PRESENT)
+		kc_buf_printf(&o->actual, "%s is set", what);
+	else
+		kc_buf_printf(&o->actual, "%s is %s", what, kc_flag_is_secret(what + strspn(what, "-")) ? KC_REDACTED : value);
+	if (!ok && why && value && t->op == KC_OP_SUBSET)
+		kc_buf_printf(&o->actual, " (%s)", why);
+	o->status = ok ? KC_PASS : KC_FAIL;
+	free(why);
+}
+
+static const struct kc_component *need_component(struct kc_node *node, const struct kc_test *t, struct outcome *o)
+{
+	const struct kc_component *c = kc_node_component_by_name(node, t->component);
+	if (!c || c->source == KC_SRC_NONE) {
+		o->status = KC_WARN;
+		kc_buf_printf(&o->reason, "%s is not running and no static pod manifest or unit names its flags",
+			      t->component);
+		return NULL;
+	}
+	return c;
+}
+
+static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	const struct kc_component *c = need_component(node, t, o);
+	if (!c)
+		return;
+	const char *v = kc_flags_value(&c->flags, t->flag);
+	int from_default = 0;
+	add_component_evidence(r, c, t->flag, v);
+	if (!v && t->defval && t->op != KC_OP_PRESENT) {
+		v = t->defval;
+		from_default = 1;
+		struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_DEFAULT);
+		ev->key = kc_strdup(t->flag);
+		ev->value = kc_strdup(t->defval);
+		ev->layer = kc_strdup("default");
+		ev->detail = kc_strdup("not set: the component's default applies");
+	}
+	struct kc_buf what = KC_BUF_INIT;
+	kc_buf_printf(&what, "--%s", t->flag);
+	judge_value(o, t, what.ptr, v, from_default);
+	kc_buf_free(&what);
+}
+
+static void eval_env(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	const struct kc_component *c = need_component(node, t, o);
+	if (!c)
+		return;
+	const char *v = NULL;
+	size_t klen = strlen(t->flag);
+	for (char **e = c->env; e && *e; e++)
+		if (strncmp(*e, t->flag, klen) == 0 && (*e)[klen] == '=')
+			v = *e + klen + 1;
+	struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
+	ev->source = kc_strdup(c->source_path);
+	ev->pid = c->pid;
+	ev->layer = kc_strdup("environment");
+	ev->key = kc_strdup(t->flag);
+	ev->value = v ? kc_redact_value(t->flag, v) : NULL;
+	int from_default = 0;
+	if (!v && t->defval && t->op != KC_OP_PRESENT) {
+		v = t->defval;
+		from_default = 1;
+	}
+	judge_value(o, t, t->flag, v, from_default);
+}
+
+/* Value at a dotted key: scalars as text; a mapping gives its keys and a sequence its
+ * scalar items, comma-joined, so "has"/"regex" can test lists and provider names. */
+static char *yaml_value(yaml_document_t *d, yaml_node_t *root, const char *key, long *line)
+{
+	yaml_node_t *n = root;
+	char part[256];
+	for (const char *p = key; n && *p;) {
+		size_t len = strcspn(p, ".");
+		if (len >= sizeof(part))
+			return NULL;
+		memcpy(part, p, len);
+		part[len] = '\0';
+		if (n->type == YAML_SEQUENCE_NODE) {
+			char *end;
+			long idx = strtol(part, &end, 10);
+			long count = n->data.sequence.items.top - n->data.sequence.items.start;
+			n = (*end || idx < 0 || idx >= count) ? NULL : yaml_document_get_node(d, n->data.sequence.items.start[idx]);
+		} else {
+			n = kc_yaml_get(d, n, part);
+		}
+		p += len + (p[len] == '.');
+	}
+	if (!n)
+		return NULL;
+	*line = kc_yaml_line(n);
+	if (n->type == YAML_SCALAR_NODE)
+		return kc_strdup(kc_yaml_scalar(n));
+	struct kc_buf b = KC_BUF_INIT;
+	if (n->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+			const char *k = kc_yaml_scalar(yaml_document_get_node(d, pr->key));
+			if (k) {
+				if (b.len)
+					kc_buf_putc(&b, ',');
+				kc_buf_puts(&b, k);
+			}
+		}
+	} else if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+			const char *s = kc_yaml_scalar(yaml_document_get_node(d, *it));
+			if (s) {
+				if (b.len)
+					kc_buf_putc(&b, ',');
+				kc_buf_puts(&b, s);
+			}
+		}
+	}
+	return kc_buf_detach(&b);
+}
+
+static void add_config_evidence(struct kc_result *r, const char *path, const char *key, const char *value,
+				long line, const char *layer, const char *detail)
+{
+	struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
+	ev->source = kc_strdup(path);
+	ev->key = kc_strdup(key);
+	ev->value = value ? kc_redact_value(key, value) : NULL;
+	ev->line = line;
+	ev->layer = kc_strdup(layer);
+	ev->detail = kc_strdup(detail);
+}
+
+/* kubelet and friends: a command-line flag beats the config file, which beats the default. */
+static void eval_setting(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	const struct kc_component *c = kc_node_component_by_name(node, t->component);
+	const char *v = NULL;
+	char *owned = NULL;
+	const char *decided = NULL;
+	struct kc_buf what = KC_BUF_INIT;
+	if (t->flag)
+		kc_buf_printf(&what, "--%s", t->flag);
+	else
+		kc_buf_puts(&what, t->config_key);
+
+	if (c && c->source != KC_SRC_NONE && t->flag) {
+		v = kc_flags_value(&c->flags, t->flag);
+		add_component_evidence(r, c, t->flag, v);
+		if (v)
+			decided = layer_name(c->source);
+	}
+	if (!decided && t->config_key) {
+		const char *cfg = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, "config") : NULL;
+		/* an offline tree has no process: kubeadm's config path is where kubelet would look */
+		const char *path = cfg ? cfg : (strcmp(t->component, "kubelet") == 0 ? "/var/lib/kubelet/config.yaml" : NULL);
+		if (path) {
+			const struct kc_yamlfile *yf = kc_node_yaml(node, path);
+			if (yf->err == 0 && yf->y.ndocs > 0) {
+				long line = 0;
+				owned = yaml_value(&((struct kc_yamlfile *)yf)->y.docs[0],
+						   yaml_document_get_root_node(&((struct kc_yamlfile *)yf)->y.docs[0]),
+						   t->config_key, &line);
+				add_config_evidence(r, path, t->config_key, owned, line, "config-file",
+						    owned ? "set in the config file" : "not set in the config file");
+				if (owned) {
+					v = owned;
+					decided = "config-file";
+				}
+			} else if (yf->err == KC_EINVAL) {
+				o->status = KC_ERROR;
+				kc_buf_printf(&o->reason, "%s", yf->errmsg);
+				goto out;
+			} else if (yf->err != -ENOENT) {
+				o->status = KC_ERROR;
+				kc_buf_printf(&o->reason, "%s: %s", path, strerror(-yf->err));
+				goto out;
+			} else {
+				add_config_evidence(r, path, t->config_key, NULL, 0, "config-file", "config file not found");
+			}
+		}
+	}
+	int from_default = 0;
+	if (!decided && t->defval && t->op != KC_OP_PRESENT) {
+		v = t->defval;
+		from_default = 1;
+		decided = "default";
+		struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_DEFAULT);
+		ev->key = kc_strdup(what.ptr);
+		ev->value = kc_strdup(v);
+		ev->layer = kc_strdup("default");
+		ev->detail = kc_strdup("set by neither flag nor config file: the built-in default applies");
+	}
+	if (!c && !decided && t->op != KC_OP_PRESENT) {
+		o->status = KC_WARN;
+		kc_buf_printf(&o->reason, "%s not found on this node", t->component);
+		goto out;
+	}
+	kc_result_note(r, "%s decided by the %s layer", what.ptr, decided ? decided : "none (unset)");
+	judge_value(o, t, what.ptr, v, from_default);
+out:
+	free(owned);
+	kc_buf_free(&what);
+}
+
+/* The file a test names: the component's flag when set, else the path written in the policy. */
+static const char *file_path(struct kc_node *node, const struct kc_test *t, struct kc_result *r)
+{
+	if (t->flag) {
+		const struct kc_component *c = kc_node_component_by_name(node, t->component);
+		const char *v = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, t->flag) : NULL;
+		if (v && v[0] == '/') {
+			struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
+			ev->source = kc_strdup(c->source_path);
+			struct kc_buf k = KC_BUF_INIT;
+			kc_buf_printf(&k, "--%s", t->flag);
+			ev->key = kc_buf_detach(&k);
+			ev->value = kc_strdup(v);
+			ev->layer = kc_strdup(layer_name(c->source));
+			ev->detail = kc_strdup("the file this component is configured to use");
+			return v;
+		}
+	}
+	return t->path;
+}
+
+static void add_file_evidence(struct kc_node *node, struct kc_result *r, const struct kc_filefact *f)
+{
+	struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_FILE);
+	ev->source = kc_strdup(f->path);
+	if (f->err) {
+		ev->detail = kc_strdup(strerror(f->err));
+		return;
+	}
+	char ub[16], gb[16];
+	ev->has_stat = 1;
+	ev->mode = f->mode;
+	ev->owner = kc_strdup(kc_node_user_name(node, f->uid, ub));
+	ev->group = kc_strdup(kc_node_group_name(node, f->gid, gb));
+	if (f->sha256[0])
+		ev->sha256 = kc_strdup(f->sha256);
+	if (f->is_symlink) {
+		struct kc_buf d = KC_BUF_INIT;
+		kc_buf_printf(&d, "symlink to %s (not followed)", f->link_target ? f->link_target : "?");
+		ev->detail = kc_buf_detach(&d);
+	}
+}
+
+/* Judges one existing file; returns PASS/FAIL and appends a phrase to actual. */
+static enum kc_status judge_file(struct kc_node *node, const struct kc_test *t, const struct kc_filefact *f,
+				 struct kc_buf *actual)
+{
+	if (t->op == KC_OP_PRESENT) {
+		int want = strcmp(t->value, "true") == 0;
+		kc_buf_printf(actual, "%s exists", f->path);
+		return want ? KC_PASS : KC_FAIL;
+	}
+	if (f->is_symlink) {
+		/* a symlink where a file is expected is not followed: the file it points to might
+		 * not be the one the component reads, or might be planted */
+		kc_buf_printf(actual, "%s is a symlink to %s, expected a regular file", f->path,
+			      f->link_target ? f->link_target : "?");
+		return KC_FAIL;
+	}
+	if (t->op == KC_OP_MODE_MAX) {
+		unsigned perm = f->mode & 07777;
+		kc_buf_printf(actual, "%s has mode %03o", f->path, perm);
+		return (perm & ~t->mode) == 0 ? KC_PASS : KC_FAIL;
+	}
+	if (t->op == KC_OP_OWNER) {
+		char ub[16], gb[16];
+		const char *u = kc_node_user_name(node, f->uid, ub), *g = kc_node_group_name(node, f->gid, gb);
+		kc_buf_printf(actual, "%s is owned by %s:%s", f->path, u, g);
+		const char *colon = strchr(t->value, ':');
+		size_t ul = colon ? (size_t)(colon - t->value) : strlen(t->value);
+		int ok = strlen(u) == ul && strncmp(u, t->value, ul) == 0;
+		if (ok && colon)
+			ok = strcmp(g, colon + 1) == 0;
+		return ok ? KC_PASS : KC_FAIL;
+	}
+	kc_buf_printf(actual, "%s exists", f->path);
+	return KC_PASS;
+}
+
+static void file_expected(const struct kc_test *t, const char *path, struct kc_buf *b)
+{
+	if (t->op == KC_OP_MODE_MAX)
+		kc_buf_printf(b, "%s has mode %03o or more restrictive", path, t->mode);
+	else if (t->op == KC_OP_OWNER)
+		kc_buf_printf(b, "%s is owned by %s", path, t->value);
+	else if (t->op == KC_OP_PRESENT)
+		kc_buf_printf(b, "%s %s", path, strcmp(t->value, "true") == 0 ? "exists" : "does not exist");
+	else
+		kc_buf_printf(b, "%s", path);
+}
+
+static void eval_file(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	const char *path = file_path(node, t, r);
+	if (!path) {
+		o->status = KC_WARN;
+		kc_buf_printf(&o->reason, "the file is named by %s --%s, which is not set, and the policy gives no default path",
+			      t->component, t->flag);
+		return;
+	}
+	const struct kc_filefact *f = kc_node_file(node, path);
+	add_file_evidence(node, r, f);
+	file_expected(t, path, &o->expected);
+	if (f->err == ENOENT) {
+		kc_buf_printf(&o->actual, "%s does not exist", path);
+		if (t->op == KC_OP_PRESENT) {
+			o->status = strcmp(t->value, "false") == 0 ? KC_PASS : KC_FAIL;
+			return;
+		}
+		o->status = t->missing;
+		if (t->missing != KC_PASS && t->missing != KC_FAIL)
+			kc_buf_printf(&o->reason, "%s does not exist", path);
+		return;
+	}
+	if (f->err) {
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "%s: %s", path, strerror(f->err));
+		return;
+	}
+	o->status = judge_file(node, t, f, &o->actual);
+}
+
+struct walk {
+	struct kc_node *node;
+	const struct kc_test *t;
+	struct kc_result *r;
+	struct outcome *o;
+	size_t matched, failed;
+	int depth;
+};
+
+static void walk_dir(struct walk *w, const char *dir)
+{
+	int fd = kc_root_open_dir(w->node->root, dir);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			names = kc_array_grow(names, &cap, n + 1, sizeof(*names));
+			names[n++] = kc_strdup(de->d_name);
+		}
+	closedir(d);
+	qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
+	for (size_t i = 0; i < n; i++) {
+		struct kc_buf p = KC_BUF_INIT;
+		kc_buf_printf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+		const struct kc_filefact *f = kc_node_file(w->node, p.ptr);
+		int is_dir = f->err == 0 && S_ISDIR(f->mode);
+		int match = (!w->t->glob || fnmatch(w->t->glob, names[i], 0) == 0) && !(is_dir && w->t->only_files);
+		if (match && f->err == 0) {
+			w->matched++;
+			struct kc_buf phrase = KC_BUF_INIT;
+			enum kc_status st = judge_file(w->node, w->t, f, &phrase);
+			if (st != KC_PASS) {
+				w->failed++;
+				if (w->o->actual.len)
+					kc_buf_puts(&w->o->actual, "; ");
+				kc_buf_add(&w->o->actual, phrase.ptr, phrase.len);
+			}
+			add_file_evidence(w->node, w->r, f);
+			kc_buf_free(&phrase);
+		}
+		/* symlinked directories are not entered: they could lead anywhere in the tree */
+		if (is_dir && w->t->recursive && w->depth < 16) {
+			w->depth++;
+			walk_dir(w, p.ptr);
+			w->depth--;
+		}
+		kc_buf_free(&p);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void eval_files(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	const struct kc_filefact *d = kc_node_file(node, t->dir);
+	struct kc_buf what = KC_BUF_INIT;
+	kc_buf_printf(&what, "every %s under %s", t->glob ? t->glob : "entry", t->dir);
+	file_expected(t, what.ptr, &o->expected);
+	kc_buf_free(&what);
+	if (d->err == ENOENT) {
+		o->status = t->missing;
+		kc_buf_printf(&o->actual, "%s does not exist", t->dir);
+		if (t->missing != KC_PASS && t->missing != KC_FAIL)
+			kc_buf_printf(&o->reason, "%s does not exist", t->dir);
+		return;
+	}
+	if (d->err || !S_ISDIR(d->mode)) {
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "%s: %s", t->dir, d->err ? strerror(d->err) : "not a directory");
+		return;
+	}
+	struct walk w = { node, t, r, o, 0, 0, 0 };
+	walk_dir(&w, t->dir);
+	if (w.failed) {
+		o->status = KC_FAIL;
+		return;
+	}
+	o->status = KC_PASS;
+	if (w.matched)
+		kc_buf_printf(&o->actual, "all %zu matching entries under %s comply", w.matched, t->dir);
+	else
+		kc_buf_printf(&o->actual, "no entry under %s matches", t->dir);
+}
+
+static void eval_content(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	const char *path = file_path(node, t, r);
+	struct kc_buf what = KC_BUF_INIT;
+	if (!path) {
+		o->status = t->missing == KC_FAIL ? KC_FAIL : t->missing;
+		kc_buf_printf(&o->expected, "%s --%s names a file with %s", t->component, t->flag, t->config_key);
+		kc_buf_printf(&o->actual, "%s --%s is not set", t->component, t->flag);
+		if (o->status != KC_PASS && o->status != KC_FAIL)
+			kc_buf_printf(&o->reason, "%s --%s is not set", t->component, t->flag);
+		return;
+	}
+	const struct kc_yamlfile *yf = kc_node_yaml(node, path);
+	kc_buf_printf(&what, "%s in %s", t->config_key, path);
+	if (yf->err == -ENOENT) {
+		o->status = t->missing;
+		kc_buf_printf(&o->expected, "%s", what.ptr);
+		kc_buf_printf(&o->actual, "%s does not exist", path);
+		if (t->missing != KC_PASS && t->missing != KC_FAIL)
+			kc_buf_printf(&o->reason, "%s does not exist", path);
+		kc_buf_free(&what);
+		return;
+	}
+	if (yf->err) {
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "%s", yf->errmsg ? yf->errmsg : strerror(-yf->err));
+		kc_buf_free(&what);
+		return;
+	}
+	long line = 0;
+	char *v = NULL;
+	for (size_t i = 0; i < yf->y.ndocs && !v; i++) {
+		yaml_document_t *doc = &((struct kc_yamlfile *)yf)->y.docs[i];
+		v = yaml_value(doc, yaml_document_get_root_node(doc), t->config_key, &line);
+	}
+	add_config_evidence(r, path, t->config_key, v, line, "file-content", v ? "read from the file" : "key not present");
+	int from_default = 0;
+	const char *val = v;
+	if (!v && t->defval && t->op != KC_OP_PRESENT) {
+		val = t->defval;
+		from_default = 1;
+	}
+	judge_value(o, t, what.ptr, val, from_default);
+	free(v);
+	kc_buf_free(&what);
+}
+
+static void eval_query(const struct kc_engine_opts *opts, const struct kc_check *c, const struct kc_test *t,
+		       struct kc_result *r, struct outcome *o)
+{
+	for (size_t i = 0; i < opts->nproviders; i++) {
+		const struct kc_query_provider *p = &opts->providers[i];
+		if (strncmp(t->query, p->prefix, strlen(p->prefix)) != 0)
+			continue;
+		enum kc_status st = KC_ERROR;
+		kc_error_clear();
+		if (p->fn(p->ctx, c, t, r, &st) < 0) {
+			o->status = KC_ERROR;
+			kc_buf_puts(&o->reason, kc_error_last());
+		} else {
+			o->status = st;
+		}
+		return;
+	}
+	o->status = KC_ERROR;
+	kc_buf_printf(&o->reason, "no evaluator for query '%s'", t->query);
+}
+
+static void eval_test(struct kc_node *node, const struct kc_engine_opts *opts, const struct kc_check *c,
+		      const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	switch (t->fact) {
+	case KC_FACT_FLAG: eval_flag(node, t, r, o); break;
+	case KC_FACT_SETTING: eval_setting(node, t, r, o); break;
+	case KC_FACT_ENV: eval_env(node, t, r, o); break;
+	case KC_FACT_FILE: eval_file(node, t, r, o); break;
+	case KC_FACT_FILES: eval_files(node, t, r, o); break;
+	case KC_FACT_CONTENT: eval_content(node, t, r, o); break;
+	case KC_FACT_QUERY: eval_query(opts, c, t, r, o); break;
+	default:
+		o->status = KC_ERROR;
+		kc_buf_puts(&o->reason, "unknown fact");
+	}
+}
+
+/* all: the worst outcome decides (ERROR > FAIL > WARN > SKIP > PASS);
+ * any: one PASS is enough, else the worst. */
+static int badness(enum kc_status s)
+{
+	static const int rank[KC_STATUS_COUNT] = { [KC_PASS] = 0, [KC_SKIP] = 1, [KC_WARN] = 2, [KC_FAIL] = 3, [KC_ERROR] = 4 };
+	return rank[s];
+}
+
+static void join_into(char **dst, const struct kc_buf *src, const char *sep)
+{
+	if (!src->len)
+		return;
+	if (!*dst) {
+		*dst = kc_strdup(src->ptr);
+		return;
+	}
+	struct kc_buf b = KC_BUF_INIT;
+	kc_buf_printf(&b, "%s%s%s", *dst, sep, src->ptr);
+	free(*dst);
+	*dst = kc_buf_detach(&b);
+}
+
+static void eval_check(struct kc_node *node, const struct kc_engine_opts *opts, const struct kc_check *c,
+		       struct kc_result *r)
+{
+	int manual = strcmp(c->type, "manual") == 0;
+	if (c->ntests == 0) {
+		r->status = KC_WARN;
+		kc_result_set_reason(r, "manual check: %s", c->manual);
+		kc_result_note(r, "%s", c->manual);
+		return;
+	}
+	enum kc_status worst = KC_PASS;
+	int any_pass = 0, any_informative = 0;
+	const char *sep = c->match_any ? " or " : "; ";
+	for (size_t i = 0; i < c->ntests; i++) {
+		const struct kc_test *t = &c->tests[i];
+		struct outcome o;
+		outcome_init(&o);
+		eval_test(node, opts, c, t, r, &o);
+		if (t->op == KC_OP_NONE && t->fact != KC_FACT_QUERY) {
+			/* a manual test names the fact to look at; its value is evidence only */
+			o.status = KC_WARN;
+			any_informative = 1;
+		}
+		join_into(&r->expected, &o.expected, sep);
+		join_into(&r->actual, &o.actual, sep);
+		join_into(&r->reason, &o.reason, "; ");
+		if (o.status == KC_PASS)
+			any_pass = 1;
+		if (badness(o.status) > badness(worst))
+			worst = o.status;
+		outcome_free(&o);
+	}
+	r->status = c->match_any && any_pass ? KC_PASS : worst;
+	if (r->status == KC_PASS || r->status == KC_FAIL) {
+		free(r->reason);
+		r->reason = NULL;
+	}
+	if (manual) {
+		if (r->status == KC_WARN && c->manual) {
+			free(r->reason);
+			r->reason = kc_strdup(c->manual);
+		} else if (!any_informative && (r->status == KC_PASS || r->status == KC_FAIL)) {
+			kc_result_note(r, "The benchmark marks this check manual; kubecomply decided it from the node's own "
+				       "files. %s", c->manual ? c->manual : "");
+		}
+	}
+}
+
+static int target_listed(const char *targets, const char *target)
+{
+	if (!targets || !*targets)
+		return 1;
+	size_t tl = strlen(target);
+	for (const char *p = targets; *p;) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		size_t len = strcspn(p, ",");
+		if (len == tl && strncmp(p, target, tl) == 0)
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int kc_engine_run(const struct kc_policy_set *set, struct kc_node *node, const struct kc_engine_opts *opts,
+		  struct kc_run *run)
+{
+	kc_node_load(node);
+	for (size_t i = 0; i < set->nchecks; i++) {
+		const struct kc_check *c = &set->checks[i];
+		if (!kc_check_selected(c, opts->include, opts->exclude) || !target_listed(opts->targets, c->target))
+			continue;
+		double t0 = now_ms();
+		struct kc_result *r = kc_run_add_result(run);
+		r->id = kc_strdup(c->id);
+		r->title = kc_strdup(c->title);
+		r->section = kc_strdup(c->section);
+		r->section_title = kc_strdup(c->section_title);
+		r->target = kc_strdup(c->target);
+		r->type = kc_strdup(c->type);
+		r->level = c->level;
+		r->scored = c->scored;
+		r->severity = c->severity;
+		r->remediation = kc_strdup(c->remediation);
+		const char *why = NULL;
+		int present;
+		if (strcmp(c->target, "policies") == 0) {
+			present = opts->nproviders > 0;
+			why = present ? "" : "no source of cluster objects (--kubeconfig, --in-cluster or --manifests)";
+		} else {
+			present = kc_node_has_target(node, c->target, &why);
+		}
+		if (!present) {
+			r->status = KC_SKIP;
+			kc_result_set_reason(r, "%s", why);
+		} else {
+			eval_check(node, opts, c, r);
+		}
+		r->duration_ms = now_ms() - t0;
+	}
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* One place that opens files under --root. Paths are resolved inside the root (an absolute
+ * symlink cannot leave it) and the last component is never followed: a symlink planted
+ * where a file is expected is reported as a symlink, not silently read through. */
+#ifndef KC_FSROOT_H
+#define KC_FSROOT_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+struct kc_root;
+
+int kc_root_open(const char *dir, struct kc_root **out);
+void kc_root_free(struct kc_root *r);
+const char *kc_root_dir(const struct kc_root *r);
+
+/* lstat of path (absolute, as seen on the audited host) inside root. Returns 0 or -errno. */
+int kc_root_lstat(struct kc_root *r, const char *path, struct stat *st);
+/* readlink of a symlink inside root; caller frees; NULL on error. */
+char *kc_root_readlink(struct kc_root *r, const char *path);
+/* Opens a regular file for reading (O_NOFOLLOW on the last component); -errno on error,
+ * -ELOOP when it is a symlink, -EINVAL when it is not a regular file. */
+int kc_root_open_file(struct kc_root *r, const char *path);
+/* Reads a whole regular file (at most max bytes, else -EFBIG); caller frees *data. */
+int kc_root_read_file(struct kc_root *r, const char *path, size_t max, char **data, size_t *len);
+/* Opens a directory for listing; -errno. */
+int kc_root_open_dir(struct kc_root *r, const char *path);
+
+#endif

@@ -1,0 +1,451 @@
+#include "checks/node.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checks/podspec.h"
+#include "common/error.h"
+#include "common/redact.h"
+#include "common/strbuf.h"
+
+static const char *const comp_names[KC_COMP_COUNT] = {
+	"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubelet", "kube-proxy",
+};
+
+/* Files larger than this are stat'ed but not hashed: evidence, not a backup. */
+#define HASH_MAX_BYTES (16u << 20)
+
+int kc_node_open(struct kc_node *node, const char *root, const char *proc_dir)
+{
+	memset(node, 0, sizeof(*node));
+	struct stat st;
+	if (!root || !*root)
+		root = "/";
+	if (stat(root, &st) != 0)
+		return kc_error_set_errno(errno, "--root %s", root);
+	if (!S_ISDIR(st.st_mode))
+		return kc_error_set(KC_EINVAL, "--root %s: not a directory", root);
+	int rc = kc_root_open(root, &node->root);
+	if (rc < 0)
+		return rc;
+	node->proc_dir = proc_dir && *proc_dir && strcmp(proc_dir, "none") != 0 ? kc_strdup(proc_dir) : NULL;
+	node->manifest_dir = kc_strdup("/etc/kubernetes/manifests");
+	for (int i = 0; i < KC_COMP_COUNT; i++) {
+		node->comps[i].id = (enum kc_component_id)i;
+		node->comps[i].name = comp_names[i];
+	}
+	return 0;
+}
+
+static void component_clear(struct kc_component *c)
+{
+	free(c->source_path);
+	kc_flags_free(&c->flags);
+	if (c->env)
+		for (char **e = c->env; *e; e++)
+			free(*e);
+	free(c->env);
+	free(c->cmdline_redacted);
+	free(c->image);
+	enum kc_component_id id = c->id;
+	const char *name = c->name;
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->name = name;
+}
+
+void kc_node_free(struct kc_node *node)
+{
+	for (int i = 0; i < KC_COMP_COUNT; i++)
+		component_clear(&node->comps[i]);
+	for (size_t i = 0; i < node->nusers; i++)
+		free(node->users[i].name);
+	for (size_t i = 0; i < node->ngroups; i++)
+		free(node->groups[i].name);
+	free(node->users);
+	free(node->groups);
+	for (size_t i = 0; i < node->nfiles; i++) {
+		free(node->files[i].path);
+		free(node->files[i].link_target);
+	}
+	free(node->files);
+	for (size_t i = 0; i < node->nyamls; i++) {
+		free(node->yamls[i].path);
+		free(node->yamls[i].errmsg);
+		kc_yaml_free(&node->yamls[i].y);
+	}
+	free(node->yamls);
+	free(node->proc_dir);
+	free(node->manifest_dir);
+	kc_root_free(node->root);
+	memset(node, 0, sizeof(*node));
+}
+
+static int comp_by_program(const char *prog)
+{
+	const char *base = strrchr(prog, '/');
+	base = base ? base + 1 : prog;
+	for (int i = 0; i < KC_COMP_COUNT; i++)
+		if (strcmp(base, comp_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The command line as evidence: secret flag values and token-looking text masked. */
+static char *redacted_cmdline(const char *const *argv, size_t argc)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	for (size_t i = 0; i < argc; i++) {
+		if (i)
+			kc_buf_putc(&b, ' ');
+		const char *a = argv[i];
+		const char *eq = strchr(a, '=');
+		if (a[0] == '-' && eq) {
+			char *name = kc_strndup(a, (size_t)(eq - a));
+			const char *bare = name + strspn(name, "-");
+			if (kc_flag_is_secret(bare) || kc_redact_key_is_secret(bare)) {
+				kc_buf_printf(&b, "%s=%s", name, KC_REDACTED);
+				free(name);
+				continue;
+			}
+			free(name);
+		}
+		char *red = kc_redact_text(a);
+		kc_buf_puts(&b, red);
+		free(red);
+	}
+	return kc_buf_detach(&b);
+}
+
+static char *read_small(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	struct kc_buf b = KC_BUF_INIT;
+	char chunk[8192];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b.len < max)
+		kc_buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	*len = b.len;
+	return kc_buf_detach(&b);
+}
+
+static char **split_nul(const char *buf, size_t len, size_t *count)
+{
+	char **v = NULL;
+	size_t cap = 0, n = 0;
+	for (size_t start = 0; start < len;) {
+		const char *nul = memchr(buf + start, '\0', len - start);
+		size_t end = nul ? (size_t)(nul - buf) : len;
+		v = kc_array_grow(v, &cap, n + 2, sizeof(*v));
+		v[n++] = kc_strndup(buf + start, end - start);
+		start = end + 1;
+	}
+	if (v)
+		v[n] = NULL;
+	*count = n;
+	return v;
+}
+
+static void free_strv(char **v)
+{
+	if (v)
+		for (char **p = v; *p; p++)
+			free(*p);
+	free(v);
+}
+
+static void load_processes(struct kc_node *node)
+{
+	DIR *d = opendir(node->proc_dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	char path[512];
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/cmdline", node->proc_dir, de->d_name);
+		size_t len;
+		char *buf = read_small(path, 1 << 20, &len);
+		if (!buf || !len) {
+			free(buf);
+			continue;
+		}
+		int id = comp_by_program(buf);
+		/* the first (lowest pid in readdir order) instance wins; a restart leaves one */
+		if (id < 0 || node->comps[id].source == KC_SRC_PROCESS) {
+			free(buf);
+			continue;
+		}
+		struct kc_component *c = &node->comps[id];
+		component_clear(c);
+		c->source = KC_SRC_PROCESS;
+		c->pid = strtol(de->d_name, NULL, 10);
+		c->source_path = kc_strdup(path);
+		kc_flags_parse_cmdline(&c->flags, buf, len);
+		size_t argc;
+		char **argv = split_nul(buf, len, &argc);
+		c->cmdline_redacted = redacted_cmdline((const char *const *)argv, argc);
+		free_strv(argv);
+		free(buf);
+		snprintf(path, sizeof(path), "%s/%s/environ", node->proc_dir, de->d_name);
+		char *env = read_small(path, 1 << 20, &len);
+		if (env) {
+			c->env = split_nul(env, len, &argc);
+			free(env);
+		}
+	}
+	closedir(d);
+}
+
+static void load_static_pods(struct kc_node *node)
+{
+	int dfd = kc_root_open_dir(node->root, node->manifest_dir);
+	if (dfd < 0)
+		return;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	/* sorted so that the result does not depend on directory order */
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (de->d_name[0] == '.' || l < 5 ||
+		    (strcmp(de->d_name + l - 5, ".yaml") != 0 && strcmp(de->d_name + l - 4, ".yml") != 0 &&
+		     strcmp(de->d_name + l - 5, ".json") != 0))
+			continue;
+		names = kc_array_grow(names, &cap, n + 1, sizeof(*names));
+		names[n++] = kc_strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
+	for (size_t i = 0; i < n; i++) {
+		struct kc_buf p = KC_BUF_INIT;
+		kc_buf_printf(&p, "%s/%s", node->manifest_dir, names[i]);
+		struct kc_podspec ps;
+		if (kc_podspec_read(node->root, p.ptr, &ps) == 0 && ps.argc > 0) {
+			int id = comp_by_program(ps.argv[0]);
+			if (id >= 0 && node->comps[id].source == KC_SRC_NONE) {
+				struct kc_component *c = &node->comps[id];
+				c->source = KC_SRC_STATIC_POD;
+				c->source_path = kc_strdup(p.ptr);
+				kc_flags_parse(&c->flags, (int)ps.argc, ps.argv);
+				c->cmdline_redacted = redacted_cmdline((const char *const *)ps.argv, ps.argc);
+				c->env = ps.env;
+				ps.env = NULL;
+				c->image = ps.image;
+				ps.image = NULL;
+			} else if (id >= 0 && !node->comps[id].image) {
+				/* process flags win, but the manifest's image still tells the version */
+				node->comps[id].image = ps.image;
+				ps.image = NULL;
+			}
+		}
+		kc_podspec_clear(&ps);
+		kc_buf_free(&p);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void load_idnames(struct kc_node *node, const char *path, struct kc_idname **out, size_t *nout)
+{
+	char *data;
+	size_t len, cap = 0;
+	if (kc_root_read_file(node->root, path, 4u << 20, &data, &len) < 0)
+		return;
+	char *save = NULL;
+	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* name:x:id:... for both passwd and group */
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c1 || !c2 || line[0] == '#')
+			continue;
+		char *end;
+		unsigned long id = strtoul(c2 + 1, &end, 10);
+		if (end == c2 + 1 || *end != ':')
+			continue;
+		*out = kc_array_grow(*out, &cap, *nout + 1, sizeof(**out));
+		(*out)[*nout].id = (unsigned)id;
+		(*out)[(*nout)++].name = kc_strndup(line, (size_t)(c1 - line));
+	}
+	free(data);
+}
+
+int kc_node_load(struct kc_node *node)
+{
+	if (node->loaded)
+		return 0;
+	node->loaded = 1;
+	if (node->proc_dir)
+		load_processes(node);
+	load_static_pods(node);
+	load_idnames(node, "/etc/passwd", &node->users, &node->nusers);
+	load_idnames(node, "/etc/group", &node->groups, &node->ngroups);
+	return 0;
+}
+
+const struct kc_component *kc_node_component(struct kc_node *node, enum kc_component_id id)
+{
+	kc_node_load(node);
+	return (unsigned)id < KC_COMP_COUNT ? &node->comps[id] : NULL;
+}
+
+const struct kc_component *kc_node_component_by_name(struct kc_node *node, const char *name)
+{
+	for (int i = 0; i < KC_COMP_COUNT; i++)
+		if (strcmp(name, comp_names[i]) == 0)
+			return kc_node_component(node, (enum kc_component_id)i);
+	return NULL;
+}
+
+static void hash_file(struct kc_node *node, struct kc_filefact *f)
+{
+	int fd = kc_root_open_file(node->root, f->path);
+	if (fd < 0)
+		return;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	char buf[65536];
+	ssize_t n;
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while (ok && (n = read(fd, buf, sizeof(buf))) > 0)
+		ok = EVP_DigestUpdate(ctx, buf, (size_t)n);
+	if (ok && EVP_DigestFinal_ex(ctx, md, &mdlen)) {
+		for (unsigned i = 0; i < mdlen && i < 32; i++)
+			snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
+	}
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+}
+
+const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
+{
+	for (size_t i = 0; i < node->nfiles; i++)
+		if (strcmp(node->files[i].path, path) == 0)
+			return &node->files[i];
+	node->files = kc_array_grow(node->files, &node->files_cap, node->nfiles + 1, sizeof(*node->files));
+	struct kc_filefact *f = &node->files[node->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->path = kc_strdup(path);
+	struct stat st;
+	int rc = kc_root_lstat(node->root, path, &st);
+	if (rc < 0) {
+		f->err = -rc;
+		return f;
+	}
+	f->mode = st.st_mode;
+	f->uid = st.st_uid;
+	f->gid = st.st_gid;
+	f->size = st.st_size;
+	if (S_ISLNK(st.st_mode)) {
+		f->is_symlink = 1;
+		f->link_target = kc_root_readlink(node->root, path);
+	} else if (S_ISREG(st.st_mode) && st.st_size <= (off_t)HASH_MAX_BYTES) {
+		hash_file(node, f);
+	}
+	return f;
+}
+
+const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
+{
+	for (size_t i = 0; i < node->nyamls; i++)
+		if (strcmp(node->yamls[i].path, path) == 0)
+			return &node->yamls[i];
+	node->yamls = kc_array_grow(node->yamls, &node->yamls_cap, node->nyamls + 1, sizeof(*node->yamls));
+	struct kc_yamlfile *yf = &node->yamls[node->nyamls++];
+	memset(yf, 0, sizeof(*yf));
+	yf->path = kc_strdup(path);
+	char *data;
+	size_t len;
+	int rc = kc_root_read_file(node->root, path, 16u << 20, &data, &len);
+	if (rc < 0) {
+		yf->err = rc;
+		memset(&yf->y, 0, sizeof(yf->y));
+		return yf;
+	}
+	if (kc_yaml_load(&yf->y, path, data, len) < 0) {
+		yf->err = KC_EINVAL;
+		yf->errmsg = kc_strdup(kc_error_last());
+	}
+	free(data);
+	return yf;
+}
+
+static const char *idname(const struct kc_idname *v, size_t n, unsigned id, char numbuf[16])
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id == id)
+			return v[i].name;
+	snprintf(numbuf, 16, "%u", id);
+	return numbuf;
+}
+
+const char *kc_node_user_name(struct kc_node *node, unsigned uid, char numbuf[16])
+{
+	kc_node_load(node);
+	return idname(node->users, node->nusers, uid, numbuf);
+}
+
+const char *kc_node_group_name(struct kc_node *node, unsigned gid, char numbuf[16])
+{
+	kc_node_load(node);
+	return idname(node->groups, node->ngroups, gid, numbuf);
+}
+
+static int file_exists(struct kc_node *node, const char *path)
+{
+	return kc_node_file(node, path)->err == 0;
+}
+
+int kc_node_has_target(struct kc_node *node, const char *target, const char **why)
+{
+	kc_node_load(node);
+	if (strcmp(target, "master") == 0 || strcmp(target, "controlplane") == 0) {
+		const struct kc_component *c = &node->comps[KC_COMP_APISERVER];
+		if (c->source != KC_SRC_NONE || file_exists(node, "/etc/kubernetes/manifests/kube-apiserver.yaml")) {
+			*why = "kube-apiserver found on this node";
+			return 1;
+		}
+		*why = "no kube-apiserver process or static pod manifest on this node";
+		return 0;
+	}
+	if (strcmp(target, "etcd") == 0) {
+		if (node->comps[KC_COMP_ETCD].source != KC_SRC_NONE || file_exists(node, "/etc/kubernetes/manifests/etcd.yaml")) {
+			*why = "etcd found on this node";
+			return 1;
+		}
+		*why = "no etcd process or static pod manifest on this node";
+		return 0;
+	}
+	if (strcmp(target, "node") == 0) {
+		if (node->comps[KC_COMP_KUBELET].source != KC_SRC_NONE ||
+		    file_exists(node, "/var/lib/kubelet/config.yaml") || file_exists(node, "/etc/kubernetes/kubelet.conf") ||
+		    file_exists(node, "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf") ||
+		    file_exists(node, "/lib/systemd/system/kubelet.service") ||
+		    file_exists(node, "/etc/systemd/system/kubelet.service")) {
+			*why = "kubelet found on this node";
+			return 1;
+		}
+		*why = "no kubelet process, config or unit on this node";
+		return 0;
+	}
+	*why = "unknown target";
+	return 0;
+}

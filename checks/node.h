@@ -1,0 +1,89 @@
+/* The facts of one node, read without a shell: component processes from /proc, static pod
+ * manifests, files under --root (stat'ed without following planted symlinks), and the
+ * users and groups of the audited root. Each fact is read once per run and cached. */
+#ifndef KC_NODE_H
+#define KC_NODE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "checks/flags.h"
+#include "checks/fsroot.h"
+#include "common/yaml.h"
+
+enum kc_component_id {
+	KC_COMP_APISERVER, KC_COMP_CONTROLLER_MANAGER, KC_COMP_SCHEDULER, KC_COMP_ETCD,
+	KC_COMP_KUBELET, KC_COMP_PROXY, KC_COMP_COUNT
+};
+
+/* Where a component's flags came from. */
+enum kc_flag_source { KC_SRC_NONE, KC_SRC_PROCESS, KC_SRC_STATIC_POD, KC_SRC_SYSTEMD };
+
+struct kc_component {
+	enum kc_component_id id;
+	const char *name;          /* "kube-apiserver" */
+	enum kc_flag_source source;
+	long pid;                  /* KC_SRC_PROCESS */
+	char *source_path;         /* /proc/<pid>/cmdline, manifest or unit path (as under root) */
+	struct kc_flags flags;     /* parsed command line */
+	char **env;                /* KEY=VALUE from /proc/<pid>/environ or the pod spec; NULL-terminated */
+	char *cmdline_redacted;    /* for evidence */
+	char *image;               /* static pod image (version detection) */
+};
+
+struct kc_node {
+	struct kc_root *root;      /* --root, where every path is opened */
+	char *proc_dir;            /* --proc; NULL disables process discovery */
+	char *manifest_dir;        /* static pod manifests, default /etc/kubernetes/manifests */
+	int loaded;
+	struct kc_component comps[KC_COMP_COUNT];
+	/* users and groups of the audited root, for owner names */
+	struct kc_idname *users, *groups;
+	size_t nusers, ngroups;
+	/* per-run caches: each file is stat'ed, hashed and parsed at most once */
+	struct kc_filefact *files;
+	size_t nfiles, files_cap;
+	struct kc_yamlfile *yamls;
+	size_t nyamls, yamls_cap;
+};
+
+/* A YAML/JSON config file read under root (JSON is YAML to libyaml). */
+struct kc_yamlfile {
+	char *path;
+	int err;           /* 0, -errno of the read, or KC_EINVAL when it does not parse */
+	char *errmsg;      /* parse error with file:line:column */
+	struct kc_yaml y;
+};
+
+struct kc_idname { unsigned id; char *name; };
+
+/* A file as the auditor saw it, under root. */
+struct kc_filefact {
+	char *path;        /* as under root, e.g. "/etc/kubernetes/admin.conf" */
+	int err;           /* 0, or errno of the failed lstat (ENOENT = missing) */
+	int is_symlink;
+	char *link_target; /* when is_symlink */
+	unsigned mode;     /* st_mode */
+	unsigned uid, gid;
+	long long size;
+	char sha256[65];   /* regular files only, "" otherwise */
+};
+
+int kc_node_open(struct kc_node *node, const char *root, const char *proc_dir);
+void kc_node_free(struct kc_node *node);
+/* Discovers components (processes, then static pod manifests); idempotent. */
+int kc_node_load(struct kc_node *node);
+const struct kc_component *kc_node_component(struct kc_node *node, enum kc_component_id id);
+const struct kc_component *kc_node_component_by_name(struct kc_node *node, const char *name);
+/* Cached lstat + sha256 of a path under root; never NULL (err says what happened). */
+const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path);
+/* Cached parse of a config file under root; never NULL (err says what happened). */
+const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path);
+/* "root" for uid 0 in the audited root's /etc/passwd, else the number as text. */
+const char *kc_node_user_name(struct kc_node *node, unsigned uid, char numbuf[16]);
+const char *kc_node_group_name(struct kc_node *node, unsigned gid, char numbuf[16]);
+/* Is the target (master, etcd, node, controlplane, policies) present on this node? why gets
+ * a sentence either way. */
+int kc_node_has_target(struct kc_node *node, const char *target, const char **why);
+
+#endif

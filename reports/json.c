@@ -1,0 +1,174 @@
+/* The JSON report: the complete machine-readable form of a run (docs/json-schema.md).
+ * Built with json-c so escaping is never hand-rolled. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "reports/report.h"
+
+static void put_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static struct json_object *evidence_json(const struct kc_evidence *ev)
+{
+	struct json_object *o = json_object_new_object();
+	put_str(o, "kind", kc_evidence_kind_name(ev->kind));
+	if (ev->source) put_str(o, "source", ev->source);
+	if (ev->line) json_object_object_add(o, "line", json_object_new_int64(ev->line));
+	if (ev->key) put_str(o, "key", ev->key);
+	if (ev->value) put_str(o, "value", ev->value);
+	if (ev->layer) put_str(o, "layer", ev->layer);
+	if (ev->detail) put_str(o, "detail", ev->detail);
+	if (ev->pid) json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
+	if (ev->has_stat) {
+		char mode[8];
+		snprintf(mode, sizeof(mode), "%04o", ev->mode & 07777);
+		put_str(o, "mode", mode);
+		put_str(o, "owner", ev->owner);
+		put_str(o, "group", ev->group);
+	}
+	if (ev->sha256) put_str(o, "sha256", ev->sha256);
+	if (ev->obj_kind) put_str(o, "object_kind", ev->obj_kind);
+	if (ev->obj_namespace) put_str(o, "object_namespace", ev->obj_namespace);
+	if (ev->obj_name) put_str(o, "object_name", ev->obj_name);
+	return o;
+}
+
+static struct json_object *result_json(const struct kc_result *r)
+{
+	struct json_object *o = json_object_new_object();
+	put_str(o, "id", r->id);
+	put_str(o, "title", r->title);
+	put_str(o, "section", r->section);
+	put_str(o, "section_title", r->section_title);
+	put_str(o, "target", r->target);
+	put_str(o, "type", r->type);
+	json_object_object_add(o, "level", json_object_new_int(r->level));
+	json_object_object_add(o, "scored", json_object_new_boolean(r->scored));
+	put_str(o, "severity", kc_severity_name(r->severity));
+	put_str(o, "status", kc_status_name(r->status));
+	put_str(o, "expected", r->expected);
+	put_str(o, "actual", r->actual);
+	if (r->reason) put_str(o, "reason", r->reason);
+	if (r->exception) put_str(o, "exception", r->exception);
+	struct json_object *evs = json_object_new_array_ext((int)r->nevidence);
+	for (size_t i = 0; i < r->nevidence; i++)
+		json_object_array_add(evs, evidence_json(&r->evidence[i]));
+	json_object_object_add(o, "evidence", evs);
+	put_str(o, "remediation", r->remediation);
+	json_object_object_add(o, "duration_ms", json_object_new_double(r->duration_ms));
+	return o;
+}
+
+static struct json_object *finding_json(const struct kc_finding *f)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(f->id));
+	put_str(o, "rule", f->rule);
+	put_str(o, "severity", kc_severity_name(f->severity));
+	put_str(o, "time", f->time);
+	put_str(o, "source", f->source);
+	if (f->cis) put_str(o, "cis", f->cis);
+	put_str(o, "summary", f->summary);
+	/* the source's own fields (pod_uid, audit_id, user, process chain, ...) are merged in
+	 * at the top level so consumers read finding.user, not finding.data.user */
+	struct json_object *data = f->data_json ? json_tokener_parse(f->data_json) : NULL;
+	if (data && json_object_is_type(data, json_type_object)) {
+		json_object_object_foreach(data, k, v) {
+			if (!json_object_object_get_ex(o, k, NULL))
+				json_object_object_add(o, k, json_object_get(v));
+		}
+	}
+	json_object_put(data);
+	return o;
+}
+
+static struct json_object *run_json(const struct kc_run *run)
+{
+	struct json_object *root = json_object_new_object();
+	json_object_object_add(root, "schema", json_object_new_string("kubecomply.report/v1"));
+	struct json_object *meta = json_object_new_object();
+	json_object_object_add(meta, "id", json_object_new_int64(run->id));
+	put_str(meta, "host", run->host);
+	if (run->cluster) put_str(meta, "cluster", run->cluster);
+	put_str(meta, "benchmark", run->benchmark);
+	put_str(meta, "k8s_version", run->k8s_version);
+	put_str(meta, "targets", run->targets);
+	put_str(meta, "root", run->root);
+	put_str(meta, "tool_version", run->tool_version);
+	put_str(meta, "started", run->started);
+	put_str(meta, "finished", run->finished);
+	json_object_object_add(root, "run", meta);
+
+	struct json_object *results = json_object_new_array_ext((int)run->nresults);
+	for (size_t i = 0; i < run->nresults; i++)
+		json_object_array_add(results, result_json(&run->results[i]));
+	json_object_object_add(root, "results", results);
+
+	size_t counts[KC_STATUS_COUNT];
+	kc_run_count(run, counts);
+	struct json_object *sum = json_object_new_object();
+	size_t scored = 0, scored_pass = 0;
+	for (size_t i = 0; i < run->nresults; i++)
+		if (run->results[i].scored && run->results[i].status != KC_SKIP) {
+			scored++;
+			scored_pass += run->results[i].status == KC_PASS;
+		}
+	for (int s = 0; s < KC_STATUS_COUNT; s++)
+		json_object_object_add(sum, kc_status_name((enum kc_status)s), json_object_new_int64((int64_t)counts[s]));
+	json_object_object_add(sum, "total", json_object_new_int64((int64_t)run->nresults));
+	json_object_object_add(sum, "scored", json_object_new_int64((int64_t)scored));
+	json_object_object_add(sum, "scored_passed", json_object_new_int64((int64_t)scored_pass));
+	json_object_object_add(sum, "findings", json_object_new_int64((int64_t)run->nfindings));
+	json_object_object_add(root, "summary", sum);
+
+	struct json_object *findings = json_object_new_array_ext((int)run->nfindings);
+	for (size_t i = 0; i < run->nfindings; i++)
+		json_object_array_add(findings, finding_json(&run->findings[i]));
+	json_object_object_add(root, "findings", findings);
+
+	struct json_object *gaps = json_object_new_array_ext((int)run->ngaps);
+	for (size_t i = 0; i < run->ngaps; i++) {
+		const struct kc_gap *g = &run->gaps[i];
+		struct json_object *o = json_object_new_object();
+		put_str(o, "monitor", g->monitor);
+		put_str(o, "start", g->start);
+		put_str(o, "end", g->end);
+		json_object_object_add(o, "seen", json_object_new_int64((int64_t)g->seen));
+		json_object_object_add(o, "sent", json_object_new_int64((int64_t)g->sent));
+		json_object_object_add(o, "lost", json_object_new_int64((int64_t)g->lost));
+		if (g->detail) put_str(o, "detail", g->detail);
+		json_object_array_add(gaps, o);
+	}
+	json_object_object_add(root, "monitor_gaps", gaps);
+	return root;
+}
+
+int kc_report_json_fprint(const struct kc_run *run, FILE *fp)
+{
+	struct json_object *root = run_json(run);
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+								     JSON_C_TO_STRING_NOSLASHESCAPE);
+	int rc = fputs(text, fp) < 0 || fputc('\n', fp) == EOF ? kc_error_set(KC_EIO, "cannot write the JSON report") : 0;
+	json_object_put(root);
+	return rc;
+}
+
+int kc_report_json_write(const struct kc_run *run, const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return kc_report_json_fprint(run, stdout);
+	struct kc_atomic_file af;
+	int rc = kc_atomic_open(&af, path);
+	if (rc < 0)
+		return rc;
+	if ((rc = kc_report_json_fprint(run, af.fp)) < 0) {
+		kc_atomic_abort(&af);
+		return rc;
+	}
+	return kc_atomic_commit(&af);
+}

@@ -1,0 +1,96 @@
+/* The terminal summary, in the shape kube-bench users know: [STATUS] id title lines grouped
+ * by section, remediations for what failed, and totals per section. */
+#include <stdio.h>
+#include <string.h>
+
+#include "reports/report.h"
+
+static const char *color(enum kc_status s, int on)
+{
+	if (!on)
+		return "";
+	switch (s) {
+	case KC_PASS: return "\033[32m";
+	case KC_FAIL: return "\033[31m";
+	case KC_WARN: return "\033[33m";
+	case KC_ERROR: return "\033[35m";
+	default: return "\033[34m";
+	}
+}
+
+static int same(const char *a, const char *b)
+{
+	return (a ? a : "")[0] == (b ? b : "")[0] && strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+void kc_report_term_print(const struct kc_run *run, FILE *fp, const struct kc_term_opts *o)
+{
+	const char *reset = o->color ? "\033[0m" : "";
+	const char *info = o->color ? "\033[34m" : "";
+	if (!o->quiet) {
+		const char *section = NULL;
+		for (size_t i = 0; i < run->nresults; i++) {
+			const struct kc_result *r = &run->results[i];
+			if (!section || !same(section, r->section)) {
+				section = r->section;
+				fprintf(fp, "%s[INFO]%s %s %s\n", info, reset, r->section ? r->section : "",
+					r->section_title ? r->section_title : "");
+			}
+			fprintf(fp, "%s[%s]%s %s %s%s\n", color(r->status, o->color), kc_status_name(r->status), reset,
+				r->id, r->title ? r->title : "", r->scored ? "" : " (manual)");
+			if (r->status == KC_FAIL || (o->verbose && r->actual)) {
+				if (r->expected)
+					fprintf(fp, "       expected: %s\n", r->expected);
+				if (r->actual)
+					fprintf(fp, "       actual:   %s\n", r->actual);
+			}
+			if (r->exception)
+				fprintf(fp, "       exception: %s\n", r->exception);
+			if (r->reason && (r->status == KC_ERROR || o->verbose))
+				fprintf(fp, "       reason:   %s\n", r->reason);
+			if (o->verbose)
+				for (size_t e = 0; e < r->nevidence; e++) {
+					const struct kc_evidence *ev = &r->evidence[e];
+					fprintf(fp, "       evidence: %s %s%s%s%s%s\n", kc_evidence_kind_name(ev->kind),
+						ev->source ? ev->source : "", ev->key ? " " : "", ev->key ? ev->key : "",
+						ev->value ? "=" : "", ev->value ? ev->value : "");
+				}
+		}
+
+		int any = 0;
+		for (size_t i = 0; i < run->nresults; i++) {
+			const struct kc_result *r = &run->results[i];
+			if ((r->status != KC_FAIL && r->status != KC_WARN) || !r->remediation)
+				continue;
+			if (!any++)
+				fprintf(fp, "\n== Remediations ==\n");
+			fprintf(fp, "%s %s\n\n", r->id, r->remediation);
+		}
+	}
+
+	fprintf(fp, "\n== Summary %s on %s ==\n", run->benchmark ? run->benchmark : "", run->host ? run->host : "");
+	/* totals per section, then overall */
+	const char *section = NULL;
+	size_t c[KC_STATUS_COUNT] = { 0 };
+	for (size_t i = 0; i <= run->nresults; i++) {
+		const struct kc_result *r = i < run->nresults ? &run->results[i] : NULL;
+		if (section && (!r || !same(section, r->section))) {
+			fprintf(fp, "%-6s %3zu pass, %3zu fail, %3zu warn, %3zu skip, %3zu error\n", section,
+				c[KC_PASS], c[KC_FAIL], c[KC_WARN], c[KC_SKIP], c[KC_ERROR]);
+			memset(c, 0, sizeof(c));
+		}
+		if (!r)
+			break;
+		section = r->section ? r->section : "";
+		c[r->status]++;
+	}
+	size_t t[KC_STATUS_COUNT];
+	kc_run_count(run, t);
+	fprintf(fp, "%s%zu checks PASS%s\n", color(KC_PASS, o->color), t[KC_PASS], reset);
+	fprintf(fp, "%s%zu checks FAIL%s\n", color(KC_FAIL, o->color), t[KC_FAIL], reset);
+	fprintf(fp, "%s%zu checks WARN%s\n", color(KC_WARN, o->color), t[KC_WARN], reset);
+	fprintf(fp, "%s%zu checks SKIP%s\n", color(KC_SKIP, o->color), t[KC_SKIP], reset);
+	fprintf(fp, "%s%zu checks ERROR%s\n", color(KC_ERROR, o->color), t[KC_ERROR], reset);
+	if (run->nfindings)
+		fprintf(fp, "%zu runtime findings\n", run->nfindings);
+}
