@@ -13,6 +13,10 @@
 #include "auditor/outputs.h"
 #include "auditor/store.h"
 #include "checks/engine.h"
+#include "checks/k8s/cluster.h"
+#include "checks/k8s/exceptions.h"
+#include "checks/k8s/kubeconfig.h"
+#include "checks/section5/providers.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 
@@ -21,6 +25,8 @@ static const char usage[] =
 	"                        [--check IDS] [--skip IDS] [--policy-dir DIR] [--db FILE]\n"
 	"                        [--json FILE] [--junit FILE] [--html FILE] [--sarif FILE]\n"
 	"                        [--fail-on WHAT] [--quiet] [--verbose]\n"
+	"                        [--kubeconfig FILE [--context NAME] | --in-cluster | --manifests PATH...]\n"
+	"                        [--exceptions FILE] [--exempt-namespaces LIST]\n"
 	"\n"
 	"Audits a node against a CIS Kubernetes Benchmark without running any program: component\n"
 	"flags from /proc and static pod manifests, file modes and owners, config files. Every\n"
@@ -44,6 +50,15 @@ static const char usage[] =
 	"      --sarif FILE      SARIF 2.1.0 for findings with a file location\n"
 	"      --fail-on WHAT    exit 1 when a result matches: FAIL, WARN, ERROR, severity>=high,\n"
 	"                        level=1, scored (comma list; default: a scored FAIL or ERROR)\n"
+	"      --kubeconfig FILE cluster objects for section 5 from the API server (read-only)\n"
+	"      --context NAME    kubeconfig context (default: current-context)\n"
+	"      --in-cluster      use the pod's service account instead of a kubeconfig\n"
+	"      --manifests PATH  cluster objects from manifests: a file, a directory (recursive) or\n"
+	"                        '-' for stdin; repeatable. With a cluster source and no --root,\n"
+	"                        only the policies target is audited unless --targets says otherwise\n"
+	"      --exceptions FILE documented exceptions (check, namespace/name globs, reason, expiry)\n"
+	"      --exempt-namespaces LIST  namespaces 5.2.1/5.3.2 do not require to be covered\n"
+	"                        (default kube-system,kube-public,kube-node-lease)\n"
 	"  -q, --quiet           print only the summary\n"
 	"  -v, --verbose         print expected/actual and evidence for every check\n"
 	"\n"
@@ -52,14 +67,46 @@ static const char usage[] =
 	"examples:\n"
 	"  kubecomply audit\n"
 	"  kubecomply audit --root /host --proc /proc --json /var/lib/kubecomply/last.json\n"
-	"  kubecomply audit --root examples/node-kubeadm --check 1.1,1.2 --fail-on severity>=high\n";
+	"  kubecomply audit --root examples/node-kubeadm --check 1.1,1.2 --fail-on severity>=high\n"
+	"  kubecomply audit --manifests k8s/ --exceptions exceptions.yaml --junit section5.xml\n"
+	"  kubecomply audit --targets policies --kubeconfig ~/.kube/config --context prod\n";
 
 struct audit_opts {
 	const char *root, *proc, *benchmark, *targets, *include, *exclude, *policy_dir, *db, *host, *cluster;
 	const char *fail_on, *k8s_version;
+	const char *kubeconfig, *context, *exceptions, *exempt;
+	const char **manifests;
+	size_t nmanifests, manifests_cap;
+	int in_cluster, root_given;
 	struct kc_output_opts out;
 	int quiet, verbose;
 };
+
+/* Loads the cluster objects asked for; NULL with *rc = 0 when no source was given. */
+static struct kc_cluster *load_cluster(const struct audit_opts *o, int *rc)
+{
+	*rc = 0;
+	if (!o->nmanifests && !o->kubeconfig && !o->in_cluster && !o->context)
+		return NULL;
+	struct kc_cluster *c = kc_cluster_new();
+	if (o->exempt)
+		kc_cluster_set_exempt_namespaces(c, o->exempt);
+	for (size_t i = 0; i < o->nmanifests && *rc == 0; i++)
+		*rc = kc_cluster_load_manifests(c, o->manifests[i]);
+	if (*rc == 0 && (o->kubeconfig || o->in_cluster || o->context)) {
+		struct kc_kubeconfig_opts ko = { .kubeconfig = o->kubeconfig, .context = o->context,
+						 .in_cluster = o->in_cluster };
+		*rc = kc_cluster_load_api(c, &ko);
+	}
+	/* bad documents are skipped, not fatal: say which, and audit the rest */
+	for (size_t i = 0; i < kc_cluster_warning_count(c); i++)
+		fprintf(stderr, "kubecomply audit: warning: %s\n", kc_cluster_warning(c, i));
+	if (*rc < 0) {
+		kc_cluster_free(c);
+		return NULL;
+	}
+	return c;
+}
 
 static char *host_name(struct kc_node *node, const char *root)
 {
@@ -95,7 +142,8 @@ static const char *default_proc(const char *root, struct kc_buf *tmp)
 int kc_cmd_audit(int argc, char **argv)
 {
 	enum { O_PROC = 256, O_CHECK, O_SKIP, O_POLICY_DIR, O_DB, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON,
-	       O_HOST, O_CLUSTER, O_K8S_VERSION };
+	       O_HOST, O_CLUSTER, O_K8S_VERSION, O_KUBECONFIG, O_CONTEXT, O_IN_CLUSTER, O_MANIFESTS, O_EXCEPTIONS,
+	       O_EXEMPT };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "proc", required_argument, NULL, O_PROC },
@@ -113,6 +161,12 @@ int kc_cmd_audit(int argc, char **argv)
 		{ "host", required_argument, NULL, O_HOST },
 		{ "cluster", required_argument, NULL, O_CLUSTER },
 		{ "k8s-version", required_argument, NULL, O_K8S_VERSION },
+		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
+		{ "context", required_argument, NULL, O_CONTEXT },
+		{ "in-cluster", no_argument, NULL, O_IN_CLUSTER },
+		{ "manifests", required_argument, NULL, O_MANIFESTS },
+		{ "exceptions", required_argument, NULL, O_EXCEPTIONS },
+		{ "exempt-namespaces", required_argument, NULL, O_EXEMPT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -123,7 +177,7 @@ int kc_cmd_audit(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:b:t:qvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': o.root = optarg; break;
+		case 'r': o.root = optarg; o.root_given = 1; break;
 		case O_PROC: o.proc = optarg; break;
 		case 'b': o.benchmark = optarg; break;
 		case 't': o.targets = optarg; break;
@@ -139,28 +193,51 @@ int kc_cmd_audit(int argc, char **argv)
 		case O_HOST: o.host = optarg; break;
 		case O_CLUSTER: o.cluster = optarg; break;
 		case O_K8S_VERSION: o.k8s_version = optarg; break;
+		case O_KUBECONFIG: o.kubeconfig = optarg; break;
+		case O_CONTEXT: o.context = optarg; break;
+		case O_IN_CLUSTER: o.in_cluster = 1; break;
+		case O_MANIFESTS:
+			o.manifests = kc_array_grow(o.manifests, &o.manifests_cap, o.nmanifests + 1, sizeof(*o.manifests));
+			o.manifests[o.nmanifests++] = optarg;
+			break;
+		case O_EXCEPTIONS: o.exceptions = optarg; break;
+		case O_EXEMPT: o.exempt = optarg; break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
 		default: fputs(usage, stderr); return KC_EXIT_ERROR;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		free(o.manifests);
 		return kc_cli_fail("audit", "unexpected argument '%s' (see --help)", argv[optind]);
+	}
+	if (o.in_cluster && (o.kubeconfig || o.context)) {
+		free(o.manifests);
+		return kc_cli_fail("audit", "--in-cluster and --kubeconfig/--context exclude each other");
+	}
+	/* a manifest scan in CI is about the objects, not the machine the pipeline runs on */
+	int cluster_source = o.nmanifests || o.kubeconfig || o.context || o.in_cluster;
+	if (cluster_source && !o.root_given && !o.targets)
+		o.targets = "policies";
 	static const char *const known_targets[] = { "master", "controlplane", "etcd", "node", "policies" };
 	for (const char *p = o.targets; p && *p;) {
 		size_t len = strcspn(p, ",");
 		int ok = 0;
 		for (size_t i = 0; i < 5; i++)
 			ok |= strlen(known_targets[i]) == len && strncmp(p, known_targets[i], len) == 0;
-		if (!ok)
+		if (!ok) {
+			free(o.manifests);
 			return kc_cli_fail("audit", "--targets: unknown target '%.*s' (expected master, controlplane, etcd, node, policies)",
 					   (int)len, p);
+		}
 		p += len + (p[len] == ',');
 	}
 	struct kc_gate gate;
-	if (kc_gate_parse(&gate, o.fail_on) < 0)
+	if (kc_gate_parse(&gate, o.fail_on) < 0) {
+		free(o.manifests);
 		return kc_cli_fail("audit", "%s", kc_error_last());
+	}
 
 	int exit_code = KC_EXIT_ERROR;
 	struct kc_node node;
@@ -170,6 +247,10 @@ int kc_cmd_audit(int argc, char **argv)
 	struct kc_buf procbuf = KC_BUF_INIT;
 	char *bench = NULL;
 	int node_open = 0;
+	struct kc_cluster *cluster = NULL;
+	struct kc_exceptions *exceptions = NULL;
+	struct kc_query_provider providers[KC_SECTION5_PROVIDERS];
+	size_t nproviders = 0;
 
 	if (!o.proc)
 		o.proc = default_proc(o.root, &procbuf);
@@ -183,6 +264,20 @@ int kc_cmd_audit(int argc, char **argv)
 	if (kc_benchmark_load(bench, o.policy_dir, &set) < 0) {
 		kc_cli_fail("audit", "%s", kc_error_last());
 		goto out;
+	}
+	if (o.exceptions && kc_exceptions_load(o.exceptions, &exceptions) < 0) {
+		kc_cli_fail("audit", "%s", kc_error_last());
+		goto out;
+	}
+	int crc;
+	cluster = load_cluster(&o, &crc);
+	if (crc < 0) {
+		kc_cli_fail("audit", "%s", kc_error_last());
+		goto out;
+	}
+	if (cluster) {
+		kc_cluster_set_exceptions(cluster, exceptions);
+		nproviders = kc_cluster_providers(cluster, providers, KC_SECTION5_PROVIDERS);
 	}
 	/* open the store before the audit: a database we cannot write is an error now, not
 	 * after the work is done */
@@ -200,7 +295,8 @@ int kc_cmd_audit(int argc, char **argv)
 	run.tool_version = kc_strdup(KC_VERSION);
 	run.started = kc_time_now_rfc3339();
 
-	struct kc_engine_opts eo = { .include = o.include, .exclude = o.exclude, .targets = o.targets };
+	struct kc_engine_opts eo = { .include = o.include, .exclude = o.exclude, .targets = o.targets,
+				     .providers = providers, .nproviders = nproviders };
 	kc_engine_run(&set, &node, &eo, &run);
 	run.finished = kc_time_now_rfc3339();
 
@@ -220,6 +316,9 @@ out:
 	if (node_open)
 		kc_node_free(&node);
 	kc_buf_free(&procbuf);
+	kc_cluster_free(cluster);
+	kc_exceptions_free(exceptions);
+	free(o.manifests);
 	free(bench);
 	return exit_code;
 }

@@ -1,5 +1,7 @@
 /* `kubecomply report`: any stored run rendered again, or the drift between two runs. */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +103,14 @@ int kc_cmd_report(int argc, char **argv)
 		return kc_cli_fail("report", "--diff: run ids are positive integers or 'latest'");
 	if (!diff_a && parse_run_id(run_s, &ida) < 0)
 		return kc_cli_fail("report", "--run '%s': a positive integer or 'latest' expected", run_s);
-	if (kc_store_open(db ? db : kc_cli_default_db(), &st) < 0) {
+	db = db ? db : kc_cli_default_db();
+	struct stat sb;
+	/* reading must not create an empty database where the user mistyped a path */
+	if (stat(db, &sb) != 0) {
+		kc_cli_fail("report", "%s: no such evidence database (%s)", db, strerror(errno));
+		goto out;
+	}
+	if (kc_store_open(db, &st) < 0) {
 		kc_cli_fail("report", "%s", kc_error_last());
 		goto out;
 	}

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/kubelet.h"
+#include "checks/nodequery.h"
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
@@ -168,18 +170,25 @@ static void add_component_evidence(struct kc_result *r, const struct kc_componen
 				   const char *value)
 {
 	struct kc_evidence *ev = kc_result_add_evidence(r, c->source == KC_SRC_PROCESS ? KC_EV_PROCESS : KC_EV_CONFIG);
-	ev->source = kc_strdup(c->source_path);
+	const struct kc_flag *fl = kc_flags_get(&c->flags, flag);
+	/* a unit's flag may come from a drop-in or an EnvironmentFile: name that file */
+	int from_origin = fl && c->arg_origin && fl->index >= 0 && (size_t)fl->index < c->nargs && c->arg_origin[fl->index];
+	ev->source = kc_strdup(from_origin ? c->arg_origin[fl->index] : c->source_path);
 	ev->pid = c->pid;
 	ev->layer = kc_strdup(layer_name(c->source));
 	struct kc_buf k = KC_BUF_INIT;
 	kc_buf_printf(&k, "--%s", flag);
 	ev->key = kc_buf_detach(&k);
-	ev->value = value ? kc_redact_value(flag, value) : NULL;
-	if (kc_flag_is_secret(flag) && value) {
-		free(ev->value);
-		ev->value = kc_strdup(KC_REDACTED);
-	}
-	ev->detail = kc_strdup(c->cmdline_redacted);
+	/* flags are judged by the component's own list of credential flags: a name heuristic
+	 * would hide --authorization-mode, the very value the check is about */
+	if (value)
+		ev->value = kc_flag_is_secret(flag) ? kc_strdup(KC_REDACTED) : kc_redact_text(value);
+	/* the whole command line is evidence for a running process; a file source has its line */
+	if (c->source == KC_SRC_PROCESS)
+		ev->detail = kc_strdup(c->cmdline_redacted);
+	/* the manifest line that sets the flag, so reports (SARIF) can point at it */
+	if (fl && !from_origin && c->arg_lines && fl->index >= 0 && (size_t)fl->index < c->narg_lines)
+		ev->line = c->arg_lines[fl->index];
 }
 
 /* Compares and writes expected/actual for a value-typed fact. */
@@ -190,6 +199,8 @@ static void judge_value(struct outcome *o, const struct kc_test *t, const char *
 	int ok = kc_op_eval(t, value, &why);
 	if (t->op == KC_OP_PRESENT)
 		kc_buf_printf(&o->expected, "%s is %s", what, strcmp(t->value, "true") == 0 ? "set" : "not set");
+	else if (t->op == KC_OP_NONE)
+		kc_buf_printf(&o->expected, "%s (shown for review)", what);
 	else
 		kc_buf_printf(&o->expected, "%s %s %s", what, op_phrase(t->op), t->value);
 	if (!value)
@@ -327,9 +338,45 @@ static void add_config_evidence(struct kc_result *r, const char *path, const cha
 	ev->detail = kc_strdup(detail);
 }
 
+/* The kubelet resolves its settings in layers (checks/kubelet.h); its built-in defaults
+ * depend on whether a config file is in use, so they win over the policy's default. */
+static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	struct kc_kubelet_value v;
+	struct kc_buf what = KC_BUF_INIT;
+	if (t->flag)
+		kc_buf_printf(&what, "--%s", t->flag);
+	else
+		kc_buf_puts(&what, t->config_key);
+	int rc = kc_kubelet_resolve(node, t->flag, t->config_key, t->op != KC_OP_PRESENT, &v, r);
+	if (rc < 0) {
+		o->status = KC_ERROR;
+		kc_buf_puts(&o->reason, kc_error_last());
+	} else {
+		const char *val = v.value;
+		int from_default = v.layer && strcmp(v.layer, "default") == 0;
+		if (!val && t->defval && t->op != KC_OP_PRESENT) {
+			val = t->defval;
+			from_default = 1;
+			struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_DEFAULT);
+			ev->key = kc_strdup(what.ptr);
+			ev->value = kc_strdup(val);
+			ev->layer = kc_strdup("default");
+			ev->detail = kc_strdup("set by no layer: the benchmark's stated default applies");
+		}
+		judge_value(o, t, what.ptr, val, from_default);
+	}
+	kc_buf_free(&what);
+	kc_kubelet_value_clear(&v);
+}
+
 /* kubelet and friends: a command-line flag beats the config file, which beats the default. */
 static void eval_setting(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
+	if (strcmp(t->component, "kubelet") == 0) {
+		eval_kubelet_setting(node, t, r, o);
+		return;
+	}
 	const struct kc_component *c = kc_node_component_by_name(node, t->component);
 	const char *v = NULL;
 	char *owned = NULL;
@@ -402,6 +449,26 @@ out:
 /* The file a test names: the component's flag when set, else the path written in the policy. */
 static const char *file_path(struct kc_node *node, const struct kc_test *t, struct kc_result *r)
 {
+	if (t->flag && strcmp(t->component, "kubelet") == 0 && kc_kubelet_config_key(t->flag)) {
+		/* the kubelet names some files in its config (authentication.x509.clientCAFile):
+		 * follow the layer that decides, not only the command line */
+		struct kc_kubelet_value v;
+		if (kc_kubelet_resolve(node, t->flag, NULL, 0, &v, NULL) == 0 && v.value && v.value[0] == '/') {
+			struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
+			ev->source = kc_strdup(v.source);
+			ev->key = kc_strdup(t->flag);
+			ev->value = kc_strdup(v.value);
+			ev->line = v.line;
+			ev->layer = kc_strdup(v.layer);
+			ev->detail = kc_strdup("the file the kubelet is configured to use");
+			/* the value lives in the node's caches (yaml text is owned by v) */
+			const char *path = kc_node_file(node, v.value)->path;
+			kc_kubelet_value_clear(&v);
+			return path;
+		}
+		kc_kubelet_value_clear(&v);
+		return t->path;
+	}
 	if (t->flag) {
 		const struct kc_component *c = kc_node_component_by_name(node, t->component);
 		const char *v = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, t->flag) : NULL;
@@ -660,9 +727,29 @@ static void eval_content(struct kc_node *node, const struct kc_test *t, struct k
 	kc_buf_free(&what);
 }
 
-static void eval_query(const struct kc_engine_opts *opts, const struct kc_check *c, const struct kc_test *t,
-		       struct kc_result *r, struct outcome *o)
+static void eval_query(struct kc_node *node, const struct kc_engine_opts *opts, const struct kc_check *c,
+		       const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
+	struct kc_nodequery_out nq;
+	if (kc_nodequery_run(node, t, r, &nq)) {
+		if (nq.undecided) {
+			o->status = nq.status;
+			kc_buf_printf(&o->expected, "%s %s %s", nq.what, op_phrase(t->op), t->value ? t->value : "");
+			kc_buf_puts(&o->actual, nq.reason);
+			if (nq.status != KC_PASS && nq.status != KC_FAIL)
+				kc_buf_puts(&o->reason, nq.reason);
+		} else {
+			const char *v = nq.value;
+			int from_default = nq.from_default;
+			if (!v && t->defval && t->op != KC_OP_PRESENT) {
+				v = t->defval;
+				from_default = 1;
+			}
+			judge_value(o, t, nq.what, v, from_default);
+		}
+		kc_nodequery_out_clear(&nq);
+		return;
+	}
 	for (size_t i = 0; i < opts->nproviders; i++) {
 		const struct kc_query_provider *p = &opts->providers[i];
 		if (strncmp(t->query, p->prefix, strlen(p->prefix)) != 0)
@@ -691,7 +778,7 @@ static void eval_test(struct kc_node *node, const struct kc_engine_opts *opts, c
 	case KC_FACT_FILE: eval_file(node, t, r, o); break;
 	case KC_FACT_FILES: eval_files(node, t, r, o); break;
 	case KC_FACT_CONTENT: eval_content(node, t, r, o); break;
-	case KC_FACT_QUERY: eval_query(opts, c, t, r, o); break;
+	case KC_FACT_QUERY: eval_query(node, opts, c, t, r, o); break;
 	default:
 		o->status = KC_ERROR;
 		kc_buf_puts(&o->reason, "unknown fact");
@@ -763,7 +850,7 @@ static void eval_check(struct kc_node *node, const struct kc_engine_opts *opts, 
 			r->reason = kc_strdup(c->manual);
 		} else if (!any_informative && (r->status == KC_PASS || r->status == KC_FAIL)) {
 			kc_result_note(r, "The benchmark marks this check manual; kubecomply decided it from the node's own "
-				       "files. %s", c->manual ? c->manual : "");
+				       "files.%s%s", c->manual ? " " : "", c->manual ? c->manual : "");
 		}
 	}
 }

@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checks/kubelet.h"
 #include "checks/podspec.h"
+#include "checks/systemd.h"
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
@@ -48,6 +50,7 @@ int kc_node_open(struct kc_node *node, const char *root, const char *proc_dir)
 static void component_clear(struct kc_component *c)
 {
 	free(c->source_path);
+	free(c->arg_lines);
 	kc_flags_free(&c->flags);
 	if (c->env)
 		for (char **e = c->env; *e; e++)
@@ -55,6 +58,9 @@ static void component_clear(struct kc_component *c)
 	free(c->env);
 	free(c->cmdline_redacted);
 	free(c->image);
+	for (size_t i = 0; i < c->nargs; i++)
+		free(c->arg_origin[i]);
+	free(c->arg_origin);
 	enum kc_component_id id = c->id;
 	const char *name = c->name;
 	memset(c, 0, sizeof(*c));
@@ -83,6 +89,7 @@ void kc_node_free(struct kc_node *node)
 		kc_yaml_free(&node->yamls[i].y);
 	}
 	free(node->yamls);
+	kc_kubelet_free(node->kubelet);
 	free(node->proc_dir);
 	free(node->manifest_dir);
 	kc_root_free(node->root);
@@ -111,7 +118,7 @@ static char *redacted_cmdline(const char *const *argv, size_t argc)
 		if (a[0] == '-' && eq) {
 			char *name = kc_strndup(a, (size_t)(eq - a));
 			const char *bare = name + strspn(name, "-");
-			if (kc_flag_is_secret(bare) || kc_redact_key_is_secret(bare)) {
+			if (kc_flag_is_secret(bare)) {
 				kc_buf_printf(&b, "%s=%s", name, KC_REDACTED);
 				free(name);
 				continue;
@@ -165,6 +172,21 @@ static void free_strv(char **v)
 	free(v);
 }
 
+/* k3s and RKE2 run the components inside their own binary (k3s) or start them (rke2):
+ * the process name tells the distribution even when no component process is visible. */
+static void note_distro_process(struct kc_node *node, const char *prog)
+{
+	const char *base = strrchr(prog, '/');
+	base = base ? base + 1 : prog;
+	if (strcmp(base, "k3s") == 0 || strncmp(base, "k3s-", 4) == 0) {
+		node->distro = KC_DISTRO_K3S;
+		node->distro_why = "a running k3s process";
+	} else if ((strcmp(base, "rke2") == 0 || strncmp(base, "rke2-", 5) == 0) && node->distro != KC_DISTRO_K3S) {
+		node->distro = KC_DISTRO_RKE2;
+		node->distro_why = "a running rke2 process";
+	}
+}
+
 static void load_processes(struct kc_node *node)
 {
 	DIR *d = opendir(node->proc_dir);
@@ -183,6 +205,8 @@ static void load_processes(struct kc_node *node)
 			continue;
 		}
 		int id = comp_by_program(buf);
+		if (id < 0)
+			note_distro_process(node, buf);
 		/* the first (lowest pid in readdir order) instance wins; a restart leaves one */
 		if (id < 0 || node->comps[id].source == KC_SRC_PROCESS) {
 			free(buf);
@@ -209,9 +233,15 @@ static void load_processes(struct kc_node *node)
 	closedir(d);
 }
 
-static void load_static_pods(struct kc_node *node)
+const char *const kc_node_manifest_dirs[] = {
+	"/etc/kubernetes/manifests",                  /* kubeadm */
+	"/var/lib/rancher/rke2/agent/pod-manifests",  /* RKE2 */
+	NULL,
+};
+
+static void load_static_pods(struct kc_node *node, const char *dir)
 {
-	int dfd = kc_root_open_dir(node->root, node->manifest_dir);
+	int dfd = kc_root_open_dir(node->root, dir);
 	if (dfd < 0)
 		return;
 	DIR *d = fdopendir(dfd);
@@ -236,7 +266,7 @@ static void load_static_pods(struct kc_node *node)
 	qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
 	for (size_t i = 0; i < n; i++) {
 		struct kc_buf p = KC_BUF_INIT;
-		kc_buf_printf(&p, "%s/%s", node->manifest_dir, names[i]);
+		kc_buf_printf(&p, "%s/%s", dir, names[i]);
 		struct kc_podspec ps;
 		if (kc_podspec_read(node->root, p.ptr, &ps) == 0 && ps.argc > 0) {
 			int id = comp_by_program(ps.argv[0]);
@@ -248,6 +278,9 @@ static void load_static_pods(struct kc_node *node)
 				c->cmdline_redacted = redacted_cmdline((const char *const *)ps.argv, ps.argc);
 				c->env = ps.env;
 				ps.env = NULL;
+				c->arg_lines = ps.lines;
+				c->narg_lines = ps.argc;
+				ps.lines = NULL;
 				c->image = ps.image;
 				ps.image = NULL;
 			} else if (id >= 0 && !node->comps[id].image) {
@@ -287,6 +320,44 @@ static void load_idnames(struct kc_node *node, const char *path, struct kc_idnam
 	free(data);
 }
 
+/* Clusters built without kubeadm start their components as systemd units: the last source
+ * of flags for a component found neither running nor as a static pod. */
+static void load_systemd_units(struct kc_node *node)
+{
+	for (int i = 0; i < KC_COMP_COUNT; i++) {
+		struct kc_component *c = &node->comps[i];
+		if (c->source != KC_SRC_NONE)
+			continue;
+		struct kc_buf name = KC_BUF_INIT;
+		kc_buf_printf(&name, "%s.service", comp_names[i]);
+		struct kc_unit u;
+		if (kc_unit_load(node->root, name.ptr, &u) == 0 && u.argc > 0 && comp_by_program(u.argv[0]) == i) {
+			c->source = KC_SRC_SYSTEMD;
+			/* the unit that starts it; the drop-ins and environment files are in arg_origin */
+			c->source_path = kc_strdup(u.path ? u.path : u.exec_file);
+			kc_flags_parse(&c->flags, (int)u.argc, u.argv);
+			c->cmdline_redacted = redacted_cmdline((const char *const *)u.argv, u.argc);
+			c->arg_origin = u.argv_src;
+			c->nargs = u.argc;
+			u.argv_src = NULL;
+			/* the unit's environment is the component's environment (etcd's ETCD_*) */
+			c->env = kc_xcalloc(u.nvars + 1, sizeof(char *));
+			for (size_t v = 0; v < u.nvars; v++) {
+				struct kc_buf kv = KC_BUF_INIT;
+				kc_buf_printf(&kv, "%s=%s", u.vars[v].name, u.vars[v].value);
+				c->env[v] = kc_buf_detach(&kv);
+			}
+			for (size_t a = 0; a < u.argc; a++)
+				free(u.argv[a]);
+			free(u.argv);
+			u.argv = NULL;
+			u.argc = 0;
+		}
+		kc_unit_free(&u);
+		kc_buf_free(&name);
+	}
+}
+
 int kc_node_load(struct kc_node *node)
 {
 	if (node->loaded)
@@ -294,7 +365,10 @@ int kc_node_load(struct kc_node *node)
 	node->loaded = 1;
 	if (node->proc_dir)
 		load_processes(node);
-	load_static_pods(node);
+	load_static_pods(node, node->manifest_dir);
+	for (const char *const *d = kc_node_manifest_dirs + 1; *d; d++)
+		load_static_pods(node, *d);
+	load_systemd_units(node);
 	load_idnames(node, "/etc/passwd", &node->users, &node->nusers);
 	load_idnames(node, "/etc/group", &node->groups, &node->ngroups);
 	return 0;
@@ -419,7 +493,8 @@ int kc_node_has_target(struct kc_node *node, const char *target, const char **wh
 	kc_node_load(node);
 	if (strcmp(target, "master") == 0 || strcmp(target, "controlplane") == 0) {
 		const struct kc_component *c = &node->comps[KC_COMP_APISERVER];
-		if (c->source != KC_SRC_NONE || file_exists(node, "/etc/kubernetes/manifests/kube-apiserver.yaml")) {
+		if (c->source != KC_SRC_NONE || file_exists(node, "/etc/kubernetes/manifests/kube-apiserver.yaml") ||
+		    file_exists(node, "/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml")) {
 			*why = "kube-apiserver found on this node";
 			return 1;
 		}
@@ -448,4 +523,47 @@ int kc_node_has_target(struct kc_node *node, const char *target, const char **wh
 	}
 	*why = "unknown target";
 	return 0;
+}
+
+const char *kc_distro_name(enum kc_distro d)
+{
+	switch (d) {
+	case KC_DISTRO_KUBEADM: return "kubeadm";
+	case KC_DISTRO_K3S: return "k3s";
+	case KC_DISTRO_RKE2: return "rke2";
+	case KC_DISTRO_SYSTEMD: return "systemd";
+	default: return "unknown";
+	}
+}
+
+enum kc_distro kc_node_distribution(struct kc_node *node, const char **why)
+{
+	kc_node_load(node);
+	if (node->distro == KC_DISTRO_UNKNOWN) {
+		static const struct { const char *path; enum kc_distro d; const char *why; } marks[] = {
+			{ "/etc/rancher/k3s/config.yaml", KC_DISTRO_K3S, "/etc/rancher/k3s/config.yaml exists" },
+			{ "/var/lib/rancher/k3s/agent", KC_DISTRO_K3S, "/var/lib/rancher/k3s/agent exists" },
+			{ "/var/lib/rancher/rke2/agent/pod-manifests", KC_DISTRO_RKE2, "RKE2 static pods under /var/lib/rancher/rke2/agent/pod-manifests" },
+			{ "/etc/rancher/rke2", KC_DISTRO_RKE2, "/etc/rancher/rke2 exists" },
+			{ "/etc/kubernetes/manifests/kube-apiserver.yaml", KC_DISTRO_KUBEADM, "kubeadm's static pod manifests" },
+			{ "/var/lib/kubelet/kubeadm-flags.env", KC_DISTRO_KUBEADM, "/var/lib/kubelet/kubeadm-flags.env exists" },
+			{ "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", KC_DISTRO_KUBEADM, "kubeadm's kubelet drop-in 10-kubeadm.conf" },
+			{ "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf", KC_DISTRO_KUBEADM, "kubeadm's kubelet drop-in 10-kubeadm.conf" },
+		};
+		for (size_t i = 0; i < sizeof(marks) / sizeof(*marks) && node->distro == KC_DISTRO_UNKNOWN; i++)
+			if (file_exists(node, marks[i].path)) {
+				node->distro = marks[i].d;
+				node->distro_why = marks[i].why;
+			}
+		for (int i = 0; i < KC_COMP_COUNT && node->distro == KC_DISTRO_UNKNOWN; i++)
+			if (node->comps[i].source == KC_SRC_SYSTEMD) {
+				node->distro = KC_DISTRO_SYSTEMD;
+				node->distro_why = "components are started by systemd units";
+			}
+		if (node->distro == KC_DISTRO_UNKNOWN)
+			node->distro_why = "no marker of kubeadm, k3s, RKE2 or systemd-run components";
+	}
+	if (why)
+		*why = node->distro_why;
+	return node->distro;
 }

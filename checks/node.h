@@ -26,10 +26,20 @@ struct kc_component {
 	long pid;                  /* KC_SRC_PROCESS */
 	char *source_path;         /* /proc/<pid>/cmdline, manifest or unit path (as under root) */
 	struct kc_flags flags;     /* parsed command line */
+	long *arg_lines;           /* KC_SRC_STATIC_POD/SYSTEMD: line of argv[i] in source_path, 0 unknown */
+	size_t narg_lines;
 	char **env;                /* KEY=VALUE from /proc/<pid>/environ or the pod spec; NULL-terminated */
 	char *cmdline_redacted;    /* for evidence */
 	char *image;               /* static pod image (version detection) */
+	char **arg_origin;         /* KC_SRC_SYSTEMD: per argv index, the unit, drop-in or
+				    * EnvironmentFile whose text produced it; NULL otherwise */
+	size_t nargs;
 };
+
+/* How the node was built, from its files and processes (see kc_node_distribution). */
+enum kc_distro { KC_DISTRO_UNKNOWN, KC_DISTRO_KUBEADM, KC_DISTRO_K3S, KC_DISTRO_RKE2, KC_DISTRO_SYSTEMD };
+
+struct kc_kubelet;
 
 struct kc_node {
 	struct kc_root *root;      /* --root, where every path is opened */
@@ -45,6 +55,9 @@ struct kc_node {
 	size_t nfiles, files_cap;
 	struct kc_yamlfile *yamls;
 	size_t nyamls, yamls_cap;
+	struct kc_kubelet *kubelet; /* kubelet layering state (checks/kubelet.h), built on first use */
+	enum kc_distro distro;
+	const char *distro_why;
 };
 
 /* A YAML/JSON config file read under root (JSON is YAML to libyaml). */
@@ -82,6 +95,13 @@ const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path);
 /* "root" for uid 0 in the audited root's /etc/passwd, else the number as text. */
 const char *kc_node_user_name(struct kc_node *node, unsigned uid, char numbuf[16]);
 const char *kc_node_group_name(struct kc_node *node, unsigned gid, char numbuf[16]);
+/* kubeadm, k3s, rke2, systemd (components run as plain units, no kubeadm) or unknown; why
+ * gets the file or process that decided. */
+enum kc_distro kc_node_distribution(struct kc_node *node, const char **why);
+const char *kc_distro_name(enum kc_distro d);
+/* Static pod directories searched, in order (kubeadm's, then RKE2's). */
+extern const char *const kc_node_manifest_dirs[];
+
 /* Is the target (master, etcd, node, controlplane, policies) present on this node? why gets
  * a sentence either way. */
 int kc_node_has_target(struct kc_node *node, const char *target, const char **why);

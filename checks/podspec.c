@@ -14,14 +14,18 @@ static void push(char ***v, size_t *n, size_t *cap, char *s)
 	(*v)[*n] = NULL;
 }
 
-static void add_seq(yaml_document_t *d, yaml_node_t *seq, struct kc_podspec *ps, size_t *cap)
+static void add_seq(yaml_document_t *d, yaml_node_t *seq, struct kc_podspec *ps, size_t *cap, size_t *lcap)
 {
 	if (!seq || seq->type != YAML_SEQUENCE_NODE)
 		return;
 	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
-		const char *s = kc_yaml_scalar(yaml_document_get_node(d, *it));
-		if (s)
+		yaml_node_t *n = yaml_document_get_node(d, *it);
+		const char *s = kc_yaml_scalar(n);
+		if (s) {
+			ps->lines = kc_array_grow(ps->lines, lcap, ps->argc + 1, sizeof(*ps->lines));
+			ps->lines[ps->argc] = kc_yaml_line(n);
 			push(&ps->argv, &ps->argc, cap, kc_strdup(s));
+		}
 	}
 }
 
@@ -43,9 +47,9 @@ int kc_podspec_parse(const char *name, const char *data, size_t len, struct kc_p
 		return kc_error_set(KC_EINVAL, "%s: expected spec.containers in a Pod manifest", name);
 	}
 	yaml_node_t *c = yaml_document_get_node(d, containers->data.sequence.items.start[0]);
-	size_t cap = 0, ecap = 0, en = 0;
-	add_seq(d, kc_yaml_get(d, c, "command"), out, &cap);
-	add_seq(d, kc_yaml_get(d, c, "args"), out, &cap);
+	size_t cap = 0, ecap = 0, en = 0, lcap = 0;
+	add_seq(d, kc_yaml_get(d, c, "command"), out, &cap, &lcap);
+	add_seq(d, kc_yaml_get(d, c, "args"), out, &cap, &lcap);
 	out->image = kc_strdup(kc_yaml_scalar(kc_yaml_get(d, c, "image")));
 	yaml_node_t *env = kc_yaml_get(d, c, "env");
 	if (env && env->type == YAML_SEQUENCE_NODE) {
@@ -82,6 +86,7 @@ void kc_podspec_clear(struct kc_podspec *ps)
 	for (size_t i = 0; i < ps->argc; i++)
 		free(ps->argv[i]);
 	free(ps->argv);
+	free(ps->lines);
 	if (ps->env)
 		for (char **e = ps->env; *e; e++)
 			free(*e);

@@ -9,6 +9,7 @@
 
 struct kc_podspec {
 	char **argv;   /* NULL-terminated */
+	long *lines;   /* 1-based line of each argv item in the manifest, for evidence */
 	size_t argc;
 	char **env;    /* KEY=VALUE, NULL-terminated; valueFrom entries are skipped */
 	char *image;

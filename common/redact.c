@@ -10,7 +10,7 @@
  * not secret (they are evidence); their contents are never read into evidence anyway. */
 static const char *const secret_words[] = {
 	"token", "password", "passwd", "secret", "key-data", "keydata", "client-key-data",
-	"credential", "bearer", "authorization", "apikey", "api-key", "private-key-data",
+	"credential", "bearer", "apikey", "api-key", "private-key-data",
 };
 static const char *const not_secret[] = {
 	"token-auth-file", "tokenfile", "token-file", "secret-name", "secretname", "keyfile",
@@ -33,6 +33,9 @@ int kc_redact_key_is_secret(const char *key)
 {
 	if (!key)
 		return 0;
+	/* the HTTP header carries credentials; "authorization.mode" and "--authorization-mode" do not */
+	if (strcasecmp(key, "authorization") == 0)
+		return 1;
 	for (size_t i = 0; i < sizeof(not_secret) / sizeof(*not_secret); i++)
 		if (contains_ci(key, not_secret[i]))
 			return 0;

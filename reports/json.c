@@ -87,10 +87,31 @@ static struct json_object *finding_json(const struct kc_finding *f)
 	return o;
 }
 
-static struct json_object *run_json(const struct kc_run *run)
+static const int json_flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+
+/* Writes "  \"key\": <value>" with the value's lines indented one level, and frees the value.
+ * The report is streamed member by member and result by result: a tree of a whole large run
+ * (100,000 objects) costs several times the output in memory and time. */
+static int put_member(FILE *fp, const char *key, struct json_object *v, int last, int indent)
 {
-	struct json_object *root = json_object_new_object();
-	json_object_object_add(root, "schema", json_object_new_string("kubecomply.report/v1"));
+	const char *text = json_object_to_json_string_ext(v, json_flags);
+	int rc = 0;
+	if (key)
+		rc |= fprintf(fp, "%*s\"%s\": ", indent, "", key) < 0;
+	else
+		rc |= fprintf(fp, "%*s", indent, "") < 0;
+	for (const char *p = text; *p; p++) {
+		rc |= fputc(*p, fp) == EOF;
+		if (*p == '\n')
+			rc |= fprintf(fp, "%*s", indent, "") < 0;
+	}
+	rc |= fputs(last ? "\n" : ",\n", fp) == EOF;
+	json_object_put(v);
+	return rc;
+}
+
+static struct json_object *meta_json(const struct kc_run *run)
+{
 	struct json_object *meta = json_object_new_object();
 	json_object_object_add(meta, "id", json_object_new_int64(run->id));
 	put_str(meta, "host", run->host);
@@ -102,13 +123,11 @@ static struct json_object *run_json(const struct kc_run *run)
 	put_str(meta, "tool_version", run->tool_version);
 	put_str(meta, "started", run->started);
 	put_str(meta, "finished", run->finished);
-	json_object_object_add(root, "run", meta);
+	return meta;
+}
 
-	struct json_object *results = json_object_new_array_ext((int)run->nresults);
-	for (size_t i = 0; i < run->nresults; i++)
-		json_object_array_add(results, result_json(&run->results[i]));
-	json_object_object_add(root, "results", results);
-
+static struct json_object *summary_json(const struct kc_run *run)
+{
 	size_t counts[KC_STATUS_COUNT];
 	kc_run_count(run, counts);
 	struct json_object *sum = json_object_new_object();
@@ -124,38 +143,46 @@ static struct json_object *run_json(const struct kc_run *run)
 	json_object_object_add(sum, "scored", json_object_new_int64((int64_t)scored));
 	json_object_object_add(sum, "scored_passed", json_object_new_int64((int64_t)scored_pass));
 	json_object_object_add(sum, "findings", json_object_new_int64((int64_t)run->nfindings));
-	json_object_object_add(root, "summary", sum);
+	return sum;
+}
 
-	struct json_object *findings = json_object_new_array_ext((int)run->nfindings);
-	for (size_t i = 0; i < run->nfindings; i++)
-		json_object_array_add(findings, finding_json(&run->findings[i]));
-	json_object_object_add(root, "findings", findings);
-
-	struct json_object *gaps = json_object_new_array_ext((int)run->ngaps);
-	for (size_t i = 0; i < run->ngaps; i++) {
-		const struct kc_gap *g = &run->gaps[i];
-		struct json_object *o = json_object_new_object();
-		put_str(o, "monitor", g->monitor);
-		put_str(o, "start", g->start);
-		put_str(o, "end", g->end);
-		json_object_object_add(o, "seen", json_object_new_int64((int64_t)g->seen));
-		json_object_object_add(o, "sent", json_object_new_int64((int64_t)g->sent));
-		json_object_object_add(o, "lost", json_object_new_int64((int64_t)g->lost));
-		if (g->detail) put_str(o, "detail", g->detail);
-		json_object_array_add(gaps, o);
-	}
-	json_object_object_add(root, "monitor_gaps", gaps);
-	return root;
+static struct json_object *gap_json(const struct kc_gap *g)
+{
+	struct json_object *o = json_object_new_object();
+	put_str(o, "monitor", g->monitor);
+	put_str(o, "start", g->start);
+	put_str(o, "end", g->end);
+	json_object_object_add(o, "seen", json_object_new_int64((int64_t)g->seen));
+	json_object_object_add(o, "sent", json_object_new_int64((int64_t)g->sent));
+	json_object_object_add(o, "lost", json_object_new_int64((int64_t)g->lost));
+	if (g->detail) put_str(o, "detail", g->detail);
+	return o;
 }
 
 int kc_report_json_fprint(const struct kc_run *run, FILE *fp)
 {
-	struct json_object *root = run_json(run);
-	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
-	int rc = fputs(text, fp) < 0 || fputc('\n', fp) == EOF ? kc_error_set(KC_EIO, "cannot write the JSON report") : 0;
-	json_object_put(root);
-	return rc;
+	int rc = fputs("{\n  \"schema\": \"kubecomply.report/v1\",\n", fp) == EOF;
+	rc |= put_member(fp, "run", meta_json(run), 0, 2);
+	rc |= fputs("  \"results\": [", fp) == EOF;
+	for (size_t i = 0; i < run->nresults && !rc; i++) {
+		rc |= fputs(i ? "" : "\n", fp) == EOF;
+		rc |= put_member(fp, NULL, result_json(&run->results[i]), i + 1 == run->nresults, 4);
+	}
+	rc |= fputs(run->nresults ? "  ],\n" : "],\n", fp) == EOF;
+	rc |= put_member(fp, "summary", summary_json(run), 0, 2);
+	rc |= fputs("  \"findings\": [", fp) == EOF;
+	for (size_t i = 0; i < run->nfindings && !rc; i++) {
+		rc |= fputs(i ? "" : "\n", fp) == EOF;
+		rc |= put_member(fp, NULL, finding_json(&run->findings[i]), i + 1 == run->nfindings, 4);
+	}
+	rc |= fputs(run->nfindings ? "  ],\n" : "],\n", fp) == EOF;
+	rc |= fputs("  \"monitor_gaps\": [", fp) == EOF;
+	for (size_t i = 0; i < run->ngaps && !rc; i++) {
+		rc |= fputs(i ? "" : "\n", fp) == EOF;
+		rc |= put_member(fp, NULL, gap_json(&run->gaps[i]), i + 1 == run->ngaps, 4);
+	}
+	rc |= fputs(run->ngaps ? "  ]\n}\n" : "]\n}\n", fp) == EOF;
+	return rc ? kc_error_set(KC_EIO, "cannot write the JSON report") : 0;
 }
 
 int kc_report_json_write(const struct kc_run *run, const char *path)

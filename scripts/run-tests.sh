@@ -12,9 +12,9 @@ for t in "$@"; do
 	rc=$?
 	p=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)
 	f=$(grep -Eo '^\[  FAILED  \] [0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)
-	s=$(grep -Ec '^\[  SKIPPED \]' "$log")
-	p=${p:-0} f=${f:-0}
-	grep -E '^\[  (SKIPPED|FAILED|  ERROR) \]|^kc-skip:' "$log" | sed "s/^/  $name: /"
+	s=$(grep -Eo '^\[  SKIPPED \] [0-9]+ test' "$log" | grep -Eo '[0-9]+' | tail -1)
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	grep -E '^kc-skip:' "$log" | sort -u | sed "s/^/  $name: /"
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1; echo "  $name: exited with $rc"; tail -n 20 "$log" | sed "s/^/    /"
 	fi

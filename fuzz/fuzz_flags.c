@@ -1,0 +1,26 @@
+/* libFuzzer target: command lines read from /proc/<pid>/cmdline and static pod manifests are
+ * outside input (any process on the node controls its own). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/flags.h"
+#include "checks/podspec.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kc_flags f = { 0 };
+	kc_flags_parse_cmdline(&f, (const char *)data, size);
+	kc_flags_value(&f, "profiling");
+	kc_flags_value(&f, "--config");
+	kc_flags_free(&f);
+	/* the same bytes as a static pod manifest */
+	struct kc_podspec ps;
+	if (kc_podspec_parse("fuzz.yaml", (const char *)data, size, &ps) == 0) {
+		kc_flags_parse(&f, (int)ps.argc, ps.argv);
+		kc_flags_free(&f);
+	}
+	kc_podspec_clear(&ps);
+	return 0;
+}
