@@ -73,6 +73,7 @@ check: deps
 
 test-san: $(BIN) $(TEST_BIN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		LSAN_OPTIONS=suppressions=$(abspath scripts/lsan.supp) \
 		KC_BIN=$(abspath $(BIN)) KC_BUILD=$(abspath $(BUILD)) KC_SANITIZE=1 scripts/run-tests.sh $(TEST_BIN)
 
 FUZZ_SECONDS ?= 10

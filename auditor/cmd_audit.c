@@ -260,7 +260,10 @@ int kc_cmd_audit(int argc, char **argv)
 	}
 	node_open = 1;
 	const char *why;
-	bench = kc_benchmark_resolve(o.benchmark, &node, o.k8s_version, &why);
+	char *k8s_version = NULL;
+	bench = kc_benchmark_resolve(o.benchmark, &node, o.k8s_version, &why, &k8s_version);
+	if (!o.quiet)
+		fprintf(stderr, "kubecomply: benchmark %s (%s)\n", bench, why);
 	if (kc_benchmark_load(bench, o.policy_dir, &set) < 0) {
 		kc_cli_fail("audit", "%s", kc_error_last());
 		goto out;
@@ -289,7 +292,8 @@ int kc_cmd_audit(int argc, char **argv)
 	run.host = o.host ? kc_strdup(o.host) : host_name(&node, o.root);
 	run.cluster = kc_strdup(o.cluster);
 	run.benchmark = kc_strdup(bench);
-	run.k8s_version = kc_strdup(o.k8s_version);
+	run.k8s_version = k8s_version;
+	k8s_version = NULL;
 	run.targets = kc_strdup(o.targets ? o.targets : "master,controlplane,etcd,node,policies");
 	run.root = kc_strdup(o.root);
 	run.tool_version = kc_strdup(KC_VERSION);
@@ -320,5 +324,6 @@ out:
 	kc_exceptions_free(exceptions);
 	free(o.manifests);
 	free(bench);
+	free(k8s_version);
 	return exit_code;
 }

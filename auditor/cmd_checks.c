@@ -47,7 +47,7 @@ int kc_cmd_checks(int argc, char **argv)
 	if (optind < argc)
 		return kc_cli_fail("checks", "unexpected argument '%s'", argv[optind]);
 	const char *why;
-	char *name = kc_benchmark_resolve(bench, NULL, NULL, &why);
+	char *name = kc_benchmark_resolve(bench, NULL, NULL, &why, NULL);
 	struct kc_policy_set set = { 0 };
 	int rc = kc_benchmark_load(name, pdir, &set);
 	if (rc < 0) {

@@ -169,9 +169,21 @@ int kc_cmd_watch(int argc, char **argv)
 	struct audit_thread at = { .o = &o, .st = st, .run = &run };
 	pthread_t th;
 	int threaded = 0;
+	struct kc_store *audit_st = NULL;
 	if (o.bpf && (o.audit_log || o.webhook_addr)) {
-		if (pthread_create(&th, NULL, audit_main, &at) == 0)
-			threaded = 1;
+		/* each monitor writes through its own connection: transactions of two threads on one
+		 * SQLite connection would interleave; WAL lets the two connections take turns */
+		if (kc_store_open(o.db, &audit_st) < 0) {
+			kc_cli_fail("watch", "%s", kc_error_last());
+			goto out;
+		}
+		at.st = audit_st;
+		if (pthread_create(&th, NULL, audit_main, &at) != 0) {
+			kc_store_free(audit_st);
+			kc_cli_fail("watch", "cannot start the audit-log thread");
+			goto out;
+		}
+		threaded = 1;
 	} else if (o.audit_log || o.webhook_addr) {
 		audit_main(&at);
 	}
@@ -183,6 +195,7 @@ int kc_cmd_watch(int argc, char **argv)
 	}
 	if (threaded)
 		pthread_join(th, NULL);
+	kc_store_free(audit_st);
 	if (at.rc < 0)
 		kc_cli_fail("watch", "audit log: %s", at.err);
 	char *fin = kc_time_now_rfc3339();

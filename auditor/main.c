@@ -1,4 +1,5 @@
 /* kubecomply: one binary, kubectl/git-style subcommands. */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,8 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+	/* libcurl's lazy global init is not thread-safe; watch and remediate use threads */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (argc < 2) {
 		usage(stderr);
 		return KC_EXIT_ERROR;

@@ -66,7 +66,7 @@ struct kc_evidence *kc_result_add_evidence(struct kc_result *r, enum kc_evidence
 	return ev;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
 	struct kc_buf b = KC_BUF_INIT;
 	kc_buf_vprintf(&b, fmt, ap);

@@ -68,6 +68,28 @@ void kc_report_term_print(const struct kc_run *run, FILE *fp, const struct kc_te
 		}
 	}
 
+	if (!o->quiet && run->nfindings) {
+		fprintf(fp, "\n== Runtime findings ==\n");
+		/* a busy node produces thousands: the terminal shows the first ones, the reports all */
+		size_t shown = run->nfindings < 50 || o->verbose ? run->nfindings : 50;
+		for (size_t i = 0; i < shown; i++) {
+			const struct kc_finding *f = &run->findings[i];
+			fprintf(fp, "%s [%s] %s: %s\n", f->time ? f->time : "", kc_severity_name(f->severity),
+				f->rule ? f->rule : "", f->summary ? f->summary : "");
+		}
+		if (shown < run->nfindings)
+			fprintf(fp, "... and %zu more (--verbose, or the JSON/HTML reports, list them all)\n", run->nfindings - shown);
+	}
+	if (!o->quiet && run->ngaps) {
+		fprintf(fp, "\n== Monitor gaps ==\n");
+		for (size_t i = 0; i < run->ngaps; i++) {
+			const struct kc_gap *g = &run->gaps[i];
+			fprintf(fp, "%s blind from %s to %s: %llu of %llu events lost\n", g->monitor ? g->monitor : "",
+				g->start ? g->start : "", g->end ? g->end : "", (unsigned long long)g->lost,
+				(unsigned long long)g->seen);
+		}
+	}
+
 	fprintf(fp, "\n== Summary %s on %s ==\n", run->benchmark ? run->benchmark : "", run->host ? run->host : "");
 	/* totals per section, then overall */
 	const char *section = NULL;
@@ -86,6 +108,10 @@ void kc_report_term_print(const struct kc_run *run, FILE *fp, const struct kc_te
 	}
 	size_t t[KC_STATUS_COUNT];
 	kc_run_count(run, t);
+	if (!run->nresults) {
+		fprintf(fp, "%zu runtime findings, %zu monitor gaps\n", run->nfindings, run->ngaps);
+		return;
+	}
 	fprintf(fp, "%s%zu checks PASS%s\n", color(KC_PASS, o->color), t[KC_PASS], reset);
 	fprintf(fp, "%s%zu checks FAIL%s\n", color(KC_FAIL, o->color), t[KC_FAIL], reset);
 	fprintf(fp, "%s%zu checks WARN%s\n", color(KC_WARN, o->color), t[KC_WARN], reset);

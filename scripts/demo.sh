@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: audit the bundled example node (a kubeadm-like tree) and keep the evidence
+# make demo: audit the bundled example node (a kubeadm-like tree) and cluster objects
+# (examples/cluster/), and keep the evidence
 # database and the reports under build/demo/. Modes are set here because git keeps only
 # 644/755; the auditor itself runs no program.
 set -euo pipefail
@@ -14,7 +15,7 @@ while read -r mode path; do
 done < examples/node-kubeadm.modes
 chmod 0700 "$out"
 set +e
-"$bin" audit --root "$out/node-kubeadm" --db "$out/kubecomply.db" --json "$out/report.json" \
+"$bin" audit --root "$out/node-kubeadm" --manifests examples/cluster --db "$out/kubecomply.db" --json "$out/report.json" \
 	--junit "$out/report.junit.xml" --html "$out/report.html"
 rc=$?
 set -e

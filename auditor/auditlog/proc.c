@@ -1,0 +1,633 @@
+/* The audit-event processor (see proc.h). Boring events cost one header scan: the rules are
+ * evaluated on the scanned header with body conditions "unknown", and only an event for
+ * which some rule is not false, or that the record condition keeps, goes further. */
+#include "auditor/auditlog/proc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "common/error.h"
+#include "common/redact.h"
+#include "common/strbuf.h"
+
+/* A string set for the store-less mode (dedup must behave the same with or without SQLite). */
+struct strset {
+	char **slot;
+	size_t cap, n;
+};
+
+static int strset_add(struct strset *s, const char *key) /* 1 when added, 0 when present */
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 1024;
+		char **ns = kc_xcalloc(ncap, sizeof(*ns));
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slot[i]) {
+				size_t h = kc_auditlog_hash(s->slot[i], strlen(s->slot[i])) & (ncap - 1);
+				while (ns[h])
+					h = (h + 1) & (ncap - 1);
+				ns[h] = s->slot[i];
+			}
+		free(s->slot);
+		s->slot = ns;
+		s->cap = ncap;
+	}
+	size_t h = kc_auditlog_hash(key, strlen(key)) & (s->cap - 1);
+	while (s->slot[h]) {
+		if (strcmp(s->slot[h], key) == 0)
+			return 0;
+		h = (h + 1) & (s->cap - 1);
+	}
+	s->slot[h] = kc_strdup(key);
+	s->n++;
+	return 1;
+}
+
+static int strset_has(const struct strset *s, const char *key)
+{
+	if (!s->cap)
+		return 0;
+	size_t h = kc_auditlog_hash(key, strlen(key)) & (s->cap - 1);
+	while (s->slot[h]) {
+		if (strcmp(s->slot[h], key) == 0)
+			return 1;
+		h = (h + 1) & (s->cap - 1);
+	}
+	return 0;
+}
+
+static void strset_free(struct strset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->slot[i]);
+	free(s->slot);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Burst state of a threshold rule: recent matching times per effective user. */
+struct burst {
+	char *user;
+	int64_t *t;       /* ring of threshold_count times */
+	unsigned head, n;
+	int64_t fired;    /* time of the last finding, -1 none */
+};
+
+#define BURST_USERS 4096
+
+enum { S_SELECT, S_INSERT, S_UPDATE_ALL, S_UPDATE_JSON, S_COUNT };
+
+struct kc_auditlog_proc {
+	struct kc_store *st;
+	int64_t run_id;
+	const struct kc_audit_rules *rules;
+	sqlite3_stmt *stmt[S_COUNT];
+	int full;
+	struct kc_audit_event ev;
+	unsigned char *match;   /* per rule: KC_TRUE/KC_FALSE/KC_UNKNOWN */
+	struct burst **bursts;  /* per rule, BURST_USERS slots (threshold rules only) */
+	struct strset seen;     /* store-less mode: "id\x1fstage" and "id\x1frule" */
+	kc_auditlog_finding_fn on_finding;
+	void *payload;
+	struct kc_auditlog_stats stats;
+};
+
+uint64_t kc_auditlog_hash(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static const char *const sql[S_COUNT] = {
+	[S_SELECT] = "SELECT stage, data_json FROM audit_events WHERE audit_id = ?1",
+	[S_INSERT] = "INSERT INTO audit_events(run_id, audit_id, stage, time, verb, user, impersonated,"
+		     " groups, source_ip, user_agent, namespace, resource, subresource, name, code,"
+		     " decision, reason, level, data_json)"
+		     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+	/* a later stage of a request already stored: its fields (code, decision) supersede */
+	[S_UPDATE_ALL] = "UPDATE audit_events SET run_id=?1, stage=?3, time=?4, verb=?5, user=?6,"
+			 " impersonated=?7, groups=?8, source_ip=?9, user_agent=?10, namespace=?11,"
+			 " resource=?12, subresource=?13, name=?14, code=?15, decision=?16, reason=?17,"
+			 " level=?18, data_json=?19 WHERE audit_id=?2",
+	[S_UPDATE_JSON] = "UPDATE audit_events SET data_json=?19 WHERE audit_id=?2",
+};
+
+int kc_auditlog_proc_new(struct kc_store *st, int64_t run_id, const struct kc_audit_rules *rules,
+			 struct kc_auditlog_proc **out)
+{
+	*out = NULL;
+	struct kc_auditlog_proc *p = kc_xcalloc(1, sizeof(*p));
+	p->st = st;
+	p->run_id = run_id;
+	p->rules = rules;
+	p->ev.code = -1;
+	p->match = kc_xcalloc(rules->n ? rules->n : 1, 1);
+	p->bursts = kc_xcalloc(rules->n ? rules->n : 1, sizeof(*p->bursts));
+	if (st) {
+		/* prepared once: the per-event cost is a bind and a step */
+		for (int i = 0; i < S_COUNT; i++)
+			if (sqlite3_prepare_v3(kc_store_db(st), sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					       &p->stmt[i], NULL) != SQLITE_OK) {
+				int rc = kc_error_set(KC_EDB, "preparing audit statements: %s",
+						      sqlite3_errmsg(kc_store_db(st)));
+				kc_auditlog_proc_free(p);
+				return rc;
+			}
+	}
+	*out = p;
+	return 0;
+}
+
+void kc_auditlog_proc_free(struct kc_auditlog_proc *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(p->stmt[i]);
+	for (size_t r = 0; r < p->rules->n; r++) {
+		if (!p->bursts[r])
+			continue;
+		for (size_t i = 0; i < BURST_USERS; i++) {
+			free(p->bursts[r][i].user);
+			free(p->bursts[r][i].t);
+		}
+		free(p->bursts[r]);
+	}
+	free(p->bursts);
+	free(p->match);
+	strset_free(&p->seen);
+	kc_audit_event_free(&p->ev);
+	free(p);
+}
+
+void kc_auditlog_proc_on_finding(struct kc_auditlog_proc *p, kc_auditlog_finding_fn fn, void *payload)
+{
+	p->on_finding = fn;
+	p->payload = payload;
+}
+
+void kc_auditlog_proc_set_full(struct kc_auditlog_proc *p, int full)
+{
+	p->full = full;
+}
+
+const struct kc_auditlog_stats *kc_auditlog_proc_stats(const struct kc_auditlog_proc *p)
+{
+	return &p->stats;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Records one matching request for a threshold rule; 1 when this one completes a burst. */
+static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_event *ev)
+{
+	const struct kc_audit_rule *rule = &p->rules->rules[r];
+	const char *user = ev->impersonated ? ev->f[KC_AF_IMP_USER] : ev->f[KC_AF_USER];
+	if (!user)
+		user = "";
+	int64_t t = kc_audit_time_ms(ev->f[KC_AF_TIME]);
+	if (t < 0)
+		t = now_ms();
+	if (!p->bursts[r])
+		p->bursts[r] = kc_xcalloc(BURST_USERS, sizeof(struct burst));
+	struct burst *tab = p->bursts[r];
+	size_t h = kc_auditlog_hash(user, strlen(user)) & (BURST_USERS - 1), probes = 0;
+	while (tab[h].user && strcmp(tab[h].user, user) != 0 && probes < BURST_USERS) {
+		h = (h + 1) & (BURST_USERS - 1);
+		probes++;
+	}
+	if (probes == BURST_USERS) {
+		/* table full of other users: forget them all (bursts in progress restart) */
+		for (size_t i = 0; i < BURST_USERS; i++) {
+			free(tab[i].user);
+			free(tab[i].t);
+		}
+		memset(tab, 0, BURST_USERS * sizeof(*tab));
+	}
+	struct burst *b = &tab[h];
+	if (!b->user) {
+		b->user = kc_strdup(user);
+		b->t = kc_xcalloc(rule->threshold_count, sizeof(int64_t));
+		b->fired = -1;
+	}
+	int64_t win = (int64_t)rule->threshold_window * 1000;
+	b->t[(b->head + b->n) % rule->threshold_count] = t;
+	if (b->n < rule->threshold_count)
+		b->n++;
+	else
+		b->head = (b->head + 1) % rule->threshold_count;
+	/* drop hits older than the window */
+	while (b->n && b->t[b->head] < t - win) {
+		b->head = (b->head + 1) % rule->threshold_count;
+		b->n--;
+	}
+	if (b->n >= rule->threshold_count && (b->fired < 0 || t - b->fired >= win)) {
+		b->fired = t;
+		return 1;
+	}
+	return 0;
+}
+
+static void put_str(struct kc_buf *b, const char *key, const char *v, int *first)
+{
+	if (!v)
+		return;
+	if (!*first)
+		kc_buf_putc(b, ',');
+	*first = 0;
+	kc_buf_put_json_str(b, key);
+	kc_buf_putc(b, ':');
+	char *r = kc_redact_text(v);
+	kc_buf_put_json_str(b, r);
+	free(r);
+}
+
+static void put_list(struct kc_buf *b, const char *key, const struct kc_audit_event *ev,
+		     enum kc_audit_list l, int *first)
+{
+	if (!ev->nlist[l])
+		return;
+	if (key) {
+		if (!*first)
+			kc_buf_putc(b, ',');
+		*first = 0;
+		kc_buf_put_json_str(b, key);
+		kc_buf_putc(b, ':');
+	}
+	kc_buf_putc(b, '[');
+	for (unsigned i = 0; i < ev->nlist[l] && i < KC_AUDIT_MAX_LIST; i++) {
+		if (i)
+			kc_buf_putc(b, ',');
+		char *r = kc_redact_text(ev->list[l][i]);
+		kc_buf_put_json_str(b, r);
+		free(r);
+	}
+	kc_buf_putc(b, ']');
+}
+
+/* The finding's data: who, from where, on what, how it was decided, and the rule's evidence. */
+static char *finding_json(const struct kc_audit_rule *rule, const struct kc_audit_event *ev, const char *id)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	const char *const *f = ev->f;
+	int first = 1;
+	kc_buf_putc(&b, '{');
+	put_str(&b, "audit_id", id, &first);
+	put_str(&b, "user", f[KC_AF_USER], &first);
+	put_list(&b, "groups", ev, KC_AL_GROUPS, &first);
+	put_str(&b, "impersonated_user", f[KC_AF_IMP_USER], &first);
+	put_list(&b, "impersonated_groups", ev, KC_AL_IMP_GROUPS, &first);
+	put_str(&b, "source_ip", f[KC_AF_SOURCE_IP], &first);
+	put_list(&b, "source_ips", ev, KC_AL_SOURCE_IPS, &first);
+	put_str(&b, "user_agent", f[KC_AF_USER_AGENT], &first);
+	put_str(&b, "verb", f[KC_AF_VERB], &first);
+	kc_buf_puts(&b, first ? "" : ",");
+	first = 0;
+	kc_buf_puts(&b, "\"object\":{");
+	int ofirst = 1;
+	put_str(&b, "namespace", f[KC_AF_NAMESPACE], &ofirst);
+	put_str(&b, "resource", f[KC_AF_RESOURCE], &ofirst);
+	put_str(&b, "subresource", f[KC_AF_SUBRESOURCE], &ofirst);
+	put_str(&b, "name", f[KC_AF_NAME], &ofirst);
+	put_str(&b, "api_group", f[KC_AF_API_GROUP], &ofirst);
+	kc_buf_putc(&b, '}');
+	if (ev->code >= 0)
+		kc_buf_printf(&b, ",\"code\":%d", ev->code);
+	put_str(&b, "decision", f[KC_AF_DECISION], &first);
+	put_str(&b, "reason", f[KC_AF_REASON], &first);
+	put_str(&b, "stage", f[KC_AF_STAGE], &first);
+	put_str(&b, "level", f[KC_AF_LEVEL], &first);
+	put_str(&b, "request_uri", f[KC_AF_REQUEST_URI], &first);
+	if (rule->needs && strcmp(rule->needs, "Metadata") != 0 && f[KC_AF_LEVEL] &&
+	    strcmp(f[KC_AF_LEVEL], "Metadata") == 0)
+		put_str(&b, "visibility", "the log is at Metadata level: the request body is invisible", &first);
+	if (rule->nevidence) {
+		kc_buf_puts(&b, ",\"evidence\":{");
+		int efirst = 1;
+		for (size_t i = 0; i < rule->nevidence; i++) {
+			size_t mark = b.len;
+			if (!efirst)
+				kc_buf_putc(&b, ',');
+			kc_buf_put_json_str(&b, rule->evidence[i]);
+			kc_buf_putc(&b, ':');
+			if (kc_audit_value_json(ev, rule->evidence[i], &b))
+				efirst = 0;
+			else
+				kc_buf_truncate(&b, mark);
+		}
+		kc_buf_putc(&b, '}');
+	}
+	kc_buf_putc(&b, '}');
+	return kc_buf_detach(&b);
+}
+
+static int emit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_event *ev, const char *id)
+{
+	const struct kc_audit_rule *rule = &p->rules->rules[r];
+	struct kc_finding f = { 0 };
+	f.rule = rule->id;
+	f.severity = kc_audit_rule_severity(rule, ev);
+	f.time = kc_audit_time_rfc3339(ev->f[KC_AF_TIME]);
+	f.source = "audit";
+	f.cis = rule->cis;
+	f.summary = kc_audit_rule_summary(rule, ev);
+	f.data_json = finding_json(rule, ev, id);
+	int rc = 0;
+	if (p->st)
+		rc = kc_store_add_finding(p->st, p->run_id, &f);
+	if (rc == 0) {
+		p->stats.findings++;
+		if (p->on_finding)
+			p->on_finding(p->payload, &f, ev);
+	}
+	free(f.time);
+	free(f.summary);
+	free(f.data_json);
+	return rc;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int step(struct kc_auditlog_proc *p, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return kc_error_set(KC_EDB, "%s: %s", what, sqlite3_errmsg(kc_store_db(p->st)));
+	return 0;
+}
+
+/* Previously stored stages and fired rules of this request, from its data_json. */
+struct prior {
+	int exists;
+	enum kc_audit_stage stage;
+	struct json_object *stages, *rules; /* arrays, borrowed from doc */
+	struct json_object *doc;
+};
+
+static int in_array(struct json_object *arr, const char *s)
+{
+	if (!arr || !s)
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), s) == 0)
+			return 1;
+	return 0;
+}
+
+static int load_prior(struct kc_auditlog_proc *p, const char *id, struct prior *pr)
+{
+	memset(pr, 0, sizeof(*pr));
+	sqlite3_stmt *s = p->stmt[S_SELECT];
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		pr->exists = 1;
+		pr->stage = kc_audit_stage_parse((const char *)sqlite3_column_text(s, 0));
+		const char *dj = (const char *)sqlite3_column_text(s, 1);
+		pr->doc = dj ? json_tokener_parse(dj) : NULL;
+		if (pr->doc) {
+			json_object_object_get_ex(pr->doc, "stages", &pr->stages);
+			json_object_object_get_ex(pr->doc, "rules", &pr->rules);
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return kc_error_set(KC_EDB, "reading audit_events: %s", sqlite3_errmsg(kc_store_db(p->st)));
+	return 0;
+}
+
+static void put_names(struct kc_buf *b, struct json_object *old, const char *const *add, size_t nadd)
+{
+	kc_buf_putc(b, '[');
+	size_t n = 0;
+	for (size_t i = 0; old && i < json_object_array_length(old); i++, n++) {
+		if (n)
+			kc_buf_putc(b, ',');
+		kc_buf_put_json_str(b, json_object_get_string(json_object_array_get_idx(old, i)));
+	}
+	for (size_t i = 0; i < nadd; i++) {
+		if (!add[i] || in_array(old, add[i]))
+			continue;
+		if (n++)
+			kc_buf_putc(b, ',');
+		kc_buf_put_json_str(b, add[i]);
+	}
+	kc_buf_putc(b, ']');
+}
+
+static int store_event(struct kc_auditlog_proc *p, const struct kc_audit_event *ev, const char *id,
+		       const struct prior *pr, const char *const *fired, size_t nfired)
+{
+	const char *const *f = ev->f;
+	struct kc_buf dj = KC_BUF_INIT, groups = KC_BUF_INIT;
+	int first = 1;
+	kc_buf_putc(&dj, '{');
+	put_list(&dj, "impersonated_groups", ev, KC_AL_IMP_GROUPS, &first);
+	put_list(&dj, "source_ips", ev, KC_AL_SOURCE_IPS, &first);
+	put_str(&dj, "request_uri", f[KC_AF_REQUEST_URI], &first);
+	put_str(&dj, "api_group", f[KC_AF_API_GROUP], &first);
+	kc_buf_puts(&dj, first ? "\"stages\":" : ",\"stages\":");
+	const char *stage = f[KC_AF_STAGE] ? f[KC_AF_STAGE] : "";
+	put_names(&dj, pr->stages, &stage, 1);
+	kc_buf_puts(&dj, ",\"rules\":");
+	put_names(&dj, pr->rules, fired, nfired);
+	kc_buf_putc(&dj, '}');
+	int gfirst = 1;
+	put_list(&groups, NULL, ev, KC_AL_GROUPS, &gfirst);
+
+	enum kc_audit_stage st = kc_audit_stage_parse(f[KC_AF_STAGE]);
+	sqlite3_stmt *s = !pr->exists ? p->stmt[S_INSERT]
+			: st > pr->stage ? p->stmt[S_UPDATE_ALL] : p->stmt[S_UPDATE_JSON];
+	bind_text(s, 2, id);
+	bind_text(s, 19, dj.ptr);
+	if (s != p->stmt[S_UPDATE_JSON]) {
+		char *t = kc_audit_time_rfc3339(f[KC_AF_TIME]);
+		char *uri = NULL;
+		if (p->run_id)
+			sqlite3_bind_int64(s, 1, p->run_id);
+		else
+			sqlite3_bind_null(s, 1);
+		bind_text(s, 3, f[KC_AF_STAGE]);
+		bind_text(s, 4, t);
+		bind_text(s, 5, f[KC_AF_VERB]);
+		bind_text(s, 6, f[KC_AF_USER]);
+		bind_text(s, 7, f[KC_AF_IMP_USER]);
+		bind_text(s, 8, groups.len ? groups.ptr : NULL);
+		bind_text(s, 9, f[KC_AF_SOURCE_IP]);
+		char *ua = f[KC_AF_USER_AGENT] ? kc_redact_text(f[KC_AF_USER_AGENT]) : NULL;
+		bind_text(s, 10, ua);
+		bind_text(s, 11, f[KC_AF_NAMESPACE]);
+		bind_text(s, 12, f[KC_AF_RESOURCE]);
+		bind_text(s, 13, f[KC_AF_SUBRESOURCE]);
+		bind_text(s, 14, f[KC_AF_NAME]);
+		if (ev->code >= 0)
+			sqlite3_bind_int(s, 15, ev->code);
+		else
+			sqlite3_bind_null(s, 15);
+		bind_text(s, 16, f[KC_AF_DECISION]);
+		char *reason = f[KC_AF_REASON] ? kc_redact_text(f[KC_AF_REASON]) : NULL;
+		bind_text(s, 17, reason);
+		bind_text(s, 18, f[KC_AF_LEVEL]);
+		free(t);
+		free(ua);
+		free(reason);
+		free(uri);
+	}
+	int rc = step(p, s, "saving an audit event");
+	kc_buf_free(&dj);
+	kc_buf_free(&groups);
+	if (rc == 0)
+		p->stats.recorded++;
+	return rc;
+}
+
+/* Evaluates the rules that can apply into p->match; the number not false, and in *ntrue
+ * the number true. */
+static size_t evaluate(struct kc_auditlog_proc *p, const struct kc_audit_event *ev, size_t *ntrue)
+{
+	const struct kc_audit_rules *rules = p->rules;
+	const struct kc_audit_rule_index *ix = kc_audit_rules_select(rules, ev);
+	size_t maybe = 0;
+	*ntrue = 0;
+	memset(p->match, KC_FALSE, rules->n);
+	for (size_t i = 0; i < ix->n; i++) {
+		size_t r = ix->rules[i];
+		p->match[r] = (unsigned char)kc_audit_cond_eval(rules->rules[r].when, ev);
+		maybe += p->match[r] != KC_FALSE;
+		*ntrue += p->match[r] == KC_TRUE;
+	}
+	return maybe;
+}
+
+/* Everything after the rules were evaluated on ev (fully decoded whenever some rule was not
+ * false on the header): dedup, findings, the record. */
+static int process(struct kc_auditlog_proc *p, struct kc_audit_event *ev, const char *raw, size_t rawlen,
+		   size_t nmatch)
+{
+	const struct kc_audit_rules *rules = p->rules;
+	int keep = rules->record && kc_audit_cond_eval(rules->record, ev) == KC_TRUE;
+	if (!nmatch && !keep)
+		return 0;
+
+	char synth[32];
+	const char *id = ev->f[KC_AF_AUDIT_ID];
+	if (!id || !*id) {
+		/* no auditID (hand-made or exported events): the event's own bytes identify it */
+		snprintf(synth, sizeof(synth), "noid-%016llx", (unsigned long long)kc_auditlog_hash(raw, rawlen));
+		id = synth;
+	}
+	const char *stage = ev->f[KC_AF_STAGE] ? ev->f[KC_AF_STAGE] : "";
+	struct prior pr = { 0 };
+	struct kc_buf key = KC_BUF_INIT;
+	int rc = 0;
+	if (p->st) {
+		if ((rc = load_prior(p, id, &pr)) < 0)
+			goto out;
+		if (pr.exists && in_array(pr.stages, stage)) {
+			p->stats.duplicates++;
+			goto out;
+		}
+	} else {
+		kc_buf_printf(&key, "%s\x1f%s", id, stage);
+		if (!strset_add(&p->seen, key.ptr)) {
+			p->stats.duplicates++;
+			goto out;
+		}
+	}
+
+	const char **fired = kc_xcalloc(rules->n + 1, sizeof(*fired));
+	size_t nfired = 0;
+	for (size_t r = 0; r < rules->n && rc == 0; r++) {
+		if (p->match[r] != KC_TRUE)
+			continue;
+		const char *rid = rules->rules[r].id;
+		if (p->st) {
+			if (in_array(pr.rules, rid))
+				continue;
+		} else {
+			kc_buf_reset(&key);
+			kc_buf_printf(&key, "%s\x1f%s", id, rid);
+			if (strset_has(&p->seen, key.ptr))
+				continue;
+		}
+		if (rules->rules[r].threshold_count && !burst_hit(p, r, ev))
+			continue;
+		if ((rc = emit(p, r, ev, id)) < 0)
+			break;
+		fired[nfired++] = rid;
+		if (!p->st)
+			strset_add(&p->seen, key.ptr);
+	}
+	if (rc == 0 && p->st)
+		rc = store_event(p, ev, id, &pr, fired, nfired);
+	else if (rc == 0)
+		p->stats.recorded++;
+	free(fired);
+out:
+	json_object_put(pr.doc);
+	kc_buf_free(&key);
+	return rc;
+}
+
+int kc_auditlog_proc_line(struct kc_auditlog_proc *p, const char *line, size_t len)
+{
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (!len)
+		return 0;
+	p->stats.events++;
+	struct kc_audit_event *ev = &p->ev;
+	size_t ntrue;
+	if (!p->full && kc_audit_scan(ev, line, len) == 0 && evaluate(p, ev, &ntrue) == 0) {
+		/* no rule can fire: the header alone decides (whether to record it) */
+		p->stats.scanned++;
+		return process(p, ev, line, len, 0);
+	}
+	/* some rule may fire (or the scanner gave up): decide on the whole event */
+	if (kc_audit_decode(ev, line, len) < 0) {
+		kc_error_clear();
+		p->stats.malformed++;
+		return 0;
+	}
+	p->stats.parsed++;
+	evaluate(p, ev, &ntrue);
+	return process(p, ev, line, len, ntrue);
+}
+
+int kc_auditlog_proc_object(struct kc_auditlog_proc *p, struct json_object *obj)
+{
+	p->stats.events++;
+	if (kc_audit_decode_object(&p->ev, obj) < 0) {
+		kc_error_clear();
+		p->stats.malformed++;
+		return 0;
+	}
+	p->stats.parsed++;
+	size_t ntrue;
+	evaluate(p, &p->ev, &ntrue);
+	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	return process(p, &p->ev, text, strlen(text), ntrue);
+}

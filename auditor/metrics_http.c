@@ -1,0 +1,301 @@
+/* The /metrics endpoint (see auditor/metrics_http.h for why it is shaped this way). */
+#include "auditor/metrics_http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "reports/metrics.h"
+
+#define MAX_REQUEST 8192
+#define READ_TIMEOUT_MS 5000
+#define WRITE_TIMEOUT_MS 10000
+
+struct kc_metrics_server {
+	int listen_fd;
+	int stop_pipe[2];
+	int port;
+	struct kc_store *st;      /* the server's own connection */
+	pthread_t thread;
+	int started;
+	atomic_ulong requests;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for events or the deadline passes; 1 ready, 0 timed out. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	for (;;) {
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		struct pollfd p = { .fd = fd, .events = events };
+		int n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return 0;
+	}
+}
+
+static void send_all(int fd, const char *data, size_t len)
+{
+	long long deadline = now_ms() + WRITE_TIMEOUT_MS;
+	while (len > 0) {
+		if (!wait_fd(fd, POLLOUT, deadline))
+			return;
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return;
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+static void respond(int fd, const char *status, const char *ctype, const char *extra, const char *body,
+		    size_t len, int head_only)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	kc_buf_printf(&b, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n\r\n",
+		      status, ctype, len, extra ? extra : "");
+	if (!head_only)
+		kc_buf_add(&b, body, len);
+	send_all(fd, b.ptr, b.len);
+	kc_buf_free(&b);
+}
+
+static void respond_text(int fd, const char *status, const char *extra, const char *text)
+{
+	respond(fd, status, "text/plain; charset=utf-8", extra, text, strlen(text), 0);
+}
+
+/* Reads the request head (up to the blank line) into b; 0 ok, or the status to answer. */
+static const char *read_head(int fd, struct kc_buf *b)
+{
+	long long deadline = now_ms() + READ_TIMEOUT_MS;
+	char chunk[1024];
+	while (!strstr(b->ptr, "\r\n\r\n") && !strstr(b->ptr, "\n\n")) {
+		if (b->len >= MAX_REQUEST)
+			return "431 Request Header Fields Too Large";
+		if (!wait_fd(fd, POLLIN, deadline))
+			return "408 Request Timeout";
+		size_t want = MAX_REQUEST - b->len < sizeof(chunk) ? MAX_REQUEST - b->len : sizeof(chunk);
+		ssize_t n = recv(fd, chunk, want, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return "";
+		if (memchr(chunk, '\0', (size_t)n))
+			return "400 Bad Request";
+		kc_buf_add(b, chunk, (size_t)n);
+	}
+	return NULL;
+}
+
+static void serve(struct kc_metrics_server *srv, int fd)
+{
+	struct kc_buf req = KC_BUF_INIT, body = KC_BUF_INIT;
+	const char *bad = read_head(fd, &req);
+	if (bad) {
+		if (*bad)
+			respond_text(fd, bad, NULL, bad + 4);
+		goto out;
+	}
+	/* request line: METHOD SP TARGET SP HTTP/x.y */
+	char method[16], target[2048], version[16];
+	size_t line = strcspn(req.ptr, "\r\n");
+	req.ptr[line] = '\0';
+	if (sscanf(req.ptr, "%15s %2047s %15s", method, target, version) != 3 || strncmp(version, "HTTP/1.", 7) != 0) {
+		respond_text(fd, "400 Bad Request", NULL, "bad request line\n");
+		goto out;
+	}
+	target[strcspn(target, "?#")] = '\0';
+	int head = strcmp(method, "HEAD") == 0;
+	if (strcmp(target, "/metrics") != 0) {
+		respond_text(fd, "404 Not Found", NULL, "not found: try /metrics\n");
+	} else if (!head && strcmp(method, "GET") != 0) {
+		respond_text(fd, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", "only GET and HEAD\n");
+	} else if (kc_metrics_render(NULL, srv->st, &body) < 0) {
+		kc_log(KC_LOG_WARN, "metrics: %s", kc_error_last());
+		respond_text(fd, "500 Internal Server Error", NULL, "metrics unavailable: the evidence store could not be read\n");
+	} else {
+		respond(fd, "200 OK", KC_METRICS_CONTENT_TYPE, NULL, body.ptr, body.len, head);
+	}
+out:
+	atomic_fetch_add(&srv->requests, 1);
+	kc_buf_free(&req);
+	kc_buf_free(&body);
+}
+
+static void *server_main(void *arg)
+{
+	struct kc_metrics_server *srv = arg;
+	for (;;) {
+		struct pollfd p[2] = { { .fd = srv->listen_fd, .events = POLLIN }, { .fd = srv->stop_pipe[0], .events = POLLIN } };
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			kc_log(KC_LOG_ERROR, "metrics server: poll: %s", strerror(errno));
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			continue; /* the client went away, or EMFILE: the next poll retries */
+		serve(srv, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Splits "host:port", "[v6]:port", ":port" into host (NULL = any) and port. */
+static int split_addr(const char *addr, char **host, char **port)
+{
+	*host = *port = NULL;
+	const char *colon;
+	if (addr && addr[0] == '[') {
+		const char *close_br = strchr(addr, ']');
+		if (!close_br || close_br[1] != ':')
+			goto bad;
+		*host = kc_strndup(addr + 1, (size_t)(close_br - addr - 1));
+		colon = close_br + 1;
+	} else {
+		colon = addr ? strrchr(addr, ':') : NULL;
+		if (!colon)
+			goto bad;
+		if (colon != addr)
+			*host = kc_strndup(addr, (size_t)(colon - addr));
+	}
+	if (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5)
+		goto bad;
+	*port = kc_strdup(colon + 1);
+	return 0;
+bad:
+	free(*host);
+	*host = NULL;
+	return kc_error_set(KC_EINVAL, "--metrics-addr: expected HOST:PORT, [IPv6]:PORT or :PORT, not '%s'",
+			    addr ? addr : "");
+}
+
+static int listen_on(const char *addr, int *fd_out, int *port_out)
+{
+	char *host = NULL, *port = NULL;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	int fd = -1, rc = split_addr(addr, &host, &port);
+	if (rc < 0)
+		return rc;
+	int gai = getaddrinfo(host, port, &hints, &res);
+	if (gai != 0) {
+		rc = kc_error_set(KC_EINVAL, "--metrics-addr %s: %s", addr, gai_strerror(gai));
+		goto out;
+	}
+	int err = 0;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0)
+			break;
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		rc = kc_error_set_errno(err, "--metrics-addr %s: cannot listen", addr);
+		goto out;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	*port_out = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+					     : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	*fd_out = fd;
+out:
+	if (res)
+		freeaddrinfo(res);
+	free(host);
+	free(port);
+	return rc;
+}
+
+int kc_metrics_server_start(const char *addr, struct kc_store *st, struct kc_metrics_server **out)
+{
+	*out = NULL;
+	struct kc_metrics_server *srv = kc_xcalloc(1, sizeof(*srv));
+	srv->listen_fd = srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
+	int rc = listen_on(addr, &srv->listen_fd, &srv->port);
+	if (rc < 0)
+		goto fail;
+	if (pipe2(srv->stop_pipe, O_CLOEXEC) != 0) {
+		rc = kc_error_set_errno(errno, "metrics server: pipe");
+		goto fail;
+	}
+	if (st && (rc = kc_store_open(kc_store_path(st), &srv->st)) < 0) {
+		kc_error_wrap(rc, "metrics server: ");
+		goto fail;
+	}
+	if ((rc = pthread_create(&srv->thread, NULL, server_main, srv)) != 0) {
+		rc = kc_error_set_errno(rc, "metrics server: cannot start its thread");
+		goto fail;
+	}
+	srv->started = 1;
+	*out = srv;
+	return 0;
+fail:
+	kc_metrics_server_stop(srv);
+	return rc;
+}
+
+void kc_metrics_server_stop(struct kc_metrics_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->started) {
+		ssize_t n;
+		do
+			n = write(srv->stop_pipe[1], "x", 1);
+		while (n < 0 && errno == EINTR);
+		pthread_join(srv->thread, NULL);
+	}
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	for (int i = 0; i < 2; i++)
+		if (srv->stop_pipe[i] >= 0)
+			close(srv->stop_pipe[i]);
+	kc_store_free(srv->st);
+	free(srv);
+}
+
+int kc_metrics_server_port(const struct kc_metrics_server *srv) { return srv->port; }
+
+unsigned long kc_metrics_server_requests(const struct kc_metrics_server *srv)
+{
+	return atomic_load(&((struct kc_metrics_server *)srv)->requests);
+}

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel side of the runtime monitor. Only tp_btf and raw_tp programs: they need neither
+ * tracefs nor kprobes, which this kernel (and many DaemonSet hosts) do not offer.
+ *   exec/fork/exit  tp_btf/sched_process_*          the process tree
+ *   open + syscalls raw_tp/sys_exit                 filtered in kernel: a syscall-number
+ *                   array, then for opens the (dev, ino) watch map on the new fd's inode
+ * There is no tracepoint carrying the opened struct file, so opens are matched at syscall
+ * exit by looking the returned fd up in current->files: the inode is what was really opened,
+ * whatever path (symlink, "..", hard link) led there. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "monitor.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* set by user space before load: unread bytes that make a submit wake the reader */
+const volatile __u64 wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KC_MON_NTYPES);
+	__type(key, __u32);
+	__type(value, struct kc_mon_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct kc_watch_key);
+	__type(value, struct kc_watch_val);
+} watch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KC_MON_NSYSCALLS);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscalls SEC(".maps");
+
+static __always_inline struct kc_mon_counters *counter(__u32 type)
+{
+	return bpf_map_lookup_elem(&counters, &type);
+}
+
+/* Counts the event as seen and reserves room for it; a failed reservation is a loss. */
+static __always_inline void *reserve(__u32 type, __u64 size)
+{
+	struct kc_mon_counters *c = counter(type);
+	void *e;
+
+	if (c)
+		c->seen++;
+	e = bpf_ringbuf_reserve(&events, size, 0);
+	if (!e && c)
+		c->full++;
+	return e;
+}
+
+/* Counts after submitting, so that a consumer that read the counters first and drained
+ * the buffer afterwards has received at least `sent` records. */
+static __always_inline void submit(void *e, struct kc_mon_hdr *h)
+{
+	__u32 type = h->type, flags = h->flags;
+	struct kc_mon_counters *c;
+
+	/* waking the reader for every record costs more than the record: user space polls
+	 * every 100 ms anyway, so wake it early only when the buffer is filling up */
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+				      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	c = counter(type);
+	if (c) {
+		c->sent++;
+		if (flags & (KC_MON_F_ARGS_TRUNC | KC_MON_F_NAME_TRUNC))
+			c->truncated++;
+		if (flags & KC_MON_F_READ_FAIL)
+			c->read_fail++;
+	}
+}
+
+static __always_inline void fill_hdr(struct kc_mon_hdr *h, struct task_struct *t, __u32 type)
+{
+	struct task_struct *p, *leader;
+	struct pid *tp;
+	unsigned int level;
+
+	h->type = type;
+	h->flags = 0;
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = BPF_CORE_READ(t, tgid);
+	h->tid = BPF_CORE_READ(t, pid);
+	h->uid = BPF_CORE_READ(t, cred, uid.val);
+	h->euid = BPF_CORE_READ(t, cred, euid.val);
+	BPF_CORE_READ_STR_INTO(&h->comm, t, comm);
+
+	leader = BPF_CORE_READ(t, group_leader);
+	tp = BPF_CORE_READ(leader, thread_pid);
+	level = BPF_CORE_READ(tp, level);
+	h->vpid = 0;
+	bpf_core_read(&h->vpid, sizeof(h->vpid), &tp->numbers[level & 31].nr);
+
+	p = t;
+	for (int i = 0; i < KC_MON_CHAIN; i++) {
+		p = BPF_CORE_READ(p, real_parent);
+		h->chain[i].pid = p ? BPF_CORE_READ(p, tgid) : 0;
+		if (p)
+			BPF_CORE_READ_STR_INTO(&h->chain[i].comm, p, comm);
+		else
+			h->chain[i].comm[0] = 0;
+	}
+	h->ppid = h->chain[0].pid;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct kc_mon_exec *e;
+	unsigned long start, end;
+	struct tty_struct *tty;
+	const unsigned char *dname;
+	char memfd[6];
+	__u64 len;
+	long n;
+
+	e = reserve(KC_MON_EXEC, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, p, KC_MON_EXEC);
+	e->old_pid = old_pid;
+
+	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	if (n < 0) {
+		e->filename[0] = 0;
+		e->h.flags |= KC_MON_F_READ_FAIL;
+	} else if (n == sizeof(e->filename)) {
+		e->h.flags |= KC_MON_F_NAME_TRUNC;
+	}
+
+	/* argv from the new image: argv[0] is whatever the caller chose, not the file */
+	start = BPF_CORE_READ(p, mm, arg_start);
+	end = BPF_CORE_READ(p, mm, arg_end);
+	len = end > start ? end - start : 0;
+	if (len > KC_MON_ARGS_LEN) {
+		len = KC_MON_ARGS_LEN;
+		e->h.flags |= KC_MON_F_ARGS_TRUNC;
+	}
+	e->args_len = 0;
+	if (len && bpf_probe_read_user(e->args, len, (const void *)start) == 0)
+		e->args_len = len;
+	else if (len)
+		e->h.flags |= KC_MON_F_READ_FAIL;
+
+	e->tty[0] = 0;
+	tty = BPF_CORE_READ(p, signal, tty);
+	if (tty)
+		BPF_CORE_READ_STR_INTO(&e->tty, tty, name);
+
+	/* memfd files are named "memfd:<name>": an exec of one left nothing on disk */
+	dname = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
+	if (dname && bpf_probe_read_kernel(memfd, sizeof(memfd), dname) == 0 &&
+	    memfd[0] == 'm' && memfd[1] == 'e' && memfd[2] == 'm' && memfd[3] == 'f' &&
+	    memfd[4] == 'd' && memfd[5] == ':')
+		e->h.flags |= KC_MON_F_EXE_MEMFD;
+
+	submit(e, &e->h);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct kc_mon_fork *e;
+
+	/* threads share the process: only new processes change the tree */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	e = reserve(KC_MON_FORK, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, child, KC_MON_FORK);
+	/* the child's real_parent may be a subreaper's choice later; at fork it is parent */
+	e->h.ppid = BPF_CORE_READ(parent, tgid);
+	submit(e, &e->h);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	struct kc_mon_exit *e;
+
+	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+		return 0;
+	e = reserve(KC_MON_EXIT, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, p, KC_MON_EXIT);
+	e->exit_code = BPF_CORE_READ(p, exit_code);
+	e->pad = 0;
+	submit(e, &e->h);
+	return 0;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *t, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (!fdt || fd < 0 || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
+static __always_inline int handle_open(struct task_struct *t, long ret)
+{
+	struct kc_watch_key key = {};
+	struct kc_watch_val *v;
+	struct kc_mon_open *e;
+	struct dentry *d, *parent;
+	struct inode *ino;
+	struct file *f;
+	__u32 match = KC_WATCH_FILE;
+	long n;
+
+	f = fd_file(t, ret);
+	if (!f)
+		return 0;
+	ino = BPF_CORE_READ(f, f_inode);
+	key.dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(ino, i_ino);
+	v = bpf_map_lookup_elem(&watch, &key);
+	if (!v || !(v->flags & KC_WATCH_FILE)) {
+		/* not itself watched: is it a child of a watched directory (new manifests)? */
+		d = BPF_CORE_READ(f, f_path.dentry);
+		parent = BPF_CORE_READ(d, d_parent);
+		if (!parent || parent == d)
+			return 0;
+		key.dev = BPF_CORE_READ(parent, d_inode, i_sb, s_dev);
+		key.ino = BPF_CORE_READ(parent, d_inode, i_ino);
+		v = bpf_map_lookup_elem(&watch, &key);
+		if (!v || !(v->flags & KC_WATCH_CHILDREN))
+			return 0;
+		match = KC_WATCH_CHILDREN;
+	}
+
+	e = reserve(KC_MON_OPEN, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, t, KC_MON_OPEN);
+	e->dev = key.dev;
+	e->ino = key.ino;
+	e->match = match;
+	e->f_flags = BPF_CORE_READ(f, f_flags);
+	e->ret = ret;
+	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	if (n < 0) {
+		e->name[0] = 0;
+		e->h.flags |= KC_MON_F_READ_FAIL;
+	}
+	submit(e, &e->h);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long ret = (long)ctx->args[1];
+	struct task_struct *t;
+	struct kc_mon_syscall *e;
+	__u32 nr, *how, kind, arg;
+	struct file *f;
+	long n = 0;
+
+	nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	if (nr >= KC_MON_NSYSCALLS)
+		return 0;
+	how = bpf_map_lookup_elem(&syscalls, &nr);
+	if (!how || !*how)
+		return 0;
+	kind = *how & 0xff;
+	arg = (*how >> 8) & 0xff;
+	t = (struct task_struct *)bpf_get_current_task();
+	if (kind == KC_SC_OPEN)
+		return ret >= 0 ? handle_open(t, ret) : 0;
+
+	e = reserve(KC_MON_SYSCALL, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, t, KC_MON_SYSCALL);
+	e->nr = nr;
+	e->pad = 0;
+	e->ret = ret;
+	/* x86-64 syscall argument registers; still the arguments at exit */
+	e->args[0] = BPF_CORE_READ(regs, di);
+	e->args[1] = BPF_CORE_READ(regs, si);
+	e->args[2] = BPF_CORE_READ(regs, dx);
+	e->args[3] = BPF_CORE_READ(regs, r10);
+	e->args[4] = BPF_CORE_READ(regs, r8);
+	e->args[5] = BPF_CORE_READ(regs, r9);
+	e->str[0] = 0;
+	if (kind == KC_SC_USTR && arg < 6) {
+		n = bpf_probe_read_user_str(e->str, sizeof(e->str), (const void *)e->args[arg]);
+	} else if (kind == KC_SC_FDNAME && arg < 6) {
+		f = fd_file(t, (long)e->args[arg]);
+		if (f)
+			n = bpf_probe_read_kernel_str(e->str, sizeof(e->str),
+						      BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	}
+	if (n < 0) {
+		e->str[0] = 0;
+		e->h.flags |= KC_MON_F_READ_FAIL;
+	} else if (n == sizeof(e->str)) {
+		e->h.flags |= KC_MON_F_NAME_TRUNC;
+	}
+	submit(e, &e->h);
+	return 0;
+}

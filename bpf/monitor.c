@@ -1,0 +1,540 @@
+/* User side of the BPF monitor: load and attach (reporting what this kernel refused), fill
+ * the in-kernel filters, poll the ring buffer, write rows in batched transactions, and turn
+ * the kernel's loss counters into monitor-gap rows once a second. */
+#include "bpf/bpfmon.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "auditor/cli.h"
+#include "bpf/decode.h"
+#include "bpf/monitor.skel.h"
+#include "common/error.h"
+#include "common/strbuf.h"
+
+#define BATCH_ROWS 1000
+#define BATCH_SECONDS 0.25
+#define SAMPLE_SECONDS 1.0
+#define RESCAN_SECONDS 30.0  /* new pods' tokens, rotated certificates */
+#define MAX_PROGS 8
+
+static const char *const monitor_names[KC_MON_NTYPES] = {
+	"bpf:exec", "bpf:fork", "bpf:exit", "bpf:file", "bpf:syscall",
+};
+
+struct prog_state {
+	const char *name, *section;
+	int attached;
+	char *why;               /* NULL when attached */
+	struct bpf_link *link;
+};
+
+struct kc_bpfmon {
+	struct monitor_bpf *skel;
+	struct ring_buffer *rb;
+	struct kc_bpf_decoder dec;
+	struct prog_state progs[MAX_PROGS];
+	int nprogs;
+	uint32_t ringbuf_size;
+	int in_tx;
+	double tx_start, last_sample, next_rescan;
+	char *last_sample_time;
+	struct kc_mon_counters last[KC_MON_NTYPES];
+	uint64_t received[KC_MON_NTYPES];
+	int err;
+	atomic_int stop;
+	char *root;
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* libbpf's warnings while loading, kept for the error message instead of printed */
+static struct kc_buf libbpf_log = KC_BUF_INIT;
+
+__attribute__((format(printf, 2, 0)))
+static int capture_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && libbpf_log.len < 4096)
+		kc_buf_vprintf(&libbpf_log, fmt, ap);
+	return 0;
+}
+
+/* The ring buffer's size must be a power of two and a multiple of the page size. */
+static uint32_t ringbuf_bytes(uint64_t want)
+{
+	uint64_t n = 4096;
+	if (!want)
+		want = KC_BPFMON_DEFAULT_RINGBUF;
+	while (n < want && n < (1u << 30))
+		n <<= 1;
+	return (uint32_t)n;
+}
+
+static struct monitor_bpf *open_skel(uint32_t rb_size)
+{
+	struct monitor_bpf *s = monitor_bpf__open();
+	if (s)
+		s->rodata->wakeup_bytes = rb_size / 4;
+	if (s && bpf_map__set_max_entries(s->maps.events, rb_size) < 0) {
+		monitor_bpf__destroy(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* Loads everything; when the kernel refuses the object, finds out program by program which
+ * ones it refuses and loads the rest, so one missing hook does not blind the others. */
+static int load(struct kc_bpfmon *m)
+{
+	struct bpf_program *p;
+	int rc = 0, ok_mask = 0, i;
+
+	m->skel = open_skel(m->ringbuf_size);
+	if (!m->skel)
+		return kc_error_set_errno(errno, "opening the BPF object");
+	i = 0;
+	bpf_object__for_each_program(p, m->skel->obj) {
+		if (i >= MAX_PROGS)
+			break;
+		m->progs[i].name = bpf_program__name(p);
+		m->progs[i].section = bpf_program__section_name(p);
+		i++;
+	}
+	m->nprogs = i;
+	if (monitor_bpf__load(m->skel) == 0)
+		return 0;
+
+	for (int k = 0; k < m->nprogs; k++) {
+		struct monitor_bpf *t = open_skel(m->ringbuf_size);
+		if (!t)
+			return kc_error_set_errno(errno, "opening the BPF object");
+		i = 0;
+		kc_buf_reset(&libbpf_log);
+		bpf_object__for_each_program(p, t->obj)
+			bpf_program__set_autoload(p, i++ == k);
+		rc = monitor_bpf__load(t);
+		if (rc == 0)
+			ok_mask |= 1 << k;
+		else
+			m->progs[k].why = kc_strdup(libbpf_log.len ? "verifier or kernel refused it (see libbpf log)"
+								 : strerror(-rc));
+		monitor_bpf__destroy(t);
+	}
+	monitor_bpf__destroy(m->skel);
+	m->skel = open_skel(m->ringbuf_size);
+	if (!m->skel)
+		return kc_error_set_errno(errno, "opening the BPF object");
+	i = 0;
+	bpf_object__for_each_program(p, m->skel->obj) {
+		m->progs[i].name = bpf_program__name(p);
+		m->progs[i].section = bpf_program__section_name(p);
+		bpf_program__set_autoload(p, (ok_mask >> i) & 1);
+		i++;
+	}
+	if (!ok_mask || (rc = monitor_bpf__load(m->skel)) < 0) {
+		int e = ok_mask ? -rc : EPERM;
+		return kc_error_set(e == EPERM || e == EACCES ? KC_EUNSAFE : KC_EIO,
+				    "loading BPF programs: %s%s%s (needs root or CAP_BPF+CAP_PERFMON, and a kernel with BTF)",
+				    strerror(e), libbpf_log.len ? ": " : "", libbpf_log.ptr);
+	}
+	return 0;
+}
+
+static int attach(struct kc_bpfmon *m)
+{
+	struct bpf_program *p;
+	int i = 0, n = 0;
+	bpf_object__for_each_program(p, m->skel->obj) {
+		struct prog_state *ps = &m->progs[i++];
+		if (ps->why)
+			continue;
+		ps->link = bpf_program__attach(p);
+		if (!ps->link) {
+			ps->why = kc_strdup(strerror(errno));
+			continue;
+		}
+		ps->attached = 1;
+		n++;
+	}
+	if (!n)
+		return kc_error_set(KC_EIO, "no BPF program could be attached (%s: %s)", m->progs[0].name,
+				    m->progs[0].why ? m->progs[0].why : "unknown");
+	return 0;
+}
+
+/* x86-64 syscall numbers the kernel side passes up; everything else is dropped in kernel. */
+static int fill_syscalls(struct kc_bpfmon *m)
+{
+	static const struct { unsigned nr, how; } table[] = {
+		{ __NR_open, KC_SC(KC_SC_OPEN, 0) }, { __NR_creat, KC_SC(KC_SC_OPEN, 0) },
+		{ __NR_openat, KC_SC(KC_SC_OPEN, 0) }, { __NR_openat2, KC_SC(KC_SC_OPEN, 0) },
+		{ __NR_open_by_handle_at, KC_SC(KC_SC_OPEN, 0) },
+		{ __NR_setns, KC_SC(KC_SC_FDNAME, 0) }, { __NR_unshare, KC_SC(KC_SC_PLAIN, 0) },
+		{ __NR_ptrace, KC_SC(KC_SC_PLAIN, 0) }, { __NR_mount, KC_SC(KC_SC_USTR, 1) },
+		{ __NR_move_mount, KC_SC(KC_SC_USTR, 3) }, { __NR_fsmount, KC_SC(KC_SC_PLAIN, 0) },
+		{ __NR_open_tree, KC_SC(KC_SC_USTR, 1) }, { __NR_init_module, KC_SC(KC_SC_PLAIN, 0) },
+		{ __NR_finit_module, KC_SC(KC_SC_FDNAME, 0) },
+		{ __NR_memfd_create, KC_SC(KC_SC_USTR, 0) },
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		uint32_t key = table[i].nr, val = table[i].how;
+		if (bpf_map__update_elem(m->skel->maps.syscalls, &key, sizeof(key), &val, sizeof(val), 0) < 0)
+			return kc_error_set_errno(errno, "filling the syscall filter");
+	}
+	return 0;
+}
+
+/* Makes the kernel's watch map equal to the decoder's watch list. */
+static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
+{
+	const struct kc_watchlist *wl = &m->dec.wl;
+	for (size_t i = 0; old && i < old->n; i++) {
+		if (kc_watchlist_find(wl, old->v[i].dev, old->v[i].ino))
+			continue;
+		struct kc_watch_key k = { old->v[i].dev, old->v[i].ino };
+		bpf_map__delete_elem(m->skel->maps.watch, &k, sizeof(k), 0);
+	}
+	for (size_t i = 0; i < wl->n; i++) {
+		struct kc_watch_key k = { wl->v[i].dev, wl->v[i].ino };
+		struct kc_watch_val v = { wl->v[i].flags, (uint32_t)i };
+		if (bpf_map__update_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) < 0)
+			return kc_error_set_errno(errno, "filling the watch map (%zu files)", wl->n);
+	}
+	return 0;
+}
+
+static int rescan_watch(struct kc_bpfmon *m)
+{
+	struct kc_watchlist fresh = KC_WATCHLIST_INIT, old;
+	int rc = kc_watchlist_build(m->root, &fresh);
+	if (rc < 0) {
+		kc_watchlist_clear(&fresh);
+		return 0; /* keep watching what we had */
+	}
+	old = m->dec.wl;
+	m->dec.wl = fresh;
+	rc = sync_watch(m, &old);
+	kc_watchlist_clear(&old);
+	return rc;
+}
+
+static int record_attachments(struct kc_bpfmon *m, int quiet)
+{
+	sqlite3 *db = kc_store_db(m->dec.st);
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO attachments(run_id, monitor, program, attached, detail) "
+			       "VALUES (?, 'bpf', ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+		return kc_error_set(KC_EDB, "recording BPF attachments: %s", sqlite3_errmsg(db));
+	if ((rc = kc_store_begin(m->dec.st)) < 0)
+		goto out;
+	for (int i = 0; i < m->nprogs; i++) {
+		struct prog_state *p = &m->progs[i];
+		struct kc_buf d = KC_BUF_INIT;
+		kc_buf_puts(&d, p->section);
+		if (p->why)
+			kc_buf_printf(&d, ": %s", p->why);
+		if (!quiet)
+			fprintf(stderr, "kubecomply watch: bpf %-16s %-28s %s%s\n", p->name, p->section,
+				p->attached ? "attached" : "NOT attached: ", p->why ? p->why : "");
+		sqlite3_bind_int64(s, 1, m->dec.run_id);
+		sqlite3_bind_text(s, 2, p->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 3, p->attached);
+		sqlite3_bind_text(s, 4, d.ptr, -1, SQLITE_TRANSIENT);
+		int step = sqlite3_step(s);
+		sqlite3_reset(s);
+		kc_buf_free(&d);
+		if (step != SQLITE_DONE) {
+			rc = kc_error_set(KC_EDB, "recording BPF attachments: %s", sqlite3_errmsg(db));
+			kc_store_rollback(m->dec.st);
+			goto out;
+		}
+	}
+	rc = kc_store_commit(m->dec.st);
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct kc_bpfmon *m = ctx;
+	const struct kc_mon_hdr *h = data;
+	int rc;
+	if (size >= sizeof(*h) && h->type < KC_MON_NTYPES)
+		m->received[h->type]++;
+	if (!m->in_tx) {
+		if ((rc = kc_store_begin(m->dec.st)) < 0)
+			return m->err = rc;
+		m->in_tx = 1;
+		m->tx_start = now_mono();
+		m->dec.rows = 0;
+	}
+	if ((rc = kc_bpf_decoder_event(&m->dec, data, size)) < 0)
+		return m->err = rc;
+	if (m->dec.rows >= BATCH_ROWS) {
+		m->in_tx = 0;
+		if ((rc = kc_store_commit(m->dec.st)) < 0)
+			return m->err = rc;
+	}
+	return 0;
+}
+
+static int commit(struct kc_bpfmon *m)
+{
+	if (!m->in_tx)
+		return 0;
+	m->in_tx = 0;
+	return kc_store_commit(m->dec.st);
+}
+
+static void read_counters(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON_NTYPES])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	memset(tot, 0, sizeof(*tot) * KC_MON_NTYPES);
+	if (ncpu <= 0)
+		return;
+	struct kc_mon_counters *v = kc_xcalloc((size_t)ncpu, sizeof(*v));
+	for (uint32_t t = 0; t < KC_MON_NTYPES; t++) {
+		if (bpf_map__lookup_elem(m->skel->maps.counters, &t, sizeof(t), v,
+					 sizeof(*v) * (size_t)ncpu, 0) < 0)
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			tot[t].seen += v[c].seen;
+			tot[t].sent += v[c].sent;
+			tot[t].full += v[c].full;
+			tot[t].read_fail += v[c].read_fail;
+			tot[t].truncated += v[c].truncated;
+		}
+	}
+	free(v);
+}
+
+/* Every loss since the last sample becomes a gap row covering [last sample, now]. */
+static int sample(struct kc_bpfmon *m)
+{
+	struct kc_mon_counters tot[KC_MON_NTYPES];
+	char *now = kc_time_now_rfc3339();
+	int rc = 0;
+	read_counters(m, tot);
+	for (int t = 0; t < KC_MON_NTYPES && rc == 0; t++) {
+		uint64_t lost = tot[t].full - m->last[t].full;
+		if (!lost)
+			continue;
+		if (!m->in_tx) {
+			if ((rc = kc_store_begin(m->dec.st)) < 0)
+				break;
+			m->in_tx = 1;
+			m->tx_start = now_mono();
+			m->dec.rows = 0;
+		}
+		struct kc_buf d = KC_BUF_INIT;
+		kc_buf_printf(&d, "ring buffer full: %llu events lost (ring buffer %u bytes); "
+			      "read failures %llu, truncated %llu in this window",
+			      (unsigned long long)lost, m->ringbuf_size,
+			      (unsigned long long)(tot[t].read_fail - m->last[t].read_fail),
+			      (unsigned long long)(tot[t].truncated - m->last[t].truncated));
+		struct kc_gap g = {
+			.monitor = (char *)monitor_names[t], .start = m->last_sample_time, .end = now,
+			.seen = tot[t].seen - m->last[t].seen, .sent = tot[t].sent - m->last[t].sent,
+			.lost = lost, .detail = d.ptr,
+		};
+		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+		m->dec.rows++;
+		kc_buf_free(&d);
+	}
+	memcpy(m->last, tot, sizeof(tot));
+	free(m->last_sample_time);
+	m->last_sample_time = now;
+	m->last_sample = now_mono();
+	return rc;
+}
+
+int kc_bpfmon_open(const struct kc_watch_opts *o, struct kc_store *st, int64_t run_id,
+		   struct kc_bpfmon **out)
+{
+	struct kc_bpfmon *m = kc_xcalloc(1, sizeof(*m));
+	struct kc_buf rules = KC_BUF_INIT;
+	libbpf_print_fn_t old_print;
+	int rc;
+
+	*out = NULL;
+	m->root = kc_strdup(o->root && *o->root ? o->root : "/");
+	m->ringbuf_size = ringbuf_bytes(o->ringbuf_size);
+	m->last_sample_time = kc_time_now_rfc3339();
+	m->last_sample = now_mono();
+	m->next_rescan = m->last_sample + RESCAN_SECONDS;
+	kc_buf_printf(&rules, "%s/runtime/bpf-rules.yaml", o->policy_dir ? o->policy_dir : kc_cli_policy_root());
+	rc = kc_bpf_decoder_init(&m->dec, st, run_id, m->root, rules.ptr);
+	kc_buf_free(&rules);
+	if (rc < 0)
+		goto fail;
+
+	kc_buf_reset(&libbpf_log);
+	old_print = libbpf_set_print(capture_libbpf);
+	rc = load(m);
+	libbpf_set_print(old_print);
+	kc_buf_free(&libbpf_log);
+	if (rc < 0)
+		goto fail;
+	if ((rc = fill_syscalls(m)) < 0 || (rc = sync_watch(m, NULL)) < 0 || (rc = attach(m)) < 0)
+		goto fail;
+	m->rb = ring_buffer__new(bpf_map__fd(m->skel->maps.events), on_event, m, NULL);
+	if (!m->rb) {
+		rc = kc_error_set_errno(errno, "opening the BPF ring buffer");
+		goto fail;
+	}
+	if ((rc = record_attachments(m, o->quiet)) < 0)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	m->in_tx = 0; /* nothing written yet that must survive */
+	kc_bpfmon_free(m);
+	return rc;
+}
+
+int kc_bpfmon_poll(struct kc_bpfmon *m, int timeout_ms)
+{
+	int n = ring_buffer__poll(m->rb, timeout_ms);
+	/* records submitted without a wakeup are read here, after the poll's timeout */
+	if (n >= 0 && !m->err)
+		n = ring_buffer__consume(m->rb);
+	if (m->err)
+		return m->err;
+	if (n < 0 && n != -EINTR)
+		return kc_error_set(KC_EIO, "polling the BPF ring buffer: %s", strerror(-n));
+	double now = now_mono();
+	int rc = 0;
+	if (now - m->last_sample >= SAMPLE_SECONDS)
+		rc = sample(m);
+	if (rc == 0 && m->in_tx && (m->dec.rows >= BATCH_ROWS || now - m->tx_start >= BATCH_SECONDS))
+		rc = commit(m);
+	if (rc == 0 && now >= m->next_rescan) {
+		m->next_rescan = now + RESCAN_SECONDS;
+		rc = rescan_watch(m);
+	}
+	return rc;
+}
+
+int kc_bpfmon_drain(struct kc_bpfmon *m)
+{
+	/* sample first: every record counted as sent by then is in the buffer to be read */
+	int rc = sample(m);
+	while (rc == 0) {
+		int n = ring_buffer__consume(m->rb);
+		if (m->err)
+			return m->err;
+		if (n < 0)
+			return kc_error_set(KC_EIO, "reading the BPF ring buffer: %s", strerror(-n));
+		if (n == 0)
+			break;
+	}
+	return rc ? rc : commit(m);
+}
+
+int kc_bpfmon_run(struct kc_bpfmon *m, double duration)
+{
+	double end = duration > 0 ? now_mono() + duration : 0;
+	int rc = 0;
+	while (rc == 0 && !atomic_load(&m->stop) && !kc_watch_stopping()) {
+		double left = end ? end - now_mono() : 1.0;
+		if (left <= 0)
+			break;
+		rc = kc_bpfmon_poll(m, left < 0.1 ? (int)(left * 1000) + 1 : 100);
+	}
+	int drc = kc_bpfmon_drain(m);
+	return rc ? rc : drc;
+}
+
+void kc_bpfmon_stop(struct kc_bpfmon *m)
+{
+	atomic_store(&m->stop, 1);
+}
+
+void kc_bpfmon_totals(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON_NTYPES],
+		      uint64_t received[KC_MON_NTYPES])
+{
+	if (tot)
+		memcpy(tot, m->last, sizeof(m->last));
+	if (received)
+		memcpy(received, m->received, sizeof(m->received));
+}
+
+void kc_bpfmon_attached(const struct kc_bpfmon *m, int *ok, int *failed)
+{
+	*ok = *failed = 0;
+	for (int i = 0; i < m->nprogs; i++)
+		(*(m->progs[i].attached ? ok : failed))++;
+}
+
+/* The period's counters, one event row, so a report can state what was seen and lost. */
+static void record_stats(struct kc_bpfmon *m)
+{
+	struct kc_buf j = KC_BUF_INIT;
+	kc_buf_printf(&j, "{\"ringbuf_bytes\":%u,\"findings\":%llu,\"counters\":{", m->ringbuf_size,
+		      (unsigned long long)m->dec.findings);
+	for (int t = 0; t < KC_MON_NTYPES; t++)
+		kc_buf_printf(&j, "%s\"%s\":{\"seen\":%llu,\"sent\":%llu,\"lost\":%llu,\"read_failures\":%llu,"
+			      "\"truncated\":%llu,\"received\":%llu}", t ? "," : "", monitor_names[t] + 4,
+			      (unsigned long long)m->last[t].seen, (unsigned long long)m->last[t].sent,
+			      (unsigned long long)m->last[t].full, (unsigned long long)m->last[t].read_fail,
+			      (unsigned long long)m->last[t].truncated, (unsigned long long)m->received[t]);
+	kc_buf_puts(&j, "}}");
+	struct kc_event ev = { .time = kc_time_now_rfc3339(), .source = "bpf", .type = "monitor-stats",
+			       .data_json = j.ptr };
+	if (!m->in_tx && kc_store_begin(m->dec.st) == 0)
+		m->in_tx = 1;
+	if (m->in_tx)
+		kc_store_add_event(m->dec.st, m->dec.run_id, &ev);
+	free(ev.time);
+	kc_buf_free(&j);
+}
+
+void kc_bpfmon_free(struct kc_bpfmon *m)
+{
+	if (!m)
+		return;
+	if (m->rb) {
+		if (kc_bpfmon_drain(m) == 0)
+			record_stats(m);
+		if (commit(m) < 0)
+			kc_store_rollback(m->dec.st);
+	}
+	ring_buffer__free(m->rb);
+	for (int i = 0; i < m->nprogs; i++) {
+		bpf_link__destroy(m->progs[i].link);
+		free(m->progs[i].why);
+	}
+	monitor_bpf__destroy(m->skel);
+	kc_bpf_decoder_clear(&m->dec);
+	free(m->last_sample_time);
+	free(m->root);
+	free(m);
+}
+
+int kc_bpf_watch(const struct kc_watch_opts *o, struct kc_store *st, struct kc_run *run)
+{
+	struct kc_bpfmon *m = NULL;
+	int rc = kc_bpfmon_open(o, st, run->id, &m);
+	if (rc < 0)
+		return rc;
+	rc = kc_bpfmon_run(m, o->duration);
+	kc_bpfmon_free(m);
+	return rc;
+}

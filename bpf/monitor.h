@@ -1,0 +1,119 @@
+/* Events and maps shared by bpf/monitor.bpf.c (kernel) and bpf/monitor.c (user space).
+ * The kernel side includes vmlinux.h first; user space gets the __u* types here, so the
+ * layout cannot drift between the two. Every event starts with struct kc_mon_hdr. */
+#ifndef KC_BPF_MONITOR_H
+#define KC_BPF_MONITOR_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define KC_MON_COMM_LEN 16
+#define KC_MON_CHAIN 4         /* ancestors carried by every event: parent, grandparent, ... */
+#define KC_MON_FILENAME_LEN 256
+#define KC_MON_ARGS_LEN 1024   /* power of two: the verifier bounds reads with a mask */
+#define KC_MON_TTY_LEN 32
+#define KC_MON_NAME_LEN 128
+#define KC_MON_NSYSCALLS 512   /* size of the syscall filter array */
+
+enum kc_mon_type {
+	KC_MON_EXEC = 0,
+	KC_MON_FORK,
+	KC_MON_EXIT,
+	KC_MON_OPEN,
+	KC_MON_SYSCALL,
+	KC_MON_NTYPES,
+};
+
+/* hdr.flags */
+#define KC_MON_F_ARGS_TRUNC 0x1  /* argv longer than KC_MON_ARGS_LEN */
+#define KC_MON_F_READ_FAIL 0x2   /* a field could not be read; the event is still sent */
+#define KC_MON_F_EXE_MEMFD 0x4   /* executable is a memfd (fileless exec) */
+#define KC_MON_F_NAME_TRUNC 0x8  /* filename or string argument hit its bound */
+
+/* Syscall filter array values: low byte = what to do, next byte = which argument. */
+#define KC_SC_OPEN 1             /* returns an fd: look its inode up in the watch map */
+#define KC_SC_PLAIN 2            /* report with its arguments */
+#define KC_SC_USTR 3             /* ... plus a user string argument */
+#define KC_SC_FDNAME 4           /* ... plus the dentry name of an fd argument */
+#define KC_SC(kind, arg) ((kind) | ((arg) << 8))
+
+/* Watch map value flags. */
+#define KC_WATCH_FILE 0x1        /* this inode itself */
+#define KC_WATCH_CHILDREN 0x2    /* a directory: opens of its direct children */
+
+struct kc_mon_proc {
+	__u32 pid;
+	char comm[KC_MON_COMM_LEN];
+};
+
+struct kc_mon_hdr {
+	__u32 type;              /* enum kc_mon_type */
+	__u32 flags;
+	__u64 ts_ns;             /* bpf_ktime_get_boot_ns */
+	__u64 cgroup_id;         /* v2 cgroup id = inode number of the cgroup directory */
+	__u32 pid, tid, ppid;    /* tgid, thread, parent's tgid */
+	__u32 vpid;              /* tgid in the task's own pid namespace (1 = a container's init) */
+	__u32 uid, euid;
+	char comm[KC_MON_COMM_LEN];
+	struct kc_mon_proc chain[KC_MON_CHAIN];
+};
+
+struct kc_mon_exec {
+	struct kc_mon_hdr h;
+	__u32 args_len;          /* bytes of args used: NUL-separated argv */
+	__u32 old_pid;
+	char filename[KC_MON_FILENAME_LEN];
+	char tty[KC_MON_TTY_LEN];
+	char args[KC_MON_ARGS_LEN];
+};
+
+struct kc_mon_fork {
+	struct kc_mon_hdr h;     /* h.pid = child, h.ppid = parent */
+};
+
+struct kc_mon_exit {
+	struct kc_mon_hdr h;
+	__s32 exit_code;
+	__u32 pad;
+};
+
+struct kc_mon_open {
+	struct kc_mon_hdr h;
+	__u64 dev;               /* kernel encoding: (major << 20) | minor */
+	__u64 ino;               /* inode that matched: the file, or its directory */
+	__u32 match;             /* KC_WATCH_FILE or KC_WATCH_CHILDREN */
+	__u32 f_flags;           /* open flags: O_ACCMODE, O_TRUNC, O_CREAT */
+	__s64 ret;               /* the fd */
+	char name[KC_MON_NAME_LEN]; /* dentry name of the opened file */
+};
+
+struct kc_mon_syscall {
+	struct kc_mon_hdr h;
+	__u32 nr;
+	__u32 pad;
+	__s64 ret;
+	__u64 args[6];
+	char str[KC_MON_NAME_LEN]; /* mount target, memfd name, or module file name */
+};
+
+struct kc_watch_key {
+	__u64 dev;               /* kernel encoding */
+	__u64 ino;
+};
+
+struct kc_watch_val {
+	__u32 flags;             /* KC_WATCH_* */
+	__u32 id;                /* index into user space's watch list */
+};
+
+/* Per-CPU, per-type loss accounting: seen = sent + full. */
+struct kc_mon_counters {
+	__u64 seen;              /* passed the in-kernel filter */
+	__u64 sent;              /* reserved and submitted */
+	__u64 full;              /* ring buffer reservation failed: lost */
+	__u64 read_fail;         /* sent with a field unreadable */
+	__u64 truncated;         /* sent with argv or a name truncated */
+};
+
+#endif

@@ -1,0 +1,702 @@
+#include "remediation/plan.h"
+
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/yaml.h"
+#include "remediation/kustomize.h"
+#include "remediation/names.h"
+
+static const char *const system_namespaces[] = { "kube-system", "kube-public", "kube-node-lease" };
+
+/* A file as the plan sees it so far: the base tree with the earlier groups applied. */
+struct overlay {
+	char *path;
+	char *data;   /* NULL: absent */
+	size_t len;
+};
+
+/* One finding's object: a namespace, or a namespace and a name. */
+struct target {
+	char *ns, *name, *detail;
+};
+
+struct targets {
+	struct target *v;
+	size_t n, cap;
+};
+
+struct builder {
+	const struct kc_run *run;
+	const struct kc_plan_opts *opts;
+	struct kc_plan *plan;
+	struct overlay *ov;
+	size_t nov, ov_cap;
+	char **newfiles;       /* files the current group creates: kustomization entries */
+	size_t nnew, new_cap;
+};
+
+const char *kc_fix_kind_name(enum kc_fix_kind k)
+{
+	static const char *const names[] = { "default-deny", "observed-flows", "service-accounts", "pod-security" };
+	return (unsigned)k < KC_FIX_KIND_COUNT ? names[k] : "?";
+}
+
+static const char *const kind_checks[] = { "5.3.2", "5.3.2", "5.1.5", "5.2.1" };
+
+static char *join(const char *dir, const char *a, const char *b)
+{
+	struct kc_buf p = KC_BUF_INIT;
+	if (dir && *dir)
+		kc_buf_printf(&p, "%s/", dir);
+	kc_buf_puts(&p, a);
+	if (b)
+		kc_buf_printf(&p, "/%s", b);
+	return kc_buf_detach(&p);
+}
+
+/* ---- overlay -------------------------------------------------------------------- */
+
+/* A file of the base tree with the earlier groups applied; borrowed, NULL when absent. */
+static int ov_read(struct builder *b, const char *path, const char **data, size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	for (size_t i = 0; i < b->nov; i++) {
+		if (strcmp(b->ov[i].path, path) == 0) {
+			*data = b->ov[i].data;
+			*len = b->ov[i].len;
+			return 0;
+		}
+	}
+	char *got = NULL;
+	size_t glen = 0;
+	if (b->opts->read) {
+		int rc = b->opts->read(b->opts->payload, KC_PLAN_BASE, path, &got, &glen);
+		if (rc)
+			return rc;
+	}
+	b->ov = kc_array_grow(b->ov, &b->ov_cap, b->nov + 1, sizeof(*b->ov));
+	b->ov[b->nov++] = (struct overlay){ kc_strdup(path), got, glen };
+	*data = got;
+	*len = glen;
+	return 0;
+}
+
+/* Reads a deployed file into a caller-owned buffer (NULL when absent). */
+static int deployed_read(struct builder *b, const char *path, char **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	return b->opts->read ? b->opts->read(b->opts->payload, KC_PLAN_DEPLOYED, path, out, len) : 0;
+}
+
+static void ov_set(struct builder *b, const char *path, const char *data, size_t len)
+{
+	for (size_t i = 0; i < b->nov; i++) {
+		if (strcmp(b->ov[i].path, path) == 0) {
+			free(b->ov[i].data);
+			b->ov[i].data = kc_strndup(data, len);
+			b->ov[i].len = len;
+			return;
+		}
+	}
+	b->ov = kc_array_grow(b->ov, &b->ov_cap, b->nov + 1, sizeof(*b->ov));
+	b->ov[b->nov++] = (struct overlay){ kc_strdup(path), kc_strndup(data, len), len };
+}
+
+/* ---- findings ------------------------------------------------------------------- */
+
+static void targets_free(struct targets *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].ns);
+		free(t->v[i].name);
+		free(t->v[i].detail);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+static int target_cmp(const void *a, const void *b)
+{
+	const struct target *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+	return c ? c : strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+static int is_system_namespace(const char *ns)
+{
+	for (size_t i = 0; i < sizeof(system_namespaces) / sizeof(system_namespaces[0]); i++)
+		if (strcmp(ns, system_namespaces[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Objects named by FAIL results of check_id. A name that is not a DNS-1123 label stops
+ * the whole plan: it is either a broken store or someone trying to write outside --path. */
+static int collect(struct builder *b, const char *check_id, const char *obj_kind, struct targets *out)
+{
+	const struct kc_run *run = b->run;
+	int is_sa = strcmp(obj_kind, "ServiceAccount") == 0;
+	for (size_t i = 0; i < run->nresults; i++) {
+		const struct kc_result *r = &run->results[i];
+		if (!r->id || strcmp(r->id, check_id) != 0 || r->status != KC_FAIL)
+			continue;
+		size_t found = 0;
+		for (size_t j = 0; j < r->nevidence; j++) {
+			const struct kc_evidence *ev = &r->evidence[j];
+			if (ev->kind != KC_EV_OBJECT || !ev->obj_kind || strcmp(ev->obj_kind, obj_kind) != 0)
+				continue;
+			const char *ns = is_sa ? ev->obj_namespace : ev->obj_name;
+			const char *name = is_sa ? ev->obj_name : NULL;
+			int rc = kc_names_check_label("namespace", ns);
+			if (!rc && is_sa)
+				rc = kc_names_check_label("service account", name);
+			if (rc)
+				return kc_error_wrap(rc, "CIS %s finding of run %" PRId64 " refused", check_id, run->id);
+			found++;
+			/* CIS 5.1.5 is about the default service account; others are workloads' own */
+			if (is_sa && strcmp(name, "default") != 0) {
+				kc_buf_printf(&b->plan->notes, "- CIS %s: `%s/%s` is not a default service account; left alone.\n",
+					      check_id, ns, name);
+				continue;
+			}
+			if (is_system_namespace(ns)) {
+				kc_buf_printf(&b->plan->notes, "- CIS %s: `%s%s%s` is a system namespace; left for a human to review.\n",
+					      check_id, ns, name ? "/" : "", name ? name : "");
+				continue;
+			}
+			int dup = 0;
+			for (size_t k = 0; k < out->n && !dup; k++)
+				dup = strcmp(out->v[k].ns, ns) == 0 && (!name || strcmp(out->v[k].name, name) == 0);
+			if (dup)
+				continue;
+			out->v = kc_array_grow(out->v, &out->cap, out->n + 1, sizeof(*out->v));
+			out->v[out->n++] = (struct target){
+				kc_strdup(ns), kc_strdup(name),
+				kc_strdup(ev->detail ? ev->detail : ev->value),
+			};
+		}
+		if (!found)
+			kc_buf_printf(&b->plan->notes, "- CIS %s failed without naming any %s; nothing generated for it.\n",
+				      check_id, obj_kind);
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), target_cmp);
+	return 0;
+}
+
+/* ---- groups and files ----------------------------------------------------------- */
+
+struct gen_args {
+	const struct kc_plan_opts *opts;
+	const char *ns, *name;
+	enum kc_psa_stage stage;
+	size_t nrules;
+};
+
+typedef int (*gen_fn)(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta);
+
+static int gen_default_deny(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta)
+{
+	return kc_manifest_default_deny(out, a->ns, &a->opts->netpol, a->opts->flows, meta);
+}
+
+static int gen_flows(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta)
+{
+	return kc_manifest_flow_policies(out, a->ns, &a->opts->netpol, a->opts->flows, meta, &a->nrules);
+}
+
+static int gen_sa(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta)
+{
+	return kc_manifest_service_account(out, a->ns, a->name, meta);
+}
+
+static int gen_psa(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta)
+{
+	return kc_manifest_psa_namespace(out, a->ns, a->stage, meta);
+}
+
+static struct kc_plan_group *group_new(struct kc_plan *plan, enum kc_fix_kind kind)
+{
+	plan->groups = kc_xrealloc(plan->groups, (plan->ngroups + 1) * sizeof(*plan->groups));
+	struct kc_plan_group *g = &plan->groups[plan->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->kind = kind;
+	g->checks = kind_checks[kind];
+	kc_buf_init(&g->evidence);
+	return g;
+}
+
+static void group_clear(struct kc_plan_group *g)
+{
+	for (size_t i = 0; i < g->nitems; i++)
+		free(g->items[i]);
+	free(g->items);
+	for (size_t i = 0; i < g->nfiles; i++) {
+		free(g->files[i].path);
+		free(g->files[i].content);
+		free(g->files[i].old);
+	}
+	free(g->files);
+	kc_buf_free(&g->evidence);
+	free(g->subject);
+	free(g->message);
+}
+
+static void group_add_file(struct kc_plan_group *g, const char *path, const char *data, size_t len,
+			   const char *old, size_t old_len)
+{
+	g->files = kc_array_grow(g->files, &g->files_cap, g->nfiles + 1, sizeof(*g->files));
+	g->files[g->nfiles++] = (struct kc_plan_file){
+		kc_strdup(path), kc_strndup(data, len), len, old ? kc_strndup(old, old_len) : NULL, old_len,
+	};
+}
+
+static void group_add_item(struct kc_plan_group *g, const char *ns, const char *name)
+{
+	g->items = kc_array_grow(g->items, &g->items_cap, g->nitems + 1, sizeof(*g->items));
+	g->items[g->nitems++] = join(NULL, ns, name);
+}
+
+/* Generates one manifest and records it unless the tree already has it (byte for byte, or
+ * differing only by the run id it was stamped with). *changed says which. */
+static int add_manifest(struct builder *b, struct kc_plan_group *g, const char *path, gen_fn fn,
+			struct gen_args *a, int *changed)
+{
+	struct kc_manifest_meta meta = { kind_checks[g->kind], b->plan->run_id };
+	struct kc_buf content = KC_BUF_INIT, again = KC_BUF_INIT;
+	const char *prior;
+	size_t prior_len;
+	int rc;
+
+	*changed = 0;
+	if ((rc = fn(&content, a, &meta)) != 0)
+		goto done;
+	if (g->kind == KC_FIX_FLOWS && a->nrules == 0)
+		goto done;
+	if ((rc = ov_read(b, path, &prior, &prior_len)) != 0)
+		goto done;
+	if (prior && prior_len == content.len && memcmp(prior, content.ptr, prior_len) == 0)
+		goto done;
+	if (prior) {
+		int64_t stamped = kc_manifest_run_id(prior, prior_len);
+		if (stamped > 0 && stamped != meta.run_id) {
+			meta.run_id = stamped;
+			if ((rc = fn(&again, a, &meta)) != 0)
+				goto done;
+			if (again.len == prior_len && memcmp(again.ptr, prior, prior_len) == 0)
+				goto done;
+		}
+	} else if (b->opts->read) {
+		/* rebuilding an open branch: what it already proposed keeps its stamp */
+		char *prev = NULL;
+		size_t prev_len = 0;
+		if ((rc = b->opts->read(b->opts->payload, KC_PLAN_PREVIOUS, path, &prev, &prev_len)) != 0)
+			goto done;
+		int64_t stamped = prev ? kc_manifest_run_id(prev, prev_len) : 0;
+		if (stamped > 0 && stamped != meta.run_id) {
+			meta.run_id = stamped;
+			if ((rc = fn(&again, a, &meta)) == 0 && again.len == prev_len &&
+			    memcmp(again.ptr, prev, prev_len) == 0) {
+				kc_buf_reset(&content);
+				kc_buf_add(&content, again.ptr, again.len);
+			}
+		}
+		free(prev);
+		if (rc)
+			goto done;
+	}
+	group_add_file(g, path, content.ptr, content.len, prior, prior_len);
+	if (!prior) {
+		b->newfiles = kc_array_grow(b->newfiles, &b->new_cap, b->nnew + 1, sizeof(*b->newfiles));
+		b->newfiles[b->nnew++] = kc_strdup(path);
+	}
+	ov_set(b, path, content.ptr, content.len);
+	*changed = 1;
+done:
+	kc_buf_free(&content);
+	kc_buf_free(&again);
+	return rc;
+}
+
+/* The kustomization that should list dir/<ns>/<file>: the namespace directory's own, else
+ * the one of --path. NULL when neither exists (plain-directory Argo CD applications). */
+static int find_kustomization(struct builder *b, const char *dir, char **out)
+{
+	*out = NULL;
+	for (size_t i = 0; i < 3; i++) {
+		char *p = join(dir, kc_kustomize_names[i], NULL);
+		const char *data;
+		size_t len;
+		int rc = ov_read(b, p, &data, &len);
+		if (rc || data) {
+			if (!rc)
+				*out = p;
+			else
+				free(p);
+			return rc;
+		}
+		free(p);
+	}
+	return 0;
+}
+
+static int kustomize_group(struct builder *b, struct kc_plan_group *g)
+{
+	const char *dir = b->plan->dir;
+	size_t dlen = strlen(dir);
+	char **kpaths = kc_xcalloc(b->nnew + 1, sizeof(char *));
+	char **entries = kc_xcalloc(b->nnew + 1, sizeof(char *));
+	int rc = 0;
+
+	for (size_t i = 0; i < b->nnew && !rc; i++) {
+		const char *rel = b->newfiles[i] + (dlen ? dlen + 1 : 0);  /* "<ns>/<file>" */
+		const char *slash = strchr(rel, '/');
+		char *nsdir = kc_strndup(b->newfiles[i], (size_t)(slash - b->newfiles[i]));
+		rc = find_kustomization(b, nsdir, &kpaths[i]);
+		free(nsdir);
+		if (!rc && kpaths[i]) {
+			entries[i] = kc_strdup(slash + 1);
+		} else if (!rc) {
+			rc = find_kustomization(b, dir, &kpaths[i]);
+			if (!rc && kpaths[i])
+				entries[i] = kc_strdup(rel);
+		}
+	}
+	for (size_t i = 0; i < b->nnew && !rc; i++) {
+		if (!kpaths[i] || !entries[i])
+			continue;
+		const char **add = kc_xcalloc(b->nnew, sizeof(*add));
+		size_t nadd = 0;
+		for (size_t j = i; j < b->nnew; j++) {
+			if (kpaths[j] && entries[j] && strcmp(kpaths[j], kpaths[i]) == 0) {
+				add[nadd++] = entries[j];
+				if (j != i) {
+					free(kpaths[j]);
+					kpaths[j] = NULL;
+				}
+			}
+		}
+		const char *data;
+		size_t len;
+		struct kc_buf nk = KC_BUF_INIT;
+		int changed = 0;
+		rc = ov_read(b, kpaths[i], &data, &len);
+		if (!rc)
+			rc = kc_kustomize_add_resources(kpaths[i], data, len, add, nadd, &nk, &changed);
+		if (!rc && changed) {
+			/* the file found in the tree may sit in the namespace directory or in --path */
+			int have = 0;
+			for (size_t f = 0; f < g->nfiles; f++) {
+				if (strcmp(g->files[f].path, kpaths[i]) == 0) {
+					free(g->files[f].content);
+					g->files[f].content = kc_strndup(nk.ptr, nk.len);
+					g->files[f].len = nk.len;
+					have = 1;
+				}
+			}
+			if (!have)
+				group_add_file(g, kpaths[i], nk.ptr, nk.len, data, len);
+			ov_set(b, kpaths[i], nk.ptr, nk.len);
+		}
+		kc_buf_free(&nk);
+		free(add);
+	}
+	for (size_t i = 0; i < b->nnew; i++) {
+		free(kpaths[i]);
+		free(entries[i]);
+		free(b->newfiles[i]);
+	}
+	free(kpaths);
+	free(entries);
+	b->nnew = 0;
+	return rc;
+}
+
+static void join_items(struct kc_buf *out, const struct kc_plan_group *g, size_t max)
+{
+	for (size_t i = 0; i < g->nitems && i < max; i++)
+		kc_buf_printf(out, "%s%s", i ? ", " : "", g->items[i]);
+	if (g->nitems > max)
+		kc_buf_printf(out, " and %zu more", g->nitems - max);
+}
+
+static void group_messages(const struct kc_run *run, struct kc_plan_group *g)
+{
+	struct kc_buf s = KC_BUF_INIT, m = KC_BUF_INIT;
+	size_t n = g->nitems;
+	switch (g->kind) {
+	case KC_FIX_DEFAULT_DENY:
+		kc_buf_printf(&s, "kubecomply: default-deny NetworkPolicy for %zu namespace%s (CIS %s)", n, n == 1 ? "" : "s", g->checks);
+		break;
+	case KC_FIX_FLOWS:
+		kc_buf_printf(&s, "kubecomply: allow observed traffic in %zu namespace%s (CIS %s)", n, n == 1 ? "" : "s", g->checks);
+		break;
+	case KC_FIX_SERVICE_ACCOUNT:
+		kc_buf_printf(&s, "kubecomply: stop automounting tokens of %zu default service account%s (CIS %s)", n, n == 1 ? "" : "s", g->checks);
+		break;
+	case KC_FIX_POD_SECURITY:
+		kc_buf_printf(&s, "kubecomply: Pod Security Admission labels for %zu namespace%s (CIS %s)", n, n == 1 ? "" : "s", g->checks);
+		break;
+	default:
+		break;
+	}
+	kc_buf_printf(&m, "%s\n\n", s.ptr);
+	kc_buf_printf(&m, "Run %" PRId64 "%s%s reported CIS %s as failing for: ", run->id,
+		      run->cluster ? " of cluster " : "", run->cluster ? run->cluster : "", g->checks);
+	join_items(&m, g, 50);
+	kc_buf_puts(&m, ".\n\nFiles:\n");
+	for (size_t i = 0; i < g->nfiles; i++)
+		kc_buf_printf(&m, "  %s (%s)\n", g->files[i].path, g->files[i].old ? "updated" : "new");
+	kc_buf_puts(&m, "\nRoll back by reverting this commit; Argo CD removes or restores the objects on its next sync.\n\n");
+	kc_buf_printf(&m, KC_PLAN_TRAILER ": %" PRId64 "\nKubecomply-Checks: %s\nKubecomply-Fix: %s\n",
+		      run->id, g->checks, kc_fix_kind_name(g->kind));
+	g->subject = kc_buf_detach(&s);
+	g->message = kc_buf_detach(&m);
+}
+
+/* ---- the four kinds ------------------------------------------------------------- */
+
+static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct targets *t,
+			const char *file, gen_fn fn)
+{
+	struct kc_plan_group *g = group_new(b->plan, kind);
+	int rc = 0;
+	for (size_t i = 0; i < t->n && !rc; i++) {
+		/* per-object files are "<file><name>.yaml", per-namespace ones just <file> */
+		struct kc_buf fname = KC_BUF_INIT;
+		kc_buf_puts(&fname, file);
+		if (t->v[i].name)
+			kc_buf_printf(&fname, "%s.yaml", t->v[i].name);
+		char *path = join(b->plan->dir, t->v[i].ns, fname.ptr);
+		kc_buf_free(&fname);
+		struct gen_args a = { b->opts, t->v[i].ns, t->v[i].name, KC_PSA_OBSERVE, 0 };
+		if (kind == KC_FIX_POD_SECURITY) {
+			/* warn/audit first; enforce once the observing labels are on the default branch */
+			char *dep;
+			size_t dlen;
+			rc = deployed_read(b, path, &dep, &dlen);
+			if (!rc && dep && strstr(dep, "pod-security.kubernetes.io/warn"))
+				a.stage = KC_PSA_ENFORCE;
+			free(dep);
+		}
+		int changed = 0;
+		if (!rc)
+			rc = add_manifest(b, g, path, fn, &a, &changed);
+		if (!rc && changed) {
+			group_add_item(g, t->v[i].ns, t->v[i].name);
+			kc_buf_printf(&g->evidence, "- `%s%s%s`%s%s%s\n", t->v[i].ns, t->v[i].name ? "/" : "",
+				      t->v[i].name ? t->v[i].name : "", t->v[i].detail ? ": " : "",
+				      t->v[i].detail ? t->v[i].detail : "",
+				      kind == KC_FIX_POD_SECURITY
+					      ? (a.stage == KC_PSA_ENFORCE ? " (step 2: enforce baseline)"
+									   : " (step 1: warn and audit restricted)")
+					      : "");
+		}
+		free(path);
+	}
+	if (!rc)
+		rc = kustomize_group(b, g);
+	return rc;
+}
+
+static int ns_in(const struct targets *t, const char *ns)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].ns, ns) == 0)
+			return 1;
+	return 0;
+}
+
+static void add_ns(char ***v, size_t *n, size_t *cap, const char *ns)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], ns) == 0)
+			return;
+	*v = kc_array_grow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = kc_strdup(ns);
+}
+
+static int str_qcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Least privilege for namespaces that get (or already have) kubecomply's default-deny. */
+static int plan_flows(struct builder *b, const struct targets *deny)
+{
+	const struct kc_flow_set *fs = b->opts->flows;
+	if (!fs || !fs->n)
+		return 0;
+	char **nss = NULL;
+	size_t nns = 0, cap = 0;
+	int rc = 0;
+	for (size_t i = 0; i < fs->n; i++) {
+		if (fs->flows[i].src.namespace_)
+			add_ns(&nss, &nns, &cap, fs->flows[i].src.namespace_);
+		if (fs->flows[i].dst.namespace_)
+			add_ns(&nss, &nns, &cap, fs->flows[i].dst.namespace_);
+	}
+	if (nns > 1)
+		qsort(nss, nns, sizeof(*nss), str_qcmp);
+	struct kc_plan_group *g = group_new(b->plan, KC_FIX_FLOWS);
+	for (size_t i = 0; i < nns && !rc; i++) {
+		const char *ns = nss[i];
+		if (is_system_namespace(ns))
+			continue;
+		if (!ns_in(deny, ns)) {
+			char *dd = join(b->plan->dir, ns, "networkpolicy-default-deny.yaml"), *dep;
+			size_t dlen;
+			rc = deployed_read(b, dd, &dep, &dlen);
+			free(dd);
+			int managed = dep != NULL;
+			free(dep);
+			if (rc || !managed)
+				continue;
+		}
+		char *path = join(b->plan->dir, ns, "networkpolicy-observed-flows.yaml");
+		struct gen_args a = { b->opts, ns, NULL, KC_PSA_OBSERVE, 0 };
+		int changed = 0;
+		rc = add_manifest(b, g, path, gen_flows, &a, &changed);
+		free(path);
+		if (rc || !changed)
+			continue;
+		group_add_item(g, ns, NULL);
+		for (size_t j = 0; j < fs->n; j++) {
+			const struct kc_flow *f = &fs->flows[j];
+			int in = f->dst.namespace_ && strcmp(f->dst.namespace_, ns) == 0 && !f->apiserver;
+			int outb = f->src.namespace_ && strcmp(f->src.namespace_, ns) == 0 && !b->opts->netpol.ingress_only;
+			if (!in && !outb)
+				continue;
+			kc_buf_puts(&g->evidence, "| ");
+			kc_flows_describe_peer(&g->evidence, &f->src);
+			kc_buf_puts(&g->evidence, " | ");
+			if (f->apiserver)
+				kc_buf_printf(&g->evidence, "API server %s", f->dst.ip);
+			else
+				kc_flows_describe_peer(&g->evidence, &f->dst);
+			kc_buf_printf(&g->evidence, " | %s/%d | %" PRIu64 " | %s | %s |\n", f->protocol, f->port,
+				      f->count, f->first_seen ? f->first_seen : "?", f->last_seen ? f->last_seen : "?");
+		}
+	}
+	for (size_t i = 0; i < nns; i++)
+		free(nss[i]);
+	free(nss);
+	if (!rc)
+		rc = kustomize_group(b, g);
+	return rc;
+}
+
+/* ---- entry points --------------------------------------------------------------- */
+
+static void plan_hash(struct kc_plan *plan)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (size_t i = 0; i < plan->ngroups; i++) {
+		for (size_t j = 0; j < plan->groups[i].nfiles; j++) {
+			const struct kc_plan_file *f = &plan->groups[i].files[j];
+			EVP_DigestUpdate(ctx, f->path, strlen(f->path) + 1);
+			EVP_DigestUpdate(ctx, f->content, f->len);
+		}
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 4; i++)
+		snprintf(plan->hash + 2 * i, 3, "%02x", md[i]);
+}
+
+int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, struct kc_plan **out)
+{
+	struct builder b;
+	struct targets deny = { 0 }, sa = { 0 }, psa = { 0 };
+	struct kc_plan *plan = kc_xcalloc(1, sizeof(*plan));
+	int rc;
+
+	*out = NULL;
+	memset(&b, 0, sizeof(b));
+	b.run = run;
+	b.opts = opts;
+	b.plan = plan;
+	plan->run_id = run->id;
+	kc_buf_init(&plan->notes);
+
+	const char *path = opts->path ? opts->path : "";
+	if (strcmp(path, ".") == 0 || strcmp(path, "./") == 0) {
+		plan->dir = kc_strdup("");
+	} else {
+		if ((rc = kc_names_check_relpath("--path", path)) != 0)
+			goto done;
+		plan->dir = kc_strdup(path);
+		size_t n = strlen(plan->dir);
+		while (n && plan->dir[n - 1] == '/')
+			plan->dir[--n] = '\0';
+	}
+
+	/* every name is checked before anything is generated: a refusal plans nothing */
+	if ((rc = collect(&b, "5.3.2", "Namespace", &deny)) != 0 ||
+	    (rc = collect(&b, "5.1.5", "ServiceAccount", &sa)) != 0 ||
+	    (rc = collect(&b, "5.2.1", "Namespace", &psa)) != 0)
+		goto done;
+	if (opts->flows && opts->flows->skipped)
+		kc_buf_printf(&plan->notes, "- %zu connection event%s could not be attributed and stay denied (first: %s).\n",
+			      opts->flows->skipped, opts->flows->skipped == 1 ? "" : "s",
+			      opts->flows->first_skip ? opts->flows->first_skip : "?");
+
+	if ((rc = plan_targets(&b, KC_FIX_DEFAULT_DENY, &deny, "networkpolicy-default-deny.yaml", gen_default_deny)) != 0 ||
+	    (rc = plan_flows(&b, &deny)) != 0 ||
+	    (rc = plan_targets(&b, KC_FIX_SERVICE_ACCOUNT, &sa, "serviceaccount-", gen_sa)) != 0 ||
+	    (rc = plan_targets(&b, KC_FIX_POD_SECURITY, &psa, "namespace-pod-security.yaml", gen_psa)) != 0)
+		goto done;
+
+	/* keep only groups that change something */
+	size_t w = 0;
+	for (size_t i = 0; i < plan->ngroups; i++) {
+		if (plan->groups[i].nfiles == 0) {
+			group_clear(&plan->groups[i]);
+			continue;
+		}
+		plan->groups[w++] = plan->groups[i];
+	}
+	plan->ngroups = w;
+	for (size_t i = 0; i < plan->ngroups; i++)
+		group_messages(run, &plan->groups[i]);
+	plan_hash(plan);
+done:
+	targets_free(&deny);
+	targets_free(&sa);
+	targets_free(&psa);
+	for (size_t i = 0; i < b.nov; i++) {
+		free(b.ov[i].path);
+		free(b.ov[i].data);
+	}
+	free(b.ov);
+	for (size_t i = 0; i < b.nnew; i++)
+		free(b.newfiles[i]);
+	free(b.newfiles);
+	if (rc)
+		kc_plan_free(plan);
+	else
+		*out = plan;
+	return rc;
+}
+
+void kc_plan_free(struct kc_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->ngroups; i++)
+		group_clear(&plan->groups[i]);
+	free(plan->groups);
+	free(plan->dir);
+	kc_buf_free(&plan->notes);
+	free(plan);
+}

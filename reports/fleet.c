@@ -1,0 +1,426 @@
+/* Fleet report: many nodes' latest audit runs side by side (see reports/fleet.h). */
+#include "reports/fleet.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "auditor/store.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "common/strbuf.h"
+#include "reports/html_page.h"
+
+/* ---- loading ---- */
+
+struct paths {
+	char **v;
+	size_t n, cap;
+};
+
+static void paths_add(struct paths *p, char *s)
+{
+	p->v = kc_array_grow(p->v, &p->cap, p->n + 1, sizeof(*p->v));
+	p->v[p->n++] = s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_dir(struct paths *p, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return kc_error_set_errno(errno, "%s: cannot list", dir);
+	size_t first = p->n;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 4 || strcmp(de->d_name + len - 3, ".db") != 0)
+			continue;
+		struct kc_buf b = KC_BUF_INIT;
+		kc_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+		struct stat sb;
+		if (stat(b.ptr, &sb) == 0 && S_ISREG(sb.st_mode))
+			paths_add(p, kc_buf_detach(&b));
+		else
+			kc_buf_free(&b);
+	}
+	closedir(d);
+	if (p->n == first)
+		return kc_error_set(KC_ENOTFOUND, "%s: no *.db evidence databases in this directory", dir);
+	qsort(p->v + first, p->n - first, sizeof(*p->v), cmp_str);
+	return 0;
+}
+
+static int latest_audit(struct kc_store *st, const char *path, int64_t *id)
+{
+	sqlite3 *db = kc_store_db(st);
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+	*id = 0;
+	if (sqlite3_prepare_v2(db, "SELECT id FROM runs WHERE kind = 'audit' ORDER BY id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		rc = kc_error_set(KC_EDB, "%s: %s", path, sqlite3_errmsg(db));
+	else if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0), rc = 0;
+	else if (rc == SQLITE_DONE)
+		rc = kc_error_set(KC_ENOTFOUND, "%s: no audit run in this database", path);
+	else
+		rc = kc_error_set(KC_EDB, "%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int load_node(const char *path, struct kc_fleet_node *node)
+{
+	struct stat sb;
+	struct kc_store *st = NULL;
+	int64_t id;
+	/* kc_store_open creates missing files: a typo must not become an empty node */
+	if (stat(path, &sb) != 0)
+		return kc_error_set_errno(errno, "%s", path);
+	if (!S_ISREG(sb.st_mode))
+		return kc_error_set(KC_EINVAL, "%s: not an evidence database", path);
+	int rc = kc_store_open(path, &st);
+	if (rc == 0 && (rc = latest_audit(st, path, &id)) == 0 && (rc = kc_store_load_run(st, id, &node->run)) < 0)
+		kc_error_wrap(rc, "%s: ", path);
+	kc_store_free(st);
+	node->db = kc_strdup(path);
+	return rc;
+}
+
+/* Benchmark ids compare by their numeric parts: 1.2.9 < 1.2.10 < 1.3. */
+static int cmp_id(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			char *ea, *eb;
+			unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+			if (x != y)
+				return x < y ? -1 : 1;
+			a = ea, b = eb;
+		} else {
+			if (*a != *b)
+				return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+			a++, b++;
+		}
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+static int cmp_check(const void *x, const void *y)
+{
+	const struct kc_fleet_check *a = x, *b = y;
+	return cmp_id(a->first->id, b->first->id);
+}
+
+static void label_nodes(struct kc_fleet *f)
+{
+	for (size_t i = 0; i < f->nnodes; i++) {
+		struct kc_fleet_node *n = &f->nodes[i];
+		struct kc_buf b = KC_BUF_INIT;
+		if (n->run.cluster && *n->run.cluster)
+			kc_buf_printf(&b, "%s/", n->run.cluster);
+		kc_buf_puts(&b, n->run.host && *n->run.host ? n->run.host : "unknown");
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(f->nodes[k].label, b.ptr) == 0) {
+				const char *base = strrchr(n->db, '/');
+				kc_buf_printf(&b, " (%s)", base ? base + 1 : n->db);
+				break;
+			}
+		n->label = kc_buf_detach(&b);
+	}
+}
+
+static struct kc_fleet_check *find_check(struct kc_fleet *f, const char *id)
+{
+	for (size_t i = 0; i < f->nchecks; i++)
+		if (strcmp(f->checks[i].first->id, id) == 0)
+			return &f->checks[i];
+	return NULL;
+}
+
+static void build_matrix(struct kc_fleet *f)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < f->nnodes; i++) {
+		const struct kc_run *run = &f->nodes[i].run;
+		for (size_t k = 0; k < run->nresults; k++) {
+			const struct kc_result *r = &run->results[k];
+			if (!r->id)
+				continue;
+			struct kc_fleet_check *c = find_check(f, r->id);
+			if (!c) {
+				f->checks = kc_array_grow(f->checks, &cap, f->nchecks + 1, sizeof(*f->checks));
+				c = &f->checks[f->nchecks++];
+				memset(c, 0, sizeof(*c));
+				c->first = r;
+				c->status = kc_xmalloc(f->nnodes * sizeof(*c->status));
+				for (size_t n = 0; n < f->nnodes; n++)
+					c->status[n] = -1;
+			}
+			c->status[i] = (int)r->status;
+		}
+	}
+	qsort(f->checks, f->nchecks, sizeof(*f->checks), cmp_check);
+	for (size_t i = 0; i < f->nchecks; i++) {
+		struct kc_fleet_check *c = &f->checks[i];
+		size_t count[KC_STATUS_COUNT] = { 0 };
+		for (size_t n = 0; n < f->nnodes; n++)
+			if (c->status[n] >= 0 && c->status[n] != KC_SKIP)
+				count[c->status[n]]++;
+		/* ties go to the better status: the order of enum kc_status is PASS, FAIL, WARN, SKIP, ERROR */
+		c->majority = -1;
+		for (int s = 0; s < KC_STATUS_COUNT; s++)
+			if (count[s] && (c->majority < 0 || count[s] > count[c->majority]))
+				c->majority = s;
+		c->nmajority = c->majority >= 0 ? count[c->majority] : 0;
+		for (size_t n = 0; n < f->nnodes; n++)
+			if (c->majority >= 0 && c->status[n] >= 0 && c->status[n] != KC_SKIP && c->status[n] != c->majority) {
+				c->ndrift++;
+				f->nodes[n].ndrift++;
+			}
+		f->ndrift_checks += c->ndrift > 0;
+	}
+}
+
+int kc_fleet_load(const char *const *paths, size_t npaths, struct kc_fleet **out)
+{
+	struct paths p = { 0 };
+	struct kc_fleet *f = kc_xcalloc(1, sizeof(*f));
+	int rc = 0;
+	*out = NULL;
+	for (size_t i = 0; i < npaths && rc == 0; i++) {
+		struct stat sb;
+		if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+			rc = add_dir(&p, paths[i]);
+		else
+			paths_add(&p, kc_strdup(paths[i]));
+	}
+	if (rc == 0 && p.n == 0)
+		rc = kc_error_set(KC_EINVAL, "a fleet report needs at least one evidence database");
+	if (rc == 0) {
+		f->nodes = kc_xcalloc(p.n, sizeof(*f->nodes));
+		for (size_t i = 0; i < p.n && rc == 0; i++, f->nnodes++)
+			rc = load_node(p.v[i], &f->nodes[i]);
+	}
+	for (size_t i = 0; i < p.n; i++)
+		free(p.v[i]);
+	free(p.v);
+	if (rc < 0) {
+		kc_fleet_free(f);
+		return rc;
+	}
+	label_nodes(f);
+	build_matrix(f);
+	*out = f;
+	return 0;
+}
+
+void kc_fleet_free(struct kc_fleet *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nchecks; i++)
+		free(f->checks[i].status);
+	free(f->checks);
+	for (size_t i = 0; i < f->nnodes; i++) {
+		free(f->nodes[i].db);
+		free(f->nodes[i].label);
+		kc_run_clear(&f->nodes[i].run);
+	}
+	free(f->nodes);
+	free(f);
+}
+
+/* ---- rendering ---- */
+
+static int is_drift(const struct kc_fleet_check *c, size_t n)
+{
+	return c->majority >= 0 && c->status[n] >= 0 && c->status[n] != KC_SKIP && c->status[n] != c->majority;
+}
+
+static void render_text(const struct kc_fleet *f, FILE *fp)
+{
+	fprintf(fp, "fleet: %zu node%s, %zu checks, %zu check%s drift\n", f->nnodes, f->nnodes == 1 ? "" : "s",
+		f->nchecks, f->ndrift_checks, f->ndrift_checks == 1 ? "" : "s");
+	for (size_t i = 0; i < f->nnodes; i++) {
+		const struct kc_fleet_node *n = &f->nodes[i];
+		size_t counts[KC_STATUS_COUNT];
+		kc_run_count(&n->run, counts);
+		fprintf(fp, "  %-24s run %lld %s %s  PASS %zu FAIL %zu WARN %zu SKIP %zu ERROR %zu  drift %zu  (%s)\n",
+			n->label, (long long)n->run.id, n->run.benchmark ? n->run.benchmark : "-",
+			n->run.started ? n->run.started : "-", counts[KC_PASS], counts[KC_FAIL], counts[KC_WARN],
+			counts[KC_SKIP], counts[KC_ERROR], n->ndrift, n->db);
+	}
+	if (!f->ndrift_checks) {
+		fputs("no drift: every node agrees with the majority on every check\n", fp);
+		return;
+	}
+	fputs("drift (node status differs from the majority of the nodes that ran the check):\n", fp);
+	for (size_t i = 0; i < f->nchecks; i++) {
+		const struct kc_fleet_check *c = &f->checks[i];
+		if (!c->ndrift)
+			continue;
+		fprintf(fp, "  %-8s %s\n           majority %s (%zu node%s);", c->first->id, c->first->title ? c->first->title : "",
+			kc_status_name((enum kc_status)c->majority), c->nmajority, c->nmajority == 1 ? "" : "s");
+		for (size_t n = 0; n < f->nnodes; n++)
+			if (is_drift(c, n))
+				fprintf(fp, " %s %s", f->nodes[n].label, kc_status_name((enum kc_status)c->status[n]));
+		fputc('\n', fp);
+	}
+}
+
+static int render_json(const struct kc_fleet *f, const char *path)
+{
+	struct json_object *root = json_object_new_object(), *nodes = json_object_new_array(),
+			   *checks = json_object_new_array();
+	json_object_object_add(root, "schema", json_object_new_string("kubecomply.fleet/v1"));
+	for (size_t i = 0; i < f->nnodes; i++) {
+		const struct kc_fleet_node *n = &f->nodes[i];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "label", json_object_new_string(n->label));
+		json_object_object_add(o, "db", json_object_new_string(n->db));
+		json_object_object_add(o, "run", json_object_new_int64(n->run.id));
+		json_object_object_add(o, "host", n->run.host ? json_object_new_string(n->run.host) : NULL);
+		json_object_object_add(o, "cluster", n->run.cluster ? json_object_new_string(n->run.cluster) : NULL);
+		json_object_object_add(o, "benchmark", n->run.benchmark ? json_object_new_string(n->run.benchmark) : NULL);
+		json_object_object_add(o, "started", n->run.started ? json_object_new_string(n->run.started) : NULL);
+		json_object_object_add(o, "drift", json_object_new_int64((int64_t)n->ndrift));
+		json_object_array_add(nodes, o);
+	}
+	for (size_t i = 0; i < f->nchecks; i++) {
+		const struct kc_fleet_check *c = &f->checks[i];
+		struct json_object *o = json_object_new_object(), *st = json_object_new_object(),
+				   *drift = json_object_new_array();
+		json_object_object_add(o, "id", json_object_new_string(c->first->id));
+		json_object_object_add(o, "title", c->first->title ? json_object_new_string(c->first->title) : NULL);
+		json_object_object_add(o, "section", c->first->section ? json_object_new_string(c->first->section) : NULL);
+		json_object_object_add(o, "severity", json_object_new_string(kc_severity_name(c->first->severity)));
+		json_object_object_add(o, "majority", c->majority >= 0 ? json_object_new_string(kc_status_name((enum kc_status)c->majority)) : NULL);
+		for (size_t n = 0; n < f->nnodes; n++) {
+			json_object_object_add(st, f->nodes[n].label,
+					       c->status[n] >= 0 ? json_object_new_string(kc_status_name((enum kc_status)c->status[n])) : NULL);
+			if (is_drift(c, n))
+				json_object_array_add(drift, json_object_new_string(f->nodes[n].label));
+		}
+		json_object_object_add(o, "status", st);
+		json_object_object_add(o, "drift", drift);
+		json_object_array_add(checks, o);
+	}
+	json_object_object_add(root, "nodes", nodes);
+	json_object_object_add(root, "checks", checks);
+	struct json_object *sum = json_object_new_object();
+	json_object_object_add(sum, "nodes", json_object_new_int64((int64_t)f->nnodes));
+	json_object_object_add(sum, "checks", json_object_new_int64((int64_t)f->nchecks));
+	json_object_object_add(sum, "drift_checks", json_object_new_int64((int64_t)f->ndrift_checks));
+	json_object_object_add(root, "summary", sum);
+	size_t len = 0;
+	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	int rc = kc_atomic_write(path, text, len);
+	json_object_put(root);
+	return rc;
+}
+
+static void html_cell(struct kc_html *h, const struct kc_fleet_check *c, size_t n)
+{
+	int s = c->status[n];
+	if (s < 0) {
+		kc_html_raw(h, "<td>-</td>");
+		return;
+	}
+	/* <mark> highlights without a style of our own: the page's CSP allows no inline styles */
+	int drift = is_drift(c, n);
+	kc_html_fmt(h, "<td>%s<span class=\"badge %s\">%s</span>%s</td>", drift ? "<mark class=\"drift-cell\">" : "",
+		    kc_status_name((enum kc_status)s), kc_status_name((enum kc_status)s), drift ? "</mark>" : "");
+}
+
+static void html_row(struct kc_html *h, const struct kc_fleet *f, const struct kc_fleet_check *c)
+{
+	kc_html_raw(h, c->ndrift ? "<tr class=\"drifting\"><td>" : "<tr><td>");
+	kc_html_text(h, c->first->id);
+	kc_html_raw(h, "</td><td>");
+	kc_html_text(h, c->first->title);
+	kc_html_fmt(h, "</td><td>%s</td><td>%s</td>", kc_severity_name(c->first->severity),
+		    c->majority >= 0 ? kc_status_name((enum kc_status)c->majority) : "-");
+	for (size_t n = 0; n < f->nnodes; n++)
+		html_cell(h, c, n);
+	kc_html_raw(h, "</tr>\n");
+}
+
+static void html_table(struct kc_html *h, const struct kc_fleet *f, int drift_only, const char *id)
+{
+	kc_html_fmt(h, "<table id=\"%s\"><thead><tr><th>Check</th><th>Title</th><th>Severity</th><th>Majority</th>", id);
+	for (size_t n = 0; n < f->nnodes; n++) {
+		kc_html_raw(h, "<th>");
+		kc_html_text(h, f->nodes[n].label);
+		kc_html_raw(h, "</th>");
+	}
+	kc_html_raw(h, "</tr></thead><tbody>\n");
+	for (size_t i = 0; i < f->nchecks; i++)
+		if (!drift_only || f->checks[i].ndrift) {
+			html_row(h, f, &f->checks[i]);
+			kc_html_flush(h, 0);
+		}
+	kc_html_raw(h, "</tbody></table>\n");
+}
+
+static int render_html(const struct kc_fleet *f, const char *path)
+{
+	struct kc_atomic_file af;
+	int rc = kc_atomic_open(&af, path);
+	if (rc < 0)
+		return rc;
+	struct kc_html h = { .b = KC_BUF_INIT, .tmp = KC_BUF_INIT, .fp = af.fp };
+	kc_html_page_start(&h, "kubecomply: fleet report", 0);
+	kc_html_fmt(&h, "<header class=\"head\"><div><h1>Fleet report</h1><p>%zu nodes, %zu checks, "
+		    "<b id=\"fleet-drift\">%zu</b> checks drift</p><dl>", f->nnodes, f->nchecks, f->ndrift_checks);
+	for (size_t n = 0; n < f->nnodes; n++) {
+		const struct kc_fleet_node *nd = &f->nodes[n];
+		kc_html_raw(&h, "<dt>");
+		kc_html_text(&h, nd->label);
+		kc_html_fmt(&h, "</dt><dd>run #%lld · ", (long long)nd->run.id);
+		kc_html_text(&h, nd->run.benchmark);
+		kc_html_raw(&h, " · ");
+		kc_html_text(&h, nd->run.started);
+		kc_html_fmt(&h, " · drifts on %zu checks · ", nd->ndrift);
+		kc_html_text(&h, nd->db);
+		kc_html_raw(&h, "</dd>");
+	}
+	kc_html_raw(&h, "</dl></div></header>\n");
+	if (f->ndrift_checks) {
+		kc_html_raw(&h, "<h2>Drifting checks</h2>\n<p>Highlighted: a node whose status differs from the majority "
+				"of the nodes that ran the check (SKIP is not drift).</p>\n");
+		html_table(&h, f, 1, "fleet-drifting");
+	} else {
+		kc_html_raw(&h, "<p>No drift: every node agrees with the majority on every check.</p>\n");
+	}
+	kc_html_raw(&h, "<h2>Every check</h2>\n");
+	html_table(&h, f, 0, "fleet-all");
+	kc_html_page_end(&h, 0);
+	rc = kc_html_flush(&h, 1);
+	if (rc == 0)
+		rc = kc_atomic_commit(&af);
+	if (rc < 0)
+		kc_atomic_abort(&af);
+	kc_html_free(&h);
+	return rc;
+}
+
+int kc_fleet_render(const struct kc_fleet *f, FILE *fp, const char *json_path, const char *html_path)
+{
+	int rc = 0;
+	if (fp)
+		render_text(f, fp);
+	if (json_path && (rc = render_json(f, json_path)) < 0)
+		return rc;
+	if (html_path && (rc = render_html(f, html_path)) < 0)
+		return rc;
+	return 0;
+}

@@ -1,0 +1,180 @@
+#include "reports/html_page.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "common/error.h"
+#include "reports/render.h"
+
+#define FLUSH_AT (1u << 20)
+
+void kc_html_raw(struct kc_html *h, const char *markup)
+{
+	kc_buf_puts(&h->b, markup);
+}
+
+void kc_html_fmt(struct kc_html *h, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	kc_buf_vprintf(&h->b, fmt, ap);
+	va_end(ap);
+}
+
+void kc_html_text(struct kc_html *h, const char *s)
+{
+	kc_buf_reset(&h->tmp);
+	kc_report_put_clean(&h->tmp, s);
+	kc_buf_put_html(&h->b, h->tmp.ptr);
+}
+
+int kc_html_flush(struct kc_html *h, int force)
+{
+	if (!h->b.len || (!force && h->b.len < FLUSH_AT))
+		return 0;
+	size_t len = h->b.len, n = fwrite(h->b.ptr, 1, len, h->fp);
+	kc_buf_reset(&h->b);
+	return n != len ? kc_error_set_errno(errno ? errno : EIO, "cannot write the HTML report") : 0;
+}
+
+void kc_html_free(struct kc_html *h)
+{
+	kc_buf_free(&h->b);
+	kc_buf_free(&h->tmp);
+}
+
+/* Colours also carry a text label everywhere, so the page reads in grey print too. */
+static const char style[] =
+	":root{--PASS:#1a7f37;--FAIL:#cf222e;--WARN:#9a6700;--SKIP:#6e7781;--ERROR:#8250df;"
+	"--line:#d0d7de;--soft:#f6f8fa;color:#1f2328;background:#fff;"
+	"font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif}"
+	"body{margin:0 auto;max-width:1200px;padding:1rem 1.5rem}"
+	"h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin:1.2rem 0 .4rem}"
+	"h3{font-size:1rem;margin:.6rem 0 .2rem}code,pre{font:12px/1.4 ui-monospace,monospace}"
+	"pre{white-space:pre-wrap;word-break:break-word;background:var(--soft);padding:.5rem;margin:.2rem 0}"
+	".meta{color:#57606a}.head{display:flex;flex-wrap:wrap;gap:1rem 2rem;align-items:flex-start}"
+	".head dl{display:grid;grid-template-columns:auto 1fr;gap:.1rem 1rem;margin:0}.head dt{color:#57606a}"
+	".score{font-size:2rem;font-weight:700}"
+	".counts{display:flex;gap:.5rem;flex-wrap:wrap;list-style:none;padding:0;margin:.3rem 0}"
+	".counts li{border:1px solid var(--line);border-radius:6px;padding:.2rem .6rem}"
+	".badge{display:inline-block;min-width:3.6em;text-align:center;border-radius:4px;color:#fff;"
+	"font-weight:600;font-size:12px;padding:0 .3em}"
+	".PASS{background:var(--PASS)}.FAIL{background:var(--FAIL)}.WARN{background:var(--WARN)}"
+	".SKIP{background:var(--SKIP)}.ERROR{background:var(--ERROR)}"
+	"svg .PASS{fill:var(--PASS)}svg .FAIL{fill:var(--FAIL)}svg .WARN{fill:var(--WARN)}"
+	"svg .SKIP{fill:var(--SKIP)}svg .ERROR{fill:var(--ERROR)}svg text{font:11px system-ui,sans-serif;fill:#1f2328}"
+	"svg .axis{stroke:#8c959f;stroke-width:1}svg{max-width:100%;height:auto}"
+	".sev{font-size:12px;border:1px solid var(--line);border-radius:4px;padding:0 .3em}"
+	".sev-critical,.sev-high{border-color:var(--FAIL);color:var(--FAIL)}"
+	"details.sec{border:1px solid var(--line);border-radius:6px;margin:.5rem 0}"
+	"details.sec>summary{padding:.4rem .6rem;background:var(--soft);font-weight:600;cursor:pointer}"
+	"details.check{border-top:1px solid var(--line)}details.check>summary{padding:.3rem .6rem;cursor:pointer}"
+	".body{padding:.2rem 1rem .6rem 2rem}"
+	"dl.ea{display:grid;grid-template-columns:8em 1fr;gap:.1rem .8rem;margin:.2rem 0}dl.ea dt{color:#57606a}"
+	"ul.ev{margin:.2rem 0;padding-left:1.2rem}"
+	"table{border-collapse:collapse;margin:.2rem 0;width:100%}td,th{border:1px solid var(--line);"
+	"padding:.15rem .4rem;text-align:left;vertical-align:top;word-break:break-word}th{background:var(--soft)}"
+	".drift{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:.5rem}"
+	".drift section{border:1px solid var(--line);border-radius:6px;padding:.3rem .6rem}"
+	".drift ul{margin:.2rem 0;padding-left:1.1rem;max-height:14rem;overflow:auto}"
+	"#filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;margin:.6rem 0;padding:.4rem .6rem;"
+	"background:var(--soft);border:1px solid var(--line);border-radius:6px;position:sticky;top:0}"
+	"#filters[hidden]{display:none}"
+	"button.chip{border:1px solid var(--line);border-radius:6px;background:#fff;cursor:pointer;font:inherit}"
+	"@media print{#filters,noscript,.noprint{display:none!important}body{max-width:none;padding:0}"
+	"details.sec,details.check{break-inside:auto}details>summary{list-style:none}"
+	"details.check>summary{break-after:avoid}a{color:inherit;text-decoration:none}"
+	".drift ul{max-height:none;overflow:visible}}"
+	/* closed <details> print their content too (browsers that know ::details-content) */
+	"@media print{details::details-content{content-visibility:visible;display:block}}";
+
+/* The only script: filters (status, severity, target, text) applied on change and from
+ * location.hash ("#status=FAIL&severity=high&target=node&q=etcd"), which also makes a filter
+ * reproducible by URL; a count of visible checks; every <details> opened for printing.
+ * It reads only its own page. It must stay byte-for-byte constant: the CSP allows its hash. */
+static const char script[] =
+	"(function(){'use strict';var d=document,f=d.getElementById('filters');if(!f)return;"
+	"var rows=[].slice.call(d.querySelectorAll('details.check')),"
+	"secs=[].slice.call(d.querySelectorAll('details.sec')),"
+	"sel={status:d.getElementById('f-status'),severity:d.getElementById('f-severity'),"
+	"target:d.getElementById('f-target')},q=d.getElementById('f-q'),shown=d.getElementById('shown'),"
+	"timer=0;f.hidden=false;"
+	"function apply(save){var s=sel.status.value,v=sel.severity.value,t=sel.target.value,"
+	"x=q.value.toLowerCase(),n=0;rows.forEach(function(r){var ok=(!s||r.dataset.status===s)&&"
+	"(!v||r.dataset.severity===v)&&(!t||r.dataset.target===t)&&"
+	"(!x||r.textContent.toLowerCase().indexOf(x)>=0);r.hidden=!ok;if(ok)n++;});"
+	"secs.forEach(function(c){c.hidden=!c.querySelector('details.check:not([hidden])');});"
+	"shown.textContent=String(n);if(save){var h=[];Object.keys(sel).forEach(function(k){"
+	"if(sel[k].value)h.push(k+'='+encodeURIComponent(sel[k].value));});"
+	"if(q.value)h.push('q='+encodeURIComponent(q.value));"
+	"try{history.replaceState(null,'',h.length?'#'+h.join('&'):location.pathname);}catch(e){}}}"
+	"function fromHash(){var h=location.hash.replace(/^#/,'');q.value='';"
+	"Object.keys(sel).forEach(function(k){sel[k].value='';});"
+	"h.split('&').forEach(function(p){var i=p.indexOf('='),k,v;if(i<1)return;"
+	"k=p.slice(0,i);try{v=decodeURIComponent(p.slice(i+1));}catch(e){return;}"
+	"if(sel.hasOwnProperty(k))sel[k].value=v;else if(k==='q')q.value=v;});apply(false);}"
+	"Object.keys(sel).forEach(function(k){sel[k].addEventListener('change',function(){apply(true);});});"
+	"q.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(function(){apply(true);},150);});"
+	"[].slice.call(d.querySelectorAll('button[data-status]')).forEach(function(b){"
+	"b.addEventListener('click',function(){sel.status.value=b.dataset.status;apply(true);});});"
+	"d.getElementById('f-reset').addEventListener('click',function(){q.value='';"
+	"Object.keys(sel).forEach(function(k){sel[k].value='';});apply(true);});"
+	"var closed=[];window.addEventListener('beforeprint',function(){"
+	"closed=[].slice.call(d.querySelectorAll('details:not([open])'));"
+	"closed.forEach(function(e){e.open=true;});});"
+	"window.addEventListener('afterprint',function(){closed.forEach(function(e){e.open=false;});closed=[];});"
+	"f.addEventListener('submit',function(e){e.preventDefault();apply(true);});"
+	"window.addEventListener('hashchange',fromHash);fromHash();})();";
+
+const char *kc_html_script(void)
+{
+	return script;
+}
+
+void kc_html_script_hash(struct kc_buf *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+	EVP_Digest(script, sizeof(script) - 1, md, &mdlen, EVP_sha256(), NULL);
+	int n = EVP_EncodeBlock(b64, md, (int)mdlen);
+	kc_buf_puts(out, "'sha256-");
+	kc_buf_add(out, b64, n > 0 ? (size_t)n : 0);
+	kc_buf_putc(out, '\'');
+}
+
+void kc_html_page_start(struct kc_html *h, const char *title, int with_script)
+{
+	struct kc_buf csp = KC_BUF_INIT;
+	/* no fetch of any kind; styles inline; the one script by hash, so even markup that
+	 * escaped the escaping (it must not) could run nothing */
+	kc_buf_puts(&csp, "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; "
+		    "base-uri 'none'; form-action 'none'; script-src ");
+	if (with_script)
+		kc_html_script_hash(&csp);
+	else
+		kc_buf_puts(&csp, "'none'");
+	kc_html_raw(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<meta http-equiv=\"Content-Security-Policy\" content=\"");
+	kc_html_text(h, csp.ptr);
+	kc_html_raw(h, "\">\n<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
+		    "<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"generator\" content=\"kubecomply\">\n<title>");
+	kc_html_text(h, title);
+	kc_html_raw(h, "</title>\n<style>");
+	kc_html_raw(h, style);
+	kc_html_raw(h, "</style>\n</head>\n<body>\n");
+	kc_buf_free(&csp);
+}
+
+void kc_html_page_end(struct kc_html *h, int with_script)
+{
+	if (with_script) {
+		kc_html_raw(h, "<script>");
+		kc_html_raw(h, script);
+		kc_html_raw(h, "</script>\n");
+	}
+	kc_html_raw(h, "</body>\n</html>\n");
+}

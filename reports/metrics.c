@@ -1,0 +1,333 @@
+/* Prometheus text exposition of a run and of the store's runtime counters (see
+ * reports/metrics.h for the metric list). */
+#include "reports/metrics.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+
+static const enum kc_severity severities[] = { KC_SEV_INFO, KC_SEV_LOW, KC_SEV_MEDIUM, KC_SEV_HIGH, KC_SEV_CRITICAL };
+
+/* Label values escape backslash, double quote and newline, as the format requires. */
+static void put_label(struct kc_buf *b, const char *name, const char *value, int first)
+{
+	if (!first)
+		kc_buf_putc(b, ',');
+	kc_buf_printf(b, "%s=\"", name);
+	for (const char *p = value ? value : ""; *p; p++) {
+		if (*p == '\\')
+			kc_buf_puts(b, "\\\\");
+		else if (*p == '"')
+			kc_buf_puts(b, "\\\"");
+		else if (*p == '\n')
+			kc_buf_puts(b, "\\n");
+		else
+			kc_buf_putc(b, *p);
+	}
+	kc_buf_putc(b, '"');
+}
+
+static void header(struct kc_buf *b, const char *name, const char *type, const char *help)
+{
+	kc_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* "2026-11-28T06:00:00.120Z" -> seconds with milliseconds; -1 when unparsable. */
+static int rfc3339_ms(const char *s, long long *sec, int *ms)
+{
+	struct tm tm = { 0 };
+	int n = 0;
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+			 &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	int frac = 0, digits = 0;
+	const char *p = s + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+	while (digits > 0 && digits < 3)
+		frac *= 10, digits++;
+	*sec = (long long)timegm(&tm);
+	*ms = frac;
+	return 0;
+}
+
+static void render_run(const struct kc_run *run, struct kc_buf *b)
+{
+	size_t counts[KC_STATUS_COUNT][sizeof(severities) / sizeof(*severities)];
+	memset(counts, 0, sizeof(counts));
+	for (size_t i = 0; i < run->nresults; i++) {
+		const struct kc_result *r = &run->results[i];
+		if ((unsigned)r->status < KC_STATUS_COUNT && (unsigned)r->severity <= KC_SEV_CRITICAL)
+			counts[r->status][r->severity]++;
+	}
+	header(b, "kubecomply_checks", "gauge", "Checks of the latest audit run by status and severity.");
+	for (int s = 0; s < KC_STATUS_COUNT; s++)
+		for (size_t v = 0; v < sizeof(severities) / sizeof(*severities); v++) {
+			kc_buf_puts(b, "kubecomply_checks{");
+			put_label(b, "benchmark", run->benchmark, 1);
+			put_label(b, "host", run->host, 0);
+			put_label(b, "status", kc_status_name((enum kc_status)s), 0);
+			put_label(b, "severity", kc_severity_name(severities[v]), 0);
+			kc_buf_printf(b, "} %zu\n", counts[s][v]);
+		}
+	header(b, "kubecomply_check_status", "gauge", "Status of each check in the latest audit run (1 for the current status).");
+	for (size_t i = 0; i < run->nresults; i++) {
+		const struct kc_result *r = &run->results[i];
+		kc_buf_puts(b, "kubecomply_check_status{");
+		put_label(b, "benchmark", run->benchmark, 1);
+		put_label(b, "host", run->host, 0);
+		put_label(b, "check", r->id, 0);
+		put_label(b, "section", r->section, 0);
+		put_label(b, "severity", kc_severity_name(r->severity), 0);
+		put_label(b, "status", kc_status_name(r->status), 0);
+		kc_buf_puts(b, "} 1\n");
+	}
+	long long sec;
+	int ms;
+	if (rfc3339_ms(run->finished ? run->finished : run->started, &sec, &ms) == 0) {
+		header(b, "kubecomply_last_audit_timestamp_seconds", "gauge",
+		       "When the latest audit run finished (Unix time).");
+		kc_buf_puts(b, "kubecomply_last_audit_timestamp_seconds{");
+		put_label(b, "benchmark", run->benchmark, 1);
+		put_label(b, "host", run->host, 0);
+		kc_buf_printf(b, "} %lld.%03d\n", sec, ms);
+	}
+	if (run->id > 0) {
+		header(b, "kubecomply_last_audit_run_id", "gauge", "Evidence store id of the latest audit run.");
+		kc_buf_puts(b, "kubecomply_last_audit_run_id{");
+		put_label(b, "benchmark", run->benchmark, 1);
+		put_label(b, "host", run->host, 0);
+		kc_buf_printf(b, "} %lld\n", (long long)run->id);
+	}
+}
+
+/* ---- counters over the whole store ---- */
+
+static int db_fail(sqlite3 *db, sqlite3_stmt *s, const char *what)
+{
+	int rc = kc_error_set(KC_EDB, "metrics: %s: %s", what, sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? (const char *)t : "";
+}
+
+static int latest_audit_id(sqlite3 *db, int64_t *out)
+{
+	sqlite3_stmt *s = NULL;
+	*out = 0;
+	if (sqlite3_prepare_v2(db, "SELECT id FROM runs WHERE kind = 'audit' ORDER BY id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, s, "latest audit run");
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		return db_fail(db, s, "latest audit run");
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int store_findings(sqlite3 *db, struct kc_buf *b)
+{
+	sqlite3_stmt *s = NULL;
+	const char *sql = "SELECT rule, COALESCE(severity, ''), source, COUNT(*) FROM findings"
+			  " GROUP BY rule, severity, source ORDER BY rule, severity, source";
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, s, "findings");
+	header(b, "kubecomply_findings_total", "counter", "Runtime findings recorded, by rule.");
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		kc_buf_puts(b, "kubecomply_findings_total{");
+		put_label(b, "rule", col(s, 0), 1);
+		put_label(b, "severity", col(s, 1), 0);
+		put_label(b, "source", col(s, 2), 0);
+		kc_buf_printf(b, "} %lld\n", (long long)sqlite3_column_int64(s, 3));
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(db, s, "findings");
+	sqlite3_finalize(s);
+	return 0;
+}
+
+struct gap_sum { const char *monitor; unsigned long long seen, lost, n; };
+
+static void render_gaps(struct kc_buf *b, const struct gap_sum *g, size_t n)
+{
+	static const struct { const char *name, *help; } m[] = {
+		{ "kubecomply_monitor_events_seen_total", "Events a monitor saw during its gaps." },
+		{ "kubecomply_monitor_events_lost_total", "Events a monitor saw but could not deliver." },
+		{ "kubecomply_monitor_gaps_total", "Periods in which a monitor was blind." },
+	};
+	for (size_t k = 0; k < 3; k++) {
+		header(b, m[k].name, "counter", m[k].help);
+		for (size_t i = 0; i < n; i++) {
+			kc_buf_printf(b, "%s{", m[k].name);
+			put_label(b, "monitor", g[i].monitor, 1);
+			kc_buf_printf(b, "} %llu\n", k == 0 ? g[i].seen : k == 1 ? g[i].lost : g[i].n);
+		}
+	}
+}
+
+static int store_gaps(sqlite3 *db, struct kc_buf *b)
+{
+	sqlite3_stmt *s = NULL;
+	const char *sql = "SELECT monitor, COALESCE(SUM(seen), 0), COALESCE(SUM(lost), 0), COUNT(*) FROM gaps"
+			  " GROUP BY monitor ORDER BY monitor";
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(db, s, "gaps");
+	struct gap_sum *g = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		g = kc_array_grow(g, &cap, n + 1, sizeof(*g));
+		g[n].monitor = kc_strdup(col(s, 0));
+		g[n].seen = (unsigned long long)sqlite3_column_int64(s, 1);
+		g[n].lost = (unsigned long long)sqlite3_column_int64(s, 2);
+		g[n].n = (unsigned long long)sqlite3_column_int64(s, 3);
+		n++;
+	}
+	if (rc == SQLITE_DONE)
+		render_gaps(b, g, n);
+	for (size_t i = 0; i < n; i++)
+		free((char *)g[i].monitor);
+	free(g);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, s, "gaps");
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int store_audit_events(sqlite3 *db, struct kc_buf *b)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM audit_events", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW)
+		return db_fail(db, s, "audit events");
+	header(b, "kubecomply_audit_events_ingested_total", "counter", "API server audit events stored.");
+	kc_buf_printf(b, "kubecomply_audit_events_ingested_total %lld\n", (long long)sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Without a store, the run's own findings and gaps (batch mode writes a file per run). */
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct kc_finding *x = *(const struct kc_finding *const *)a, *y = *(const struct kc_finding *const *)b;
+	int c = strcmp(x->rule ? x->rule : "", y->rule ? y->rule : "");
+	if (!c)
+		c = (int)x->severity - (int)y->severity;
+	if (!c)
+		c = strcmp(x->source ? x->source : "", y->source ? y->source : "");
+	return c;
+}
+
+static int cmp_gap(const void *a, const void *b)
+{
+	const struct kc_gap *x = *(const struct kc_gap *const *)a, *y = *(const struct kc_gap *const *)b;
+	return strcmp(x->monitor ? x->monitor : "", y->monitor ? y->monitor : "");
+}
+
+static void run_counters(const struct kc_run *run, struct kc_buf *b)
+{
+	const struct kc_finding **f = kc_xcalloc(run->nfindings + 1, sizeof(*f));
+	for (size_t i = 0; i < run->nfindings; i++)
+		f[i] = &run->findings[i];
+	qsort(f, run->nfindings, sizeof(*f), cmp_finding);
+	header(b, "kubecomply_findings_total", "counter", "Runtime findings recorded, by rule.");
+	for (size_t i = 0, j; i < run->nfindings; i = j) {
+		for (j = i + 1; j < run->nfindings && cmp_finding(&f[i], &f[j]) == 0; j++)
+			;
+		kc_buf_puts(b, "kubecomply_findings_total{");
+		put_label(b, "rule", f[i]->rule, 1);
+		put_label(b, "severity", kc_severity_name(f[i]->severity), 0);
+		put_label(b, "source", f[i]->source, 0);
+		kc_buf_printf(b, "} %zu\n", j - i);
+	}
+	free(f);
+
+	const struct kc_gap **g = kc_xcalloc(run->ngaps + 1, sizeof(*g));
+	for (size_t i = 0; i < run->ngaps; i++)
+		g[i] = &run->gaps[i];
+	qsort(g, run->ngaps, sizeof(*g), cmp_gap);
+	struct gap_sum *sum = kc_xcalloc(run->ngaps + 1, sizeof(*sum));
+	size_t n = 0;
+	for (size_t i = 0; i < run->ngaps; i++) {
+		if (!n || cmp_gap(&g[i - 1], &g[i]) != 0)
+			sum[n++].monitor = g[i]->monitor ? g[i]->monitor : "";
+		sum[n - 1].seen += g[i]->seen;
+		sum[n - 1].lost += g[i]->lost;
+		sum[n - 1].n++;
+	}
+	render_gaps(b, sum, n);
+	free(sum);
+	free(g);
+}
+
+int kc_metrics_render(const struct kc_run *run, struct kc_store *st, struct kc_buf *out)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	struct kc_run loaded = { 0 };
+	int rc = 0;
+	header(&b, "kubecomply_build_info", "gauge", "The kubecomply version serving these metrics.");
+	kc_buf_puts(&b, "kubecomply_build_info{");
+	put_label(&b, "version", KC_VERSION, 1);
+	kc_buf_puts(&b, "} 1\n");
+	if (!run && st) {
+		int64_t id;
+		if ((rc = latest_audit_id(kc_store_db(st), &id)) < 0)
+			goto out;
+		if (id > 0) {
+			if ((rc = kc_store_load_run(st, id, &loaded)) < 0)
+				goto out;
+			run = &loaded;
+		}
+	}
+	if (run)
+		render_run(run, &b);
+	if (st) {
+		sqlite3 *db = kc_store_db(st);
+		if ((rc = store_findings(db, &b)) < 0 || (rc = store_gaps(db, &b)) < 0 ||
+		    (rc = store_audit_events(db, &b)) < 0)
+			goto out;
+	} else if (run) {
+		run_counters(run, &b);
+	}
+	kc_buf_add(out, b.ptr, b.len);
+out:
+	kc_run_clear(&loaded);
+	kc_buf_free(&b);
+	return rc;
+}
+
+int kc_metrics_write_file(const struct kc_run *run, struct kc_store *st, const char *path)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	struct kc_atomic_file af;
+	int rc = kc_metrics_render(run, st, &b);
+	if (rc < 0)
+		goto out;
+	if ((rc = kc_atomic_open(&af, path)) < 0)
+		goto out;
+	/* node-exporter reads the file as another user; metrics hold counts, not evidence */
+	fchmod(fileno(af.fp), 0644);
+	fwrite(b.ptr, 1, b.len, af.fp);
+	rc = kc_atomic_commit(&af);
+	kc_atomic_abort(&af);
+out:
+	kc_buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,217 @@
+#include "reports/render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kc_report_sections(const struct kc_run *run, struct kc_report_section **out, size_t *n)
+{
+	struct kc_report_section *s = NULL;
+	size_t ns = 0, cap = 0, last = 0;
+	for (size_t i = 0; i < run->nresults; i++) {
+		const struct kc_result *r = &run->results[i];
+		const char *id = kc_report_str(r->section);
+		size_t k = ns;
+		/* results arrive grouped by section, so the last one matched is tried first */
+		if (ns && strcmp(s[last].id, id) == 0)
+			k = last;
+		else
+			for (k = 0; k < ns && strcmp(s[k].id, id) != 0; k++)
+				;
+		if (k == ns) {
+			s = kc_array_grow(s, &cap, ns + 1, sizeof(*s));
+			memset(&s[ns], 0, sizeof(*s));
+			s[ns].id = id;
+			s[ns].title = kc_report_str(r->section_title);
+			s[ns].target = kc_report_str(r->target);
+			ns++;
+		}
+		last = k;
+		struct kc_report_section *sec = &s[k];
+		sec->idx = kc_array_grow(sec->idx, &sec->cap, sec->n + 1, sizeof(*sec->idx));
+		sec->idx[sec->n++] = i;
+		if ((unsigned)r->status < KC_STATUS_COUNT)
+			sec->counts[r->status]++;
+		sec->seconds += kc_report_seconds(r->duration_ms);
+	}
+	*out = s;
+	*n = ns;
+}
+
+void kc_report_sections_free(struct kc_report_section *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i].idx);
+	free(s);
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid (overlong, surrogate,
+ * beyond U+10FFFF or truncated). */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return (p[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && p[1] < 0xA0)
+			return 0;
+		if (c == 0xED && p[1] >= 0xA0)
+			return 0;
+		/* U+FFFE and U+FFFF are not XML characters either */
+		if (c == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && p[1] < 0x90)
+			return 0;
+		if (c == 0xF4 && p[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+void kc_report_put_clean(struct kc_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)kc_report_str(s);
+	const unsigned char *run = p;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 1 && (*p >= 0x20 || *p == '\n' || *p == '\t') && *p != 0x7F) {
+			p++;
+			continue;
+		}
+		if (n > 1) {
+			p += n;
+			continue;
+		}
+		kc_buf_add(b, run, (size_t)(p - run));
+		kc_buf_puts(b, "\xEF\xBF\xBD");
+		p++;
+		run = p;
+	}
+	kc_buf_add(b, run, (size_t)(p - run));
+}
+
+char *kc_report_clean(const char *s)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	kc_report_put_clean(&b, s);
+	return kc_buf_detach(&b);
+}
+
+void kc_report_object_name(struct kc_buf *b, const struct kc_evidence *ev)
+{
+	if (ev->kind != KC_EV_OBJECT)
+		return;
+	kc_buf_puts(b, ev->obj_kind && *ev->obj_kind ? ev->obj_kind : "object");
+	kc_buf_putc(b, ' ');
+	if (ev->obj_namespace && *ev->obj_namespace)
+		kc_buf_printf(b, "%s/", ev->obj_namespace);
+	kc_buf_puts(b, kc_report_str(ev->obj_name));
+}
+
+static void put_location(struct kc_buf *b, const struct kc_evidence *ev)
+{
+	if (!ev->source || !*ev->source)
+		return;
+	kc_buf_puts(b, ev->source);
+	if (ev->line > 0)
+		kc_buf_printf(b, ":%ld", ev->line);
+}
+
+static void put_setting(struct kc_buf *b, const struct kc_evidence *ev)
+{
+	if (ev->key && *ev->key) {
+		kc_buf_printf(b, " %s", ev->key);
+		if (ev->value)
+			kc_buf_printf(b, " = %s", ev->value);
+	} else if (ev->value) {
+		kc_buf_printf(b, " %s", ev->value);
+	}
+}
+
+void kc_report_evidence_line(struct kc_buf *b, const struct kc_evidence *ev)
+{
+	size_t start = b->len;
+	switch (ev->kind) {
+	case KC_EV_PROCESS:
+		kc_buf_printf(b, "process pid %ld", ev->pid);
+		if (ev->source && *ev->source) {
+			kc_buf_puts(b, " (");
+			put_location(b, ev);
+			kc_buf_putc(b, ')');
+		}
+		put_setting(b, ev);
+		break;
+	case KC_EV_FILE:
+		kc_buf_puts(b, "file ");
+		put_location(b, ev);
+		if (ev->has_stat)
+			kc_buf_printf(b, " mode %04o owner %s:%s", ev->mode & 07777,
+				      kc_report_str(ev->owner), kc_report_str(ev->group));
+		if (ev->sha256)
+			kc_buf_printf(b, " sha256 %s", ev->sha256);
+		break;
+	case KC_EV_CONFIG:
+		kc_buf_puts(b, "config ");
+		put_location(b, ev);
+		put_setting(b, ev);
+		break;
+	case KC_EV_DEFAULT:
+		kc_buf_puts(b, "default");
+		put_setting(b, ev);
+		break;
+	case KC_EV_OBJECT:
+		kc_report_object_name(b, ev);
+		if (ev->source && *ev->source) {
+			kc_buf_puts(b, " at ");
+			put_location(b, ev);
+		}
+		put_setting(b, ev);
+		break;
+	case KC_EV_NOTE:
+	case KC_EV_KIND_COUNT:
+		break;
+	}
+	if (ev->layer && *ev->layer && ev->kind != KC_EV_NOTE)
+		kc_buf_printf(b, " [layer %s]", ev->layer);
+	if (ev->detail && *ev->detail)
+		kc_buf_printf(b, "%s%s", b->len > start ? ": " : "", ev->detail);
+	/* one row, one line: a newline inside a value must not fake a second evidence row */
+	for (size_t i = start; i < b->len; i++)
+		if (b->ptr[i] == '\n' || b->ptr[i] == '\r')
+			b->ptr[i] = ' ';
+}
+
+void kc_report_message(struct kc_buf *b, const struct kc_result *r)
+{
+	if (r->status == KC_PASS || r->status == KC_FAIL) {
+		kc_buf_printf(b, "expected %s, got %s",
+			      r->expected && *r->expected ? r->expected : "(unspecified)",
+			      r->actual && *r->actual ? r->actual : "(nothing found)");
+		if (r->exception && *r->exception)
+			kc_buf_printf(b, " (exception: %s)", r->exception);
+		return;
+	}
+	if (r->reason && *r->reason)
+		kc_buf_puts(b, r->reason);
+	else if (r->type && strcmp(r->type, "manual") == 0)
+		kc_buf_puts(b, "manual check: review the evidence and the remediation");
+	else
+		kc_buf_puts(b, kc_status_name(r->status));
+}
+
+double kc_report_seconds(double ms)
+{
+	if (!isfinite(ms) || ms <= 0)
+		return 0;
+	return ms / 1000.0;
+}

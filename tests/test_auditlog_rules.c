@@ -1,0 +1,425 @@
+/* Audit rules against real events: the labelled panther cases (agreement printed and held
+ * to a floor), the falco trace files and audit2rbac's impersonated log (specific findings),
+ * and the two decoders agreeing on every corpus event. */
+#include "kc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "auditor/auditlog/event.h"
+#include "auditor/auditlog/proc.h"
+#include "auditor/auditlog/rules.h"
+#include "common/error.h"
+
+#define RULES "policies/runtime/audit-rules.yaml"
+
+static struct kc_audit_rules *load_rules(void)
+{
+	struct kc_audit_rules *r = NULL;
+	int rc = kc_audit_rules_load(RULES, &r);
+	if (rc < 0)
+		print_message("%s\n", kc_error_last());
+	assert_int_equal(rc, 0);
+	return r;
+}
+
+/* Fired findings of a processor, as "rule|audit_id|severity|summary" lines. */
+struct fired {
+	char lines[256][320];
+	size_t n;
+	char data[256][1024];
+};
+
+static void collect(void *payload, const struct kc_finding *f, const struct kc_audit_event *ev)
+{
+	(void)ev;
+	struct fired *fx = payload;
+	if (fx->n >= 256)
+		return;
+	const char *id = strstr(f->data_json, "\"audit_id\":\"");
+	snprintf(fx->lines[fx->n], sizeof(fx->lines[0]), "%s|%.*s|%s|%s", f->rule, id ? 36 : 0,
+		 id ? id + 12 : "", kc_severity_name(f->severity), f->summary);
+	snprintf(fx->data[fx->n], sizeof(fx->data[0]), "%s", f->data_json);
+	fx->n++;
+}
+
+static size_t count_rule(const struct fired *fx, const char *rule)
+{
+	size_t n = 0, len = strlen(rule);
+	for (size_t i = 0; i < fx->n; i++)
+		if (strncmp(fx->lines[i], rule, len) == 0 && fx->lines[i][len] == '|')
+			n++;
+	return n;
+}
+
+/* Runs every line of a file through one store-less processor. */
+static void run_file(const struct kc_audit_rules *rules, const char *path, struct fired *fx,
+		     struct kc_auditlog_stats *stats)
+{
+	size_t len;
+	char *text = kc_test_slurp(path, &len);
+	assert_non_null(text);
+	struct kc_auditlog_proc *p;
+	assert_int_equal(kc_auditlog_proc_new(NULL, 0, rules, &p), 0);
+	kc_auditlog_proc_on_finding(p, collect, fx);
+	for (char *line = text, *nl; line < text + len; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(text + len - line));
+		if (!nl)
+			nl = text + len;
+		assert_int_equal(kc_auditlog_proc_line(p, line, (size_t)(nl - line)), 0);
+	}
+	if (stats)
+		*stats = *kc_auditlog_proc_stats(p);
+	kc_auditlog_proc_free(p);
+	free(text);
+}
+
+static char *corpus_path(const char *rel)
+{
+	static char path[4096];
+	snprintf(path, sizeof(path), "%s/audit/%s", kc_test_corpus(), rel);
+	return path;
+}
+
+/* panther rule id -> our rule ids (NULL: needs aggregation or enrichment we do not do) */
+static const struct { const char *panther, *ours[3]; } mapping[] = {
+	{ "Amazon.EKS.AnonymousAPIAccess", { "anonymous-allowed" } },
+	{ "Kubernetes.API.AnonymousAccess", { "anonymous-allowed" } },
+	{ "Kubernetes.AdmissionController.Created", { "admission-webhook-created" } },
+	{ "Kubernetes.BulkSecretAccess", { "secrets-read" } },
+	{ "Kubernetes.ClientCertificate.Created", { "client-certificate-requested" } },
+	{ "Kubernetes.ClusterRoleBinding.Privileged", { "clusterrolebinding-privileged" } },
+	{ "Kubernetes.CronJob.CreatedOrModified", { "cronjob-changed" } },
+	{ "Kubernetes.DaemonSet.Created", { "daemonset-created" } },
+	{ "Kubernetes.Ingress.NoTLS", { "ingress-without-tls" } },
+	{ "Kubernetes.Kubectl.CP.Operation", { "kubectl-cp-from-pod" } },
+	{ "Kubernetes.Pod.Dangerous.Capabilities", { "pod-dangerous-capabilities" } },
+	{ "Kubernetes.Pod.Exec", { "pod-exec" } },
+	{ "Kubernetes.Pod.Host.IPC", { "pod-host-ipc" } },
+	{ "Kubernetes.Pod.Host.Network", { "pod-host-network" } },
+	{ "Kubernetes.Pod.Host.PID", { "pod-host-pid" } },
+	{ "Kubernetes.Pod.HostPath.Volume", { "pod-hostpath" } },
+	{ "Kubernetes.Pod.Privileged.Created", { "pod-privileged", "pod-run-as-root" } },
+	{ "Kubernetes.Pod.StealServiceAccountToken", { "exec-reads-service-account-token" } },
+	{ "Kubernetes.Pod.SystemNamespace", { "pod-in-system-namespace" } },
+	{ "Kubernetes.Role.NodeProxyPermissions", { "role-nodes-proxy" } },
+	{ "Kubernetes.Role.PodExec", { "role-pod-exec" } },
+	{ "Kubernetes.Role.Wildcard", { "role-wildcard" } },
+	{ "Kubernetes.Role.WritePermissions", { "role-write-permissions" } },
+	{ "Kubernetes.Secret.AccessDenied", { "secret-access-denied" } },
+	{ "Kubernetes.Secrets.DumpAllNamespaces", { "secrets-list-all-namespaces" } },
+	{ "Kubernetes.Service.NodePort.Deployed", { "nodeport-service" } },
+	{ "Kubernetes.ServiceAccount.TokenCreated", { "service-account-token-created" } },
+	{ "Kubernetes.SystemRole.Modified", { "system-role-modified" } },
+	/* thresholds over many events, cloud-provider IP ranges, threat-intel enrichment */
+	{ "Amazon.EKS.Audit.Multiple403", { NULL } },
+	{ "Kubernetes.API.Multiple403.PublicIP", { NULL } },
+	{ "Amazon.EKS.Audit.SystemNamespaceFromPublicIP", { NULL } },
+	{ "Kubernetes.System.Principal.PublicIP", { NULL } },
+	{ "Kubernetes.API.IOC.Activity", { NULL } },
+};
+
+static void test_panther_agreement(void **state)
+{
+	(void)state;
+	KC_REQUIRE_CORPUS();
+	struct kc_audit_rules *rules = load_rules();
+	size_t elen, llen;
+	char *events = kc_test_slurp(corpus_path("panther_rule_tests/panther_k8s_rule_tests.jsonl"), &elen);
+	char *labels = kc_test_slurp(corpus_path("panther_rule_tests/panther_k8s_rule_tests.labels.jsonl"), &llen);
+	assert_non_null(events);
+	assert_non_null(labels);
+	size_t compared = 0, agreed = 0, skipped = 0, tp = 0, tn = 0;
+	char *e = events, *l = labels;
+	while (e < events + elen && l < labels + llen) {
+		char *enl = strchr(e, '\n'), *lnl = strchr(l, '\n');
+		if (enl)
+			*enl = '\0';
+		if (lnl)
+			*lnl = '\0';
+		struct json_object *lab = json_tokener_parse(l);
+		assert_non_null(lab);
+		struct json_object *v;
+		json_object_object_get_ex(lab, "rule_id", &v);
+		const char *prule = json_object_get_string(v);
+		json_object_object_get_ex(lab, "expected_alert", &v);
+		int expected = json_object_get_boolean(v);
+		json_object_object_get_ex(lab, "test", &v);
+		const char *tname = json_object_get_string(v);
+		json_object_object_get_ex(lab, "line", &v);
+		int lineno = json_object_get_int(v);
+		size_t m = 0;
+		while (m < sizeof(mapping) / sizeof(*mapping) && strcmp(mapping[m].panther, prule) != 0)
+			m++;
+		assert_true(m < sizeof(mapping) / sizeof(*mapping)); /* every label is mapped or excluded */
+		if (!mapping[m].ours[0]) {
+			skipped++;
+		} else {
+			/* each case alone: the cases reuse auditIDs across unrelated events */
+			struct fired fx = { .n = 0 };
+			struct kc_auditlog_proc *p;
+			assert_int_equal(kc_auditlog_proc_new(NULL, 0, rules, &p), 0);
+			kc_auditlog_proc_on_finding(p, collect, &fx);
+			assert_int_equal(kc_auditlog_proc_line(p, e, strlen(e)), 0);
+			kc_auditlog_proc_free(p);
+			int fired = 0;
+			for (int k = 0; k < 3 && mapping[m].ours[k]; k++)
+				fired |= count_rule(&fx, mapping[m].ours[k]) > 0;
+			compared++;
+			if (fired == expected) {
+				agreed++;
+				tp += expected;
+				tn += !expected;
+			} else {
+				print_message("panther disagreement: line %d %s \"%s\": expected %s, ours %s\n",
+					      lineno, prule, tname, expected ? "alert" : "no alert",
+					      fired ? "fired" : "silent");
+			}
+		}
+		json_object_put(lab);
+		e = enl ? enl + 1 : events + elen;
+		l = lnl ? lnl + 1 : labels + llen;
+	}
+	print_message("panther agreement: %zu/%zu = %.1f%% (%zu positives and %zu negatives right; "
+		      "%zu cases of aggregation/enrichment rules not compared)\n",
+		      agreed, compared, 100.0 * (double)agreed / (double)compared, tp, tn, skipped);
+	assert_true(compared >= 180);
+	assert_true(agreed * 100 >= compared * 93); /* floor: 93% */
+	free(events);
+	free(labels);
+	kc_audit_rules_free(rules);
+}
+
+static size_t fire_one(const struct kc_audit_rules *rules, const char *file, const char *rule, struct fired *fx)
+{
+	memset(fx, 0, sizeof(*fx));
+	run_file(rules, corpus_path(file), fx, NULL);
+	return count_rule(fx, rule);
+}
+
+static void test_falco_traces(void **state)
+{
+	(void)state;
+	KC_REQUIRE_CORPUS();
+	struct kc_audit_rules *rules = load_rules();
+	struct fired *fx = calloc(1, sizeof(*fx));
+	const char *d = "falco_legacy_k8s_audit/";
+	char f[256];
+#define FIRES(file, rule, n)                                                  \
+	do {                                                                  \
+		snprintf(f, sizeof(f), "%s%s", d, file);                      \
+		assert_int_equal(fire_one(rules, f, rule, fx), n);            \
+	} while (0)
+	FIRES("exec_pod.json", "pod-exec", 1);
+	assert_non_null(strstr(fx->lines[0], "ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6"));
+	assert_non_null(strstr(fx->data[0], "\"command\":\"bash\""));
+	FIRES("attach_pod.json", "pod-exec", 1);
+	FIRES("attach_cluster_admin_role.json", "clusterrolebinding-privileged", 1);
+	assert_non_null(strstr(fx->data[0], "\"cluster-admin\""));
+	FIRES("create_clusterrolebinding.json", "clusterrolebinding-privileged", 0);
+	FIRES("create_cluster_role_wildcard_resources.json", "role-wildcard", 1);
+	FIRES("create_cluster_role_wildcard_verbs.json", "role-wildcard", 1);
+	FIRES("create_cluster_role_pod_exec.json", "role-pod-exec", 1);
+	FIRES("create_cluster_role_pod_exec.json", "role-wildcard", 0);
+	FIRES("create_clusterrole.json", "role-wildcard", 0);
+	FIRES("anonymous_creates_namespace_foo.json", "anonymous-allowed", 1);
+	FIRES("some-user_creates_namespace_foo.json", "anonymous-allowed", 0);
+	FIRES("delete_cluster_role_kube_aggregator.json", "system-role-modified", 1);
+	FIRES("modify_cluster_role_node_problem_detector.json", "system-role-modified", 1);
+	/* pods made by the replicaset controller are not "created by a person" */
+	FIRES("create_nginx_pod_privileged.json", "pod-privileged", 0);
+	FIRES("create_nginx_pod_sensitive_mount.json", "pod-hostpath", 0);
+	FIRES("exec_pod.json", "system-masters-use", 1);
+
+	/* the concatenation: dedup on (auditID, stage) keeps the first of the two events the
+	 * falco tests edited from one capture (841d3e6d..., f83ecd50...) */
+	struct kc_auditlog_stats st;
+	memset(fx, 0, sizeof(*fx));
+	run_file(rules, corpus_path("falco_legacy_k8s_audit/ALL.jsonl"), fx, &st);
+	assert_int_equal(st.events, 51);
+	assert_int_equal(st.malformed, 0);
+	assert_true(st.duplicates >= 1);
+	assert_int_equal(count_rule(fx, "pod-exec"), 2);
+	assert_int_equal(count_rule(fx, "anonymous-allowed"), 1);
+	assert_int_equal(count_rule(fx, "clusterrolebinding-privileged"), 1);
+	print_message("falco ALL.jsonl: %llu events, %llu parsed fully, %llu decided on the header scan, "
+		      "%llu duplicates, %zu findings\n", (unsigned long long)st.events,
+		      (unsigned long long)st.parsed, (unsigned long long)st.scanned,
+		      (unsigned long long)st.duplicates, fx->n);
+	free(fx);
+	kc_audit_rules_free(rules);
+}
+
+static void test_audit2rbac_impersonation(void **state)
+{
+	(void)state;
+	KC_REQUIRE_CORPUS();
+	struct kc_audit_rules *rules = load_rules();
+	struct fired *fx = calloc(1, sizeof(*fx));
+	struct kc_auditlog_stats st;
+	run_file(rules, corpus_path("audit2rbac/demo.log"), fx, &st);
+	assert_int_equal(st.events, 37);
+	assert_int_equal(st.malformed, 0);
+	/* every request impersonated: the finding names the real sender and the identity */
+	assert_int_equal(count_rule(fx, "impersonation"), 37);
+	for (size_t i = 0; i < fx->n; i++)
+		if (strncmp(fx->lines[i], "impersonation|", 14) == 0) {
+			assert_non_null(strstr(fx->data[i], "\"user\":\"system:admin\""));
+			assert_non_null(strstr(fx->data[i], "\"impersonated_user\":"));
+		}
+	/* system:masters is the sender's group, not the impersonated identity's */
+	assert_int_equal(count_rule(fx, "system-masters-use"), 0);
+	/* sa1 was refused 4 times within 38 s; bob's and alice's refusals are spread out */
+	assert_int_equal(count_rule(fx, "forbidden-burst"), 1);
+	for (size_t i = 0; i < fx->n; i++)
+		if (strncmp(fx->lines[i], "forbidden-burst|", 16) == 0)
+			assert_non_null(strstr(fx->data[i], "system:serviceaccount:ns1:sa1"));
+	/* alice listing secrets in ns1, refused */
+	assert_int_equal(count_rule(fx, "secret-access-denied"), 1);
+	assert_int_equal(count_rule(fx, "secrets-read"), 1);
+	/* legacy timestamp field (v1beta1 era) is the event time */
+	for (size_t i = 0; i < fx->n; i++)
+		assert_non_null(strstr(fx->data[i], "\"audit_id\":"));
+	free(fx);
+	kc_audit_rules_free(rules);
+}
+
+/* Every corpus event: the header scan and the json-c decoder extract the same fields. */
+static void scan_equals_decode_file(const char *path, size_t *n)
+{
+	size_t len;
+	char *text = kc_test_slurp(path, &len);
+	assert_non_null(text);
+	struct kc_audit_event a = { 0 }, b = { 0 };
+	for (char *line = text, *nl; line < text + len; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(text + len - line));
+		if (!nl)
+			nl = text + len;
+		size_t ll = (size_t)(nl - line);
+		if (!ll)
+			continue;
+		assert_int_equal(kc_audit_decode(&a, line, ll), 0);
+		assert_int_equal(kc_audit_scan(&b, line, ll), 0);
+		if (!kc_audit_event_same_header(&a, &b))
+			fail_msg("decoders disagree on %s: %.*s", path, (int)(ll > 200 ? 200 : ll), line);
+		(*n)++;
+	}
+	kc_audit_event_free(&a);
+	kc_audit_event_free(&b);
+	free(text);
+}
+
+static void test_decoders_agree(void **state)
+{
+	(void)state;
+	KC_REQUIRE_CORPUS();
+	size_t n = 0;
+	scan_equals_decode_file(corpus_path("panther_rule_tests/panther_k8s_rule_tests.jsonl"), &n);
+	scan_equals_decode_file(corpus_path("falco_legacy_k8s_audit/ALL.jsonl"), &n);
+	scan_equals_decode_file(corpus_path("audit2rbac/demo.log"), &n);
+	assert_int_equal(n, 222 + 51 + 37);
+}
+
+static void test_decode_shapes(void **state)
+{
+	(void)state;
+	struct kc_audit_event a = { 0 }, b = { 0 };
+	/* v1beta1 with the legacy timestamp, escapes, duplicate keys (last wins), odd types */
+	const char *ev =
+		"{\"apiVersion\":\"audit.k8s.io/v1beta1\",\"kind\":\"Event\",\"timestamp\":\"2017-09-11T19:55:05Z\","
+		"\"auditID\":\"x\\u0031\",\"verb\":\"create\",\"verb\":\"get\",\"user\":{\"username\":\"a\\\"b\","
+		"\"groups\":[\"g1\",3,\"g\\u00e9\"]},\"objectRef\":{\"resource\":\"pods\",\"subresource\":\"exec\","
+		"\"namespace\":7},\"responseStatus\":{\"code\":101.0},\"requestObject\":null,"
+		"\"sourceIPs\":[\"10.0.0.1\",\"::1\"],\"impersonatedUser\":null}";
+	assert_int_equal(kc_audit_decode(&a, ev, strlen(ev)), 0);
+	assert_int_equal(kc_audit_scan(&b, ev, strlen(ev)), 0);
+	assert_true(kc_audit_event_same_header(&a, &b));
+	assert_string_equal(b.f[KC_AF_AUDIT_ID], "x1");
+	assert_string_equal(b.f[KC_AF_VERB], "get");
+	assert_string_equal(b.f[KC_AF_USER], "a\"b");
+	assert_int_equal(b.nlist[KC_AL_GROUPS], 2);
+	assert_string_equal(b.list[KC_AL_GROUPS][1], "g\xc3\xa9");
+	assert_null(b.f[KC_AF_NAMESPACE]);
+	assert_int_equal(b.code, -1);
+	assert_int_equal(b.has_request_object, 0);
+	assert_int_equal(b.impersonated, 0);
+	assert_string_equal(b.f[KC_AF_TIME], "2017-09-11T19:55:05Z");
+	assert_int_equal(kc_audit_time_ms("2022-11-29 00:09:04.38"), 1669680544380LL);
+	assert_int_equal(kc_audit_time_ms("2017-09-11T19:55:05Z"), 1505159705000LL);
+	/* not JSON objects */
+	assert_true(kc_audit_decode(&a, "[1]", 3) < 0);
+	assert_true(kc_audit_scan(&b, "{\"a\":}", 6) < 0);
+	assert_true(kc_audit_scan(&b, "{\"a\":1} x", 9) < 0);
+	kc_audit_event_free(&a);
+	kc_audit_event_free(&b);
+}
+
+static void test_exec_stages_one_finding(void **state)
+{
+	(void)state;
+	struct kc_audit_rules *rules = load_rules();
+	struct fired fx = { .n = 0 };
+	struct kc_auditlog_proc *p;
+	assert_int_equal(kc_auditlog_proc_new(NULL, 0, rules, &p), 0);
+	kc_auditlog_proc_on_finding(p, collect, &fx);
+	const char *stages[] = { "RequestReceived", "ResponseStarted", "ResponseComplete", "ResponseStarted" };
+	for (int i = 0; i < 4; i++) {
+		char ev[1024];
+		snprintf(ev, sizeof(ev),
+			 "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Request\",\"auditID\":\"e1\","
+			 "\"stage\":\"%s\",\"verb\":\"get\",\"user\":{\"username\":\"eve\",\"groups\":[\"system:authenticated\"]},"
+			 "\"objectRef\":{\"resource\":\"pods\",\"subresource\":\"exec\",\"namespace\":\"kube-system\",\"name\":\"etcd-0\"},"
+			 "\"requestURI\":\"/api/v1/namespaces/kube-system/pods/etcd-0/exec?command=sh&command=-c&command=echo%%20"
+			 "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl\"%s}",
+			 stages[i], i ? ",\"responseStatus\":{\"code\":101}" : "");
+		assert_int_equal(kc_auditlog_proc_line(p, ev, strlen(ev)), 0);
+	}
+	assert_int_equal(count_rule(&fx, "pod-exec"), 1);
+	assert_int_equal(kc_auditlog_proc_stats(p)->duplicates, 1);
+	assert_non_null(strstr(fx.lines[0], "|critical|")); /* kube-system escalates */
+	/* the token in the exec command is redacted in the finding */
+	for (size_t i = 0; i < fx.n; i++)
+		assert_null(strstr(fx.data[i], "eyJzdWIiOiJ4In0"));
+	kc_auditlog_proc_free(p);
+	kc_audit_rules_free(rules);
+}
+
+static void test_rule_file_errors(void **state)
+{
+	(void)state;
+	struct kc_audit_rules *r = NULL;
+	const char *bad = "rules:\n  - id: x\n    severity: high\n    when: { colour: [red] }\n";
+	assert_int_equal(kc_audit_rules_parse("bad.yaml", bad, strlen(bad), &r), KC_EINVAL);
+	assert_non_null(strstr(kc_error_last(), "bad.yaml:4:"));
+	assert_null(r);
+	const char *rec = "record: { object.spec.x: [y] }\nrules: []\n";
+	assert_int_equal(kc_audit_rules_parse("rec.yaml", rec, strlen(rec), &r), KC_EINVAL);
+	const char *ok = "rules:\n  - id: x\n    severity: low\n    when: { source_ip: [10.0.0.0/8], code: [\"4*\"] }\n";
+	assert_int_equal(kc_audit_rules_parse("ok.yaml", ok, strlen(ok), &r), 0);
+	struct kc_audit_event ev = { 0 };
+	const char *e1 = "{\"sourceIPs\":[\"10.9.8.7\"],\"responseStatus\":{\"code\":403}}";
+	assert_int_equal(kc_audit_scan(&ev, e1, strlen(e1)), 0);
+	assert_int_equal(kc_audit_cond_eval(r->rules[0].when, &ev), KC_TRUE);
+	const char *e2 = "{\"sourceIPs\":[\"11.0.0.1\"],\"responseStatus\":{\"code\":403}}";
+	assert_int_equal(kc_audit_scan(&ev, e2, strlen(e2)), 0);
+	assert_int_equal(kc_audit_cond_eval(r->rules[0].when, &ev), KC_FALSE);
+	kc_audit_event_free(&ev);
+	kc_audit_rules_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decode_shapes),
+		cmocka_unit_test(test_rule_file_errors),
+		cmocka_unit_test(test_exec_stages_one_finding),
+		cmocka_unit_test(test_decoders_agree),
+		cmocka_unit_test(test_panther_agreement),
+		cmocka_unit_test(test_falco_traces),
+		cmocka_unit_test(test_audit2rbac_impersonation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
