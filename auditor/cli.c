@@ -1,5 +1,7 @@
 #include "auditor/cli.h"
 
+#include "common/error.h"
+#include "common/log.h"
 #include "common/strbuf.h"
 
 #include <errno.h>
@@ -17,13 +19,32 @@
 
 int kc_cli_fail(const char *cmd, const char *fmt, ...)
 {
+	struct kc_buf msg = KC_BUF_INIT;
 	va_list ap;
-	fprintf(stderr, "kubecomply %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kc_buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* a DaemonSet's log pipeline parses JSON lines; a person reads one plain line */
+	if (kc_log_get_format() == KC_LOG_JSON)
+		kc_log_fields(KC_LOG_ERROR, (const char *const[]){ "command", cmd, NULL }, "%s", msg.ptr);
+	else
+		fprintf(stderr, "kubecomply %s: %s\n", cmd, msg.ptr);
+	kc_buf_free(&msg);
 	return KC_EXIT_ERROR;
+}
+
+int kc_cli_log_option(const char *cmd, const char *name, const char *value)
+{
+	if (strcmp(name, "log-format") == 0) {
+		if (kc_log_set_format_name(value) < 0)
+			return kc_cli_fail(cmd, "%s", kc_error_last());
+		return 0;
+	}
+	enum kc_log_level lv;
+	if (kc_log_level_parse(value, &lv) < 0)
+		return kc_cli_fail(cmd, "%s", kc_error_last());
+	kc_log_set_level(lv);
+	return 0;
 }
 
 const char *kc_cli_default_db(void)

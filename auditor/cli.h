@@ -15,6 +15,9 @@ int kc_cmd_version(int argc, char **argv);
 
 /* Prints "kubecomply <cmd>: <message>" to stderr and returns KC_EXIT_ERROR. */
 int kc_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Applies --log-format (name "log-format") or --log-level; KC_EXIT_ERROR after printing
+ * the reason when value is not understood, else 0. */
+int kc_cli_log_option(const char *cmd, const char *name, const char *value);
 /* Default database path: /var/lib/kubecomply/kubecomply.db as root, ./kubecomply.db otherwise. */
 const char *kc_cli_default_db(void);
 /* The directory holding policies/: $KUBECOMPLY_POLICIES, ./policies, <prefix>/share/kubecomply/policies. */

@@ -18,6 +18,7 @@
 #include "checks/k8s/kubeconfig.h"
 #include "checks/section5/providers.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "common/strbuf.h"
 
 static const char usage[] =
@@ -27,6 +28,7 @@ static const char usage[] =
 	"                        [--fail-on WHAT] [--quiet] [--verbose]\n"
 	"                        [--kubeconfig FILE [--context NAME] | --in-cluster | --manifests PATH...]\n"
 	"                        [--exceptions FILE] [--exempt-namespaces LIST]\n"
+	"                        [--policy-report FILE] [--metrics-file FILE] [--log-format text|json]\n"
 	"\n"
 	"Audits a node against a CIS Kubernetes Benchmark without running any program: component\n"
 	"flags from /proc and static pod manifests, file modes and owners, config files. Every\n"
@@ -48,6 +50,9 @@ static const char usage[] =
 	"      --junit FILE      JUnit XML report\n"
 	"      --html FILE       self-contained HTML report\n"
 	"      --sarif FILE      SARIF 2.1.0 for findings with a file location\n"
+	"      --policy-report FILE  wgpolicyk8s.io/v1alpha2 PolicyReports and a ClusterPolicyReport (YAML)\n"
+	"      --metrics-file FILE   Prometheus metrics for node-exporter's textfile collector\n"
+	"      --log-format F    text (default) or json lines; --log-level debug|info|warn|error\n"
 	"      --fail-on WHAT    exit 1 when a result matches: FAIL, WARN, ERROR, severity>=high,\n"
 	"                        level=1, scored (comma list; default: a scored FAIL or ERROR)\n"
 	"      --kubeconfig FILE cluster objects for section 5 from the API server (read-only)\n"
@@ -100,7 +105,7 @@ static struct kc_cluster *load_cluster(const struct audit_opts *o, int *rc)
 	}
 	/* bad documents are skipped, not fatal: say which, and audit the rest */
 	for (size_t i = 0; i < kc_cluster_warning_count(c); i++)
-		fprintf(stderr, "kubecomply audit: warning: %s\n", kc_cluster_warning(c, i));
+		kc_log(KC_LOG_WARN, "%s", kc_cluster_warning(c, i));
 	if (*rc < 0) {
 		kc_cluster_free(c);
 		return NULL;
@@ -143,7 +148,7 @@ int kc_cmd_audit(int argc, char **argv)
 {
 	enum { O_PROC = 256, O_CHECK, O_SKIP, O_POLICY_DIR, O_DB, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON,
 	       O_HOST, O_CLUSTER, O_K8S_VERSION, O_KUBECONFIG, O_CONTEXT, O_IN_CLUSTER, O_MANIFESTS, O_EXCEPTIONS,
-	       O_EXEMPT };
+	       O_EXEMPT, O_POLICY_REPORT, O_METRICS_FILE, O_LOG_FORMAT, O_LOG_LEVEL };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "proc", required_argument, NULL, O_PROC },
@@ -167,6 +172,10 @@ int kc_cmd_audit(int argc, char **argv)
 		{ "manifests", required_argument, NULL, O_MANIFESTS },
 		{ "exceptions", required_argument, NULL, O_EXCEPTIONS },
 		{ "exempt-namespaces", required_argument, NULL, O_EXEMPT },
+		{ "policy-report", required_argument, NULL, O_POLICY_REPORT },
+		{ "metrics-file", required_argument, NULL, O_METRICS_FILE },
+		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
+		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -202,6 +211,15 @@ int kc_cmd_audit(int argc, char **argv)
 			break;
 		case O_EXCEPTIONS: o.exceptions = optarg; break;
 		case O_EXEMPT: o.exempt = optarg; break;
+		case O_POLICY_REPORT: o.out.policy_report = optarg; break;
+		case O_METRICS_FILE: o.out.metrics_file = optarg; break;
+		case O_LOG_FORMAT:
+		case O_LOG_LEVEL:
+			if (kc_cli_log_option("audit", c == O_LOG_FORMAT ? "log-format" : "log-level", optarg) != 0) {
+				free(o.manifests);
+				return KC_EXIT_ERROR;
+			}
+			break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
@@ -245,7 +263,7 @@ int kc_cmd_audit(int argc, char **argv)
 	struct kc_run run = { 0 };
 	struct kc_store *st = NULL;
 	struct kc_buf procbuf = KC_BUF_INIT;
-	char *bench = NULL;
+	char *bench = NULL, *k8s_version = NULL;
 	int node_open = 0;
 	struct kc_cluster *cluster = NULL;
 	struct kc_exceptions *exceptions = NULL;
@@ -260,10 +278,9 @@ int kc_cmd_audit(int argc, char **argv)
 	}
 	node_open = 1;
 	const char *why;
-	char *k8s_version = NULL;
 	bench = kc_benchmark_resolve(o.benchmark, &node, o.k8s_version, &why, &k8s_version);
 	if (!o.quiet)
-		fprintf(stderr, "kubecomply: benchmark %s (%s)\n", bench, why);
+		kc_log(KC_LOG_INFO, "benchmark %s (%s)", bench, why);
 	if (kc_benchmark_load(bench, o.policy_dir, &set) < 0) {
 		kc_cli_fail("audit", "%s", kc_error_last());
 		goto out;
@@ -312,7 +329,7 @@ int kc_cmd_audit(int argc, char **argv)
 	o.out.verbose = o.verbose;
 	exit_code = kc_outputs_write("audit", &run, st, &o.out, &gate);
 	if (!o.quiet)
-		fprintf(stderr, "kubecomply: run %lld saved to %s\n", (long long)run.id, kc_store_path(st));
+		kc_log(KC_LOG_INFO, "run %lld saved to %s", (long long)run.id, kc_store_path(st));
 out:
 	kc_run_clear(&run);
 	kc_store_free(st);

@@ -10,12 +10,14 @@
 #include "auditor/outputs.h"
 #include "auditor/store.h"
 #include "common/error.h"
+#include "reports/fleet.h"
 #include "reports/report.h"
 
 static const char usage[] =
 	"usage: kubecomply report --db FILE [--run ID|latest] [--json FILE] [--junit FILE]\n"
 	"                         [--html FILE] [--sarif FILE] [--fail-on WHAT] [--quiet]\n"
 	"       kubecomply report --db FILE --diff RUN_A RUN_B [--json FILE] [--html FILE]\n"
+	"       kubecomply report --db A --db B ... | --db DIR  [--json FILE] [--html FILE]\n"
 	"\n"
 	"Renders a run stored by 'audit' or 'watch' (run ids as stored: 1 is the first run of a\n"
 	"new database), or what changed between two runs.\n"
@@ -24,6 +26,9 @@ static const char usage[] =
 	"      --run ID         run id, or 'latest' (default)\n"
 	"      --diff A B       compare run A with run B (new failures, fixed, still failing)\n"
 	"      --json/--junit/--html/--sarif FILE   outputs, as for audit\n"
+	"      --policy-report FILE, --metrics-file FILE   as for audit\n"
+	"      --db given more than once, or naming a directory of *.db: one fleet report of the\n"
+	"                       latest audit of every node (which nodes drift from the others)\n"
 	"      --fail-on WHAT   apply the gate to the stored run (exit 1 when it trips)\n"
 	"  -q, --quiet          print only the summary\n"
 	"  -v, --verbose        print evidence for every check\n"
@@ -48,7 +53,8 @@ static int parse_run_id(const char *s, int64_t *out)
 
 int kc_cmd_report(int argc, char **argv)
 {
-	enum { O_DB = 256, O_RUN, O_DIFF, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON };
+	enum { O_DB = 256, O_RUN, O_DIFF, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON, O_POLICY_REPORT, O_METRICS_FILE,
+	       O_LOG_FORMAT };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "run", required_argument, NULL, O_RUN },
@@ -58,18 +64,27 @@ int kc_cmd_report(int argc, char **argv)
 		{ "html", required_argument, NULL, O_HTML },
 		{ "sarif", required_argument, NULL, O_SARIF },
 		{ "fail-on", required_argument, NULL, O_FAIL_ON },
+		{ "policy-report", required_argument, NULL, O_POLICY_REPORT },
+		{ "metrics-file", required_argument, NULL, O_METRICS_FILE },
+		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	const char *dbs[64];
+	size_t ndb = 0;
 	const char *db = NULL, *run_s = "latest", *diff_a = NULL, *diff_b = NULL, *fail_on = NULL;
 	struct kc_output_opts out = { 0 };
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
 		switch (c) {
-		case O_DB: db = optarg; break;
+		case O_DB:
+			if (ndb == sizeof(dbs) / sizeof(*dbs))
+				return kc_cli_fail("report", "at most %zu --db; name a directory of databases instead", ndb);
+			dbs[ndb++] = db = optarg;
+			break;
 		case O_RUN: run_s = optarg; break;
 		case O_DIFF:
 			diff_a = optarg;
@@ -81,6 +96,12 @@ int kc_cmd_report(int argc, char **argv)
 		case O_HTML: out.html = optarg; break;
 		case O_SARIF: out.sarif = optarg; break;
 		case O_FAIL_ON: fail_on = optarg; break;
+		case O_POLICY_REPORT: out.policy_report = optarg; break;
+		case O_METRICS_FILE: out.metrics_file = optarg; break;
+		case O_LOG_FORMAT:
+			if (kc_cli_log_option("report", "log-format", optarg) != 0)
+				return KC_EXIT_ERROR;
+			break;
 		case 'q': out.quiet = 1; break;
 		case 'v': out.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
@@ -95,6 +116,18 @@ int kc_cmd_report(int argc, char **argv)
 	if (kc_gate_parse(&gate, fail_on) < 0)
 		return kc_cli_fail("report", "%s", kc_error_last());
 
+	struct stat sb;
+	if (ndb > 1 || (ndb == 1 && stat(dbs[0], &sb) == 0 && S_ISDIR(sb.st_mode))) {
+		/* a fleet: each node's latest audit side by side */
+		if (diff_a)
+			return kc_cli_fail("report", "--diff compares two runs of one database");
+		struct kc_fleet *fleet = NULL;
+		if (kc_fleet_load(dbs, ndb, &fleet) < 0)
+			return kc_cli_fail("report", "%s", kc_error_last());
+		int frc = kc_fleet_render(fleet, out.quiet ? NULL : stdout, out.json, out.html);
+		kc_fleet_free(fleet);
+		return frc < 0 ? kc_cli_fail("report", "%s", kc_error_last()) : KC_EXIT_OK;
+	}
 	struct kc_store *st = NULL;
 	struct kc_run a = { 0 }, b = { 0 };
 	int rc = KC_EXIT_ERROR;
@@ -104,7 +137,6 @@ int kc_cmd_report(int argc, char **argv)
 	if (!diff_a && parse_run_id(run_s, &ida) < 0)
 		return kc_cli_fail("report", "--run '%s': a positive integer or 'latest' expected", run_s);
 	db = db ? db : kc_cli_default_db();
-	struct stat sb;
 	/* reading must not create an empty database where the user mistyped a path */
 	if (stat(db, &sb) != 0) {
 		kc_cli_fail("report", "%s: no such evidence database (%s)", db, strerror(errno));

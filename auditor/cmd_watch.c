@@ -14,7 +14,9 @@
 #include "auditor/cli.h"
 #include "auditor/store.h"
 #include "auditor/watch.h"
+#include "auditor/metrics_http.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "common/strbuf.h"
 
 static atomic_int stopping;
@@ -45,7 +47,9 @@ static const char usage[] =
 	"      --db FILE            evidence store (default as for audit)\n"
 	"      --duration SECONDS   stop after this long (default: until signalled)\n"
 	"      --root DIR           the host's filesystem (watch lists, /var/log/pods), default /\n"
-	"      --metrics-addr H:P   serve Prometheus metrics\n"
+	"      --metrics-addr H:P   serve Prometheus metrics at http://H:P/metrics (':9464' = all addresses)\n"
+	"      --host NAME, --cluster NAME   how the run is tagged (default: this host's name)\n"
+	"      --log-format F       text (default) or json lines; --log-level debug|info|warn|error\n"
 	"  -q, --quiet              no start-up report\n"
 	"\n"
 	"examples:\n"
@@ -73,7 +77,7 @@ static void *audit_main(void *arg)
 int kc_cmd_watch(int argc, char **argv)
 {
 	enum { O_BPF = 256, O_AUDIT_LOG, O_ONCE, O_WEBHOOK, O_CERT, O_KEY, O_CA, O_DB, O_DURATION, O_RINGBUF, O_ROOT,
-	       O_METRICS };
+	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL };
 	static const struct option opts[] = {
 		{ "bpf", no_argument, NULL, O_BPF },
 		{ "audit-log", required_argument, NULL, O_AUDIT_LOG },
@@ -87,11 +91,16 @@ int kc_cmd_watch(int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, O_RINGBUF },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "metrics-addr", required_argument, NULL, O_METRICS },
+		{ "host", required_argument, NULL, O_HOST },
+		{ "cluster", required_argument, NULL, O_CLUSTER },
+		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
+		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct kc_watch_opts o = { .root = "/" };
+	const char *host_opt = NULL, *cluster_opt = NULL;
 	int c;
 	char *end;
 	optind = 1;
@@ -119,6 +128,13 @@ int kc_cmd_watch(int argc, char **argv)
 		}
 		case O_ROOT: o.root = optarg; break;
 		case O_METRICS: o.metrics_addr = optarg; break;
+		case O_HOST: host_opt = optarg; break;
+		case O_CLUSTER: cluster_opt = optarg; break;
+		case O_LOG_FORMAT:
+		case O_LOG_LEVEL:
+			if (kc_cli_log_option("watch", c == O_LOG_FORMAT ? "log-format" : "log-level", optarg) != 0)
+				return KC_EXIT_ERROR;
+			break;
 		case 'q': o.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
 		default: fputs(usage, stderr); return KC_EXIT_ERROR;
@@ -135,6 +151,7 @@ int kc_cmd_watch(int argc, char **argv)
 
 	struct kc_store *st = NULL;
 	struct kc_run run = { 0 };
+	struct kc_metrics_server *metrics = NULL;
 	int rc = KC_EXIT_ERROR;
 	o.db = o.db ? o.db : kc_cli_default_db();
 	if (kc_store_open(o.db, &st) < 0) {
@@ -143,7 +160,8 @@ int kc_cmd_watch(int argc, char **argv)
 	}
 	char host[256] = "unknown";
 	gethostname(host, sizeof(host) - 1);
-	run.host = kc_strdup(host);
+	run.host = kc_strdup(host_opt ? host_opt : host);
+	run.cluster = kc_strdup(cluster_opt);
 	run.benchmark = kc_strdup("watch");
 	struct kc_buf targets = KC_BUF_INIT;
 	kc_buf_printf(&targets, "%s%s%s", o.bpf ? "bpf" : "", o.bpf && (o.audit_log || o.webhook_addr) ? "," : "",
@@ -153,6 +171,11 @@ int kc_cmd_watch(int argc, char **argv)
 	run.tool_version = kc_strdup(KC_VERSION);
 	run.started = kc_time_now_rfc3339();
 	if (kc_store_start_watch(st, &run) < 0) {
+		kc_cli_fail("watch", "%s", kc_error_last());
+		goto out;
+	}
+
+	if (o.metrics_addr && kc_metrics_server_start(o.metrics_addr, st, &metrics) < 0) {
 		kc_cli_fail("watch", "%s", kc_error_last());
 		goto out;
 	}
@@ -203,8 +226,9 @@ int kc_cmd_watch(int argc, char **argv)
 	free(fin);
 	rc = mrc < 0 || at.rc < 0 ? KC_EXIT_ERROR : KC_EXIT_OK;
 	if (!o.quiet)
-		fprintf(stderr, "kubecomply: watch run %lld recorded in %s\n", (long long)run.id, kc_store_path(st));
+		kc_log(KC_LOG_INFO, "watch run %lld recorded in %s", (long long)run.id, kc_store_path(st));
 out:
+	kc_metrics_server_stop(metrics);
 	kc_run_clear(&run);
 	kc_store_free(st);
 	return rc;

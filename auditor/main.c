@@ -1,5 +1,6 @@
 /* kubecomply: one binary, kubectl/git-style subcommands. */
 #include <curl/curl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,9 @@ int main(int argc, char **argv)
 {
 	/* libcurl's lazy global init is not thread-safe; watch and remediate use threads */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* the manifest reader's threads free and re-grow large heaps file after file; trimming
+	 * them back to the system each time costs a third more CPU on big repositories */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	if (argc < 2) {
 		usage(stderr);
 		return KC_EXIT_ERROR;

@@ -9,6 +9,8 @@
 
 struct kc_output_opts {
 	const char *json, *junit, *html, *sarif;
+	const char *policy_report;   /* wgpolicyk8s.io PolicyReports (YAML) */
+	const char *metrics_file;    /* Prometheus textfile for node-exporter */
 	int quiet, verbose;
 };
 

@@ -21,6 +21,41 @@ struct kc_bpfmon;
  * Fails when no program could be attached. */
 int kc_bpfmon_open(const struct kc_watch_opts *o, struct kc_store *st, int64_t run_id,
 		   struct kc_bpfmon **out);
+
+/* How opens and the watched syscalls are seen. */
+enum kc_bpfmon_path {
+	KC_BPFMON_PATH_NONE = 0,     /* not at all: neither path attached */
+	KC_BPFMON_PATH_SYSCALL_TP,   /* tp/syscalls/sys_exit_<name>: only those syscalls run a program */
+	KC_BPFMON_PATH_RAW_SYS_EXIT, /* fallback raw_tp/sys_exit: every syscall runs the program */
+};
+
+/* Monitor-level options beyond the command line's. */
+struct kc_bpfmon_opts {
+	/* Never mount or use tracefs: the raw_tp/sys_exit fallback. Also set by the environment
+	 * variable KUBECOMPLY_BPF_TRACEFS=off (for nodes where mounting tracefs is unwanted). */
+	int no_tracefs;
+};
+
+/* kc_bpfmon_open with options; bo may be NULL. The per-syscall tracepoints need tracefs: when
+ * <tracefs>/events is absent it is mounted at /sys/kernel/tracing (recorded in the attach
+ * report and the attachments table) and unmounted by kc_bpfmon_free. A missing tracepoint of
+ * a syscall the kernel implements, an unmountable tracefs or a failed attach selects the
+ * raw_tp/sys_exit fallback; a syscall configured out of the kernel is simply not watched. */
+int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_opts *bo,
+			struct kc_store *st, int64_t run_id, struct kc_bpfmon **out);
+/* The path in use; *why (may be NULL) gets the fallback's reason, NULL on the normal path. */
+enum kc_bpfmon_path kc_bpfmon_syscall_path(const struct kc_bpfmon *m, const char **why);
+/* 1 while tracefs is mounted by this monitor (it unmounts it when freed). */
+int kc_bpfmon_mounted_tracefs(const struct kc_bpfmon *m);
+
+/* Kernel-side cost per program, from the kernel's BPF statistics (counted only while
+ * bpf_enable_stats(BPF_STATS_RUN_TIME) is in effect). Fills up to max; returns the count. */
+struct kc_bpfmon_prog_stats {
+	const char *name;        /* owned by the monitor */
+	int attached;
+	uint64_t run_cnt, run_time_ns;
+};
+int kc_bpfmon_prog_stats(const struct kc_bpfmon *m, struct kc_bpfmon_prog_stats *out, int max);
 /* Polls until kc_bpfmon_stop, kc_watch_stopping() or duration seconds (0 = no limit), then
  * drains. Returns 0 or the first fatal error. */
 int kc_bpfmon_run(struct kc_bpfmon *m, double duration);
@@ -33,7 +68,7 @@ void kc_bpfmon_stop(struct kc_bpfmon *m);
 /* Kernel counters summed over CPUs, and what user space received, per enum kc_mon_type. */
 void kc_bpfmon_totals(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON_NTYPES],
 		      uint64_t received[KC_MON_NTYPES]);
-/* Programs attached and not attached. */
+/* Programs attached and not attached (those of the path not taken are neither). */
 void kc_bpfmon_attached(const struct kc_bpfmon *m, int *ok, int *failed);
 /* Drains, records the period's counters (an event of type "monitor-stats"), commits,
  * detaches. */

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Kernel side of the runtime monitor. Only tp_btf and raw_tp programs: they need neither
- * tracefs nor kprobes, which this kernel (and many DaemonSet hosts) do not offer.
+/* Kernel side of the runtime monitor. No kprobes, fentry or LSM (this kernel and many
+ * DaemonSet hosts refuse them):
  *   exec/fork/exit  tp_btf/sched_process_*          the process tree
- *   open + syscalls raw_tp/sys_exit                 filtered in kernel: a syscall-number
- *                   array, then for opens the (dev, ino) watch map on the new fd's inode
+ *   open + syscalls tp/syscalls/sys_exit_<name>     one small program per watched syscall
+ *                   (needs tracefs; user space mounts it), all calling on_sys_exit; or,
+ *                   without tracefs, raw_tp/sys_exit for every syscall, filtered by a
+ *                   syscall-number array. Opens are then checked against the (dev, ino)
+ *                   watch map on the new fd's inode.
  * There is no tracepoint carrying the opened struct file, so opens are matched at syscall
  * exit by looking the returned fd up in current->files: the inode is what was really opened,
  * whatever path (symlink, "..", hard link) led there. */
@@ -223,6 +226,27 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 	return f;
 }
 
+/* The open path runs for every successful open on the node: it reads through BTF pointers
+ * (plain loads the JIT guards) rather than a helper call per field. Only the fd table slot
+ * needs bpf_probe_read_kernel (the verifier types a pointer-to-pointer as a number), and the
+ * file it yields is typed again with bpf_rdonly_cast. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline struct file *fd_file_fast(long fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = t->files->fdt;
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || (unsigned long)fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	return bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+}
+
 static __always_inline int handle_open(struct task_struct *t, long ret)
 {
 	struct kc_watch_key key = {};
@@ -234,21 +258,22 @@ static __always_inline int handle_open(struct task_struct *t, long ret)
 	__u32 match = KC_WATCH_FILE;
 	long n;
 
-	f = fd_file(t, ret);
+	f = fd_file_fast(ret);
 	if (!f)
 		return 0;
-	ino = BPF_CORE_READ(f, f_inode);
-	key.dev = BPF_CORE_READ(ino, i_sb, s_dev);
-	key.ino = BPF_CORE_READ(ino, i_ino);
+	ino = f->f_inode;
+	key.dev = ino->i_sb->s_dev;
+	key.ino = ino->i_ino;
 	v = bpf_map_lookup_elem(&watch, &key);
 	if (!v || !(v->flags & KC_WATCH_FILE)) {
 		/* not itself watched: is it a child of a watched directory (new manifests)? */
-		d = BPF_CORE_READ(f, f_path.dentry);
-		parent = BPF_CORE_READ(d, d_parent);
+		d = f->f_path.dentry;
+		parent = d->d_parent;
 		if (!parent || parent == d)
 			return 0;
-		key.dev = BPF_CORE_READ(parent, d_inode, i_sb, s_dev);
-		key.ino = BPF_CORE_READ(parent, d_inode, i_ino);
+		ino = parent->d_inode;
+		key.dev = ino->i_sb->s_dev;
+		key.ino = ino->i_ino;
 		v = bpf_map_lookup_elem(&watch, &key);
 		if (!v || !(v->flags & KC_WATCH_CHILDREN))
 			return 0;
@@ -262,9 +287,9 @@ static __always_inline int handle_open(struct task_struct *t, long ret)
 	e->dev = key.dev;
 	e->ino = key.ino;
 	e->match = match;
-	e->f_flags = BPF_CORE_READ(f, f_flags);
+	e->f_flags = f->f_flags;
 	e->ret = ret;
-	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), f->f_path.dentry->d_name.name);
 	if (n < 0) {
 		e->name[0] = 0;
 		e->h.flags |= KC_MON_F_READ_FAIL;
@@ -273,25 +298,16 @@ static __always_inline int handle_open(struct task_struct *t, long ret)
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
-int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+/* What every syscall-exit program does once it knows the syscall: `how` is the filter's
+ * value for it (KC_SC_*), `regs` the syscall's saved registers (for the arguments). */
+static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_regs *regs)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long ret = (long)ctx->args[1];
 	struct task_struct *t;
 	struct kc_mon_syscall *e;
-	__u32 nr, *how, kind, arg;
+	__u32 kind = how & 0xff, arg = (how >> 8) & 0xff;
 	struct file *f;
 	long n = 0;
 
-	nr = (__u32)BPF_CORE_READ(regs, orig_ax);
-	if (nr >= KC_MON_NSYSCALLS)
-		return 0;
-	how = bpf_map_lookup_elem(&syscalls, &nr);
-	if (!how || !*how)
-		return 0;
-	kind = *how & 0xff;
-	arg = (*how >> 8) & 0xff;
 	t = (struct task_struct *)bpf_get_current_task();
 	if (kind == KC_SC_OPEN)
 		return ret >= 0 ? handle_open(t, ret) : 0;
@@ -328,3 +344,49 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	submit(e, &e->h);
 	return 0;
 }
+
+/* Fallback when the per-syscall tracepoints cannot be attached (no tracefs): every syscall
+ * of every process runs this, so the syscall-number array decides first. */
+SEC("raw_tp/sys_exit")
+int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	__u32 nr, *how;
+
+	nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	if (nr >= KC_MON_NSYSCALLS)
+		return 0;
+	how = bpf_map_lookup_elem(&syscalls, &nr);
+	if (!how || !*how)
+		return 0;
+	return on_sys_exit(nr, (long)ctx->args[1], *how, regs);
+}
+
+/* Per-syscall exit tracepoints: only the watched syscalls run a program. The context is the
+ * tracepoint's record (syscall number, return value); the arguments are still in the task's
+ * saved user registers, needed only by the rare non-open syscalls. */
+#define SYS_EXIT_PROG(name, how)                                                          \
+	SEC("tp/syscalls/sys_exit_" #name)                                                \
+	int tp_exit_##name(struct syscall_trace_exit *ctx)                                \
+	{                                                                                 \
+		struct pt_regs *regs = NULL;                                              \
+		if (((how) & 0xff) != KC_SC_OPEN)                                         \
+			regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()); \
+		return on_sys_exit((__u32)ctx->nr, ctx->ret, (how), regs);                \
+	}
+
+SYS_EXIT_PROG(openat, KC_SC_HOW_OPENAT)
+SYS_EXIT_PROG(openat2, KC_SC_HOW_OPENAT2)
+SYS_EXIT_PROG(open, KC_SC_HOW_OPEN)
+SYS_EXIT_PROG(creat, KC_SC_HOW_CREAT)
+SYS_EXIT_PROG(open_by_handle_at, KC_SC_HOW_OPEN_BY_HANDLE_AT)
+SYS_EXIT_PROG(setns, KC_SC_HOW_SETNS)
+SYS_EXIT_PROG(unshare, KC_SC_HOW_UNSHARE)
+SYS_EXIT_PROG(ptrace, KC_SC_HOW_PTRACE)
+SYS_EXIT_PROG(mount, KC_SC_HOW_MOUNT)
+SYS_EXIT_PROG(move_mount, KC_SC_HOW_MOVE_MOUNT)
+SYS_EXIT_PROG(fsmount, KC_SC_HOW_FSMOUNT)
+SYS_EXIT_PROG(open_tree, KC_SC_HOW_OPEN_TREE)
+SYS_EXIT_PROG(init_module, KC_SC_HOW_INIT_MODULE)
+SYS_EXIT_PROG(finit_module, KC_SC_HOW_FINIT_MODULE)
+SYS_EXIT_PROG(memfd_create, KC_SC_HOW_MEMFD_CREATE)

@@ -1,6 +1,7 @@
-/* User side of the BPF monitor: load and attach (reporting what this kernel refused), fill
- * the in-kernel filters, poll the ring buffer, write rows in batched transactions, and turn
- * the kernel's loss counters into monitor-gap rows once a second. */
+/* User side of the BPF monitor: load and attach (reporting what this kernel refused), choose
+ * how opens and syscalls are seen (per-syscall tracepoints, mounting tracefs if needed, else
+ * raw_tp/sys_exit), fill the in-kernel filters, poll the ring buffer, write rows in batched
+ * transactions, and turn the kernel's loss counters into monitor-gap rows once a second. */
 #include "bpf/bpfmon.h"
 
 #include <errno.h>
@@ -9,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,16 +28,31 @@
 #define BATCH_SECONDS 0.25
 #define SAMPLE_SECONDS 1.0
 #define RESCAN_SECONDS 30.0  /* new pods' tokens, rotated certificates */
-#define MAX_PROGS 8
+#define MAX_PROGS 24
+
+/* Where libbpf (1.x) reads tracepoint ids: the debugfs path when it exists, else tracefs. */
+#define TRACEFS_DIR "/sys/kernel/tracing"
+#define DEBUGFS_TRACING_DIR "/sys/kernel/debug/tracing"
+#define SYS_EXIT_SEC "tp/syscalls/sys_exit_"
+#define RAW_SYS_EXIT_SEC "raw_tp/sys_exit"
 
 static const char *const monitor_names[KC_MON_NTYPES] = {
 	"bpf:exec", "bpf:fork", "bpf:exit", "bpf:file", "bpf:syscall",
 };
 
+enum prog_group {
+	PROG_BASE,               /* always attached: the process tree */
+	PROG_SYSCALL_TP,         /* tp/syscalls/sys_exit_<name>: the per-syscall path */
+	PROG_RAW_SYS_EXIT,       /* raw_tp/sys_exit: the fallback */
+};
+
 struct prog_state {
 	const char *name, *section;
+	enum prog_group group;
 	int attached;
+	int unused;              /* loaded, deliberately not attached (the other path, or no such syscall) */
 	char *why;               /* NULL when attached */
+	struct bpf_program *prog;
 	struct bpf_link *link;
 };
 
@@ -53,6 +71,12 @@ struct kc_bpfmon {
 	int err;
 	atomic_int stop;
 	char *root;
+	int quiet;
+	int no_tracefs;
+	enum kc_bpfmon_path path;
+	char *path_why;          /* why the fallback is in use */
+	int tracefs_mounted;     /* kubecomply mounted tracefs at TRACEFS_DIR: unmount at exit */
+	char *tracefs_detail;
 };
 
 static double now_mono(void)
@@ -96,7 +120,18 @@ static struct monitor_bpf *open_skel(uint32_t rb_size)
 	return s;
 }
 
-/* Loads everything; when the kernel refuses the object, finds out program by program which
+static void set_prog(struct prog_state *ps, struct bpf_program *p)
+{
+	ps->prog = p;
+	ps->name = bpf_program__name(p);
+	ps->section = bpf_program__section_name(p);
+	ps->group = strncmp(ps->section, SYS_EXIT_SEC, strlen(SYS_EXIT_SEC)) == 0 ? PROG_SYSCALL_TP
+		  : strcmp(ps->section, RAW_SYS_EXIT_SEC) == 0			  ? PROG_RAW_SYS_EXIT
+											  : PROG_BASE;
+}
+
+/* Loads everything (both syscall paths: loading needs no tracefs, and the fallback must be
+ * ready if a tracepoint will not attach); when the kernel refuses the object, finds out program by program which
  * ones it refuses and loads the rest, so one missing hook does not blind the others. */
 static int load(struct kc_bpfmon *m)
 {
@@ -109,10 +144,8 @@ static int load(struct kc_bpfmon *m)
 	i = 0;
 	bpf_object__for_each_program(p, m->skel->obj) {
 		if (i >= MAX_PROGS)
-			break;
-		m->progs[i].name = bpf_program__name(p);
-		m->progs[i].section = bpf_program__section_name(p);
-		i++;
+			return kc_error_set(KC_EIO, "the BPF object has more than %d programs", MAX_PROGS);
+		set_prog(&m->progs[i++], p);
 	}
 	m->nprogs = i;
 	if (monitor_bpf__load(m->skel) == 0)
@@ -140,8 +173,7 @@ static int load(struct kc_bpfmon *m)
 		return kc_error_set_errno(errno, "opening the BPF object");
 	i = 0;
 	bpf_object__for_each_program(p, m->skel->obj) {
-		m->progs[i].name = bpf_program__name(p);
-		m->progs[i].section = bpf_program__section_name(p);
+		set_prog(&m->progs[i], p);
 		bpf_program__set_autoload(p, (ok_mask >> i) & 1);
 		i++;
 	}
@@ -154,41 +186,215 @@ static int load(struct kc_bpfmon *m)
 	return 0;
 }
 
+static const char *tracing_dir(void)
+{
+	return access(DEBUGFS_TRACING_DIR, F_OK) == 0 ? DEBUGFS_TRACING_DIR : TRACEFS_DIR;
+}
+
+static int have_syscall_events(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/events/syscalls", tracing_dir());
+	return access(path, F_OK) == 0;
+}
+
+/* Makes the syscall tracepoints reachable: tracefs already there, or mounted by us at
+ * TRACEFS_DIR (a mount(2), recorded, undone at exit). Returns 1, or 0 with *why set. */
+static int tracefs_ready(struct kc_bpfmon *m, const char **why)
+{
+	static char msg[160];
+	char path[128];
+
+	if (have_syscall_events()) {
+		if (!m->tracefs_detail)
+			m->tracefs_detail = kc_strdup("already mounted at " TRACEFS_DIR);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/events", tracing_dir());
+	if (access(path, F_OK) == 0) {
+		*why = "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS off)";
+		return 0;
+	}
+	if (strcmp(tracing_dir(), TRACEFS_DIR) != 0) {
+		*why = "tracefs under " DEBUGFS_TRACING_DIR " has no events";
+		return 0;
+	}
+	if (mount("nodev", TRACEFS_DIR, "tracefs", 0, NULL) < 0) {
+		snprintf(msg, sizeof(msg), "cannot mount tracefs at " TRACEFS_DIR ": %s", strerror(errno));
+		free(m->tracefs_detail);
+		m->tracefs_detail = kc_strdup(msg);
+		*why = msg;
+		return 0;
+	}
+	m->tracefs_mounted = 1;
+	free(m->tracefs_detail);
+	m->tracefs_detail = kc_strdup("mounted by kubecomply at " TRACEFS_DIR " (unmounted at exit)");
+	if (!have_syscall_events()) {
+		*why = "this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS off)";
+		return 0;
+	}
+	return 1;
+}
+
+static void tracefs_release(struct kc_bpfmon *m)
+{
+	if (!m->tracefs_mounted)
+		return;
+	m->tracefs_mounted = 0;
+	if (umount(TRACEFS_DIR) < 0 && !m->quiet)
+		fprintf(stderr, "kubecomply watch: bpf: could not unmount the tracefs it mounted at %s: %s\n",
+			TRACEFS_DIR, strerror(errno));
+}
+
+static int has_tracepoint(const char *sys)
+{
+	char path[192];
+	snprintf(path, sizeof(path), "%s/events/syscalls/sys_exit_%s/id", tracing_dir(), sys);
+	return access(path, F_OK) == 0;
+}
+
+/* With syscall tracepoints compiled in, every syscall the kernel implements has one; a
+ * missing one is a syscall configured out (init_module without CONFIG_MODULES), which only
+ * returns ENOSYS. Confirmed in /proc/kallsyms: a configured-out __x64_sys_<name> is a weak
+ * alias of sys_ni_syscall (W) or absent. 1 = implemented or unknown, 0 = configured out. */
+static int syscall_built(const char *sys)
+{
+	char want[96], line[256];
+	int built = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return 1;
+	snprintf(want, sizeof(want), " __x64_sys_%s\n", sys);
+	size_t wl = strlen(want);
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+		if (n < wl || strcmp(line + n - wl, want) != 0 || n < wl + 2)
+			continue;
+		char type = line[n - wl - 1];   /* "<addr> <type> <name>" */
+		if (type == 'T' || type == 't')
+			built = 1;
+	}
+	fclose(f);
+	return built;
+}
+
+static void set_why(struct prog_state *ps, const char *why)
+{
+	free(ps->why);
+	ps->why = kc_strdup(why);
+}
+
+/* The per-syscall tracepoints, or NULL; on failure returns the reason (detached again). */
+static const char *attach_syscall_tps(struct kc_bpfmon *m)
+{
+	static char msg[256];
+	const char *why = NULL;
+
+	if (m->no_tracefs)
+		return "tracefs disabled (option, or KUBECOMPLY_BPF_TRACEFS=off)";
+	if (!tracefs_ready(m, &why))
+		return why;
+	for (int i = 0; i < m->nprogs && !why; i++) {
+		struct prog_state *ps = &m->progs[i];
+		const char *sys = ps->section + strlen(SYS_EXIT_SEC);
+		if (ps->group != PROG_SYSCALL_TP)
+			continue;
+		if (ps->why) {
+			snprintf(msg, sizeof(msg), "%s did not load: %s", ps->name, ps->why);
+			why = msg;
+		} else if (!has_tracepoint(sys) && !syscall_built(sys)) {
+			ps->unused = 1;
+			set_why(ps, "not attached: syscall not built into this kernel (no tracepoint, always ENOSYS)");
+		} else {
+			ps->link = bpf_program__attach(ps->prog);
+			/* someone unmounted tracefs meanwhile: make it reachable again, once */
+			if (!ps->link && errno == ENOENT && !have_syscall_events() && tracefs_ready(m, &why))
+				ps->link = bpf_program__attach(ps->prog);
+			if (ps->link) {
+				ps->attached = 1;
+			} else if (!why) {
+				snprintf(msg, sizeof(msg), "attaching %s%s: %s", SYS_EXIT_SEC, sys, strerror(errno));
+				why = msg;
+			}
+		}
+	}
+	return why;
+}
+
 static int attach(struct kc_bpfmon *m)
 {
-	struct bpf_program *p;
-	int i = 0, n = 0;
-	bpf_object__for_each_program(p, m->skel->obj) {
-		struct prog_state *ps = &m->progs[i++];
-		if (ps->why)
+	struct prog_state *raw = NULL;
+	const char *why;
+	int n = 0;
+
+	for (int i = 0; i < m->nprogs; i++) {
+		struct prog_state *ps = &m->progs[i];
+		if (ps->group == PROG_RAW_SYS_EXIT)
+			raw = ps;
+		if (ps->group != PROG_BASE || ps->why)
 			continue;
-		ps->link = bpf_program__attach(p);
+		ps->link = bpf_program__attach(ps->prog);
 		if (!ps->link) {
 			ps->why = kc_strdup(strerror(errno));
 			continue;
 		}
 		ps->attached = 1;
-		n++;
 	}
+
+	why = attach_syscall_tps(m);
+	if (!why) {
+		m->path = KC_BPFMON_PATH_SYSCALL_TP;
+		if (raw) {
+			raw->unused = 1;
+			set_why(raw, "not used: per-syscall tracepoints attached");
+		}
+	} else {
+		m->path_why = kc_strdup(why);
+		/* the fallback first, then detach what did attach: a moment of both beats a gap */
+		if (raw && !raw->why) {
+			raw->link = bpf_program__attach(raw->prog);
+			if (raw->link) {
+				raw->attached = 1;
+				m->path = KC_BPFMON_PATH_RAW_SYS_EXIT;
+			} else {
+				raw->why = kc_strdup(strerror(errno));
+			}
+		}
+		for (int i = 0; i < m->nprogs; i++) {
+			struct prog_state *ps = &m->progs[i];
+			if (ps->group != PROG_SYSCALL_TP)
+				continue;
+			bpf_link__destroy(ps->link);
+			ps->link = NULL;
+			ps->attached = 0;
+			ps->unused = 1;
+			set_why(ps, "not used: raw_tp/sys_exit fallback in use");
+		}
+		tracefs_release(m); /* if we mounted it, it was for nothing */
+	}
+
+	for (int i = 0; i < m->nprogs; i++)
+		n += m->progs[i].attached;
 	if (!n)
 		return kc_error_set(KC_EIO, "no BPF program could be attached (%s: %s)", m->progs[0].name,
 				    m->progs[0].why ? m->progs[0].why : "unknown");
 	return 0;
 }
 
-/* x86-64 syscall numbers the kernel side passes up; everything else is dropped in kernel. */
+/* x86-64 syscall numbers the raw_tp fallback passes up; everything else is dropped in kernel.
+ * The per-syscall programs carry the same KC_SC_HOW_* values as constants. */
 static int fill_syscalls(struct kc_bpfmon *m)
 {
 	static const struct { unsigned nr, how; } table[] = {
-		{ __NR_open, KC_SC(KC_SC_OPEN, 0) }, { __NR_creat, KC_SC(KC_SC_OPEN, 0) },
-		{ __NR_openat, KC_SC(KC_SC_OPEN, 0) }, { __NR_openat2, KC_SC(KC_SC_OPEN, 0) },
-		{ __NR_open_by_handle_at, KC_SC(KC_SC_OPEN, 0) },
-		{ __NR_setns, KC_SC(KC_SC_FDNAME, 0) }, { __NR_unshare, KC_SC(KC_SC_PLAIN, 0) },
-		{ __NR_ptrace, KC_SC(KC_SC_PLAIN, 0) }, { __NR_mount, KC_SC(KC_SC_USTR, 1) },
-		{ __NR_move_mount, KC_SC(KC_SC_USTR, 3) }, { __NR_fsmount, KC_SC(KC_SC_PLAIN, 0) },
-		{ __NR_open_tree, KC_SC(KC_SC_USTR, 1) }, { __NR_init_module, KC_SC(KC_SC_PLAIN, 0) },
-		{ __NR_finit_module, KC_SC(KC_SC_FDNAME, 0) },
-		{ __NR_memfd_create, KC_SC(KC_SC_USTR, 0) },
+		{ __NR_open, KC_SC_HOW_OPEN }, { __NR_creat, KC_SC_HOW_CREAT },
+		{ __NR_openat, KC_SC_HOW_OPENAT }, { __NR_openat2, KC_SC_HOW_OPENAT2 },
+		{ __NR_open_by_handle_at, KC_SC_HOW_OPEN_BY_HANDLE_AT },
+		{ __NR_setns, KC_SC_HOW_SETNS }, { __NR_unshare, KC_SC_HOW_UNSHARE },
+		{ __NR_ptrace, KC_SC_HOW_PTRACE }, { __NR_mount, KC_SC_HOW_MOUNT },
+		{ __NR_move_mount, KC_SC_HOW_MOVE_MOUNT }, { __NR_fsmount, KC_SC_HOW_FSMOUNT },
+		{ __NR_open_tree, KC_SC_HOW_OPEN_TREE }, { __NR_init_module, KC_SC_HOW_INIT_MODULE },
+		{ __NR_finit_module, KC_SC_HOW_FINIT_MODULE },
+		{ __NR_memfd_create, KC_SC_HOW_MEMFD_CREATE },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		uint32_t key = table[i].nr, val = table[i].how;
@@ -243,18 +449,43 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 		return kc_error_set(KC_EDB, "recording BPF attachments: %s", sqlite3_errmsg(db));
 	if ((rc = kc_store_begin(m->dec.st)) < 0)
 		goto out;
-	for (int i = 0; i < m->nprogs; i++) {
-		struct prog_state *p = &m->progs[i];
+	for (int i = 0; i < m->nprogs + 2; i++) {
+		const struct prog_state *p = i < m->nprogs ? &m->progs[i] : NULL;
 		struct kc_buf d = KC_BUF_INIT;
-		kc_buf_puts(&d, p->section);
-		if (p->why)
-			kc_buf_printf(&d, ": %s", p->why);
-		if (!quiet)
-			fprintf(stderr, "kubecomply watch: bpf %-16s %-28s %s%s\n", p->name, p->section,
-				p->attached ? "attached" : "NOT attached: ", p->why ? p->why : "");
+		const char *name;
+		int attached;
+		if (p) {
+			name = p->name;
+			attached = p->attached;
+			kc_buf_puts(&d, p->section);
+			if (p->why)
+				kc_buf_printf(&d, ": %s", p->why);
+			if (!quiet)
+				fprintf(stderr, "kubecomply watch: bpf %-16s %-36s %s%s\n", p->name, p->section,
+					p->attached ? "attached" : p->unused ? "" : "NOT attached: ",
+					p->why ? p->why : "");
+		} else if (i == m->nprogs) {
+			/* which programs see opens and syscalls, and why */
+			name = "syscall-path";
+			attached = m->path != KC_BPFMON_PATH_NONE;
+			kc_buf_puts(&d, m->path == KC_BPFMON_PATH_SYSCALL_TP ? "per-syscall tracepoints (" SYS_EXIT_SEC "*)"
+					: m->path == KC_BPFMON_PATH_RAW_SYS_EXIT ? "fallback raw_tp/sys_exit (every syscall pays)"
+										 : "none: opens and syscalls unseen");
+			if (m->path_why)
+				kc_buf_printf(&d, ": %s", m->path_why);
+		} else {
+			name = "tracefs";
+			attached = m->tracefs_mounted;
+			kc_buf_puts(&d, m->no_tracefs ? "not used (disabled)"
+				    : m->tracefs_detail ? m->tracefs_detail : "not used");
+			if (!m->tracefs_mounted && m->tracefs_detail && strncmp(m->tracefs_detail, "mounted by", 10) == 0)
+				kc_buf_puts(&d, "; unmounted again, not needed");
+		}
+		if (!p && !quiet)
+			fprintf(stderr, "kubecomply watch: bpf %-16s %s\n", name, d.ptr);
 		sqlite3_bind_int64(s, 1, m->dec.run_id);
-		sqlite3_bind_text(s, 2, p->name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(s, 3, p->attached);
+		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 3, attached);
 		sqlite3_bind_text(s, 4, d.ptr, -1, SQLITE_TRANSIENT);
 		int step = sqlite3_step(s);
 		sqlite3_reset(s);
@@ -368,12 +599,21 @@ static int sample(struct kc_bpfmon *m)
 int kc_bpfmon_open(const struct kc_watch_opts *o, struct kc_store *st, int64_t run_id,
 		   struct kc_bpfmon **out)
 {
+	return kc_bpfmon_open_opts(o, NULL, st, run_id, out);
+}
+
+int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_opts *bo,
+			struct kc_store *st, int64_t run_id, struct kc_bpfmon **out)
+{
 	struct kc_bpfmon *m = kc_xcalloc(1, sizeof(*m));
 	struct kc_buf rules = KC_BUF_INIT;
 	libbpf_print_fn_t old_print;
+	const char *env = getenv("KUBECOMPLY_BPF_TRACEFS");
 	int rc;
 
 	*out = NULL;
+	m->quiet = o->quiet;
+	m->no_tracefs = (bo && bo->no_tracefs) || (env && strcmp(env, "off") == 0);
 	m->root = kc_strdup(o->root && *o->root ? o->root : "/");
 	m->ringbuf_size = ringbuf_bytes(o->ringbuf_size);
 	m->last_sample_time = kc_time_now_rfc3339();
@@ -480,7 +720,41 @@ void kc_bpfmon_attached(const struct kc_bpfmon *m, int *ok, int *failed)
 {
 	*ok = *failed = 0;
 	for (int i = 0; i < m->nprogs; i++)
-		(*(m->progs[i].attached ? ok : failed))++;
+		if (!m->progs[i].unused)
+			(*(m->progs[i].attached ? ok : failed))++;
+}
+
+enum kc_bpfmon_path kc_bpfmon_syscall_path(const struct kc_bpfmon *m, const char **why)
+{
+	if (why)
+		*why = m->path_why;
+	return m->path;
+}
+
+int kc_bpfmon_mounted_tracefs(const struct kc_bpfmon *m)
+{
+	return m->tracefs_mounted;
+}
+
+int kc_bpfmon_prog_stats(const struct kc_bpfmon *m, struct kc_bpfmon_prog_stats *out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < m->nprogs && n < max; i++) {
+		const struct prog_state *ps = &m->progs[i];
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(ps->prog);
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].name = ps->name;
+		out[n].attached = ps->attached;
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+			out[n].run_cnt = info.run_cnt;
+			out[n].run_time_ns = info.run_time_ns;
+		}
+		n++;
+	}
+	return n;
 }
 
 /* The period's counters, one event row, so a report can state what was seen and lost. */
@@ -521,6 +795,9 @@ void kc_bpfmon_free(struct kc_bpfmon *m)
 		bpf_link__destroy(m->progs[i].link);
 		free(m->progs[i].why);
 	}
+	tracefs_release(m);
+	free(m->tracefs_detail);
+	free(m->path_why);
 	monitor_bpf__destroy(m->skel);
 	kc_bpf_decoder_clear(&m->dec);
 	free(m->last_sample_time);

@@ -38,6 +38,24 @@ enum kc_mon_type {
 #define KC_SC_FDNAME 4           /* ... plus the dentry name of an fd argument */
 #define KC_SC(kind, arg) ((kind) | ((arg) << 8))
 
+/* What each watched syscall reports: the per-syscall programs (tp/syscalls/sys_exit_*) take
+ * these as constants, user space puts the same values in the raw_tp fallback's array. */
+#define KC_SC_HOW_OPENAT KC_SC(KC_SC_OPEN, 0)
+#define KC_SC_HOW_OPENAT2 KC_SC(KC_SC_OPEN, 0)
+#define KC_SC_HOW_OPEN KC_SC(KC_SC_OPEN, 0)
+#define KC_SC_HOW_CREAT KC_SC(KC_SC_OPEN, 0)
+#define KC_SC_HOW_OPEN_BY_HANDLE_AT KC_SC(KC_SC_OPEN, 0)
+#define KC_SC_HOW_SETNS KC_SC(KC_SC_FDNAME, 0)        /* the namespace file's name */
+#define KC_SC_HOW_UNSHARE KC_SC(KC_SC_PLAIN, 0)
+#define KC_SC_HOW_PTRACE KC_SC(KC_SC_PLAIN, 0)
+#define KC_SC_HOW_MOUNT KC_SC(KC_SC_USTR, 1)          /* target */
+#define KC_SC_HOW_MOVE_MOUNT KC_SC(KC_SC_USTR, 3)     /* to_pathname */
+#define KC_SC_HOW_FSMOUNT KC_SC(KC_SC_PLAIN, 0)
+#define KC_SC_HOW_OPEN_TREE KC_SC(KC_SC_USTR, 1)      /* filename */
+#define KC_SC_HOW_INIT_MODULE KC_SC(KC_SC_PLAIN, 0)
+#define KC_SC_HOW_FINIT_MODULE KC_SC(KC_SC_FDNAME, 0) /* the module file's name */
+#define KC_SC_HOW_MEMFD_CREATE KC_SC(KC_SC_USTR, 0)   /* the memfd's name */
+
 /* Watch map value flags. */
 #define KC_WATCH_FILE 0x1        /* this inode itself */
 #define KC_WATCH_CHILDREN 0x2    /* a directory: opens of its direct children */

@@ -29,6 +29,7 @@ static void put_now(struct kc_buf *b)
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
 void kc_log_set_format(enum kc_log_format f) { atomic_store(&log_format, (int)f); }
+enum kc_log_format kc_log_get_format(void) { return (enum kc_log_format)atomic_load(&log_format); }
 void kc_log_set_level(enum kc_log_level min) { atomic_store(&log_min, (int)min); }
 void kc_log_set_stream(FILE *fp) { atomic_store(&log_stream, fp); }
 
@@ -56,6 +57,22 @@ int kc_log_level_parse(const char *name, enum kc_log_level *out)
 			return 0;
 		}
 	return kc_error_set(KC_EINVAL, "--log-level: expected debug, info, warn or error, not '%s'", name ? name : "");
+}
+
+/* Text lines stay one line each: a message (or a value from outside: a path, an audit event's
+ * user) must not be able to start a forged line, so control characters are escaped. */
+static void put_text(struct kc_buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n')
+			kc_buf_puts(b, "\\n");
+		else if (*p == '\r')
+			kc_buf_puts(b, "\\r");
+		else if (*p < 0x20 && *p != '\t')
+			kc_buf_printf(b, "\\x%02x", *p);
+		else
+			kc_buf_putc(b, (char)*p);
+	}
 }
 
 /* A text value is quoted when a reader splitting on spaces would cut it. */
@@ -97,7 +114,8 @@ static void emit(enum kc_log_level level, const char *const *fields, const char 
 		}
 		kc_buf_puts(&line, "}\n");
 	} else {
-		kc_buf_printf(&line, "%s %s: %s", now.ptr, kc_log_level_name(level), msg.ptr);
+		kc_buf_printf(&line, "%s %s: ", now.ptr, kc_log_level_name(level));
+		put_text(&line, msg.ptr);
 		for (size_t i = 0; fields && fields[i]; i += 2) {
 			if (!fields[i + 1])
 				continue;

@@ -21,6 +21,7 @@ enum kc_log_level { KC_LOG_DEBUG, KC_LOG_INFO, KC_LOG_WARN, KC_LOG_ERROR };
 enum kc_log_format { KC_LOG_TEXT, KC_LOG_JSON };
 
 void kc_log_set_format(enum kc_log_format f);
+enum kc_log_format kc_log_get_format(void);
 /* "text" or "json"; KC_EINVAL (message set) otherwise. For --log-format. */
 int kc_log_set_format_name(const char *name);
 /* Lines below min are dropped (default KC_LOG_INFO). */

@@ -517,8 +517,8 @@ static void emit_report(struct em *m, const struct kc_run *run, const struct rep
 	put_dns(&name, run->benchmark ? run->benchmark : "run", 60);
 	if (!rep->ns) {
 		kc_buf_puts(&name, node_run ? "-node-" : "-cluster");
-		if (node_run)
-			put_dns(&name, run->host, 200);
+		if (node_run) /* an object name is at most 253 bytes */
+			put_dns(&name, run->host, 253 - name.len);
 	}
 	kv(m, "name", name.ptr);
 	kv(m, "namespace", rep->ns);

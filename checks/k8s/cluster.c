@@ -58,8 +58,10 @@ void kc_cluster_free(struct kc_cluster *c)
 
 void kc_cluster__adopt(struct kc_cluster *c, struct kc_arena *a, struct kc_k8s_obj **objs, size_t n)
 {
-	c->arenas = kc_array_grow(c->arenas, &c->arenas_cap, c->narenas + 1, sizeof(*c->arenas));
-	c->arenas[c->narenas++] = a;
+	if (a) {
+		c->arenas = kc_array_grow(c->arenas, &c->arenas_cap, c->narenas + 1, sizeof(*c->arenas));
+		c->arenas[c->narenas++] = a;
+	}
 	if (n == 0)
 		return;
 	c->objs = kc_array_grow(c->objs, &c->objs_cap, c->nobjs + n, sizeof(*c->objs));
@@ -282,7 +284,8 @@ static void resolve_aggregation(struct kc_cluster *c)
 				}
 			}
 			struct kc_rule_ref *eff = kc_arena_alloc(c->index_arena, (nrefs ? nrefs : 1) * sizeof(*eff));
-			memcpy(eff, refs, nrefs * sizeof(*eff));
+			if (nrefs)
+				memcpy(eff, refs, nrefs * sizeof(*eff));
 			role->eff = eff;
 			role->neff = nrefs;
 		}

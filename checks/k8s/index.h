@@ -78,7 +78,7 @@ struct kc_cluster {
 	struct kc_arena *index_arena;
 };
 
-/* Appends objects decoded elsewhere (the arena's ownership passes to c). */
+/* Appends objects decoded elsewhere; a (may be NULL: already adopted) passes to c. */
 void kc_cluster__adopt(struct kc_cluster *c, struct kc_arena *a, struct kc_k8s_obj **objs, size_t n);
 void kc_cluster__warn(struct kc_cluster *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Builds the lookups when needed; cheap when nothing changed. */

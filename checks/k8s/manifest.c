@@ -372,10 +372,12 @@ static int slurp_fd(int fd, const char *name, char **out, size_t *len)
 	return 0;
 }
 
-static void batch_init(struct batch *b, const char *path, const char *default_ns)
+/* Objects of a batch live in `arena`: the worker's, shared by every file it reads, so that
+ * ten thousand small files do not each map a block of their own. */
+static void batch_init(struct batch *b, const char *path, const char *default_ns, struct kc_arena *arena)
 {
 	memset(b, 0, sizeof(*b));
-	b->arena = kc_arena_new();
+	b->arena = arena;
 	/* objects keep their namespace pointer: it must live in their own arena */
 	b->default_ns = kc_arena_strdup(b->arena, default_ns);
 	b->src = kc_arena_alloc(b->arena, sizeof(*b->src));
@@ -403,23 +405,25 @@ static void batch_read_file(struct batch *b)
 	close(fd);
 }
 
-static void batch_merge(struct kc_cluster *c, struct batch *b)
+/* arena: handed to c with the objects, or NULL when c already owns it (shared worker arena) */
+static void batch_merge(struct kc_cluster *c, struct batch *b, struct kc_arena *arena)
 {
 	for (size_t i = 0; i < b->nwarnings; i++) {
 		kc_cluster__warn(c, "%s", b->warnings[i]);
 		free(b->warnings[i]);
 	}
 	free(b->warnings);
-	kc_cluster__adopt(c, b->arena, b->objs, b->nobjs);
+	kc_cluster__adopt(c, arena, b->objs, b->nobjs);
 	free(b->objs);
 }
 
 int kc_cluster_load_buffer(struct kc_cluster *c, const char *name, const char *data, size_t len)
 {
 	struct batch b;
-	batch_init(&b, name ? name : "<input>", c->default_ns);
+	struct kc_arena *a = kc_arena_new();
+	batch_init(&b, name ? name : "<input>", c->default_ns, a);
 	read_data(&b, data, len);
-	batch_merge(c, &b);
+	batch_merge(c, &b, a);
 	return 0;
 }
 
@@ -470,18 +474,27 @@ static int walk(const char *dir, struct filelist *fl, int depth)
 }
 
 struct pool {
+	char **paths;
 	struct batch *batches;
 	size_t n;
+	const char *default_ns;
 	atomic_size_t next;
+};
+
+struct worker_arg {
+	struct pool *pool;
+	struct kc_arena *arena;
 };
 
 static void *worker(void *arg)
 {
-	struct pool *p = arg;
+	struct worker_arg *w = arg;
+	struct pool *p = w->pool;
 	for (;;) {
 		size_t i = atomic_fetch_add(&p->next, 1);
 		if (i >= p->n)
 			break;
+		batch_init(&p->batches[i], p->paths[i], p->default_ns, w->arena);
 		batch_read_file(&p->batches[i]);
 	}
 	return NULL;
@@ -489,26 +502,30 @@ static void *worker(void *arg)
 
 static void read_files(struct kc_cluster *c, char **paths, size_t n)
 {
-	struct pool p = { .batches = kc_xcalloc(n ? n : 1, sizeof(struct batch)), .n = n };
+	struct pool p = { .paths = paths, .batches = kc_xcalloc(n ? n : 1, sizeof(struct batch)), .n = n,
+			  .default_ns = c->default_ns };
 	atomic_init(&p.next, 0);
-	for (size_t i = 0; i < n; i++)
-		batch_init(&p.batches[i], paths[i], c->default_ns);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nthreads = cpus > 1 ? (size_t)cpus : 1;
 	if (nthreads > MAX_WORKERS)
 		nthreads = MAX_WORKERS;
 	if (nthreads > n)
-		nthreads = n;
+		nthreads = n ? n : 1;
 	pthread_t tids[MAX_WORKERS];
+	struct worker_arg args[MAX_WORKERS];
 	size_t started = 0;
+	for (size_t t = 0; t < nthreads; t++)
+		args[t] = (struct worker_arg){ &p, kc_arena_new() };
 	for (size_t t = 1; t < nthreads; t++)
-		if (pthread_create(&tids[started], NULL, worker, &p) == 0)
+		if (pthread_create(&tids[started], NULL, worker, &args[t]) == 0)
 			started++;
-	worker(&p); /* this thread works too; with no helpers it reads everything */
+	worker(&args[0]); /* this thread works too; with no helpers it reads everything */
 	for (size_t t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
+	for (size_t t = 0; t < nthreads; t++)
+		kc_cluster__adopt(c, args[t].arena, NULL, 0);
 	for (size_t i = 0; i < n; i++)
-		batch_merge(c, &p.batches[i]);
+		batch_merge(c, &p.batches[i], NULL);
 	free(p.batches);
 }
 
