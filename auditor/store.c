@@ -509,6 +509,20 @@ int kc_store_load_run(struct kc_store *st, int64_t id, struct kc_run *out)
 	return rc;
 }
 
+int kc_store_latest_run(struct kc_store *st, const char *kind, int64_t *out)
+{
+	sqlite3_stmt *s;
+	*out = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM runs WHERE kind=? ORDER BY id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "finding the latest run");
+	bind_text(s, 1, kind);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(st, "finding the latest run");
+}
+
 int kc_store_previous_run(struct kc_store *st, int64_t run_id, int64_t *out)
 {
 	int n = 0;

@@ -50,6 +50,8 @@ int kc_store_finish_run(struct kc_store *st, int64_t run_id, const char *finishe
 /* Loads run id (0 = the latest run) with results, evidence, findings and gaps into out,
  * which the caller clears with kc_run_clear. KC_ENOTFOUND when there is no such run. */
 int kc_store_load_run(struct kc_store *st, int64_t id, struct kc_run *out);
+/* The newest run of a kind ("audit" or "watch"); 0 in *out when there is none. */
+int kc_store_latest_run(struct kc_store *st, const char *kind, int64_t *out);
 /* The run before `run_id` of the same host and benchmark (for drift); 0 in *out when none. */
 int kc_store_previous_run(struct kc_store *st, int64_t run_id, int64_t *out);
 /* Up to max run ids of the same host and benchmark ending at run_id, oldest first. */

@@ -41,6 +41,15 @@ struct {
 	__type(value, struct kc_watch_val);
 } watch SEC(".maps");
 
+/* the watch map's prefilter (monitor.h), written by user space through the mmapped .bss */
+__u64 watch_bits[KC_WATCH_BITS_WORDS];
+
+static __always_inline int maybe_watched(__u64 dev, __u64 ino)
+{
+	__u32 bit = kc_watch_bit(dev, ino);
+	return (watch_bits[(bit / 64) & (KC_WATCH_BITS_WORDS - 1)] >> (bit % 64)) & 1;
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KC_MON_NSYSCALLS);
@@ -88,9 +97,19 @@ static __always_inline void submit(void *e, struct kc_mon_hdr *h)
 	}
 }
 
+/* Every event's header. t is a BTF pointer (a tp_btf argument or bpf_get_current_task_btf),
+ * so fields are plain guarded loads, not a helper call each: this runs for every fork, exec
+ * and exit on the node. Task names are copied as two 8-byte words. */
+static __always_inline void copy_comm(char *dst, const char *src)
+{
+	((__u64 *)dst)[0] = ((const __u64 *)src)[0];
+	((__u64 *)dst)[1] = ((const __u64 *)src)[1];
+	dst[KC_MON_COMM_LEN - 1] = 0;
+}
+
 static __always_inline void fill_hdr(struct kc_mon_hdr *h, struct task_struct *t, __u32 type)
 {
-	struct task_struct *p, *leader;
+	struct task_struct *p;
 	struct pid *tp;
 	unsigned int level;
 
@@ -98,26 +117,28 @@ static __always_inline void fill_hdr(struct kc_mon_hdr *h, struct task_struct *t
 	h->flags = 0;
 	h->ts_ns = bpf_ktime_get_boot_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->pid = BPF_CORE_READ(t, tgid);
-	h->tid = BPF_CORE_READ(t, pid);
-	h->uid = BPF_CORE_READ(t, cred, uid.val);
-	h->euid = BPF_CORE_READ(t, cred, euid.val);
-	BPF_CORE_READ_STR_INTO(&h->comm, t, comm);
+	h->pid = t->tgid;
+	h->tid = t->pid;
+	h->uid = t->cred->uid.val;
+	h->euid = t->cred->euid.val;
+	copy_comm(h->comm, t->comm);
 
-	leader = BPF_CORE_READ(t, group_leader);
-	tp = BPF_CORE_READ(leader, thread_pid);
-	level = BPF_CORE_READ(tp, level);
+	tp = t->group_leader->thread_pid;
+	level = tp->level;
 	h->vpid = 0;
 	bpf_core_read(&h->vpid, sizeof(h->vpid), &tp->numbers[level & 31].nr);
 
 	p = t;
 	for (int i = 0; i < KC_MON_CHAIN; i++) {
-		p = BPF_CORE_READ(p, real_parent);
-		h->chain[i].pid = p ? BPF_CORE_READ(p, tgid) : 0;
 		if (p)
-			BPF_CORE_READ_STR_INTO(&h->chain[i].comm, p, comm);
-		else
-			h->chain[i].comm[0] = 0;
+			p = p->real_parent;
+		if (!p) {
+			h->chain[i].pid = 0;
+			__builtin_memset(h->chain[i].comm, 0, KC_MON_COMM_LEN);
+			continue;
+		}
+		h->chain[i].pid = p->tgid;
+		copy_comm(h->chain[i].comm, p->comm);
 	}
 	h->ppid = h->chain[0].pid;
 }
@@ -139,7 +160,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	fill_hdr(&e->h, p, KC_MON_EXEC);
 	e->old_pid = old_pid;
 
-	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), bprm->filename);
 	if (n < 0) {
 		e->filename[0] = 0;
 		e->h.flags |= KC_MON_F_READ_FAIL;
@@ -148,8 +169,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	}
 
 	/* argv from the new image: argv[0] is whatever the caller chose, not the file */
-	start = BPF_CORE_READ(p, mm, arg_start);
-	end = BPF_CORE_READ(p, mm, arg_end);
+	start = p->mm->arg_start;
+	end = p->mm->arg_end;
 	len = end > start ? end - start : 0;
 	if (len > KC_MON_ARGS_LEN) {
 		len = KC_MON_ARGS_LEN;
@@ -162,12 +183,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		e->h.flags |= KC_MON_F_READ_FAIL;
 
 	e->tty[0] = 0;
-	tty = BPF_CORE_READ(p, signal, tty);
+	tty = p->signal->tty;
 	if (tty)
 		BPF_CORE_READ_STR_INTO(&e->tty, tty, name);
 
 	/* memfd files are named "memfd:<name>": an exec of one left nothing on disk */
-	dname = BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name);
+	dname = bprm->file->f_path.dentry->d_name.name;
 	if (dname && bpf_probe_read_kernel(memfd, sizeof(memfd), dname) == 0 &&
 	    memfd[0] == 'm' && memfd[1] == 'e' && memfd[2] == 'm' && memfd[3] == 'f' &&
 	    memfd[4] == 'd' && memfd[5] == ':')
@@ -183,14 +204,14 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	struct kc_mon_fork *e;
 
 	/* threads share the process: only new processes change the tree */
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+	if (child->pid != child->tgid)
 		return 0;
 	e = reserve(KC_MON_FORK, sizeof(*e));
 	if (!e)
 		return 0;
 	fill_hdr(&e->h, child, KC_MON_FORK);
 	/* the child's real_parent may be a subreaper's choice later; at fork it is parent */
-	e->h.ppid = BPF_CORE_READ(parent, tgid);
+	e->h.ppid = parent->tgid;
 	submit(e, &e->h);
 	return 0;
 }
@@ -200,13 +221,13 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 {
 	struct kc_mon_exit *e;
 
-	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+	if (p->pid != p->tgid)
 		return 0;
 	e = reserve(KC_MON_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
 	fill_hdr(&e->h, p, KC_MON_EXIT);
-	e->exit_code = BPF_CORE_READ(p, exit_code);
+	e->exit_code = p->exit_code;
 	e->pad = 0;
 	submit(e, &e->h);
 	return 0;
@@ -264,7 +285,7 @@ static __always_inline int handle_open(struct task_struct *t, long ret)
 	ino = f->f_inode;
 	key.dev = ino->i_sb->s_dev;
 	key.ino = ino->i_ino;
-	v = bpf_map_lookup_elem(&watch, &key);
+	v = maybe_watched(key.dev, key.ino) ? bpf_map_lookup_elem(&watch, &key) : NULL;
 	if (!v || !(v->flags & KC_WATCH_FILE)) {
 		/* not itself watched: is it a child of a watched directory (new manifests)? */
 		d = f->f_path.dentry;
@@ -274,6 +295,8 @@ static __always_inline int handle_open(struct task_struct *t, long ret)
 		ino = parent->d_inode;
 		key.dev = ino->i_sb->s_dev;
 		key.ino = ino->i_ino;
+		if (!maybe_watched(key.dev, key.ino))
+			return 0;
 		v = bpf_map_lookup_elem(&watch, &key);
 		if (!v || !(v->flags & KC_WATCH_CHILDREN))
 			return 0;
@@ -308,7 +331,7 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	struct file *f;
 	long n = 0;
 
-	t = (struct task_struct *)bpf_get_current_task();
+	t = bpf_get_current_task_btf();
 	if (kind == KC_SC_OPEN)
 		return ret >= 0 ? handle_open(t, ret) : 0;
 

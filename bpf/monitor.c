@@ -414,12 +414,22 @@ static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 		struct kc_watch_key k = { old->v[i].dev, old->v[i].ino };
 		bpf_map__delete_elem(m->skel->maps.watch, &k, sizeof(k), 0);
 	}
+	__u64 bits[KC_WATCH_BITS_WORDS];
+	memset(bits, 0, sizeof(bits));
 	for (size_t i = 0; i < wl->n; i++) {
 		struct kc_watch_key k = { wl->v[i].dev, wl->v[i].ino };
 		struct kc_watch_val v = { wl->v[i].flags, (uint32_t)i };
 		if (bpf_map__update_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) < 0)
 			return kc_error_set_errno(errno, "filling the watch map (%zu files)", wl->n);
+		uint32_t bit = kc_watch_bit(k.dev, k.ino);
+		bits[bit / 64] |= 1ull << (bit % 64);
 	}
+	/* the prefilter, word by word into the mapped .bss: a key in both lists keeps its bit
+	 * throughout, a new key is found once its word is stored */
+	volatile __u64 *live = m->skel->bss->watch_bits;
+	for (size_t w = 0; w < KC_WATCH_BITS_WORDS; w++)
+		if (live[w] != bits[w])
+			live[w] = bits[w];
 	return 0;
 }
 

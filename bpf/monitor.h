@@ -115,6 +115,17 @@ struct kc_mon_syscall {
 	char str[KC_MON_NAME_LEN]; /* mount target, memfd name, or module file name */
 };
 
+/* A bitmap in front of the watch map: an unwatched open (nearly all of them) costs two bit
+ * tests instead of two hash lookups. Set by user space for every watch-map key; a set bit
+ * only means "look in the map". */
+#define KC_WATCH_BITS_LOG2 16
+#define KC_WATCH_BITS_WORDS ((1u << KC_WATCH_BITS_LOG2) / 64)
+
+static inline __u32 kc_watch_bit(__u64 dev, __u64 ino)
+{
+	return (__u32)(((ino ^ (dev << 40)) * 0x9E3779B97F4A7C15ull) >> (64 - KC_WATCH_BITS_LOG2));
+}
+
 struct kc_watch_key {
 	__u64 dev;               /* kernel encoding */
 	__u64 ino;

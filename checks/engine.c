@@ -326,17 +326,6 @@ static char *yaml_value(yaml_document_t *d, yaml_node_t *root, const char *key, 
 	return kc_buf_detach(&b);
 }
 
-static void add_config_evidence(struct kc_result *r, const char *path, const char *key, const char *value,
-				long line, const char *layer, const char *detail)
-{
-	struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
-	ev->source = kc_strdup(path);
-	ev->key = kc_strdup(key);
-	ev->value = value ? kc_redact_value(key, value) : NULL;
-	ev->line = line;
-	ev->layer = kc_strdup(layer);
-	ev->detail = kc_strdup(detail);
-}
 
 /* The kubelet resolves its settings in layers (checks/kubelet.h); its built-in defaults
  * depend on whether a config file is in use, so they win over the policy's default. */
@@ -404,7 +393,7 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 				owned = yaml_value(&((struct kc_yamlfile *)yf)->y.docs[0],
 						   yaml_document_get_root_node(&((struct kc_yamlfile *)yf)->y.docs[0]),
 						   t->config_key, &line);
-				add_config_evidence(r, path, t->config_key, owned, line, "config-file",
+				kc_result_add_config(r, path, t->config_key, owned, line, "config-file",
 						    owned ? "set in the config file" : "not set in the config file");
 				if (owned) {
 					v = owned;
@@ -419,7 +408,7 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 				kc_buf_printf(&o->reason, "%s: %s", path, strerror(-yf->err));
 				goto out;
 			} else {
-				add_config_evidence(r, path, t->config_key, NULL, 0, "config-file", "config file not found");
+				kc_result_add_config(r, path, t->config_key, NULL, 0, "config-file", "config file not found");
 			}
 		}
 	}
@@ -599,24 +588,10 @@ struct walk {
 
 static void walk_dir(struct walk *w, const char *dir)
 {
-	int fd = kc_root_open_dir(w->node->root, dir);
-	if (fd < 0)
+	char **names;
+	size_t n;
+	if (kc_root_list_dir(w->node->root, dir, NULL, 0, &names, &n) < 0)
 		return;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-			names = kc_array_grow(names, &cap, n + 1, sizeof(*names));
-			names[n++] = kc_strdup(de->d_name);
-		}
-	closedir(d);
-	qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
 	for (size_t i = 0; i < n; i++) {
 		struct kc_buf p = KC_BUF_INIT;
 		kc_buf_printf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
@@ -643,9 +618,8 @@ static void walk_dir(struct walk *w, const char *dir)
 			w->depth--;
 		}
 		kc_buf_free(&p);
-		free(names[i]);
 	}
-	free(names);
+	kc_strv_free(names, n);
 }
 
 static void eval_files(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
@@ -715,7 +689,7 @@ static void eval_content(struct kc_node *node, const struct kc_test *t, struct k
 		yaml_document_t *doc = &((struct kc_yamlfile *)yf)->y.docs[i];
 		v = yaml_value(doc, yaml_document_get_root_node(doc), t->config_key, &line);
 	}
-	add_config_evidence(r, path, t->config_key, v, line, "file-content", v ? "read from the file" : "key not present");
+	kc_result_add_config(r, path, t->config_key, v, line, "file-content", v ? "read from the file" : "key not present");
 	int from_default = 0;
 	const char *val = v;
 	if (!v && t->defval && t->op != KC_OP_PRESENT) {

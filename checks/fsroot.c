@@ -1,5 +1,6 @@
 #include "checks/fsroot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -160,4 +161,41 @@ int kc_root_open_dir(struct kc_root *r, const char *path)
 	while (*path == '/')
 		path++;
 	return open_in_root(r, path, O_RDONLY | O_DIRECTORY, 0);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int kc_root_list_dir(struct kc_root *r, const char *path, const char *suffix, size_t max, char ***names,
+		     size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	int fd = kc_root_open_dir(r, path);
+	if (fd < 0)
+		return fd;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	size_t cap = 0, sl = suffix ? strlen(suffix) : 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && (!max || *n < max)) {
+		const char *nm = de->d_name;
+		size_t l = strlen(nm);
+		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+			continue;
+		if (suffix && (nm[0] == '.' || l <= sl || strcmp(nm + l - sl, suffix) != 0))
+			continue;
+		*names = kc_array_grow(*names, &cap, *n + 1, sizeof(**names));
+		(*names)[(*n)++] = kc_strdup(nm);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_name);
+	return 0;
 }

@@ -24,5 +24,10 @@ int kc_root_open_file(struct kc_root *r, const char *path);
 int kc_root_read_file(struct kc_root *r, const char *path, size_t max, char **data, size_t *len);
 /* Opens a directory for listing; -errno. */
 int kc_root_open_dir(struct kc_root *r, const char *path);
+/* The entry names of a directory under root, sorted (results must not depend on directory
+ * order), without "." and "..". With suffix, only names ending in it that are not hidden.
+ * At most max names when max > 0. Free with kc_strv_free. Returns 0 or -errno. */
+int kc_root_list_dir(struct kc_root *r, const char *path, const char *suffix, size_t max, char ***names,
+		     size_t *n);
 
 #endif

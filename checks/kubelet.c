@@ -85,34 +85,13 @@ static const char *src_layer(enum kc_flag_source s)
 	}
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void load_dropins(struct kc_node *node, struct kc_kubelet *k)
 {
-	int fd = kc_root_open_dir(node->root, k->config_dir);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	char **names;
+	size_t n;
+	/* the kubelet reads only *.conf files of the drop-in directory */
+	if (kc_root_list_dir(node->root, k->config_dir, ".conf", MAX_CONFIG_DROPINS, &names, &n) < 0)
 		return;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && n < MAX_CONFIG_DROPINS) {
-		size_t l = strlen(de->d_name);
-		/* the kubelet reads only *.conf files of the drop-in directory */
-		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".conf") != 0)
-			continue;
-		names = kc_array_grow(names, &cap, n + 1, sizeof(*names));
-		names[n++] = kc_strdup(de->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
 	k->dropin_paths = kc_xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		struct kc_buf p = KC_BUF_INIT;
@@ -181,18 +160,12 @@ void kc_kubelet_free(struct kc_kubelet *k)
 	free(k);
 }
 
+/* r may be NULL when a caller only wants the value */
 static void ev_config(struct kc_result *r, const char *path, const char *key, const char *value, long line,
 		      const char *layer, const char *detail)
 {
-	if (!r)
-		return;
-	struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
-	ev->source = kc_strdup(path);
-	ev->key = kc_strdup(key);
-	ev->value = value ? kc_redact_value(key, value) : NULL;
-	ev->line = line;
-	ev->layer = kc_strdup(layer);
-	ev->detail = kc_strdup(detail);
+	if (r)
+		kc_result_add_config(r, path, key, value, line, layer, detail);
 }
 
 /* The command-line layer: which argument set the flag and which file produced it. */

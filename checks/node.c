@@ -239,32 +239,22 @@ const char *const kc_node_manifest_dirs[] = {
 	NULL,
 };
 
+static int is_manifest_name(const char *nm)
+{
+	size_t l = strlen(nm);
+	return nm[0] != '.' && l >= 5 &&
+	       (strcmp(nm + l - 5, ".yaml") == 0 || strcmp(nm + l - 4, ".yml") == 0 || strcmp(nm + l - 5, ".json") == 0);
+}
+
 static void load_static_pods(struct kc_node *node, const char *dir)
 {
-	int dfd = kc_root_open_dir(node->root, dir);
-	if (dfd < 0)
+	char **names;
+	size_t n;
+	if (kc_root_list_dir(node->root, dir, NULL, 0, &names, &n) < 0)
 		return;
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return;
-	}
-	/* sorted so that the result does not depend on directory order */
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || l < 5 ||
-		    (strcmp(de->d_name + l - 5, ".yaml") != 0 && strcmp(de->d_name + l - 4, ".yml") != 0 &&
-		     strcmp(de->d_name + l - 5, ".json") != 0))
-			continue;
-		names = kc_array_grow(names, &cap, n + 1, sizeof(*names));
-		names[n++] = kc_strdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
 	for (size_t i = 0; i < n; i++) {
+		if (!is_manifest_name(names[i]))
+			continue;
 		struct kc_buf p = KC_BUF_INIT;
 		kc_buf_printf(&p, "%s/%s", dir, names[i]);
 		struct kc_podspec ps;
@@ -291,9 +281,8 @@ static void load_static_pods(struct kc_node *node, const char *dir)
 		}
 		kc_podspec_clear(&ps);
 		kc_buf_free(&p);
-		free(names[i]);
 	}
-	free(names);
+	kc_strv_free(names, n);
 }
 
 static void load_idnames(struct kc_node *node, const char *path, struct kc_idname **out, size_t *nout)

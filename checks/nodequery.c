@@ -44,18 +44,6 @@ static void undecided(struct kc_nodequery_out *out, enum kc_status st, const cha
 	out->reason = kc_buf_detach(&b);
 }
 
-static struct kc_evidence *ev_config(struct kc_result *r, const char *src, const char *key, const char *value,
-				     long line, const char *layer, const char *detail)
-{
-	struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
-	ev->source = kc_strdup(src);
-	ev->key = kc_strdup(key);
-	ev->value = value ? kc_redact_value(key, value) : NULL;
-	ev->line = line;
-	ev->layer = kc_strdup(layer);
-	ev->detail = kc_strdup(detail);
-	return ev;
-}
 
 static const char *src_layer(enum kc_flag_source s)
 {
@@ -78,7 +66,7 @@ static void flag_evidence(struct kc_result *r, const struct kc_component *c, con
 	const char *v = kc_flags_value(&c->flags, flag);
 	struct kc_buf k = KC_BUF_INIT;
 	kc_buf_printf(&k, "--%s", flag);
-	ev_config(r, c->source_path, k.ptr, v, 0, src_layer(c->source), v ? "set" : "not set");
+	kc_result_add_config(r, c->source_path, k.ptr, v, 0, src_layer(c->source), v ? "set" : "not set");
 	kc_buf_free(&k);
 }
 
@@ -220,7 +208,7 @@ static void q_encryption(struct kc_node *node, struct kc_result *r, struct kc_no
 					   ? kc_yaml_scalar(yaml_document_get_node(d, first->data.mapping.pairs.start[0].key)) : NULL;
 		struct kc_buf key = KC_BUF_INIT;
 		kc_buf_printf(&key, "resources[%ld].providers[0]", idx);
-		ev_config(r, path, key.ptr, name, kc_yaml_line(first), "file-content",
+		kc_result_add_config(r, path, key.ptr, name, kc_yaml_line(first), "file-content",
 			  "the first provider encrypts new writes; later ones only decrypt");
 		kc_buf_free(&key);
 		if (name)
@@ -251,14 +239,14 @@ static void q_audit_rules(struct kc_node *node, struct kc_result *r, struct kc_n
 	yaml_node_t *root = yaml_document_get_root_node(d);
 	const char *kind = kc_yaml_scalar(kc_yaml_get(d, root, "kind"));
 	yaml_node_t *rules = kc_yaml_get(d, root, "rules");
-	ev_config(r, path, "kind", kind, 0, "file-content", "an audit policy is kind Policy");
+	kc_result_add_config(r, path, "kind", kind, 0, "file-content", "an audit policy is kind Policy");
 	if (!kind || strcmp(kind, "Policy") != 0) {
 		undecided(out, KC_FAIL, "%s is not an audit Policy (kind %s)", path, kind ? kind : "missing");
 		return;
 	}
 	struct kc_buf b = KC_BUF_INIT;
 	kc_buf_printf(&b, "%zu", seq_len(rules));
-	ev_config(r, path, "rules", b.ptr, kc_yaml_line(rules), "file-content", "number of rules");
+	kc_result_add_config(r, path, "rules", b.ptr, kc_yaml_line(rules), "file-content", "number of rules");
 	out->value = kc_buf_detach(&b);
 }
 
@@ -341,7 +329,7 @@ static void q_audit_level(struct kc_node *node, const char *res, struct kc_resul
 		kc_buf_printf(&key, "rules[%ld].level", idx - 1);
 	else
 		kc_buf_puts(&key, "rules");
-	ev_config(r, path, key.ptr, level ? level : "None", line, "file-content",
+	kc_result_add_config(r, path, key.ptr, level ? level : "None", line, "file-content",
 		  level ? "the first rule matching the request decides its level" : "no rule matches: not logged");
 	kc_buf_free(&key);
 	out->value = kc_strdup(level ? level : "None");
@@ -385,7 +373,7 @@ static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_resu
 	for (char **e = c->env; e && *e && !v; e++)
 		if (strncmp(*e, env.ptr, env.len) == 0 && (*e)[env.len] == '=')
 			v = *e + env.len + 1;
-	ev_config(r, c->source_path, env.ptr, v, 0, "environment", v ? "set in etcd's environment" : "not set");
+	kc_result_add_config(r, c->source_path, env.ptr, v, 0, "environment", v ? "set in etcd's environment" : "not set");
 	if (v) {
 		out->value = kc_strdup(v);
 		kc_result_note(r, "etcd --%s decided by the environment (%s)", flag, env.ptr);
@@ -404,7 +392,7 @@ static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_resu
 		yaml_document_t *d = yf->err == 0 && yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
 		yaml_node_t *n = d ? kc_yaml_path(d, yaml_document_get_root_node(d), key) : NULL;
 		out->value = d ? kc_yaml_text(d, n) : NULL;
-		ev_config(r, cfg, key, out->value, kc_yaml_line(n), "config-file", out->value ? "set in --config-file" : "not set");
+		kc_result_add_config(r, cfg, key, out->value, kc_yaml_line(n), "config-file", out->value ? "set in --config-file" : "not set");
 		if (out->value)
 			kc_result_note(r, "etcd --%s decided by its --config-file %s", flag, cfg);
 		free(key);
@@ -439,7 +427,7 @@ static void q_kubelet_unit(struct kc_node *node, const char *key, struct kc_resu
 		return;
 	}
 	const struct kc_unit_setting *s = kc_unit_setting(&u, key);
-	ev_config(r, s ? s->file : u.path, key, s ? s->value : NULL, s ? s->line : 0, "systemd",
+	kc_result_add_config(r, s ? s->file : u.path, key, s ? s->value : NULL, s ? s->line : 0, "systemd",
 		  s ? "the last assignment across the unit and its drop-ins" : "not set in the unit or its drop-ins");
 	out->value = s ? kc_strdup(s->value) : NULL;
 	kc_unit_free(&u);
@@ -458,7 +446,7 @@ static void q_etcd_ca_distinct(struct kc_node *node, struct kc_result *r, struct
 	for (char **v = e->env; v && *v && !eca; v++)
 		if (strncmp(*v, "ETCD_TRUSTED_CA_FILE=", 21) == 0)
 			eca = env = *v + 21;
-	ev_config(r, e->source_path, env ? "ETCD_TRUSTED_CA_FILE" : "--trusted-ca-file", eca, 0,
+	kc_result_add_config(r, e->source_path, env ? "ETCD_TRUSTED_CA_FILE" : "--trusted-ca-file", eca, 0,
 		  env ? "environment" : src_layer(e->source), eca ? "etcd's client CA" : "not set");
 	if (!eca) {
 		out->value = kc_strdup("false");
@@ -471,7 +459,7 @@ static void q_etcd_ca_distinct(struct kc_node *node, struct kc_result *r, struct
 			  "%s with the cluster CA by hand", eca);
 		return;
 	}
-	ev_config(r, a->source_path, "--client-ca-file", aca, 0, src_layer(a->source), "the cluster's client CA");
+	kc_result_add_config(r, a->source_path, "--client-ca-file", aca, 0, src_layer(a->source), "the cluster's client CA");
 	const struct kc_filefact *fe = kc_node_file(node, eca), *fa = kc_node_file(node, aca);
 	int same = strcmp(eca, aca) == 0 || (fe->sha256[0] && fa->sha256[0] && fe->size > 0 && strcmp(fe->sha256, fa->sha256) == 0);
 	kc_result_note(r, "%s", fe->sha256[0] && fa->sha256[0] ? "compared by content (sha256)" : "compared by path");

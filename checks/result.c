@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "common/strbuf.h"
 
 static const char *const status_names[KC_STATUS_COUNT] = { "PASS", "FAIL", "WARN", "SKIP", "ERROR" };
@@ -63,6 +64,19 @@ struct kc_evidence *kc_result_add_evidence(struct kc_result *r, enum kc_evidence
 	struct kc_evidence *ev = &r->evidence[r->nevidence++];
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
+	return ev;
+}
+
+struct kc_evidence *kc_result_add_config(struct kc_result *r, const char *source, const char *key,
+					 const char *value, long line, const char *layer, const char *detail)
+{
+	struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
+	ev->source = kc_strdup(source);
+	ev->key = kc_strdup(key);
+	ev->value = value ? kc_redact_value(key, value) : NULL;
+	ev->line = line;
+	ev->layer = kc_strdup(layer);
+	ev->detail = kc_strdup(detail);
 	return ev;
 }
 

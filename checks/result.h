@@ -76,6 +76,9 @@ struct kc_result {
 struct kc_evidence *kc_result_add_evidence(struct kc_result *r, enum kc_evidence_kind kind);
 struct kc_evidence *kc_result_note(struct kc_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A setting read from a config source; value is redacted by its key (common/redact.h). */
+struct kc_evidence *kc_result_add_config(struct kc_result *r, const char *source, const char *key,
+					 const char *value, long line, const char *layer, const char *detail);
 void kc_result_set_actual(struct kc_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kc_result_set_expected(struct kc_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kc_result_set_reason(struct kc_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

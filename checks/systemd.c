@@ -476,27 +476,21 @@ static size_t collect_dropins(struct kc_root *root, const char *name, char ***ou
 	for (size_t d = 0; d < NDIRS; d++) {
 		struct kc_buf dir = KC_BUF_INIT;
 		kc_buf_printf(&dir, "%s/%s.d", unit_dirs[d], name);
-		int fd = kc_root_open_dir(root, dir.ptr);
-		DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
-		if (!dh && fd >= 0)
-			close(fd);
-		struct dirent *de;
-		while (dh && (de = readdir(dh)) && n < MAX_DROPINS) {
-			size_t l = strlen(de->d_name);
-			if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".conf") != 0)
-				continue;
+		char **names = NULL;
+		size_t nn = 0;
+		kc_root_list_dir(root, dir.ptr, ".conf", MAX_DROPINS, &names, &nn);
+		for (size_t k = 0; k < nn && n < MAX_DROPINS; k++) {
 			int masked = 0;
 			for (size_t i = 0; i < n && !masked; i++)
-				masked = strcmp(strrchr(paths[i], '/') + 1, de->d_name) == 0;
+				masked = strcmp(strrchr(paths[i], '/') + 1, names[k]) == 0;
 			if (masked)
 				continue;
 			paths = kc_array_grow(paths, &cap, n + 1, sizeof(*paths));
 			struct kc_buf p = KC_BUF_INIT;
-			kc_buf_printf(&p, "%s/%s", dir.ptr, de->d_name);
+			kc_buf_printf(&p, "%s/%s", dir.ptr, names[k]);
 			paths[n++] = kc_buf_detach(&p);
 		}
-		if (dh)
-			closedir(dh);
+		kc_strv_free(names, nn);
 		kc_buf_free(&dir);
 	}
 	if (n)

@@ -50,6 +50,13 @@ void *kc_array_grow(void *arr, size_t *cap, size_t need, size_t size)
 	return arr;
 }
 
+void kc_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *kc_strdup(const char *s)
 {
 	return s ? kc_strndup(s, strlen(s)) : NULL;

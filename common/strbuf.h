@@ -40,6 +40,8 @@ char *kc_strndup(const char *s, size_t n);
 void *kc_xmalloc(size_t n);
 void *kc_xcalloc(size_t n, size_t size);
 void *kc_xrealloc(void *p, size_t n);
+/* Frees n strings and the array holding them. */
+void kc_strv_free(char **v, size_t n);
 /* Grows an array of `size`-byte items so that `need` fit; doubles to keep appends amortised O(1). */
 void *kc_array_grow(void *arr, size_t *cap, size_t need, size_t size);
 

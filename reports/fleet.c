@@ -61,19 +61,9 @@ static int add_dir(struct paths *p, const char *dir)
 
 static int latest_audit(struct kc_store *st, const char *path, int64_t *id)
 {
-	sqlite3 *db = kc_store_db(st);
-	sqlite3_stmt *s = NULL;
-	int rc = 0;
-	*id = 0;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM runs WHERE kind = 'audit' ORDER BY id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
-		rc = kc_error_set(KC_EDB, "%s: %s", path, sqlite3_errmsg(db));
-	else if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0), rc = 0;
-	else if (rc == SQLITE_DONE)
+	int rc = kc_store_latest_run(st, "audit", id);
+	if (rc == 0 && *id == 0)
 		rc = kc_error_set(KC_ENOTFOUND, "%s: no audit run in this database", path);
-	else
-		rc = kc_error_set(KC_EDB, "%s: %s", path, sqlite3_errmsg(db));
-	sqlite3_finalize(s);
 	return rc;
 }
 

@@ -126,21 +126,6 @@ static const char *col(sqlite3_stmt *s, int i)
 	return t ? (const char *)t : "";
 }
 
-static int latest_audit_id(sqlite3 *db, int64_t *out)
-{
-	sqlite3_stmt *s = NULL;
-	*out = 0;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM runs WHERE kind = 'audit' ORDER BY id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, s, "latest audit run");
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		return db_fail(db, s, "latest audit run");
-	sqlite3_finalize(s);
-	return 0;
-}
-
 static int store_findings(sqlite3 *db, struct kc_buf *b)
 {
 	sqlite3_stmt *s = NULL;
@@ -288,7 +273,7 @@ int kc_metrics_render(const struct kc_run *run, struct kc_store *st, struct kc_b
 	kc_buf_puts(&b, "} 1\n");
 	if (!run && st) {
 		int64_t id;
-		if ((rc = latest_audit_id(kc_store_db(st), &id)) < 0)
+		if ((rc = kc_store_latest_run(st, "audit", &id)) < 0)
 			goto out;
 		if (id > 0) {
 			if ((rc = kc_store_load_run(st, id, &loaded)) < 0)

@@ -101,7 +101,7 @@ static int teardown(void **state)
 }
 
 /* Opens the store and the monitor, or skips the test with the reason BPF is unavailable. */
-static void start(struct fx *f, uint64_t ringbuf)
+static void start_opts(struct fx *f, uint64_t ringbuf, const struct kc_bpfmon_opts *bo)
 {
 	if (!kc_test_is_root()) {
 		print_message("kc-skip: BPF monitor tests need root (CAP_BPF, CAP_PERFMON)\n");
@@ -122,7 +122,7 @@ static void start(struct fx *f, uint64_t ringbuf)
 	o.quiet = 1;
 	o.ringbuf_size = ringbuf;
 	o.policy_dir = "policies";
-	int rc = kc_bpfmon_open(&o, f->st, f->run.id, &f->m);
+	int rc = kc_bpfmon_open_opts(&o, bo, f->st, f->run.id, &f->m);
 	if (rc == KC_EUNSAFE || (rc < 0 && (strstr(kc_error_last(), "Operation not permitted") ||
 					    strstr(kc_error_last(), "Function not implemented")))) {
 		print_message("kc-skip: BPF unavailable here: %s\n", kc_error_last());
@@ -130,6 +130,11 @@ static void start(struct fx *f, uint64_t ringbuf)
 	}
 	if (rc < 0)
 		fail_msg("monitor: %s", kc_error_last());
+}
+
+static void start(struct fx *f, uint64_t ringbuf)
+{
+	start_opts(f, ringbuf, NULL);
 }
 
 static void make_pod(struct fx *f)
@@ -368,12 +373,120 @@ static void test_tiny_ringbuf_loss_accounting(void **state)
 			     "AND seen = sent + lost AND start <= end", NULL, NULL) >= 1);
 }
 
+/* In a child: /etc/shadow through a symlink, and a memfd named name; returns the child's pid. */
+static pid_t shadow_and_memfd(const struct fx *f, const char *name)
+{
+	char *sym = fmt("%s/shadow-link", f->dir);
+	assert_int_equal(symlink("/etc/shadow", sym), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(sym, O_RDONLY);
+		if (fd >= 0)
+			close(fd);
+		fd = (int)syscall(SYS_memfd_create, name, 0);
+		_exit(fd >= 0 ? 0 : 93);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(sym);
+	return pid;
+}
+
+/* On this kernel opens and syscalls are seen by per-syscall tracepoints, not by a program on
+ * every syscall's exit; tracefs is mounted for it when absent, and the store says so. */
+static void test_per_syscall_path_attached(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	int had_tracefs = stat("/sys/kernel/tracing/events", &st) == 0 ||
+			  stat("/sys/kernel/debug/tracing/events", &st) == 0;
+	start(f, 0);
+	const char *why = NULL;
+	enum kc_bpfmon_path path = kc_bpfmon_syscall_path(f->m, &why);
+	if (path != KC_BPFMON_PATH_SYSCALL_TP && why && strstr(why, "cannot mount tracefs")) {
+		print_message("kc-skip: tracefs not mountable here: %s\n", why);
+		skip();
+	}
+	if (path != KC_BPFMON_PATH_SYSCALL_TP)
+		fail_msg("fallback in use: %s", why ? why : "?");
+	assert_null(why);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='syscall-path' "
+				  "AND attached=1 AND detail LIKE 'per-syscall tracepoints%'", NULL, NULL), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='handle_sys_exit' "
+				  "AND attached=0 AND detail LIKE '%not used%'", NULL, NULL), 1);
+	const char *progs[] = { "tp_exit_openat", "tp_exit_openat2", "tp_exit_open", "tp_exit_memfd_create",
+				"tp_exit_setns", "tp_exit_unshare" };
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program=?2 AND attached=1", progs[i],
+			  NULL) != 1)
+			fail_msg("%s not attached", progs[i]);
+	/* who mounted tracefs is on record; a monitor that did not mount it must not claim it */
+	if (!had_tracefs) {
+		assert_int_equal(kc_bpfmon_mounted_tracefs(f->m), 1);
+		assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='tracefs' "
+					  "AND attached=1 AND detail LIKE 'mounted by kubecomply%'", NULL, NULL), 1);
+	} else if (kc_bpfmon_mounted_tracefs(f->m)) {
+		fail_msg("claims to have mounted a tracefs that was already there");
+	}
+
+	/* and it sees: an open of a watched file, and a syscall with its string argument */
+	pid_t pid = shadow_and_memfd(f, "kc-tp-path");
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND pid=CAST(?2 AS INTEGER) "
+				  "AND path='/etc/shadow'", p, NULL), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='syscall' AND pid=CAST(?2 AS INTEGER) "
+				  "AND path='kc-tp-path'", p, NULL), 1);
+}
+
+/* Forced onto the fallback (no tracefs): raw_tp/sys_exit is attached, the per-syscall
+ * programs are not, the store says why, and a watched open and a syscall are still caught. */
+static void test_fallback_catches_watched_open(void **state)
+{
+	struct fx *f = *state;
+	struct kc_bpfmon_opts bo = { .no_tracefs = 1 };
+	start_opts(f, 0, &bo);
+	const char *why = NULL;
+	assert_int_equal(kc_bpfmon_syscall_path(f->m, &why), KC_BPFMON_PATH_RAW_SYS_EXIT);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "tracefs disabled"));
+	assert_int_equal(kc_bpfmon_mounted_tracefs(f->m), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='handle_sys_exit' "
+				  "AND attached=1", NULL, NULL), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program LIKE 'tp_exit_%' "
+				  "AND attached=1", NULL, NULL), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='syscall-path' "
+				  "AND detail LIKE 'fallback raw_tp/sys_exit%tracefs disabled%'", NULL, NULL), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='tracefs' AND attached=0",
+			       NULL, NULL), 1);
+	int ok, failed;
+	kc_bpfmon_attached(f->m, &ok, &failed);
+	assert_int_equal(ok, 4);    /* exec, fork, exit, sys_exit */
+	assert_int_equal(failed, 0); /* the path not taken is not a failure */
+
+	pid_t pid = shadow_and_memfd(f, "kc-fallback");
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND pid=CAST(?2 AS INTEGER) "
+				  "AND path='/etc/shadow'", p, NULL), 1);
+	assert_true(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='shadow-read' "
+			     "AND data_json LIKE '%\"pid\":' || ?2 || ',%'", p, NULL) >= 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='syscall' AND pid=CAST(?2 AS INTEGER) "
+				  "AND path='kc-fallback'", p, NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pod_exec_and_shadow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_dotdot_hardlink_unwatched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiny_ringbuf_loss_accounting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_syscall_path_attached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback_catches_watched_open, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
