@@ -380,7 +380,8 @@ static void load_policies(struct kc_policy_set *set)
 	}
 }
 
-/* Every section-5 id of the catalogue is a check whose query exists, and every query is used. */
+/* Every section-5 id of the catalogue is a check whose query exists, and every query is used
+ * by v1.12 (pods.capabilities_add serves only the older benchmarks' 5.2.9: test_section5_versions). */
 static void test_policy_files(void **state)
 {
 	(void)state;
@@ -390,14 +391,14 @@ static void test_policy_files(void **state)
 	const char *const *names = kc_section5_query_names();
 	size_t nnames = 0;
 	for (; names[nnames]; nnames++) {
-		int used = 0;
+		int used = strcmp(names[nnames], "pods.capabilities_add") == 0;
 		for (size_t i = 0; i < set.nchecks; i++)
 			used |= strcmp(set.checks[i].tests[0].query, names[nnames]) == 0;
 		if (!used)
 			fprintf(stderr, "query %s unused\n", names[nnames]);
 		assert_true(used);
 	}
-	assert_int_equal(nnames, set.nchecks);
+	assert_int_equal(nnames, set.nchecks + 1);
 	static const char *const ids[] = { "5.1.1", "5.1.13", "5.2.1", "5.2.12", "5.3.1", "5.3.2", "5.4.1", "5.4.2",
 					   "5.5.1", "5.6.1", "5.6.4" };
 	for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {

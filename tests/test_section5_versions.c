@@ -36,7 +36,7 @@ static const struct pair mapping[] = {
 	{ { "5.2.4", "5.2.4" }, "5.2.4" },     { { "5.2.5", "5.2.5" }, "5.2.5" },
 	{ { "5.2.6", "5.2.6" }, "5.2.6" },     { { "5.2.7", "5.2.7" }, "5.2.7" },
 	{ { "5.2.8", "5.2.8" }, "5.2.8" },
-	{ { "5.2.9", "5.2.9" }, NULL },         /* added capabilities: manual, no v1.12 twin */
+	{ { "5.2.9", "5.2.9" }, NULL },         /* added capabilities: its own evaluator, no v1.12 twin */
 	{ { "5.2.10", "5.2.10" }, "5.2.9" },   /* capabilities assigned */
 	{ { "5.2.11", "5.2.11" }, "5.2.10" },  /* Windows HostProcess */
 	{ { "5.2.12", "5.2.12" }, "5.2.11" },  /* hostPath */
@@ -205,7 +205,7 @@ static void test_checks_load(void **state)
 }
 
 /* Each older check uses the query of its v1.12 counterpart, with the same level; the
- * check that exists only before v1.12 is manual. */
+ * check that exists only before v1.12 has an evaluator of its own. */
 static void test_same_evaluators(void **state)
 {
 	struct fixture *f = *state;
@@ -214,7 +214,8 @@ static void test_same_evaluators(void **state)
 			const struct kc_check *old = kc_policy_find(&f->v[v].set, mapping[m].old_id[v]);
 			assert_non_null(old);
 			if (!mapping[m].v112) {
-				assert_string_equal(old->type, "manual");
+				assert_int_equal(old->ntests, 1);
+				assert_string_equal(old->tests[0].query, "pods.capabilities_add");
 				continue;
 			}
 			const struct kc_check *cur = kc_policy_find(&f->v112.set, mapping[m].v112);
@@ -305,12 +306,15 @@ static void test_representative_pairs(void **state)
 		assert_non_null(k8s_row(r, "Deployment", "team-b", "legacy"));
 		assert_non_null(k8s_row(r, "DaemonSet", "kube-system", "calico-node"));
 		assert_string_equal(r->id, "5.2.2");
-		/* added capabilities (only before v1.12) has no evaluator of its own: manual, WARN */
+		/* added capabilities (only before v1.12): only containers that add count, so it lists a
+		 * subset of v1.12's 5.2.9 (which also fails containers that keep their capabilities) */
 		r = result(&f->v[v], "5.2.9");
-		assert_int_equal(r->status, KC_WARN);
-		assert_string_equal(r->type, "manual");
-		assert_non_null(r->reason);
-		assert_non_null(strstr(r->reason, "capabilities.add"));
+		const struct kc_result *all = result(&f->v112, "5.2.9");
+		assert_string_equal(r->type, "automated");
+		assert_true(r->nevidence <= all->nevidence);
+		for (size_t k = 0; k < r->nevidence; k++)
+			if (r->evidence[k].kind == KC_EV_OBJECT && r->evidence[k].key)
+				assert_non_null(strstr(r->evidence[k].key, "capabilities.add"));
 	}
 }
 

@@ -40,6 +40,7 @@ static const struct query queries[] = {
 	{ "pods.run_as_root", s5_pods_run_as_root, KC_RES_WORKLOADS },
 	{ "pods.net_raw", s5_pods_net_raw, KC_RES_WORKLOADS },
 	{ "pods.added_capabilities", s5_pods_added_caps, KC_RES_WORKLOADS },
+	{ "pods.capabilities_add", s5_pods_capabilities_add, KC_RES_WORKLOADS },
 	{ "pods.host_process", s5_pods_host_process, KC_RES_WORKLOADS },
 	{ "pods.host_path", s5_pods_host_path, KC_RES_WORKLOADS },
 	{ "pods.host_ports", s5_pods_host_ports, KC_RES_WORKLOADS },

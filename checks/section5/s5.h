@@ -61,6 +61,7 @@ int s5_pods_privilege_escalation(struct s5 *s, enum kc_status *st);
 int s5_pods_run_as_root(struct s5 *s, enum kc_status *st);
 int s5_pods_net_raw(struct s5 *s, enum kc_status *st);
 int s5_pods_added_caps(struct s5 *s, enum kc_status *st);
+int s5_pods_capabilities_add(struct s5 *s, enum kc_status *st);
 int s5_pods_host_process(struct s5 *s, enum kc_status *st);
 int s5_pods_host_path(struct s5 *s, enum kc_status *st);
 int s5_pods_host_ports(struct s5 *s, enum kc_status *st);
