@@ -29,11 +29,25 @@ enum kc_bpfmon_path {
 	KC_BPFMON_PATH_RAW_SYS_EXIT, /* fallback raw_tp/sys_exit: every syscall runs the program */
 };
 
+/* Which build of the syscall programs (tp_exit_<name>, handle_sys_exit) is loaded. Both read
+ * the same kernel fields and send the same events. */
+enum kc_bpfmon_variant {
+	KC_BPFMON_VARIANT_NONE = 0,
+	KC_BPFMON_VARIANT_FAST,      /* BTF pointer loads + the bpf_rdonly_cast kfunc (kernel 6.2+) */
+	KC_BPFMON_VARIANT_COMPAT,    /* CO-RE probe reads, no kfunc (<name>_compat; 5.8+, 5.15+ for
+				      * the per-syscall path's non-open programs) */
+};
+
 /* Monitor-level options beyond the command line's. */
 struct kc_bpfmon_opts {
 	/* Never mount or use tracefs: the raw_tp/sys_exit fallback. Also set by the environment
 	 * variable KUBECOMPLY_BPF_TRACEFS=off (for nodes where mounting tracefs is unwanted). */
 	int no_tracefs;
+	/* Load the compat variant even where the fast one would load. Also set by the
+	 * environment variable KUBECOMPLY_BPF_COMPAT=1. Without either, the variant follows the
+	 * kernel: fast when its BTF has the bpf_rdonly_cast kfunc, else compat (and compat when
+	 * the kernel refuses a fast program whose compat twin it accepts). */
+	int compat;
 };
 
 /* kc_bpfmon_open with options; bo may be NULL. The per-syscall tracepoints need tracefs: when
@@ -45,6 +59,8 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 			struct kc_store *st, int64_t run_id, struct kc_bpfmon **out);
 /* The path in use; *why (may be NULL) gets the fallback's reason, NULL on the normal path. */
 enum kc_bpfmon_path kc_bpfmon_syscall_path(const struct kc_bpfmon *m, const char **why);
+/* The variant loaded; *why (may be NULL) gets the reason (forced, or what the kernel has). */
+enum kc_bpfmon_variant kc_bpfmon_variant(const struct kc_bpfmon *m, const char **why);
 /* 1 while tracefs is mounted by this monitor (it unmounts it when freed). */
 int kc_bpfmon_mounted_tracefs(const struct kc_bpfmon *m);
 
@@ -68,7 +84,7 @@ void kc_bpfmon_stop(struct kc_bpfmon *m);
 /* Kernel counters summed over CPUs, and what user space received, per enum kc_mon_type. */
 void kc_bpfmon_totals(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON_NTYPES],
 		      uint64_t received[KC_MON_NTYPES]);
-/* Programs attached and not attached (those of the path not taken are neither). */
+/* Programs attached and not attached (those of the path or variant not taken are neither). */
 void kc_bpfmon_attached(const struct kc_bpfmon *m, int *ok, int *failed);
 /* Drains, records the period's counters (an event of type "monitor-stats"), commits,
  * detaches. */

@@ -9,13 +9,35 @@
  *                   watch map on the new fd's inode.
  * There is no tracepoint carrying the opened struct file, so opens are matched at syscall
  * exit by looking the returned fd up in current->files: the inode is what was really opened,
- * whatever path (symlink, "..", hard link) led there. */
+ * whatever path (symlink, "..", hard link) led there.
+ *
+ * Every syscall program exists in two variants built from the same always-inline bodies,
+ * which take `compat` as a compile-time constant: the fast one (tp_exit_<name>,
+ * handle_sys_exit) reads kernel structures through BTF pointers and needs the
+ * bpf_rdonly_cast kfunc (6.2+); the compat one (<same>_compat) reads the same fields with
+ * CO-RE probe reads from bpf_get_current_task() and calls no kfunc. User space loads exactly
+ * one variant of each (bpf_program__set_autoload). The tp_btf programs need no variant:
+ * their arguments are BTF pointers on every kernel that has tp_btf. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
 #include "monitor.h"
+
+/* src->a->b...: a plain load through BTF pointers in the fast variant, a CO-RE probe read
+ * (BPF_CORE_READ) in the compat one. `compat` is a constant in every caller, so only one
+ * branch survives compilation; both name the field once, so the variants read the same. */
+#define KC_ARROW1(s, a) (s)->a
+#define KC_ARROW2(s, a, b) (s)->a->b
+#define KC_ARROW3(s, a, b, c) (s)->a->b->c
+#define KC_ARROW4(s, a, b, c, d) (s)->a->b->c->d
+#define KC_NARG(...) KC_NARG_(__VA_ARGS__, 4, 3, 2, 1, 0)
+#define KC_NARG_(_1, _2, _3, _4, n, ...) n
+#define KC_CAT(a, b) KC_CAT_(a, b)
+#define KC_CAT_(a, b) a##b
+#define RD(compat, s, ...) \
+	((compat) ? BPF_CORE_READ(s, __VA_ARGS__) : KC_CAT(KC_ARROW, KC_NARG(__VA_ARGS__))(s, __VA_ARGS__))
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -97,17 +119,23 @@ static __always_inline void submit(void *e, struct kc_mon_hdr *h)
 	}
 }
 
-/* Every event's header. t is a BTF pointer (a tp_btf argument or bpf_get_current_task_btf),
- * so fields are plain guarded loads, not a helper call each: this runs for every fork, exec
- * and exit on the node. Task names are copied as two 8-byte words. */
-static __always_inline void copy_comm(char *dst, const char *src)
+/* Every event's header; this runs for every fork, exec and exit on the node. Fast: t is a
+ * BTF pointer (a tp_btf argument or bpf_get_current_task_btf), fields are plain guarded
+ * loads and task names are copied as two 8-byte words. Compat: t is bpf_get_current_task()
+ * and every field a CO-RE probe read. */
+static __always_inline void copy_comm(char *dst, const char *src, const int compat)
 {
-	((__u64 *)dst)[0] = ((const __u64 *)src)[0];
-	((__u64 *)dst)[1] = ((const __u64 *)src)[1];
+	if (compat) {
+		bpf_probe_read_kernel(dst, KC_MON_COMM_LEN, src);
+	} else {
+		((__u64 *)dst)[0] = ((const __u64 *)src)[0];
+		((__u64 *)dst)[1] = ((const __u64 *)src)[1];
+	}
 	dst[KC_MON_COMM_LEN - 1] = 0;
 }
 
-static __always_inline void fill_hdr(struct kc_mon_hdr *h, struct task_struct *t, __u32 type)
+static __always_inline void fill_hdr(struct kc_mon_hdr *h, struct task_struct *t, __u32 type,
+				     const int compat)
 {
 	struct task_struct *p;
 	struct pid *tp;
@@ -117,28 +145,28 @@ static __always_inline void fill_hdr(struct kc_mon_hdr *h, struct task_struct *t
 	h->flags = 0;
 	h->ts_ns = bpf_ktime_get_boot_ns();
 	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->pid = t->tgid;
-	h->tid = t->pid;
-	h->uid = t->cred->uid.val;
-	h->euid = t->cred->euid.val;
-	copy_comm(h->comm, t->comm);
+	h->pid = RD(compat, t, tgid);
+	h->tid = RD(compat, t, pid);
+	h->uid = RD(compat, t, cred, uid.val);
+	h->euid = RD(compat, t, cred, euid.val);
+	copy_comm(h->comm, t->comm, compat);
 
-	tp = t->group_leader->thread_pid;
-	level = tp->level;
+	tp = RD(compat, t, group_leader, thread_pid);
+	level = RD(compat, tp, level);
 	h->vpid = 0;
 	bpf_core_read(&h->vpid, sizeof(h->vpid), &tp->numbers[level & 31].nr);
 
 	p = t;
 	for (int i = 0; i < KC_MON_CHAIN; i++) {
 		if (p)
-			p = p->real_parent;
+			p = RD(compat, p, real_parent);
 		if (!p) {
 			h->chain[i].pid = 0;
 			__builtin_memset(h->chain[i].comm, 0, KC_MON_COMM_LEN);
 			continue;
 		}
-		h->chain[i].pid = p->tgid;
-		copy_comm(h->chain[i].comm, p->comm);
+		h->chain[i].pid = RD(compat, p, tgid);
+		copy_comm(h->chain[i].comm, p->comm, compat);
 	}
 	h->ppid = h->chain[0].pid;
 }
@@ -157,7 +185,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e = reserve(KC_MON_EXEC, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, p, KC_MON_EXEC);
+	fill_hdr(&e->h, p, KC_MON_EXEC, 0);
 	e->old_pid = old_pid;
 
 	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), bprm->filename);
@@ -209,7 +237,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e = reserve(KC_MON_FORK, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, child, KC_MON_FORK);
+	fill_hdr(&e->h, child, KC_MON_FORK, 0);
 	/* the child's real_parent may be a subreaper's choice later; at fork it is parent */
 	e->h.ppid = parent->tgid;
 	submit(e, &e->h);
@@ -226,49 +254,40 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	e = reserve(KC_MON_EXIT, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, p, KC_MON_EXIT);
+	fill_hdr(&e->h, p, KC_MON_EXIT, 0);
 	e->exit_code = p->exit_code;
 	e->pad = 0;
 	submit(e, &e->h);
 	return 0;
 }
 
-static __always_inline struct file *fd_file(struct task_struct *t, long fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
+/* The open path runs for every successful open on the node. Fast: only the fd table slot
+ * needs bpf_probe_read_kernel (the verifier types a pointer-to-pointer as a number), and the
+ * file it yields is typed again with bpf_rdonly_cast, so every later field is a plain load.
+ * Compat: the file stays a number and every field is a probe read. __weak: the kfunc is
+ * resolved only where it exists; the compat variant never calls it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
-	if (!fdt || fd < 0 || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
-		return NULL;
-	return f;
+static __always_inline struct task_struct *current_task(const int compat)
+{
+	return compat ? (struct task_struct *)bpf_get_current_task() : bpf_get_current_task_btf();
 }
 
-/* The open path runs for every successful open on the node: it reads through BTF pointers
- * (plain loads the JIT guards) rather than a helper call per field. Only the fd table slot
- * needs bpf_probe_read_kernel (the verifier types a pointer-to-pointer as a number), and the
- * file it yields is typed again with bpf_rdonly_cast. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-static __always_inline struct file *fd_file_fast(long fd)
+static __always_inline struct file *fd_file(struct task_struct *t, long fd, const int compat)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct fdtable *fdt = t->files->fdt;
+	struct fdtable *fdt = RD(compat, t, files, fdt);
 	struct file **fds;
 	struct file *f = NULL;
 
-	if (fd < 0 || (unsigned long)fd >= fdt->max_fds)
+	if (!fdt || fd < 0 || (unsigned long)fd >= RD(compat, fdt, max_fds))
 		return NULL;
-	fds = fdt->fd;
+	fds = RD(compat, fdt, fd);
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 		return NULL;
-	return bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+	return compat ? f : bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 }
 
-static __always_inline int handle_open(struct task_struct *t, long ret)
+static __always_inline int handle_open(struct task_struct *t, long ret, const int compat)
 {
 	struct kc_watch_key key = {};
 	struct kc_watch_val *v;
@@ -279,22 +298,22 @@ static __always_inline int handle_open(struct task_struct *t, long ret)
 	__u32 match = KC_WATCH_FILE;
 	long n;
 
-	f = fd_file_fast(ret);
+	f = fd_file(t, ret, compat);
 	if (!f)
 		return 0;
-	ino = f->f_inode;
-	key.dev = ino->i_sb->s_dev;
-	key.ino = ino->i_ino;
+	ino = RD(compat, f, f_inode);
+	key.dev = RD(compat, ino, i_sb, s_dev);
+	key.ino = RD(compat, ino, i_ino);
 	v = maybe_watched(key.dev, key.ino) ? bpf_map_lookup_elem(&watch, &key) : NULL;
 	if (!v || !(v->flags & KC_WATCH_FILE)) {
 		/* not itself watched: is it a child of a watched directory (new manifests)? */
-		d = f->f_path.dentry;
-		parent = d->d_parent;
+		d = RD(compat, f, f_path.dentry);
+		parent = RD(compat, d, d_parent);
 		if (!parent || parent == d)
 			return 0;
-		ino = parent->d_inode;
-		key.dev = ino->i_sb->s_dev;
-		key.ino = ino->i_ino;
+		ino = RD(compat, parent, d_inode);
+		key.dev = RD(compat, ino, i_sb, s_dev);
+		key.ino = RD(compat, ino, i_ino);
 		if (!maybe_watched(key.dev, key.ino))
 			return 0;
 		v = bpf_map_lookup_elem(&watch, &key);
@@ -306,13 +325,13 @@ static __always_inline int handle_open(struct task_struct *t, long ret)
 	e = reserve(KC_MON_OPEN, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, t, KC_MON_OPEN);
+	fill_hdr(&e->h, t, KC_MON_OPEN, compat);
 	e->dev = key.dev;
 	e->ino = key.ino;
 	e->match = match;
-	e->f_flags = f->f_flags;
+	e->f_flags = RD(compat, f, f_flags);
 	e->ret = ret;
-	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), f->f_path.dentry->d_name.name);
+	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), RD(compat, f, f_path.dentry, d_name.name));
 	if (n < 0) {
 		e->name[0] = 0;
 		e->h.flags |= KC_MON_F_READ_FAIL;
@@ -323,7 +342,8 @@ static __always_inline int handle_open(struct task_struct *t, long ret)
 
 /* What every syscall-exit program does once it knows the syscall: `how` is the filter's
  * value for it (KC_SC_*), `regs` the syscall's saved registers (for the arguments). */
-static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_regs *regs)
+static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_regs *regs,
+				       const int compat)
 {
 	struct task_struct *t;
 	struct kc_mon_syscall *e;
@@ -331,14 +351,14 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	struct file *f;
 	long n = 0;
 
-	t = bpf_get_current_task_btf();
+	t = current_task(compat);
 	if (kind == KC_SC_OPEN)
-		return ret >= 0 ? handle_open(t, ret) : 0;
+		return ret >= 0 ? handle_open(t, ret, compat) : 0;
 
 	e = reserve(KC_MON_SYSCALL, sizeof(*e));
 	if (!e)
 		return 0;
-	fill_hdr(&e->h, t, KC_MON_SYSCALL);
+	fill_hdr(&e->h, t, KC_MON_SYSCALL, compat);
 	e->nr = nr;
 	e->pad = 0;
 	e->ret = ret;
@@ -353,10 +373,10 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	if (kind == KC_SC_USTR && arg < 6) {
 		n = bpf_probe_read_user_str(e->str, sizeof(e->str), (const void *)e->args[arg]);
 	} else if (kind == KC_SC_FDNAME && arg < 6) {
-		f = fd_file(t, (long)e->args[arg]);
+		f = fd_file(t, (long)e->args[arg], compat);
 		if (f)
 			n = bpf_probe_read_kernel_str(e->str, sizeof(e->str),
-						      BPF_CORE_READ(f, f_path.dentry, d_name.name));
+						      RD(compat, f, f_path.dentry, d_name.name));
 	}
 	if (n < 0) {
 		e->str[0] = 0;
@@ -370,8 +390,7 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 
 /* Fallback when the per-syscall tracepoints cannot be attached (no tracefs): every syscall
  * of every process runs this, so the syscall-number array decides first. */
-SEC("raw_tp/sys_exit")
-int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx, const int compat)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	__u32 nr, *how;
@@ -382,20 +401,45 @@ int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	how = bpf_map_lookup_elem(&syscalls, &nr);
 	if (!how || !*how)
 		return 0;
-	return on_sys_exit(nr, (long)ctx->args[1], *how, regs);
+	return on_sys_exit(nr, (long)ctx->args[1], *how, regs, compat);
+}
+
+SEC("raw_tp/sys_exit")
+int handle_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	return raw_sys_exit(ctx, 0);
+}
+
+SEC("raw_tp/sys_exit")
+int handle_sys_exit_compat(struct bpf_raw_tracepoint_args *ctx)
+{
+	return raw_sys_exit(ctx, 1);
 }
 
 /* Per-syscall exit tracepoints: only the watched syscalls run a program. The context is the
  * tracepoint's record (syscall number, return value); the arguments are still in the task's
- * saved user registers, needed only by the rare non-open syscalls. */
+ * saved user registers, needed only by the rare non-open syscalls (bpf_task_pt_regs, 5.15+,
+ * in both variants: without it those programs do not load and the raw_tp fallback, which
+ * gets the registers from its context, is used). */
+static __always_inline int tp_sys_exit(struct syscall_trace_exit *ctx, __u32 how, const int compat)
+{
+	struct pt_regs *regs = NULL;
+
+	if ((how & 0xff) != KC_SC_OPEN)
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return on_sys_exit((__u32)ctx->nr, ctx->ret, how, regs, compat);
+}
+
 #define SYS_EXIT_PROG(name, how)                                                          \
 	SEC("tp/syscalls/sys_exit_" #name)                                                \
 	int tp_exit_##name(struct syscall_trace_exit *ctx)                                \
 	{                                                                                 \
-		struct pt_regs *regs = NULL;                                              \
-		if (((how) & 0xff) != KC_SC_OPEN)                                         \
-			regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()); \
-		return on_sys_exit((__u32)ctx->nr, ctx->ret, (how), regs);                \
+		return tp_sys_exit(ctx, (how), 0);                                        \
+	}                                                                                 \
+	SEC("tp/syscalls/sys_exit_" #name)                                                \
+	int tp_exit_##name##_compat(struct syscall_trace_exit *ctx)                       \
+	{                                                                                 \
+		return tp_sys_exit(ctx, (how), 1);                                        \
 	}
 
 SYS_EXIT_PROG(openat, KC_SC_HOW_OPENAT)

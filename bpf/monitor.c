@@ -1,6 +1,8 @@
-/* User side of the BPF monitor: load and attach (reporting what this kernel refused), choose
- * how opens and syscalls are seen (per-syscall tracepoints, mounting tracefs if needed, else
- * raw_tp/sys_exit), fill the in-kernel filters, poll the ring buffer, write rows in batched
+/* User side of the BPF monitor: choose the variant of the syscall programs this kernel can
+ * run (fast, with the bpf_rdonly_cast kfunc, or compat, with CO-RE probe reads), load and
+ * attach (reporting what this kernel refused), choose how opens and syscalls are seen
+ * (per-syscall tracepoints, mounting tracefs if needed, else raw_tp/sys_exit), fill the
+ * in-kernel filters, poll the ring buffer, write rows in batched
  * transactions, and turn the kernel's loss counters into monitor-gap rows once a second. */
 #include "bpf/bpfmon.h"
 
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "auditor/cli.h"
@@ -28,13 +31,15 @@
 #define BATCH_SECONDS 0.25
 #define SAMPLE_SECONDS 1.0
 #define RESCAN_SECONDS 30.0  /* new pods' tokens, rotated certificates */
-#define MAX_PROGS 24
+#define MAX_PROGS 48          /* < 64: masks of programs are uint64_t */
 
 /* Where libbpf (1.x) reads tracepoint ids: the debugfs path when it exists, else tracefs. */
 #define TRACEFS_DIR "/sys/kernel/tracing"
 #define DEBUGFS_TRACING_DIR "/sys/kernel/debug/tracing"
 #define SYS_EXIT_SEC "tp/syscalls/sys_exit_"
 #define RAW_SYS_EXIT_SEC "raw_tp/sys_exit"
+#define COMPAT_SUFFIX "_compat"  /* the compat twin of a syscall program */
+#define FAST_KFUNC "bpf_rdonly_cast"
 
 static const char *const monitor_names[KC_MON_NTYPES] = {
 	"bpf:exec", "bpf:fork", "bpf:exit", "bpf:file", "bpf:syscall",
@@ -46,11 +51,21 @@ enum prog_group {
 	PROG_RAW_SYS_EXIT,       /* raw_tp/sys_exit: the fallback */
 };
 
+/* Which variant a program is: the syscall programs come in two (monitor.bpf.c). */
+enum prog_variant {
+	VAR_ANY,                 /* no variants: the tp_btf programs */
+	VAR_FAST,
+	VAR_COMPAT,
+};
+
 struct prog_state {
 	const char *name, *section;
 	enum prog_group group;
+	enum prog_variant variant;
 	int attached;
 	int unused;              /* loaded, deliberately not attached (the other path, or no such syscall) */
+	int off;                 /* the variant not in use: not loaded at all */
+	int built;               /* syscall in the kernel per /proc/kallsyms: -1 not looked up */
 	char *why;               /* NULL when attached */
 	struct bpf_program *prog;
 	struct bpf_link *link;
@@ -73,6 +88,9 @@ struct kc_bpfmon {
 	char *root;
 	int quiet;
 	int no_tracefs;
+	enum kc_bpfmon_variant variant;
+	char *variant_why;       /* why that variant */
+	int kallsyms_read;
 	enum kc_bpfmon_path path;
 	char *path_why;          /* why the fallback is in use */
 	int tracefs_mounted;     /* kubecomply mounted tracefs at TRACEFS_DIR: unmount at exit */
@@ -122,61 +140,174 @@ static struct monitor_bpf *open_skel(uint32_t rb_size)
 
 static void set_prog(struct prog_state *ps, struct bpf_program *p)
 {
+	size_t n, sl = strlen(COMPAT_SUFFIX);
 	ps->prog = p;
 	ps->name = bpf_program__name(p);
 	ps->section = bpf_program__section_name(p);
 	ps->group = strncmp(ps->section, SYS_EXIT_SEC, strlen(SYS_EXIT_SEC)) == 0 ? PROG_SYSCALL_TP
 		  : strcmp(ps->section, RAW_SYS_EXIT_SEC) == 0			  ? PROG_RAW_SYS_EXIT
 											  : PROG_BASE;
+	n = strlen(ps->name);
+	ps->variant = ps->group == PROG_BASE			       ? VAR_ANY
+		    : n > sl && strcmp(ps->name + n - sl, COMPAT_SUFFIX) == 0 ? VAR_COMPAT
+									       : VAR_FAST;
+	ps->built = -1;
 }
 
-/* Loads everything (both syscall paths: loading needs no tracefs, and the fallback must be
- * ready if a tracepoint will not attach); when the kernel refuses the object, finds out program by program which
- * ones it refuses and loads the rest, so one missing hook does not blind the others. */
-static int load(struct kc_bpfmon *m)
+static const char *variant_name(enum kc_bpfmon_variant v)
+{
+	return v == KC_BPFMON_VARIANT_FAST ? "fast" : v == KC_BPFMON_VARIANT_COMPAT ? "compat" : "none";
+}
+
+/* Which variant of the syscall programs to load: compat when forced (option, or
+ * KUBECOMPLY_BPF_COMPAT=1), else fast exactly when the kernel's BTF has the bpf_rdonly_cast
+ * kfunc (6.2+; ~20 ms to parse vmlinux BTF here). load() still falls back to compat if the
+ * kernel then refuses a fast program whose compat twin it accepts. */
+static void choose_variant(struct kc_bpfmon *m, int forced)
+{
+	const char *env = getenv("KUBECOMPLY_BPF_COMPAT");
+	struct btf *vmlinux;
+	char msg[192];
+
+	free(m->variant_why);
+	m->variant = KC_BPFMON_VARIANT_COMPAT;
+	if (env && *env && strcmp(env, "0") != 0) {
+		m->variant_why = kc_strdup("forced by KUBECOMPLY_BPF_COMPAT");
+		return;
+	}
+	if (forced) {
+		m->variant_why = kc_strdup("forced by the monitor's compat option");
+		return;
+	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		snprintf(msg, sizeof(msg), "vmlinux BTF unreadable (%s), kfuncs unknown", strerror(errno));
+		m->variant_why = kc_strdup(msg);
+		return;
+	}
+	if (btf__find_by_name_kind(vmlinux, FAST_KFUNC, BTF_KIND_FUNC) > 0) {
+		m->variant = KC_BPFMON_VARIANT_FAST;
+		m->variant_why = kc_strdup("the kernel's BTF has the " FAST_KFUNC " kfunc");
+	} else {
+		m->variant_why = kc_strdup("the kernel's BTF has no " FAST_KFUNC " kfunc (added in 6.2)");
+	}
+	btf__free(vmlinux);
+}
+
+static int in_variant(const struct kc_bpfmon *m, const struct prog_state *ps)
+{
+	return ps->variant == VAR_ANY ||
+	       ps->variant == (m->variant == KC_BPFMON_VARIANT_FAST ? VAR_FAST : VAR_COMPAT);
+}
+
+/* The other variant's program for the same hook, or -1. */
+static int twin_of(const struct kc_bpfmon *m, int k)
+{
+	const struct prog_state *ps = &m->progs[k];
+	for (int i = 0; i < m->nprogs && ps->variant != VAR_ANY; i++)
+		if (m->progs[i].variant != VAR_ANY && m->progs[i].variant != ps->variant &&
+		    strcmp(m->progs[i].section, ps->section) == 0)
+			return i;
+	return -1;
+}
+
+/* Sets exactly the programs of mask to load; m->progs point into t. */
+static void apply_mask(struct kc_bpfmon *m, struct monitor_bpf *t, uint64_t mask)
 {
 	struct bpf_program *p;
-	int rc = 0, ok_mask = 0, i;
-
-	m->skel = open_skel(m->ringbuf_size);
-	if (!m->skel)
-		return kc_error_set_errno(errno, "opening the BPF object");
-	i = 0;
-	bpf_object__for_each_program(p, m->skel->obj) {
-		if (i >= MAX_PROGS)
-			return kc_error_set(KC_EIO, "the BPF object has more than %d programs", MAX_PROGS);
-		set_prog(&m->progs[i++], p);
+	int i = 0;
+	bpf_object__for_each_program(p, t->obj) {
+		if (i < MAX_PROGS)
+			set_prog(&m->progs[i], p);
+		bpf_program__set_autoload(p, i < MAX_PROGS && ((mask >> i) & 1));
+		i++;
 	}
 	m->nprogs = i;
-	if (monitor_bpf__load(m->skel) == 0)
-		return 0;
+}
 
+static struct monitor_bpf *open_masked(struct kc_bpfmon *m, uint64_t mask)
+{
+	struct monitor_bpf *t = open_skel(m->ringbuf_size);
+	if (t)
+		apply_mask(m, t, mask);
+	return t;
+}
+
+static uint64_t variant_mask(const struct kc_bpfmon *m)
+{
+	uint64_t mask = 0;
+	for (int i = 0; i < m->nprogs; i++)
+		if (in_variant(m, &m->progs[i]))
+			mask |= 1ull << i;
+	return mask;
+}
+
+/* The programs of the variant not in use are neither loaded nor attached: say so. */
+static void mark_off(struct kc_bpfmon *m)
+{
+	char why[64];
+	snprintf(why, sizeof(why), "not loaded: %s variant in use", variant_name(m->variant));
+	for (int i = 0; i < m->nprogs; i++) {
+		struct prog_state *ps = &m->progs[i];
+		if (in_variant(m, ps))
+			continue;
+		ps->off = 1;
+		free(ps->why);
+		ps->why = kc_strdup(why);
+	}
+}
+
+/* Loads the chosen variant (both syscall paths: loading needs no tracefs, and the fallback
+ * must be ready if a tracepoint will not attach); when the kernel refuses the object, finds
+ * out program by program which ones it refuses and loads the rest, so one missing hook does
+ * not blind the others. A fast program refused while its compat twin loads switches every
+ * syscall program to compat (one variant for all: the attach report stays one sentence). */
+static int load(struct kc_bpfmon *m)
+{
+	uint64_t ok_mask = 0, all;
+	int rc = 0;
+
+	m->skel = open_masked(m, ~0ull);
+	if (!m->skel)
+		return kc_error_set_errno(errno, "opening the BPF object");
+	if (m->nprogs > MAX_PROGS)
+		return kc_error_set(KC_EIO, "the BPF object has more than %d programs", MAX_PROGS);
+	apply_mask(m, m->skel, variant_mask(m));
+	if (monitor_bpf__load(m->skel) == 0) {
+		mark_off(m);
+		return 0;
+	}
+
+	all = m->nprogs >= 64 ? ~0ull : (1ull << m->nprogs) - 1;
 	for (int k = 0; k < m->nprogs; k++) {
-		struct monitor_bpf *t = open_skel(m->ringbuf_size);
+		struct monitor_bpf *t = open_masked(m, 1ull << k);
 		if (!t)
 			return kc_error_set_errno(errno, "opening the BPF object");
-		i = 0;
 		kc_buf_reset(&libbpf_log);
-		bpf_object__for_each_program(p, t->obj)
-			bpf_program__set_autoload(p, i++ == k);
 		rc = monitor_bpf__load(t);
 		if (rc == 0)
-			ok_mask |= 1 << k;
+			ok_mask |= 1ull << k;
 		else
 			m->progs[k].why = kc_strdup(libbpf_log.len ? "verifier or kernel refused it (see libbpf log)"
 								 : strerror(-rc));
 		monitor_bpf__destroy(t);
 	}
+	for (int k = 0; k < m->nprogs && m->variant == KC_BPFMON_VARIANT_FAST; k++) {
+		int tw = twin_of(m, k);
+		if (m->progs[k].variant != VAR_FAST || ((ok_mask >> k) & 1) || tw < 0 || !((ok_mask >> tw) & 1))
+			continue;
+		struct kc_buf why = KC_BUF_INIT;
+		kc_buf_printf(&why, "the fast variant did not load (%s: %s)", m->progs[k].name, m->progs[k].why);
+		free(m->variant_why);
+		m->variant_why = kc_buf_detach(&why);
+		m->variant = KC_BPFMON_VARIANT_COMPAT;
+	}
+	ok_mask &= variant_mask(m) & all;
 	monitor_bpf__destroy(m->skel);
-	m->skel = open_skel(m->ringbuf_size);
+	m->skel = open_masked(m, ok_mask);
 	if (!m->skel)
 		return kc_error_set_errno(errno, "opening the BPF object");
-	i = 0;
-	bpf_object__for_each_program(p, m->skel->obj) {
-		set_prog(&m->progs[i], p);
-		bpf_program__set_autoload(p, (ok_mask >> i) & 1);
-		i++;
-	}
+	mark_off(m);
 	if (!ok_mask || (rc = monitor_bpf__load(m->skel)) < 0) {
 		int e = ok_mask ? -rc : EPERM;
 		return kc_error_set(e == EPERM || e == EACCES ? KC_EUNSAFE : KC_EIO,
@@ -256,26 +387,45 @@ static int has_tracepoint(const char *sys)
 /* With syscall tracepoints compiled in, every syscall the kernel implements has one; a
  * missing one is a syscall configured out (init_module without CONFIG_MODULES), which only
  * returns ENOSYS. Confirmed in /proc/kallsyms: a configured-out __x64_sys_<name> is a weak
- * alias of sys_ni_syscall (W) or absent. 1 = implemented or unknown, 0 = configured out. */
-static int syscall_built(const char *sys)
+ * alias of sys_ni_syscall (W) or absent. Reading kallsyms takes ~80 ms here, so one pass
+ * answers for every syscall program, and only once a tracepoint is found missing.
+ * built: 1 = implemented or unknown (kallsyms unreadable), 0 = configured out. */
+static void scan_kallsyms(struct kc_bpfmon *m)
 {
-	char want[96], line[256];
-	int built = 0;
-	FILE *f = fopen("/proc/kallsyms", "r");
+	static const char pfx[] = "__x64_sys_";
+	char line[512];
+	FILE *f;
+
+	m->kallsyms_read = 1;
+	f = fopen("/proc/kallsyms", "r");
+	for (int i = 0; i < m->nprogs; i++)
+		if (m->progs[i].group == PROG_SYSCALL_TP)
+			m->progs[i].built = f ? 0 : 1;
 	if (!f)
-		return 1;
-	snprintf(want, sizeof(want), " __x64_sys_%s\n", sys);
-	size_t wl = strlen(want);
+		return;
 	while (fgets(line, sizeof(line), f)) {
-		size_t n = strlen(line);
-		if (n < wl || strcmp(line + n - wl, want) != 0 || n < wl + 2)
+		/* "<addr> <type> <name>[\t[module]]\n" */
+		char *sp = strchr(line, ' ');
+		if (!sp || !sp[1] || sp[2] != ' ' || strncmp(sp + 3, pfx, sizeof(pfx) - 1) != 0)
 			continue;
-		char type = line[n - wl - 1];   /* "<addr> <type> <name>" */
-		if (type == 'T' || type == 't')
-			built = 1;
+		char type = sp[1], *name = sp + 3 + sizeof(pfx) - 1;
+		name[strcspn(name, "\t\n")] = 0;
+		if (type != 'T' && type != 't')
+			continue;
+		for (int i = 0; i < m->nprogs; i++) {
+			struct prog_state *ps = &m->progs[i];
+			if (ps->group == PROG_SYSCALL_TP && strcmp(ps->section + strlen(SYS_EXIT_SEC), name) == 0)
+				ps->built = 1;
+		}
 	}
 	fclose(f);
-	return built;
+}
+
+static int syscall_built(struct kc_bpfmon *m, struct prog_state *ps)
+{
+	if (!m->kallsyms_read)
+		scan_kallsyms(m);
+	return ps->built != 0;
 }
 
 static void set_why(struct prog_state *ps, const char *why)
@@ -297,12 +447,12 @@ static const char *attach_syscall_tps(struct kc_bpfmon *m)
 	for (int i = 0; i < m->nprogs && !why; i++) {
 		struct prog_state *ps = &m->progs[i];
 		const char *sys = ps->section + strlen(SYS_EXIT_SEC);
-		if (ps->group != PROG_SYSCALL_TP)
+		if (ps->group != PROG_SYSCALL_TP || ps->off)
 			continue;
 		if (ps->why) {
 			snprintf(msg, sizeof(msg), "%s did not load: %s", ps->name, ps->why);
 			why = msg;
-		} else if (!has_tracepoint(sys) && !syscall_built(sys)) {
+		} else if (!has_tracepoint(sys) && !syscall_built(m, ps)) {
 			ps->unused = 1;
 			set_why(ps, "not attached: syscall not built into this kernel (no tracepoint, always ENOSYS)");
 		} else {
@@ -329,7 +479,7 @@ static int attach(struct kc_bpfmon *m)
 
 	for (int i = 0; i < m->nprogs; i++) {
 		struct prog_state *ps = &m->progs[i];
-		if (ps->group == PROG_RAW_SYS_EXIT)
+		if (ps->group == PROG_RAW_SYS_EXIT && !ps->off)
 			raw = ps;
 		if (ps->group != PROG_BASE || ps->why)
 			continue;
@@ -362,7 +512,7 @@ static int attach(struct kc_bpfmon *m)
 		}
 		for (int i = 0; i < m->nprogs; i++) {
 			struct prog_state *ps = &m->progs[i];
-			if (ps->group != PROG_SYSCALL_TP)
+			if (ps->group != PROG_SYSCALL_TP || ps->off)
 				continue;
 			bpf_link__destroy(ps->link);
 			ps->link = NULL;
@@ -459,7 +609,7 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 		return kc_error_set(KC_EDB, "recording BPF attachments: %s", sqlite3_errmsg(db));
 	if ((rc = kc_store_begin(m->dec.st)) < 0)
 		goto out;
-	for (int i = 0; i < m->nprogs + 2; i++) {
+	for (int i = 0; i < m->nprogs + 4; i++) {
 		const struct prog_state *p = i < m->nprogs ? &m->progs[i] : NULL;
 		struct kc_buf d = KC_BUF_INIT;
 		const char *name;
@@ -470,8 +620,9 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 			kc_buf_puts(&d, p->section);
 			if (p->why)
 				kc_buf_printf(&d, ": %s", p->why);
-			if (!quiet)
-				fprintf(stderr, "kubecomply watch: bpf %-16s %-36s %s%s\n", p->name, p->section,
+			/* the other variant's programs are in the store, not worth a line each */
+			if (!quiet && !p->off)
+				fprintf(stderr, "kubecomply watch: bpf %-25s %-40s %s%s\n", p->name, p->section,
 					p->attached ? "attached" : p->unused ? "" : "NOT attached: ",
 					p->why ? p->why : "");
 		} else if (i == m->nprogs) {
@@ -483,16 +634,35 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 										 : "none: opens and syscalls unseen");
 			if (m->path_why)
 				kc_buf_printf(&d, ": %s", m->path_why);
-		} else {
+		} else if (i == m->nprogs + 1) {
+			/* which variant of the syscall programs is loaded, and why */
+			name = "syscall-variant";
+			attached = 1;
+			kc_buf_printf(&d, "%s: %s (%s)", variant_name(m->variant),
+				      m->variant == KC_BPFMON_VARIANT_FAST
+					      ? "BTF pointer loads and " FAST_KFUNC " (programs tp_exit_<name>, handle_sys_exit)"
+					      : "CO-RE probe reads, no kfunc (programs tp_exit_<name>" COMPAT_SUFFIX
+						", handle_sys_exit" COMPAT_SUFFIX ")",
+				      m->variant_why ? m->variant_why : "?");
+		} else if (i == m->nprogs + 2) {
 			name = "tracefs";
 			attached = m->tracefs_mounted;
 			kc_buf_puts(&d, m->no_tracefs ? "not used (disabled)"
 				    : m->tracefs_detail ? m->tracefs_detail : "not used");
 			if (!m->tracefs_mounted && m->tracefs_detail && strncmp(m->tracefs_detail, "mounted by", 10) == 0)
 				kc_buf_puts(&d, "; unmounted again, not needed");
+		} else {
+			/* where cgroup ids are resolved to pods */
+			const char *cg = kc_attr_cgroup_root(m->dec.attr);
+			name = "cgroup-root";
+			attached = cg != NULL;
+			if (cg)
+				kc_buf_printf(&d, "cgroup v2 hierarchy at %s", cg);
+			else
+				kc_buf_puts(&d, "no cgroup v2 hierarchy found: events carry no pod or container");
 		}
 		if (!p && !quiet)
-			fprintf(stderr, "kubecomply watch: bpf %-16s %s\n", name, d.ptr);
+			fprintf(stderr, "kubecomply watch: bpf %-25s %s\n", name, d.ptr);
 		sqlite3_bind_int64(s, 1, m->dec.run_id);
 		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(s, 3, attached);
@@ -624,6 +794,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 	*out = NULL;
 	m->quiet = o->quiet;
 	m->no_tracefs = (bo && bo->no_tracefs) || (env && strcmp(env, "off") == 0);
+	choose_variant(m, bo && bo->compat);
 	m->root = kc_strdup(o->root && *o->root ? o->root : "/");
 	m->ringbuf_size = ringbuf_bytes(o->ringbuf_size);
 	m->last_sample_time = kc_time_now_rfc3339();
@@ -730,7 +901,7 @@ void kc_bpfmon_attached(const struct kc_bpfmon *m, int *ok, int *failed)
 {
 	*ok = *failed = 0;
 	for (int i = 0; i < m->nprogs; i++)
-		if (!m->progs[i].unused)
+		if (!m->progs[i].unused && !m->progs[i].off)
 			(*(m->progs[i].attached ? ok : failed))++;
 }
 
@@ -739,6 +910,13 @@ enum kc_bpfmon_path kc_bpfmon_syscall_path(const struct kc_bpfmon *m, const char
 	if (why)
 		*why = m->path_why;
 	return m->path;
+}
+
+enum kc_bpfmon_variant kc_bpfmon_variant(const struct kc_bpfmon *m, const char **why)
+{
+	if (why)
+		*why = m->variant_why;
+	return m->variant;
 }
 
 int kc_bpfmon_mounted_tracefs(const struct kc_bpfmon *m)
@@ -808,6 +986,7 @@ void kc_bpfmon_free(struct kc_bpfmon *m)
 	tracefs_release(m);
 	free(m->tracefs_detail);
 	free(m->path_why);
+	free(m->variant_why);
 	monitor_bpf__destroy(m->skel);
 	kc_bpf_decoder_clear(&m->dec);
 	free(m->last_sample_time);

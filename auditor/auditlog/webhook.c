@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 
 #include "common/error.h"
+#include "common/net.h"
 #include "common/strbuf.h"
 
 #define MAX_HEADER 16384
@@ -43,33 +44,11 @@ static int ssl_fail(const char *what)
 	return kc_error_set(KC_EINVAL, "audit webhook: %s: %s", what, e ? msg : "unknown TLS error");
 }
 
-static int split_addr(const char *addr, char *host, size_t hostsz, char *port, size_t portsz)
-{
-	const char *colon;
-	if (addr[0] == '[') {
-		const char *close = strchr(addr, ']');
-		if (!close || close[1] != ':')
-			return -1;
-		snprintf(host, hostsz, "%.*s", (int)(close - addr - 1), addr + 1);
-		colon = close + 1;
-	} else {
-		colon = strrchr(addr, ':');
-		if (!colon)
-			return -1;
-		snprintf(host, hostsz, "%.*s", (int)(colon - addr), addr);
-	}
-	snprintf(port, portsz, "%s", colon + 1);
-	return port[0] ? 0 : -1;
-}
-
 int kc_auditlog_webhook_open(const struct kc_auditlog_webhook_opts *o, struct kc_auditlog_webhook **out)
 {
 	*out = NULL;
 	if (!o->addr || !o->cert || !o->key)
 		return kc_error_set(KC_EINVAL, "audit webhook: needs an address, --tls-cert and --tls-key");
-	char host[256], port[32];
-	if (split_addr(o->addr, host, sizeof(host), port, sizeof(port)) < 0)
-		return kc_error_set(KC_EINVAL, "audit webhook: %s: expected host:port", o->addr);
 	struct kc_auditlog_webhook *w = kc_xcalloc(1, sizeof(*w));
 	w->fd = -1;
 	w->max_body = o->max_body ? o->max_body : (32u << 20);
@@ -104,27 +83,8 @@ int kc_auditlog_webhook_open(const struct kc_auditlog_webhook_opts *o, struct kc
 		SSL_CTX_set_verify(w->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
 
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
-	struct addrinfo *ai = NULL;
-	int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
-	if (gai != 0) {
-		rc = kc_error_set(KC_EINVAL, "audit webhook: %s: %s", o->addr, gai_strerror(gai));
+	if ((rc = kc_net_listen(o->addr, "--audit-webhook", &w->fd, &w->port)) < 0)
 		goto fail;
-	}
-	w->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int one = 1;
-	if (w->fd < 0 || setsockopt(w->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(w->fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(w->fd, 16) != 0) {
-		rc = kc_error_set_errno(errno, "audit webhook: listening on %s", o->addr);
-		freeaddrinfo(ai);
-		goto fail;
-	}
-	freeaddrinfo(ai);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	getsockname(w->fd, (struct sockaddr *)&ss, &sl);
-	w->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						 : ((struct sockaddr_in *)&ss)->sin_port);
 	*out = w;
 	return 0;
 fail:
