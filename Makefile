@@ -19,6 +19,9 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -I$(BUILD) $(PKG_C
 	-D_GNU_SOURCE -DKC_VERSION='"$(VERSION)"' -DKC_GIT_REV='"$(GIT_REV)"'
 LDLIBS  := $(PKG_LIBS) -lelf -lz -lm -lpthread
 
+# the recursive builds below use every core; a 2-core CI machine halves its build time
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+
 MODULES := common checks auditor reports remediation gitops bpf
 LIB_SRC := $(filter-out auditor/main.c %.bpf.c, $(foreach d,$(MODULES),$(wildcard $(d)/*.c $(d)/*/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -62,12 +65,12 @@ deps:
 
 # The README's test command: installs what it needs, builds, runs every cmocka suite.
 test: deps
-	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN)
 	@KC_BIN=$(abspath $(BIN)) KC_BUILD=$(abspath $(BUILD)) scripts/run-tests.sh $(TEST_BIN)
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build dir.
 check: deps
-	@$(MAKE) --no-print-directory BUILD=build-san CC=$(CLANG) \
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-san CC=$(CLANG) \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 		KC_SANITIZE=1 test-san
 
@@ -93,11 +96,15 @@ fuzz-run: $(LIB)
 			$(BUILD)/fuzz/corpus-$$name $$seeds 2>&1 | tail -n 2; \
 	done
 
-bench: deps $(BIN) $(BENCH_BIN)
+# deps first, then a fresh make: pkg-config's flags are read when the Makefile is parsed, and
+# on a new machine the libraries arrive only with deps.
+bench: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do echo "== $$(basename $$b)"; KC_BIN=$(abspath $(BIN)) $$b; done
 
 # The README's main job: audit the bundled example node and write the evidence and reports.
-demo: deps $(BIN)
+demo: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN)
 	@scripts/demo.sh $(BIN)
 
 install: $(BIN)
