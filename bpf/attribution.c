@@ -212,7 +212,8 @@ struct pod_dir {
 };
 
 struct kc_attr_cache {
-	char *cgroot;              /* NULL: no v2 hierarchy */
+	char *cgroot;              /* NULL: no v2 hierarchy; else where it is, for messages */
+	int cgfd;                  /* the hierarchy's root directory, -1 when none */
 	struct kc_root *root;      /* NULL when --root cannot be opened: no pod names */
 	struct kc_u64map ids;      /* cgroup id -> struct kc_attr */
 	struct kc_u64map missed;   /* ids still unknown after a rescan */
@@ -230,10 +231,72 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int is_cgroup2(const char *dir)
+static int fd_is_cgroup2(int fd)
 {
 	struct statfs sf;
-	return statfs(dir, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+	return fstatfs(fd, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The auditor's own mount: a fixed path of this process, not from the host. */
+static int open_own_cgroup2(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && !fd_is_cgroup2(fd)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* <root><rel> from the host: resolved inside the root (checks/fsroot.h), and the last
+ * component must be a directory itself, not a symlink to one; the opened directory must be
+ * the one lstat saw, and a cgroup2 mount. */
+static int open_root_cgroup2(struct kc_root *r, const char *rel)
+{
+	struct stat lst, st;
+	if (kc_root_lstat(r, rel, &lst) < 0 || !S_ISDIR(lst.st_mode))
+		return -1;
+	int fd = kc_root_open_dir(r, rel);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_dev != lst.st_dev || st.st_ino != lst.st_ino || !fd_is_cgroup2(fd)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static char *join_root(const char *root, const char *rel)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	size_t n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	kc_buf_add(&b, root, n);
+	kc_buf_puts(&b, n == 1 && root[0] == '/' ? rel + 1 : rel);
+	return kc_buf_detach(&b);
+}
+
+int kc_attr_open_cgroup_root(const char *host_root, char **where)
+{
+	static const char *const rels[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	struct kc_root *r = NULL;
+	int fd = -1;
+
+	*where = NULL;
+	if (host_root && *host_root && strcmp(host_root, "/") != 0) {
+		if (kc_root_open(host_root, &r) == 0) {
+			for (size_t i = 0; i < 2 && fd < 0; i++)
+				if ((fd = open_root_cgroup2(r, rels[i])) >= 0)
+					*where = join_root(host_root, rels[i]);
+			kc_root_free(r);
+		}
+		kc_error_clear();
+	}
+	for (size_t i = 0; i < 2 && fd < 0; i++)
+		if ((fd = open_own_cgroup2(rels[i])) >= 0)
+			*where = kc_strdup(rels[i]);
+	return fd;
 }
 
 static void attr_free(void *p)
@@ -256,15 +319,26 @@ static void pods_clear(struct kc_attr_cache *c)
 
 int kc_attr_new(const char *cgroup_root, const char *host_root, struct kc_attr_cache **out)
 {
-	struct kc_attr_cache *c = kc_xcalloc(1, sizeof(*c));
+	char *where = NULL;
+	int fd;
 	if (cgroup_root) {
-		if (is_cgroup2(cgroup_root))
-			c->cgroot = kc_strdup(cgroup_root);
-	} else if (is_cgroup2("/sys/fs/cgroup/unified")) {
-		c->cgroot = kc_strdup("/sys/fs/cgroup/unified");
-	} else if (is_cgroup2("/sys/fs/cgroup")) {
-		c->cgroot = kc_strdup("/sys/fs/cgroup");
+		fd = open_own_cgroup2(cgroup_root);
+		if (fd >= 0)
+			where = kc_strdup(cgroup_root);
+	} else {
+		fd = kc_attr_open_cgroup_root(host_root, &where);
 	}
+	int rc = kc_attr_new_fd(fd, where, host_root, out);
+	free(where);
+	return rc;
+}
+
+int kc_attr_new_fd(int cgroup_fd, const char *where, const char *host_root, struct kc_attr_cache **out)
+{
+	struct kc_attr_cache *c = kc_xcalloc(1, sizeof(*c));
+	c->cgfd = cgroup_fd;
+	if (cgroup_fd >= 0)
+		c->cgroot = kc_strdup(where ? where : "(cgroup v2)");
 	if (kc_root_open(host_root ? host_root : "/", &c->root) < 0)
 		c->root = NULL; /* attribution still works, only without pod names */
 	kc_error_clear();
@@ -282,6 +356,8 @@ void kc_attr_free(struct kc_attr_cache *c)
 	pods_clear(c);
 	free(c->pods);
 	kc_root_free(c->root);
+	if (c->cgfd >= 0)
+		close(c->cgfd);
 	free(c->cgroot);
 	free(c);
 }
@@ -339,7 +415,8 @@ static void rescan(struct kc_attr_cache *c)
 	struct kc_u64map fresh = KC_U64MAP_INIT;
 	struct kc_buf path = KC_BUF_INIT;
 	struct stat st;
-	int fd = open(c->cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* a fresh descriptor of the directory found at start: the path is not resolved again */
+	int fd = openat(c->cgfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0 && fstat(fd, &st) == 0) {
 		add_id(&fresh, (uint64_t)st.st_ino, "/");
 		kc_buf_puts(&path, "/");

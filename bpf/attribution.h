@@ -39,10 +39,22 @@ struct kc_attr {
 
 struct kc_attr_cache;
 
-/* cgroup_root: the v2 mount (NULL = /sys/fs/cgroup/unified on hybrids, else /sys/fs/cgroup
- * when it is v2); host_root: --root, where var/log/pods is. No v2 hierarchy is not an error:
- * lookups then return kind UNKNOWN. */
+/* Opens the cgroup v2 hierarchy whose ids BPF reports. When host_root is not "/" (a DaemonSet
+ * with the host at /host, whose own /sys/fs/cgroup is namespaced), the host's first:
+ * <host_root>/sys/fs/cgroup/unified (hybrid), then <host_root>/sys/fs/cgroup, each only when
+ * it is a cgroup2 mount, resolved inside host_root with the last component not a symlink
+ * (checks/fsroot.h); then the auditor's own /sys/fs/cgroup/unified, /sys/fs/cgroup.
+ * Returns the directory's descriptor and *where (caller frees) naming it, or -1 (no v2
+ * hierarchy; *where NULL). */
+int kc_attr_open_cgroup_root(const char *host_root, char **where);
+/* cgroup_root: the v2 mount to use (NULL = kc_attr_open_cgroup_root(host_root)); host_root:
+ * --root, where var/log/pods is. No v2 hierarchy is not an error: lookups then return kind
+ * UNKNOWN. */
 int kc_attr_new(const char *cgroup_root, const char *host_root, struct kc_attr_cache **out);
+/* The same over a hierarchy already open (the descriptor is taken over; -1 = none); where
+ * names it for messages. Any directory tree works: ids are its directories' inode numbers,
+ * paths are relative to it (so a test can use plain directories). */
+int kc_attr_new_fd(int cgroup_fd, const char *where, const char *host_root, struct kc_attr_cache **out);
 void kc_attr_free(struct kc_attr_cache *c);
 const char *kc_attr_cgroup_root(const struct kc_attr_cache *c); /* NULL when none */
 /* Borrowed until the next lookup. Rescans the hierarchy when the id is new. */

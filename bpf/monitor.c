@@ -172,7 +172,8 @@ static void choose_variant(struct kc_bpfmon *m, int forced)
 	free(m->variant_why);
 	m->variant = KC_BPFMON_VARIANT_COMPAT;
 	if (env && *env && strcmp(env, "0") != 0) {
-		m->variant_why = kc_strdup("forced by KUBECOMPLY_BPF_COMPAT");
+		snprintf(msg, sizeof(msg), "forced by KUBECOMPLY_BPF_COMPAT=%.32s", env);
+		m->variant_why = kc_strdup(msg);
 		return;
 	}
 	if (forced) {
@@ -622,7 +623,7 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 				kc_buf_printf(&d, ": %s", p->why);
 			/* the other variant's programs are in the store, not worth a line each */
 			if (!quiet && !p->off)
-				fprintf(stderr, "kubecomply watch: bpf %-25s %-40s %s%s\n", p->name, p->section,
+				fprintf(stderr, "kubecomply watch: bpf %-32s %-40s %s%s\n", p->name, p->section,
 					p->attached ? "attached" : p->unused ? "" : "NOT attached: ",
 					p->why ? p->why : "");
 		} else if (i == m->nprogs) {
@@ -662,7 +663,7 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 				kc_buf_puts(&d, "no cgroup v2 hierarchy found: events carry no pod or container");
 		}
 		if (!p && !quiet)
-			fprintf(stderr, "kubecomply watch: bpf %-25s %s\n", name, d.ptr);
+			fprintf(stderr, "kubecomply watch: bpf %-32s %s\n", name, d.ptr);
 		sqlite3_bind_int64(s, 1, m->dec.run_id);
 		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(s, 3, attached);

@@ -109,6 +109,22 @@ static void peer_item(struct kc_yemit *y, const struct kc_flow_peer *p, int by_i
 	kc_yemit_map_end(y);
 }
 
+/* One rule of a flow policy: `{to|from: [peer], ports: [port]}`. */
+static void flow_rule(struct kc_yemit *y, const char *dir, const struct kc_flow_peer *peer, int by_ip,
+		      const char *proto, int port)
+{
+	kc_yemit_map_start(y);
+	kc_yemit_str(y, dir);
+	kc_yemit_seq_start(y);
+	peer_item(y, peer, by_ip);
+	kc_yemit_seq_end(y);
+	kc_yemit_str(y, "ports");
+	kc_yemit_seq_start(y);
+	port_item(y, proto, port);
+	kc_yemit_seq_end(y);
+	kc_yemit_map_end(y);
+}
+
 static int seen_apiserver(const struct kc_flow_set *flows, size_t upto, const struct kc_flow *f)
 {
 	for (size_t i = 0; i < upto; i++) {
@@ -223,16 +239,7 @@ int kc_manifest_default_deny(struct kc_buf *out, const char *ns, const struct kc
 			kc_yemit_str(&y, "egress");
 			kc_yemit_seq_start(&y);
 		}
-		kc_yemit_map_start(&y);
-		kc_yemit_str(&y, "to");
-		kc_yemit_seq_start(&y);
-		peer_item(&y, &f->dst, 1);
-		kc_yemit_seq_end(&y);
-		kc_yemit_str(&y, "ports");
-		kc_yemit_seq_start(&y);
-		port_item(&y, f->protocol, f->port);
-		kc_yemit_seq_end(&y);
-		kc_yemit_map_end(&y);
+		flow_rule(&y, "to", &f->dst, 1, f->protocol, f->port);
 	}
 	if (napi) {
 		kc_yemit_seq_end(&y);
@@ -315,16 +322,7 @@ int kc_manifest_flow_policies(struct kc_buf *out, const char *ns, const struct k
 			if (done_in[j] || g->apiserver || !same_workload(&g->dst, &f->dst))
 				continue;
 			done_in[j] = 1;
-			kc_yemit_map_start(&y);
-			kc_yemit_str(&y, "from");
-			kc_yemit_seq_start(&y);
-			peer_item(&y, &g->src, 0);
-			kc_yemit_seq_end(&y);
-			kc_yemit_str(&y, "ports");
-			kc_yemit_seq_start(&y);
-			port_item(&y, g->protocol, g->port);
-			kc_yemit_seq_end(&y);
-			kc_yemit_map_end(&y);
+			flow_rule(&y, "from", &g->src, 0, g->protocol, g->port);
 			nrules++;
 		}
 		kc_yemit_seq_end(&y);
@@ -348,16 +346,7 @@ int kc_manifest_flow_policies(struct kc_buf *out, const char *ns, const struct k
 			if (done_out[j] || !same_workload(&g->src, &f->src))
 				continue;
 			done_out[j] = 1;
-			kc_yemit_map_start(&y);
-			kc_yemit_str(&y, "to");
-			kc_yemit_seq_start(&y);
-			peer_item(&y, &g->dst, g->apiserver);
-			kc_yemit_seq_end(&y);
-			kc_yemit_str(&y, "ports");
-			kc_yemit_seq_start(&y);
-			port_item(&y, g->protocol, g->port);
-			kc_yemit_seq_end(&y);
-			kc_yemit_map_end(&y);
+			flow_rule(&y, "to", &g->dst, g->apiserver, g->protocol, g->port);
 			nrules++;
 		}
 		kc_yemit_seq_end(&y);

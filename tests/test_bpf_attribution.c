@@ -3,16 +3,24 @@
  * encoding and owner matching, the rule file and its matcher, and the id map. */
 #include "kc_test.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bpf/attribution.h"
 #include "bpf/rules.h"
 #include "bpf/u64map.h"
 #include "bpf/watchlist.h"
 #include "common/error.h"
+#include "common/strbuf.h"
 
 #define UID "6f1c2b3a-9d8e-4f70-a1b2-c3d4e5f60718"
 #define UID_ "6f1c2b3a_9d8e_4f70_a1b2_c3d4e5f60718"
@@ -189,6 +197,210 @@ static void test_u64map(void **state)
 	assert_null(kc_u64map_get(&m, 1));
 }
 
+static uint64_t ino_of(const char *dir, const char *rel)
+{
+	struct kc_buf p = KC_BUF_INIT;
+	struct stat st;
+	kc_buf_printf(&p, "%s/%s", dir, rel);
+	if (lstat(p.ptr, &st) < 0)
+		fail_msg("lstat %s: %s", p.ptr, strerror(errno));
+	kc_buf_free(&p);
+	return (uint64_t)st.st_ino;
+}
+
+#define POD_CG "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice"
+#define CTR_CG POD_CG "/cri-containerd-" CID ".scope"
+
+/* A host tree mounted somewhere else (a DaemonSet's /host): cgroup ids are the inode numbers
+ * of the directories under <root>/sys/fs/cgroup, the path is relative to that directory, and
+ * the pod's name comes from <root>/var/log/pods. Plain directories stand in for cgroupfs:
+ * the cache maps whatever tree it is given, so no BPF, no mount and no root are needed. */
+static void test_attr_resolves_through_root_tree(void **state)
+{
+	(void)state;
+	char *root = kc_test_mkdtemp();
+	kc_test_write(root, "sys/fs/cgroup/" CTR_CG "/cgroup.procs", "", 0644);
+	kc_test_write(root, "sys/fs/cgroup/system.slice/kubelet.service/cgroup.procs", "", 0644);
+	kc_test_write(root, "var/log/pods/kube-system_web-0_" UID "/web/0.log", "", 0644);
+	kc_test_write(root, "outside/secret", "", 0644);
+	/* a symlink inside the tree is not a cgroup and is never followed */
+	struct kc_buf cg = KC_BUF_INIT, link = KC_BUF_INIT;
+	kc_buf_printf(&cg, "%s/sys/fs/cgroup", root);
+	kc_buf_printf(&link, "%s/escape", cg.ptr);
+	assert_int_equal(symlink("../../../outside", link.ptr), 0);
+
+	int fd = open(cg.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	struct kc_attr_cache *c = NULL;
+	assert_int_equal(kc_attr_new_fd(fd, cg.ptr, root, &c), 0);
+	assert_string_equal(kc_attr_cgroup_root(c), cg.ptr);
+
+	const struct kc_attr *a = kc_attr_lookup(c, ino_of(cg.ptr, CTR_CG));
+	assert_int_equal(a->info.kind, KC_CGROUP_CONTAINER);
+	assert_string_equal(a->path, "/" CTR_CG);
+	assert_string_equal(a->info.pod_uid, UID);
+	assert_string_equal(a->info.container_id, CID);
+	assert_non_null(a->namespace_);
+	assert_string_equal(a->namespace_, "kube-system");
+	assert_string_equal(a->pod, "web-0");
+	a = kc_attr_lookup(c, ino_of(cg.ptr, POD_CG));
+	assert_int_equal(a->info.kind, KC_CGROUP_POD);
+	a = kc_attr_lookup(c, ino_of(cg.ptr, "system.slice/kubelet.service"));
+	assert_int_equal(a->info.kind, KC_CGROUP_HOST);
+	assert_string_equal(a->info.unit, "kubelet.service");
+	a = kc_attr_lookup(c, ino_of(cg.ptr, "."));
+	assert_string_equal(a->path, "/");
+	/* the symlink's target is not reached, nor the symlink itself taken for a cgroup */
+	assert_int_equal(kc_attr_lookup(c, ino_of(root, "outside"))->info.kind, KC_CGROUP_UNKNOWN);
+	assert_null(kc_attr_lookup(c, ino_of(cg.ptr, "escape"))->path);
+	kc_attr_free(c);
+	kc_buf_free(&cg);
+	kc_buf_free(&link);
+	kc_test_rmtree(root);
+	free(root);
+}
+
+/* The own cgroup v2 hierarchy of this machine, or NULL. */
+static const char *own_cgroup2(void)
+{
+	char *where = NULL;
+	int fd = kc_attr_open_cgroup_root("/", &where);
+	if (fd >= 0)
+		close(fd);
+	static char buf[64];
+	snprintf(buf, sizeof(buf), "%s", where ? where : "");
+	free(where);
+	return buf[0] ? buf : NULL;
+}
+
+/* A --root whose sys/fs/cgroup is not a cgroup2 mount, or whose sys/fs/cgroup/unified is a
+ * symlink, is not used: the auditor's own hierarchy is (no mount needed to check that). */
+static void test_cgroup_root_rejects_plain_dir_and_symlink(void **state)
+{
+	(void)state;
+	char *root = kc_test_mkdtemp();
+	kc_test_write(root, "sys/fs/cgroup/kubepods.slice/cgroup.procs", "", 0644);
+	struct kc_buf link = KC_BUF_INIT;
+	kc_buf_printf(&link, "%s/sys/fs/cgroup/unified", root);
+	assert_int_equal(symlink("/sys/fs/cgroup/unified", link.ptr), 0);
+	char *where = NULL;
+	int fd = kc_attr_open_cgroup_root(root, &where);
+	const char *own = own_cgroup2();
+	if (own) {
+		assert_true(fd >= 0);
+		assert_string_equal(where, own);
+	} else {
+		assert_int_equal(fd, -1);
+		assert_null(where);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(where);
+	kc_buf_free(&link);
+	kc_test_rmtree(root);
+	free(root);
+}
+
+/* Child of test_cgroup_root_under_root, in its own mount namespace: exit 0 = pass, 77 = skip,
+ * else the number of the check that failed. */
+static int cgroup_root_child(const char *root, const char *own)
+{
+	struct kc_buf t = KC_BUF_INIT, decoy = KC_BUF_INIT, link = KC_BUF_INIT;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return 77;
+	/* the host's v2 hierarchy at <root>/sys/fs/cgroup (a unified host, as most nodes are) */
+	kc_buf_printf(&t, "%s/sys/fs/cgroup", root);
+	if (mount(own, t.ptr, NULL, MS_BIND, NULL) < 0)
+		return 77;
+	char *where = NULL;
+	int fd = kc_attr_open_cgroup_root(root, &where);
+	if (fd < 0 || !where || strcmp(where, t.ptr) != 0)
+		return 1;
+	close(fd);
+	free(where);
+
+	/* resolution through it: this process's own cgroup, named by /proc/self/cgroup */
+	char *self = kc_test_slurp("/proc/self/cgroup", NULL), *line = self ? strstr(self, "0::") : NULL;
+	if (!line)
+		return 77;
+	line += 3;
+	line[strcspn(line, "\n")] = 0;
+	struct kc_buf dir = KC_BUF_INIT;
+	kc_buf_printf(&dir, "%s%s", t.ptr, line);
+	struct stat st;
+	if (stat(dir.ptr, &st) < 0)
+		return 2;
+	struct kc_attr_cache *c = NULL;
+	if (kc_attr_new(NULL, root, &c) < 0 || !kc_attr_cgroup_root(c) || strcmp(kc_attr_cgroup_root(c), t.ptr) != 0)
+		return 3;
+	const struct kc_attr *a = kc_attr_lookup(c, (uint64_t)st.st_ino);
+	if (!a->path || strcmp(a->path, line) != 0)
+		return 4;
+	kc_attr_free(c);
+
+	/* the hybrid layout is preferred: <root>/sys/fs/cgroup/unified over <root>/sys/fs/cgroup */
+	if (umount2(t.ptr, MNT_DETACH) < 0)
+		return 5;
+	kc_buf_puts(&t, "/unified");
+	if (mkdir(t.ptr, 0755) < 0 || mount(own, t.ptr, NULL, MS_BIND, NULL) < 0)
+		return 6;
+	if ((fd = kc_attr_open_cgroup_root(root, &where)) < 0 || strcmp(where, t.ptr) != 0)
+		return 7;
+	close(fd);
+	free(where);
+
+	/* a symlink at <root>/sys/fs/cgroup/unified to a real cgroup2 inside the root is still
+	 * not followed: the last component of a host path never is */
+	if (umount2(t.ptr, MNT_DETACH) < 0 || rmdir(t.ptr) < 0)
+		return 8;
+	kc_buf_printf(&decoy, "%s/decoy", root);
+	if (mkdir(decoy.ptr, 0755) < 0 || mount(own, decoy.ptr, NULL, MS_BIND, NULL) < 0)
+		return 9;
+	if (symlink("/decoy", t.ptr) < 0)
+		return 10;
+	if ((fd = kc_attr_open_cgroup_root(root, &where)) < 0 || strcmp(where, own) != 0)
+		return 11;
+	close(fd);
+	free(where);
+	umount2(decoy.ptr, MNT_DETACH);
+	free(self);
+	kc_buf_free(&t);
+	kc_buf_free(&dir);
+	kc_buf_free(&decoy);
+	kc_buf_free(&link);
+	return 0;
+}
+
+/* --root /host with the host's cgroup2 mounted at /host/sys/fs/cgroup: the hierarchy under the
+ * root is used, not the auditor's own. Bind mounts in a child's private mount namespace, so
+ * nothing is left mounted and removing the temporary tree cannot reach the real cgroups. */
+static void test_cgroup_root_under_root(void **state)
+{
+	(void)state;
+	const char *own = own_cgroup2();
+	if (!kc_test_is_root() || !own) {
+		print_message("kc-skip: needs root and a cgroup v2 hierarchy to bind-mount\n");
+		skip();
+	}
+	char *root = kc_test_mkdtemp();
+	kc_test_write(root, "sys/fs/cgroup/.keep", "", 0644);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(cgroup_root_child(root, own));
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	kc_test_rmtree(root);
+	free(root);
+	if (WEXITSTATUS(status) == 77) {
+		print_message("kc-skip: cannot bind-mount in a private mount namespace here\n");
+		skip();
+	}
+	if (WEXITSTATUS(status) != 0)
+		fail_msg("check %d of the cgroup root under --root failed", WEXITSTATUS(status));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +412,9 @@ int main(void)
 		cmocka_unit_test(test_rules_file),
 		cmocka_unit_test(test_rules_errors),
 		cmocka_unit_test(test_u64map),
+		cmocka_unit_test(test_attr_resolves_through_root_tree),
+		cmocka_unit_test(test_cgroup_root_rejects_plain_dir_and_symlink),
+		cmocka_unit_test(test_cgroup_root_under_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,8 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
 #include "auditor/store.h"
 #include "bpf/bpfmon.h"
+#include "bpf/monitor.skel.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 
@@ -231,6 +235,18 @@ static long long q_int(struct fx *f, const char *sql, const char *a, const char 
 	return v;
 }
 
+/* A syscall program's name in the variant the monitor loaded (tests also run with
+ * KUBECOMPLY_BPF_COMPAT=1 in the environment). */
+static const char *pname(const struct fx *f, const char *fast)
+{
+	static char buf[4][64];
+	static int next;
+	char *b = buf[next++ % 4];
+	snprintf(b, sizeof(buf[0]), "%s%s", fast,
+		 kc_bpfmon_variant(f->m, NULL) == KC_BPFMON_VARIANT_COMPAT ? "_compat" : "");
+	return b;
+}
+
 static void *run_thread(void *arg)
 {
 	struct kc_bpfmon *m = arg;
@@ -414,14 +430,14 @@ static void test_per_syscall_path_attached(void **state)
 	assert_null(why);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='syscall-path' "
 				  "AND attached=1 AND detail LIKE 'per-syscall tracepoints%'", NULL, NULL), 1);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='handle_sys_exit' "
-				  "AND attached=0 AND detail LIKE '%not used%'", NULL, NULL), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program=?2 "
+				  "AND attached=0 AND detail LIKE '%not used%'", pname(f, "handle_sys_exit"), NULL), 1);
 	const char *progs[] = { "tp_exit_openat", "tp_exit_openat2", "tp_exit_open", "tp_exit_memfd_create",
 				"tp_exit_setns", "tp_exit_unshare" };
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
-		if (q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program=?2 AND attached=1", progs[i],
-			  NULL) != 1)
-			fail_msg("%s not attached", progs[i]);
+		if (q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program=?2 AND attached=1",
+			  pname(f, progs[i]), NULL) != 1)
+			fail_msg("%s not attached", pname(f, progs[i]));
 	/* who mounted tracefs is on record; a monitor that did not mount it must not claim it */
 	if (!had_tracefs) {
 		assert_int_equal(kc_bpfmon_mounted_tracefs(f->m), 1);
@@ -454,8 +470,8 @@ static void test_fallback_catches_watched_open(void **state)
 	assert_non_null(why);
 	assert_non_null(strstr(why, "tracefs disabled"));
 	assert_int_equal(kc_bpfmon_mounted_tracefs(f->m), 0);
-	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='handle_sys_exit' "
-				  "AND attached=1", NULL, NULL), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program=?2 "
+				  "AND attached=1", pname(f, "handle_sys_exit"), NULL), 1);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program LIKE 'tp_exit_%' "
 				  "AND attached=1", NULL, NULL), 0);
 	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='syscall-path' "
@@ -479,6 +495,200 @@ static void test_fallback_catches_watched_open(void **state)
 				  "AND path='kc-fallback'", p, NULL), 1);
 }
 
+/* The kernel's counters settle once every CPU has finished the events it saw; other
+ * processes run meanwhile, so a few drains (not a timeout) until seen = sent + lost. */
+static void settled_totals(struct fx *f, struct kc_mon_counters tot[KC_MON_NTYPES], uint64_t received[KC_MON_NTYPES])
+{
+	for (int tries = 0; tries < 50; tries++) {
+		int ok = 1;
+		assert_int_equal(kc_bpfmon_drain(f->m), 0);
+		kc_bpfmon_totals(f->m, tot, received);
+		for (int t = 0; t < KC_MON_NTYPES; t++)
+			ok &= tot[t].seen == tot[t].sent + tot[t].full;
+		if (ok)
+			return;
+	}
+}
+
+/* Forced onto the compat variant (CO-RE probe reads, no kfunc: what kernels before 6.2 load),
+ * on each syscall path in turn: the attachments name the variant and why, the fast programs
+ * are not loaded, and a watched open through a symlink, a memfd_create and an exec with its
+ * argv are still caught, with every event seen either sent or counted lost. */
+static void test_compat_variant_catches_everything(void **state)
+{
+	struct fx *f = *state;
+	for (int raw = 0; raw < 2; raw++) {
+		struct kc_bpfmon_opts bo = { .compat = 1, .no_tracefs = raw };
+		if (f->m) {
+			kc_bpfmon_free(f->m);
+			f->m = NULL;
+			kc_store_free(f->st);
+			f->st = NULL;
+			kc_run_clear(&f->run);
+			memset(&f->run, 0, sizeof(f->run));
+			char *sym = fmt("%s/shadow-link", f->dir);
+			unlink(sym);
+			free(sym);
+		}
+		start_opts(f, 0, &bo);
+		const char *why = NULL;
+		assert_int_equal(kc_bpfmon_variant(f->m, &why), KC_BPFMON_VARIANT_COMPAT);
+		assert_non_null(why);
+		assert_non_null(strstr(why, "forced"));
+		enum kc_bpfmon_path path = kc_bpfmon_syscall_path(f->m, NULL);
+		if (!raw && path != KC_BPFMON_PATH_SYSCALL_TP) {
+			print_message("note: per-syscall path unavailable here, compat checked on the fallback only\n");
+			continue;
+		}
+		assert_int_equal(path, raw ? KC_BPFMON_PATH_RAW_SYS_EXIT : KC_BPFMON_PATH_SYSCALL_TP);
+
+		/* the store names the variant, its programs and why the fast ones are not loaded */
+		assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='syscall-variant' "
+					  "AND attached=1 AND detail LIKE 'compat: CO-RE probe reads%forced%'", NULL, NULL), 1);
+		const char *on = raw ? "handle_sys_exit_compat" : "tp_exit_openat_compat";
+		const char *off = raw ? "handle_sys_exit" : "tp_exit_openat";
+		assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program=?2 AND attached=1",
+				       on, NULL), 1);
+		assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program=?2 AND attached=0 "
+					  "AND detail LIKE '%not loaded: compat variant in use'", off, NULL), 1);
+		/* no program of the fast variant is attached or counted */
+		assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND attached=1 "
+					  "AND (program LIKE 'tp_exit_%' OR program LIKE 'handle_sys_exit%') "
+					  "AND program NOT LIKE '%\\_compat' ESCAPE '\\'", NULL, NULL), 0);
+		int ok, failed;
+		kc_bpfmon_attached(f->m, &ok, &failed);
+		assert_int_equal(failed, 0);
+		/* exec, fork, exit and the syscall path: raw_tp/sys_exit, or the per-syscall programs
+		 * (15, or 13 where init_module and finit_module are configured out, as here) */
+		assert_true(ok >= (raw ? 4 : 3 + 13));
+
+		pid_t pid = shadow_and_memfd(f, raw ? "kc-compat-raw" : "kc-compat-tp");
+		char *tr[] = { "true", "kc-compat-argv", raw ? "raw" : "tp", NULL };
+		pid_t xpid = fork();
+		assert_true(xpid >= 0);
+		if (xpid == 0) {
+			execv("/bin/true", tr);
+			_exit(127);
+		}
+		int status;
+		assert_int_equal(waitpid(xpid, &status, 0), xpid);
+		struct kc_mon_counters tot[KC_MON_NTYPES];
+		uint64_t received[KC_MON_NTYPES];
+		settled_totals(f, tot, received);
+
+		char p[32];
+		snprintf(p, sizeof(p), "%d", (int)pid);
+		assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' "
+					  "AND pid=CAST(?2 AS INTEGER) AND path='/etc/shadow'", p, NULL), 1);
+		assert_true(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='shadow-read' "
+				     "AND data_json LIKE '%\"pid\":' || ?2 || ',%'", p, NULL) >= 1);
+		assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='syscall' "
+					  "AND pid=CAST(?2 AS INTEGER) AND path=?3", p, raw ? "kc-compat-raw" : "kc-compat-tp"), 1);
+		snprintf(p, sizeof(p), "%d", (int)xpid);
+		assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='exec' "
+					  "AND pid=CAST(?2 AS INTEGER) AND data_json LIKE '%\"argv\":[\"true\",\"kc-compat-argv\",\"' || ?3 || '\"]%'",
+				       p, raw ? "raw" : "tp"), 1);
+		for (int t = 0; t < KC_MON_NTYPES; t++)
+			if (tot[t].sent + tot[t].full != tot[t].seen)
+				fail_msg("type %d: seen %llu != sent %llu + lost %llu", t, (unsigned long long)tot[t].seen,
+					 (unsigned long long)tot[t].sent, (unsigned long long)tot[t].full);
+		assert_true(tot[KC_MON_OPEN].seen >= 1 && tot[KC_MON_SYSCALL].seen >= 1 && tot[KC_MON_EXEC].seen >= 1);
+		assert_true(received[KC_MON_OPEN] >= 1 && received[KC_MON_SYSCALL] >= 1);
+	}
+}
+
+/* KUBECOMPLY_BPF_COMPAT=1 forces it too, and says so; without it this kernel (6.2+) gets the
+ * fast variant because its BTF has the kfunc. */
+static void test_compat_forced_by_env(void **state)
+{
+	struct fx *f = *state;
+	const char *was = getenv("KUBECOMPLY_BPF_COMPAT");
+	char *saved = was ? strdup(was) : NULL;
+	setenv("KUBECOMPLY_BPF_COMPAT", "1", 1);
+	start(f, 0);
+	if (saved)
+		setenv("KUBECOMPLY_BPF_COMPAT", saved, 1);
+	else
+		unsetenv("KUBECOMPLY_BPF_COMPAT");
+	const char *why = NULL;
+	assert_int_equal(kc_bpfmon_variant(f->m, &why), KC_BPFMON_VARIANT_COMPAT);
+	assert_string_equal(why, "forced by KUBECOMPLY_BPF_COMPAT=1");
+	assert_int_equal(q_int(f, "SELECT count(*) FROM attachments WHERE run_id=? AND program='syscall-variant' "
+				  "AND detail LIKE 'compat:%(forced by KUBECOMPLY_BPF_COMPAT=1)'", NULL, NULL), 1);
+	if (saved) {
+		free(saved);
+		return;
+	}
+	kc_bpfmon_free(f->m);
+	f->m = NULL;
+	struct kc_bpfmon_opts bo = { .compat = 0 };
+	int rc = kc_bpfmon_open_opts(&(struct kc_watch_opts){ .bpf = 1, .root = "/", .quiet = 1, .policy_dir = "policies" },
+				     &bo, f->st, f->run.id, &f->m);
+	assert_int_equal(rc, 0);
+	assert_int_equal(kc_bpfmon_variant(f->m, &why), KC_BPFMON_VARIANT_FAST);
+	assert_non_null(strstr(why, "has the bpf_rdonly_cast kfunc"));
+}
+
+/* What makes the compat variant load on older kernels, checked in the object itself (no
+ * kernel needed): every fast syscall program has a compat twin on the same hook; the compat
+ * programs call no kfunc (or any non-helper function), and only helpers of kernel 5.8 or
+ * older (helper ids grow with kernel releases), bpf_task_pt_regs (5.15) being the one
+ * exception, in the per-syscall programs of syscalls whose arguments are read. The fast open
+ * programs do call the kfunc, so the check can see one. */
+static void test_compat_programs_need_no_kfunc(void **state)
+{
+	(void)state;
+	struct monitor_bpf *s = monitor_bpf__open();
+	assert_non_null(s);
+	struct bpf_program *p, *q;
+	int twins = 0, fast_calls = 0;
+	bpf_object__for_each_program(p, s->obj) {
+		const char *name = bpf_program__name(p), *sec = bpf_program__section_name(p);
+		size_t n = strlen(name);
+		int compat = n > 7 && !strcmp(name + n - 7, "_compat");
+		int syscall_prog = !strncmp(sec, "tp/syscalls/", 12) || !strcmp(sec, "raw_tp/sys_exit");
+		if (!syscall_prog)
+			continue;
+		/* its twin: same section, the other variant */
+		int found = 0;
+		bpf_object__for_each_program(q, s->obj) {
+			size_t m = strlen(bpf_program__name(q));
+			int qc = m > 7 && !strcmp(bpf_program__name(q) + m - 7, "_compat");
+			found += q != p && qc != compat && !strcmp(bpf_program__section_name(q), sec);
+		}
+		if (found != 1)
+			fail_msg("%s has %d twins", name, found);
+		twins++;
+		const struct bpf_insn *in = bpf_program__insns(p);
+		size_t cnt = bpf_program__insn_cnt(p);
+		static const char *const opens[] = { "raw_tp/sys_exit", "tp/syscalls/sys_exit_openat",
+						     "tp/syscalls/sys_exit_openat2", "tp/syscalls/sys_exit_open",
+						     "tp/syscalls/sys_exit_creat",
+						     "tp/syscalls/sys_exit_open_by_handle_at" };
+		int reads_args = 1;
+		for (size_t k = 0; k < sizeof(opens) / sizeof(opens[0]); k++)
+			if (!strcmp(sec, opens[k]))
+				reads_args = 0;
+		int max_helper = reads_args ? BPF_FUNC_task_pt_regs : BPF_FUNC_ringbuf_query;
+		for (size_t i = 0; i < cnt; i++) {
+			if (in[i].code != (BPF_JMP | BPF_CALL))
+				continue;
+			if (!compat) {
+				fast_calls += in[i].src_reg != 0;
+				continue;
+			}
+			if (in[i].src_reg != 0)
+				fail_msg("%s: instruction %zu calls a kfunc or function (src_reg %d)", name, i, in[i].src_reg);
+			if (in[i].imm > max_helper)
+				fail_msg("%s: instruction %zu calls helper %d, newer than helper %d", name, i, in[i].imm,
+					 max_helper);
+		}
+	}
+	assert_int_equal(twins, 2 * 16); /* 15 per-syscall tracepoints and raw_tp/sys_exit, twice */
+	assert_true(fast_calls >= 6);    /* the five open programs and handle_sys_exit */
+	monitor_bpf__destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +697,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tiny_ringbuf_loss_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_syscall_path_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_catches_watched_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compat_variant_catches_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compat_forced_by_env, setup, teardown),
+		cmocka_unit_test(test_compat_programs_need_no_kfunc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
