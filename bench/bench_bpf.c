@@ -7,7 +7,9 @@
  * operation (user + system time of the storm's processes, which is where the kernel programs
  * run; less sensitive to other load than the rate), the events the monitor lost, and then a
  * profile of the kernel programs' own run time (BPF statistics) per storm. Needs root.
- * KC_BENCH_ROUNDS sets the number of rounds (default 5).
+ * KC_BENCH_ROUNDS sets the number of rounds (default 5); KUBECOMPLY_BPF_COMPAT=1 measures the
+ * compat variant of the syscall programs (CO-RE probe reads, what kernels before 6.2 run)
+ * instead of the variant this kernel would choose; the variant in use is printed first.
  * The storms run in a worker process forked before anything is loaded: a process that has
  * the ring buffer mapped forks much more slowly (its page tables are copied), which would
  * charge the monitor for a cost that workloads on a node never pay. */
@@ -146,6 +148,12 @@ static int start(struct bench *b, enum cfg c, struct kc_bpfmon **m, pthread_t *t
 	if (kc_bpfmon_syscall_path(*m, &why) != want)
 		fprintf(stderr, "bench_bpf: %s: the monitor took the other path (%s)\n", cfg_names[c],
 			why ? why : "?");
+	static int told;
+	if (!told++) {
+		enum kc_bpfmon_variant v = kc_bpfmon_variant(*m, &why);
+		printf("syscall programs: %s variant (%s)\n", v == KC_BPFMON_VARIANT_FAST ? "fast" : "compat",
+		       why ? why : "?");
+	}
 	pthread_create(th, NULL, run, *m);
 	return 0;
 }

@@ -212,25 +212,32 @@ static int twin_of(const struct kc_bpfmon *m, int k)
 	return -1;
 }
 
-/* Sets exactly the programs of mask to load; m->progs point into t. */
-static void apply_mask(struct kc_bpfmon *m, struct monitor_bpf *t, uint64_t mask)
+/* Sets exactly the programs of mask to load. */
+static void set_autoload(struct monitor_bpf *t, uint64_t mask)
 {
 	struct bpf_program *p;
 	int i = 0;
 	bpf_object__for_each_program(p, t->obj) {
-		if (i < MAX_PROGS)
-			set_prog(&m->progs[i], p);
 		bpf_program__set_autoload(p, i < MAX_PROGS && ((mask >> i) & 1));
 		i++;
 	}
-	m->nprogs = i;
 }
 
-static struct monitor_bpf *open_masked(struct kc_bpfmon *m, uint64_t mask)
+/* The object the monitor keeps: m->progs point into it. */
+static struct monitor_bpf *open_tracked(struct kc_bpfmon *m, uint64_t mask)
 {
 	struct monitor_bpf *t = open_skel(m->ringbuf_size);
-	if (t)
-		apply_mask(m, t, mask);
+	struct bpf_program *p;
+	int i = 0;
+	if (!t)
+		return NULL;
+	bpf_object__for_each_program(p, t->obj) {
+		if (i < MAX_PROGS)
+			set_prog(&m->progs[i], p);
+		i++;
+	}
+	m->nprogs = i;
+	set_autoload(t, mask);
 	return t;
 }
 
@@ -268,20 +275,24 @@ static int load(struct kc_bpfmon *m)
 	uint64_t ok_mask = 0, all;
 	int rc = 0;
 
-	m->skel = open_masked(m, ~0ull);
+	m->skel = open_tracked(m, 0);
 	if (!m->skel)
 		return kc_error_set_errno(errno, "opening the BPF object");
 	if (m->nprogs > MAX_PROGS)
 		return kc_error_set(KC_EIO, "the BPF object has more than %d programs", MAX_PROGS);
-	apply_mask(m, m->skel, variant_mask(m));
+	set_autoload(m->skel, variant_mask(m));
 	if (monitor_bpf__load(m->skel) == 0) {
 		mark_off(m);
 		return 0;
 	}
 
 	all = m->nprogs >= 64 ? ~0ull : (1ull << m->nprogs) - 1;
+	/* m->progs keep pointing into m->skel (names, sections) while each program is tried in
+	 * an object of its own */
 	for (int k = 0; k < m->nprogs; k++) {
-		struct monitor_bpf *t = open_masked(m, 1ull << k);
+		struct monitor_bpf *t = open_skel(m->ringbuf_size);
+		if (t)
+			set_autoload(t, 1ull << k);
 		if (!t)
 			return kc_error_set_errno(errno, "opening the BPF object");
 		kc_buf_reset(&libbpf_log);
@@ -305,7 +316,7 @@ static int load(struct kc_bpfmon *m)
 	}
 	ok_mask &= variant_mask(m) & all;
 	monitor_bpf__destroy(m->skel);
-	m->skel = open_masked(m, ok_mask);
+	m->skel = open_tracked(m, ok_mask);
 	if (!m->skel)
 		return kc_error_set_errno(errno, "opening the BPF object");
 	mark_off(m);
