@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auditor/cli.h"
+#include "checks/fsroot.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 
@@ -92,11 +93,74 @@ static int binary_minor(struct kc_node *node, const char *path, char *found, siz
 static char *detect(const char *name, struct kc_node *node, const char *k8s_version, const char **why,
 		    char **version);
 
+/* The distribution and managed-platform variants we ship, each for one benchmark release,
+ * chosen over the version-based CIS benchmark when the node's layout is theirs. */
+#define KC_RKE2_BENCHMARK "rke2-cis-1.12"
+#define KC_EKS_BENCHMARK "eks-cis-1.8"
+#define KC_AKS_BENCHMARK "aks-cis-1.8"
+#define KC_GKE_BENCHMARK "gke-cis-1.6"
+
+static int path_is(struct kc_node *node, const char *path, mode_t type)
+{
+	struct stat st;
+	return kc_root_lstat(node->root, path, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
+/* Managed worker nodes, told apart by the files their node images install (read through
+ * fsroot, nothing run). Returns the variant and sets *what to the marker found. */
+static const char *managed_platform(struct kc_node *node, const char **what)
+{
+	static const struct {
+		const char *path;
+		mode_t type;
+		const char *bench, *what;
+	} marks[] = {
+		{ "/etc/eks", S_IFDIR, KC_EKS_BENCHMARK, "EKS node: /etc/eks exists (EKS AMI bootstrap files)" },
+		{ "/etc/kubernetes/kubelet/kubelet-config.json", S_IFREG, KC_EKS_BENCHMARK,
+		  "EKS node: the EKS AMI's kubelet config /etc/kubernetes/kubelet/kubelet-config.json" },
+		{ "/etc/kubernetes/kubelet/config.json", S_IFREG, KC_EKS_BENCHMARK,
+		  "EKS node: nodeadm's kubelet config /etc/kubernetes/kubelet/config.json" },
+		{ "/etc/kubernetes/azure.json", S_IFREG, KC_AKS_BENCHMARK,
+		  "AKS node: the Azure cloud provider config /etc/kubernetes/azure.json" },
+		{ "/home/kubernetes/kubelet-config.yaml", S_IFREG, KC_GKE_BENCHMARK,
+		  "GKE node: the GKE node image's kubelet config /home/kubernetes/kubelet-config.yaml" },
+	};
+	for (size_t i = 0; i < sizeof(marks) / sizeof(*marks); i++)
+		if (path_is(node, marks[i].path, marks[i].type)) {
+			*what = marks[i].what;
+			return marks[i].bench;
+		}
+	return NULL;
+}
+
 char *kc_benchmark_resolve(const char *name, struct kc_node *node, const char *k8s_version, const char **why,
 			   char **version)
 {
 	char *v = NULL;
 	char *b = detect(name, node, k8s_version, why, &v);
+	int named = name && *name && strcmp(name, "auto") != 0;
+	if (!named && node) {
+		/* the layout decides the variant; the version found (if any) stays in the report */
+		static char whybuf[768];
+		const char *dwhy = NULL, *what = NULL, *variant = NULL;
+		if (kc_node_distribution(node, &dwhy) == KC_DISTRO_RKE2) {
+			variant = KC_RKE2_BENCHMARK;
+			what = dwhy;
+			snprintf(whybuf, sizeof(whybuf), "RKE2 detected (%s): %s, the RKE2 variant", dwhy ? dwhy : "its layout",
+				 variant);
+		} else if ((variant = managed_platform(node, &what)) != NULL) {
+			snprintf(whybuf, sizeof(whybuf), "%s: %s, the worker-node sections of its CIS benchmark", what, variant);
+		}
+		if (variant) {
+			if (v) {
+				size_t len = strlen(whybuf);
+				snprintf(whybuf + len, sizeof(whybuf) - len, " (Kubernetes %s; %s would apply otherwise)", v, b);
+			}
+			free(b);
+			b = kc_strdup(variant);
+			*why = whybuf;
+		}
+	}
 	if (version)
 		*version = v;
 	else
