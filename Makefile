@@ -54,11 +54,11 @@ $(BIN): $(BUILD)/auditor/main.o $(LIB)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_HELP) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_HELP) $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(TEST_HELP) $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIB) $(LDLIBS)
 
 deps:
 	@scripts/install-deps.sh
@@ -118,4 +118,4 @@ clean:
 help:
 	@echo "targets: all test check fuzz bench demo install clean"
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/auditor/main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/auditor/main.d $(TEST_BIN:=.d) $(BENCH_BIN:=.d)

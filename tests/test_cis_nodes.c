@@ -4,6 +4,7 @@
  * /etc/kubernetes with its PKI, Kubernetes the Hard Way's units) copied into a temp tree at
  * test time; key material never reaches evidence or the JSON report; benchmark selection. */
 #include "kc_test.h"
+#include "node_tree.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -20,83 +21,8 @@
 #include "common/error.h"
 #include "reports/report.h"
 
-#define NOBODY 1000
 
 /* Writes rel under dir with mode and owner uid:uid (0 = root). */
-static void put(const char *dir, const char *rel, const char *data, unsigned mode, unsigned uid)
-{
-	const char *p = kc_test_write(dir, rel, data, mode);
-	assert_non_null(p);
-	if (uid)
-		assert_int_equal(chown(p, uid, uid), 0);
-}
-
-static void put_dir(const char *dir, const char *rel, unsigned mode, unsigned uid)
-{
-	char path[1024], keep[512];
-	snprintf(keep, sizeof(keep), "%s/.keep", rel);
-	unlink(kc_test_write(dir, keep, "", 0600)); /* creates the parents */
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	assert_int_equal(chmod(path, mode), 0);
-	if (uid)
-		assert_int_equal(chown(path, uid, uid), 0);
-}
-
-struct audit {
-	struct kc_node node;
-	struct kc_policy_set set;
-	struct kc_run run;
-};
-
-static void audit_tree(struct audit *a, const char *root, const char *bench, const char *targets)
-{
-	memset(a, 0, sizeof(*a));
-	assert_int_equal(kc_node_open(&a->node, root, NULL), 0);
-	char dir[256];
-	snprintf(dir, sizeof(dir), "policies/%s", bench);
-	if (kc_policy_load_dir(&a->set, dir) < 0)
-		fail_msg("%s", kc_error_last());
-	struct kc_engine_opts o = { .targets = targets };
-	assert_int_equal(kc_engine_run(&a->set, &a->node, &o, &a->run), 0);
-}
-
-static void audit_free(struct audit *a)
-{
-	kc_run_clear(&a->run);
-	kc_policy_set_clear(&a->set);
-	kc_node_free(&a->node);
-}
-
-static const struct kc_result *result(const struct audit *a, const char *id)
-{
-	for (size_t i = 0; i < a->run.nresults; i++)
-		if (strcmp(a->run.results[i].id, id) == 0)
-			return &a->run.results[i];
-	fail_msg("no result for %s", id);
-	return NULL;
-}
-
-static void expect(const struct audit *a, const char *id, enum kc_status want)
-{
-	const struct kc_result *r = result(a, id);
-	if (r->status != want)
-		fail_msg("%s: expected %s, got %s (expected: %s; actual: %s; reason: %s)", id, kc_status_name(want),
-			 kc_status_name(r->status), r->expected ? r->expected : "-", r->actual ? r->actual : "-",
-			 r->reason ? r->reason : "-");
-}
-
-/* Does any evidence row of id name layer (and, when given, a source containing src)? */
-static int has_layer(const struct audit *a, const char *id, const char *layer, const char *src)
-{
-	const struct kc_result *r = result(a, id);
-	for (size_t i = 0; i < r->nevidence; i++) {
-		const struct kc_evidence *e = &r->evidence[i];
-		if (e->kind == KC_EV_NOTE && e->detail && strstr(e->detail, "decided by the") &&
-		    strstr(e->detail, layer) && (!src || strstr(e->detail, src)))
-			return 1;
-	}
-	return 0;
-}
 
 /* ---- the kubeadm-shaped trees -------------------------------------------------------- */
 
@@ -286,7 +212,7 @@ static void run_kubeadm(int weak)
 	char *d = kc_test_mkdtemp();
 	build_kubeadm(d, weak);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.12", "master,etcd,controlplane,node");
+	audit_tree(&a, d, NULL, "cis-1.12", "master,etcd,controlplane,node");
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof(cis112) / sizeof(*cis112); i++, n++)
 		expect(&a, cis112[i].id, weak ? cis112[i].weak : cis112[i].hard);
@@ -315,14 +241,14 @@ static void test_older_benchmarks(void **state)
 	char *d = kc_test_mkdtemp();
 	build_kubeadm(d, 0);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.10", "master,controlplane,etcd,node"); /* sections 1-4 */
+	audit_tree(&a, d, NULL, "cis-1.10", "master,controlplane,etcd,node"); /* sections 1-4 */
 	assert_int_equal(a.run.nresults, 95);
 	assert_null(kc_policy_find(&a.set, "1.2.30"));
 	assert_null(kc_policy_find(&a.set, "4.2.14"));
 	expect(&a, "1.1.20", KC_FAIL); /* ca.crt is 644, v1.10 wants 600 */
 	expect(&a, "4.2.1", KC_PASS);
 	audit_free(&a);
-	audit_tree(&a, d, "cis-1.11", "master,controlplane,etcd,node"); /* sections 1-4 */
+	audit_tree(&a, d, NULL, "cis-1.11", "master,controlplane,etcd,node"); /* sections 1-4 */
 	assert_int_equal(a.run.nresults, 98);
 	expect(&a, "1.1.20", KC_PASS);
 	expect(&a, "4.2.15", KC_FAIL); /* kubelet.service has no IPAddressDeny= */
@@ -338,12 +264,12 @@ static void test_ipaddressdeny(void **state)
 	char *d = kc_test_mkdtemp();
 	put(d, "lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n", 0644, 0);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.11", "node");
+	audit_tree(&a, d, NULL, "cis-1.11", "node");
 	expect(&a, "4.2.15", KC_FAIL);
 	audit_free(&a);
 	put(d, "etc/systemd/system/kubelet.service.d/20-ip.conf", "[Service]\nIPAddressDeny=any\nIPAddressAllow=localhost\n",
 	    0644, 0);
-	audit_tree(&a, d, "cis-1.11", "node");
+	audit_tree(&a, d, NULL, "cis-1.11", "node");
 	expect(&a, "4.2.15", KC_PASS);
 	audit_free(&a);
 	kc_test_rmtree(d);
@@ -363,7 +289,7 @@ static void precedence_case(int flag_port, int file_port, enum kc_status want)
 	snprintf(buf, sizeof(buf), "kind: KubeletConfiguration\nreadOnlyPort: %d\n", file_port);
 	put(d, "var/lib/kubelet/config.yaml", buf, 0600, 0);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.12", "node");
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
 	expect(&a, "4.2.4", want);
 	/* the evidence names the drop-in that set the flag as the deciding layer */
 	assert_true(has_layer(&a, "4.2.4", "systemd", "20-port.conf"));
@@ -388,7 +314,7 @@ static void test_kubelet_without_config(void **state)
 	put(d, "etc/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf\n",
 	    0644, 0);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.12", "node");
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
 	expect(&a, "4.2.1", KC_FAIL);
 	expect(&a, "4.2.2", KC_FAIL);
 	expect(&a, "4.2.4", KC_FAIL);
@@ -412,7 +338,7 @@ static void test_kubelet_config_dir(void **state)
 	    0600, 0);
 	put(d, "etc/kubelet.conf.d/30-c.yaml", "readOnlyPort: 0\n", 0600, 0); /* not *.conf: ignored */
 	struct audit a;
-	audit_tree(&a, d, "cis-1.12", "node");
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
 	expect(&a, "4.2.4", KC_FAIL);
 	assert_true(has_layer(&a, "4.2.4", "config-dir", "10-a.conf"));
 	expect(&a, "4.2.1", KC_FAIL);
@@ -445,7 +371,7 @@ static void test_distributions(void **state)
 	assert_int_equal(kc_node_component(&n, KC_COMP_APISERVER)->source, KC_SRC_STATIC_POD);
 	kc_node_free(&n);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.12", "master");
+	audit_tree(&a, d, NULL, "cis-1.12", "master");
 	expect(&a, "1.2.15", KC_PASS);
 	audit_free(&a);
 	kc_test_rmtree(d);
@@ -559,13 +485,6 @@ static void copy_tree(const char *src, const char *dst, unsigned fmode)
 	closedir(dh);
 }
 
-static void no_errors(const struct audit *a)
-{
-	for (size_t i = 0; i < a->run.nresults; i++)
-		if (a->run.results[i].status == KC_ERROR)
-			fail_msg("%s: ERROR %s", a->run.results[i].id, a->run.results[i].reason);
-}
-
 static void test_corpus_kubeadm_v129(void **state)
 {
 	(void)state;
@@ -582,7 +501,7 @@ static void test_corpus_kubeadm_v129(void **state)
 	assert_string_equal(b, "cis-1.11"); /* image tag v1.29.0 */
 	kc_node_free(&n);
 	struct audit a;
-	audit_tree(&a, d, b, "master,etcd");
+	audit_tree(&a, d, NULL, b, "master,etcd");
 	free(b);
 	no_errors(&a);
 	/* what kubeadm v1.29 writes: Node,RBAC and NodeRestriction, no audit log, no profiling
@@ -630,7 +549,7 @@ static void test_corpus_kubeadm_old_pki(void **state)
 	put(d, "etc/passwd", passwd, 0644, 0);
 	put(d, "etc/kubernetes/pki/front-proxy-ca.key", fake_key, 0600, 0);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.10", "master,etcd,controlplane,node");
+	audit_tree(&a, d, NULL, "cis-1.10", "master,etcd,controlplane,node");
 	no_errors(&a);
 	/* v1.8: AlwaysAllow is gone, Node,RBAC set; key files 0600 by our copy */
 	expect(&a, "1.1.21", KC_PASS);
@@ -694,7 +613,7 @@ static void test_corpus_kthw(void **state)
 	assert_int_equal(kc_node_distribution(&n, &why), KC_DISTRO_SYSTEMD);
 	kc_node_free(&n);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.12", "master,etcd,controlplane,node");
+	audit_tree(&a, d, NULL, "cis-1.12", "master,etcd,controlplane,node");
 	no_errors(&a);
 	expect(&a, "1.2.6", KC_PASS);
 	expect(&a, "1.2.14", KC_PASS);
@@ -733,14 +652,14 @@ static void test_encryption_provider(void **state)
 	put(d, "etc/enc.yaml", "kind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers: [{identity: {}}, {aescbc: {}}]\n",
 	    0600, 0);
 	struct audit a;
-	audit_tree(&a, d, "cis-1.11", "master");
+	audit_tree(&a, d, NULL, "cis-1.11", "master");
 	expect(&a, "1.2.28", KC_FAIL); /* identity first: stored in plain text */
 	expect(&a, "1.2.25", KC_FAIL); /* the FAIL case of 1.2.25: no --client-ca-file */
 	expect(&a, "1.2.27", KC_PASS);
 	audit_free(&a);
 	put(d, "etc/enc.yaml", "kind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers: [{kms: {name: x}}, {identity: {}}]\n",
 	    0600, 0);
-	audit_tree(&a, d, "cis-1.11", "master");
+	audit_tree(&a, d, NULL, "cis-1.11", "master");
 	expect(&a, "1.2.28", KC_PASS);
 	audit_free(&a);
 	kc_test_rmtree(d);
