@@ -52,9 +52,10 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(BUILD)/auditor/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_HELP) $(LIB)
+# test helpers are shared headers: a change to any of them rebuilds the suites
+$(BUILD)/tests/%: tests/%.c $(TEST_HELP) $(wildcard tests/*.h) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(TEST_HELP) $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_HELP) $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -118,4 +119,4 @@ clean:
 help:
 	@echo "targets: all test check fuzz bench demo install clean"
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/auditor/main.d $(TEST_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/auditor/main.d $(BENCH_BIN:=.d)
