@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auditor/cli.h"
+#include "auditor/correlate.h"
 #include "auditor/store.h"
 #include "auditor/watch.h"
 #include "auditor/metrics_http.h"
@@ -71,6 +73,30 @@ static void *audit_main(void *arg)
 	if (t->rc < 0)
 		snprintf(t->err, sizeof(t->err), "%s", kc_error_last());
 	/* when one monitor stops on its own (--once), the other keeps going */
+	return NULL;
+}
+
+struct correlate_thread {
+	struct kc_correlator *c;
+	atomic_int done;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Links audit execs with kernel execs once each one's window has passed. */
+static void *correlate_main(void *arg)
+{
+	struct correlate_thread *t = arg;
+	while (!atomic_load(&t->done)) {
+		struct timespec d = { 0, 250 * 1000 * 1000 };
+		nanosleep(&d, NULL);
+		kc_correlator_flush(t->c, now_ms(), 0);
+	}
 	return NULL;
 }
 
@@ -192,8 +218,19 @@ int kc_cmd_watch(int argc, char **argv)
 	struct audit_thread at = { .o = &o, .st = st, .run = &run };
 	pthread_t th;
 	int threaded = 0;
-	struct kc_store *audit_st = NULL;
+	struct kc_store *audit_st = NULL, *corr_st = NULL;
+	struct correlate_thread ct = { 0 };
+	pthread_t cth;
+	int correlating = 0;
 	if (o.bpf && (o.audit_log || o.webhook_addr)) {
+		/* "who" from the audit log, "what ran" from the kernel: one evidence record */
+		if (kc_store_open(o.db, &corr_st) < 0 || kc_correlator_new(corr_st, &ct.c) < 0) {
+			kc_cli_fail("watch", "%s", kc_error_last());
+			goto out;
+		}
+		kc_auditlog_correlate_set(kc_correlator_add, ct.c);
+		if (pthread_create(&cth, NULL, correlate_main, &ct) == 0)
+			correlating = 1;
 		/* each monitor writes through its own connection: transactions of two threads on one
 		 * SQLite connection would interleave; WAL lets the two connections take turns */
 		if (kc_store_open(o.db, &audit_st) < 0) {
@@ -219,6 +256,16 @@ int kc_cmd_watch(int argc, char **argv)
 	if (threaded)
 		pthread_join(th, NULL);
 	kc_store_free(audit_st);
+	if (correlating) {
+		atomic_store(&ct.done, 1);
+		pthread_join(cth, NULL);
+	}
+	if (ct.c) {
+		kc_auditlog_correlate_set(NULL, NULL);
+		/* the monitors have flushed: whatever is still queued is linked now */
+		if (kc_correlator_flush(ct.c, now_ms(), 1) < 0)
+			kc_cli_fail("watch", "correlation: %s", kc_error_last());
+	}
 	if (at.rc < 0)
 		kc_cli_fail("watch", "audit log: %s", at.err);
 	char *fin = kc_time_now_rfc3339();
@@ -229,6 +276,8 @@ int kc_cmd_watch(int argc, char **argv)
 		kc_log(KC_LOG_INFO, "watch run %lld recorded in %s", (long long)run.id, kc_store_path(st));
 out:
 	kc_metrics_server_stop(metrics);
+	kc_correlator_free(ct.c);
+	kc_store_free(corr_st);
 	kc_run_clear(&run);
 	kc_store_free(st);
 	return rc;

@@ -19,6 +19,7 @@
  *                   code, decision, reason, level, data_json)
  *      positions(path PRIMARY KEY, inode, offset, hash, updated)  -- audit log read position
  *      attachments(id, run_id, monitor, program, attached, detail) -- which BPF programs loaded
+ *   v3 index events(namespace, pod, time) for the audit/kernel exec correlation
  */
 #ifndef KC_STORE_H
 #define KC_STORE_H
@@ -30,7 +31,7 @@
 struct sqlite3;
 struct kc_store;
 
-#define KC_STORE_SCHEMA_VERSION 2
+#define KC_STORE_SCHEMA_VERSION 3
 
 /* Opens or creates the database (mode 0600, parent directory must exist), enables WAL and
  * foreign keys, and migrates to KC_STORE_SCHEMA_VERSION. A database newer than this binary

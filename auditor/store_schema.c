@@ -53,6 +53,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE attachments ("
 	" id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,"
 	" monitor TEXT, program TEXT, attached INTEGER, detail TEXT);",
+
+	/* v3: audit execs are linked with the kernel execs of the same pod (auditor/correlate.c) */
+	"CREATE INDEX events_pod_time ON events(namespace, pod, time);",
 };
 
 const char *kc_store_migration(int version)
