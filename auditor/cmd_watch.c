@@ -178,6 +178,8 @@ int kc_cmd_watch(int argc, char **argv)
 	struct kc_store *st = NULL;
 	struct kc_run run = { 0 };
 	struct kc_metrics_server *metrics = NULL;
+	struct kc_store *corr_st = NULL;
+	struct correlate_thread ct = { 0 };
 	int rc = KC_EXIT_ERROR;
 	o.db = o.db ? o.db : kc_cli_default_db();
 	if (kc_store_open(o.db, &st) < 0) {
@@ -218,8 +220,7 @@ int kc_cmd_watch(int argc, char **argv)
 	struct audit_thread at = { .o = &o, .st = st, .run = &run };
 	pthread_t th;
 	int threaded = 0;
-	struct kc_store *audit_st = NULL, *corr_st = NULL;
-	struct correlate_thread ct = { 0 };
+	struct kc_store *audit_st = NULL;
 	pthread_t cth;
 	int correlating = 0;
 	if (o.bpf && (o.audit_log || o.webhook_addr)) {
