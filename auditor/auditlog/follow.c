@@ -325,7 +325,7 @@ static int check_rotation(struct follower *f, int *changed)
 
 int kc_auditlog_follow(struct kc_store *st, struct kc_auditlog_proc *proc, const struct kc_auditlog_follow_opts *o)
 {
-	struct follower f = { .st = st, .proc = proc, .o = o, .fd = -1 };
+	struct follower f = { .st = st, .proc = proc, .o = o, .fd = -1, .pending = KC_BUF_INIT };
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	f.chunk_len = o->chunk ? o->chunk : (4u << 20);
