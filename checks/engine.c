@@ -280,24 +280,7 @@ static void eval_env(struct kc_node *node, const struct kc_test *t, struct kc_re
  * scalar items, comma-joined, so "has"/"regex" can test lists and provider names. */
 static char *yaml_value(yaml_document_t *d, yaml_node_t *root, const char *key, long *line)
 {
-	yaml_node_t *n = root;
-	char part[256];
-	for (const char *p = key; n && *p;) {
-		size_t len = strcspn(p, ".");
-		if (len >= sizeof(part))
-			return NULL;
-		memcpy(part, p, len);
-		part[len] = '\0';
-		if (n->type == YAML_SEQUENCE_NODE) {
-			char *end;
-			long idx = strtol(part, &end, 10);
-			long count = n->data.sequence.items.top - n->data.sequence.items.start;
-			n = (*end || idx < 0 || idx >= count) ? NULL : yaml_document_get_node(d, n->data.sequence.items.start[idx]);
-		} else {
-			n = kc_yaml_get(d, n, part);
-		}
-		p += len + (p[len] == '.');
-	}
+	yaml_node_t *n = kc_yaml_path(d, root, key);
 	if (!n)
 		return NULL;
 	*line = kc_yaml_line(n);

@@ -112,7 +112,16 @@ yaml_node_t *kc_yaml_path(yaml_document_t *d, yaml_node_t *map, const char *dott
 			return NULL;
 		memcpy(part, p, len);
 		part[len] = '\0';
-		n = kc_yaml_get(d, n, part);
+		if (n->type == YAML_SEQUENCE_NODE) {
+			/* a number selects an item of a sequence: "resources.0.providers" */
+			char *end;
+			long idx = strtol(part, &end, 10);
+			long count = n->data.sequence.items.top - n->data.sequence.items.start;
+			n = (!*part || *end || idx < 0 || idx >= count) ? NULL
+								       : yaml_document_get_node(d, n->data.sequence.items.start[idx]);
+		} else {
+			n = kc_yaml_get(d, n, part);
+		}
 		p += len + (dot ? 1 : 0);
 	}
 	return n;

@@ -25,7 +25,8 @@ void kc_yaml_free(struct kc_yaml *y);
 yaml_node_t *kc_yaml_root(struct kc_yaml *y, size_t doc);
 /* Value of key in a mapping node; NULL when absent or not a mapping. */
 yaml_node_t *kc_yaml_get(yaml_document_t *d, yaml_node_t *map, const char *key);
-/* Follows a dotted path ("authentication.anonymous.enabled") through mappings. */
+/* Follows a dotted path ("authentication.anonymous.enabled") through mappings; a numeric
+ * part selects an item of a sequence ("resources.0.providers"). */
 yaml_node_t *kc_yaml_path(yaml_document_t *d, yaml_node_t *map, const char *dotted);
 /* Scalar text or NULL when n is not a scalar. */
 const char *kc_yaml_scalar(const yaml_node_t *n);
