@@ -43,7 +43,7 @@ static int is_bool(const char *s)
 	return strcasecmp(s, "true") == 0 || strcasecmp(s, "false") == 0;
 }
 
-/* Calls fn(item, len) for each trimmed item of a comma list; stops when fn returns 1. */
+/* Is want an item of the comma list (items trimmed)? */
 static int list_any(const char *list, const char *want)
 {
 	size_t wl = strlen(want);
@@ -342,7 +342,8 @@ static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, 
 	kc_kubelet_value_clear(&v);
 }
 
-/* kubelet and friends: a command-line flag beats the config file, which beats the default. */
+/* A command-line flag beats the component's --config file, which beats the default (the
+ * kubelet's own layering lives in checks/kubelet.c). */
 static void eval_setting(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
 	if (strcmp(t->component, "kubelet") == 0) {
@@ -367,8 +368,7 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 	}
 	if (!decided && t->config_key) {
 		const char *cfg = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, "config") : NULL;
-		/* an offline tree has no process: kubeadm's config path is where kubelet would look */
-		const char *path = cfg ? cfg : (strcmp(t->component, "kubelet") == 0 ? "/var/lib/kubelet/config.yaml" : NULL);
+		const char *path = cfg; /* the kubelet, whose layers differ, went to eval_kubelet_setting */
 		if (path) {
 			const struct kc_yamlfile *yf = kc_node_yaml(node, path);
 			if (yf->err == 0 && yf->y.ndocs > 0) {
