@@ -79,14 +79,16 @@ void kc_node_free(struct kc_node *node)
 	free(node->users);
 	free(node->groups);
 	for (size_t i = 0; i < node->nfiles; i++) {
-		free(node->files[i].path);
-		free(node->files[i].link_target);
+		free(node->files[i]->path);
+		free(node->files[i]->link_target);
+		free(node->files[i]);
 	}
 	free(node->files);
 	for (size_t i = 0; i < node->nyamls; i++) {
-		free(node->yamls[i].path);
-		free(node->yamls[i].errmsg);
-		kc_yaml_free(&node->yamls[i].y);
+		free(node->yamls[i]->path);
+		free(node->yamls[i]->errmsg);
+		kc_yaml_free(&node->yamls[i]->y);
+		free(node->yamls[i]);
 	}
 	free(node->yamls);
 	kc_kubelet_free(node->kubelet);
@@ -401,11 +403,11 @@ static void hash_file(struct kc_node *node, struct kc_filefact *f)
 const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
 {
 	for (size_t i = 0; i < node->nfiles; i++)
-		if (strcmp(node->files[i].path, path) == 0)
-			return &node->files[i];
+		if (strcmp(node->files[i]->path, path) == 0)
+			return node->files[i];
 	node->files = kc_array_grow(node->files, &node->files_cap, node->nfiles + 1, sizeof(*node->files));
-	struct kc_filefact *f = &node->files[node->nfiles++];
-	memset(f, 0, sizeof(*f));
+	struct kc_filefact *f = kc_xcalloc(1, sizeof(*f));
+	node->files[node->nfiles++] = f;
 	f->path = kc_strdup(path);
 	struct stat st;
 	int rc = kc_root_lstat(node->root, path, &st);
@@ -429,11 +431,11 @@ const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
 const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
 {
 	for (size_t i = 0; i < node->nyamls; i++)
-		if (strcmp(node->yamls[i].path, path) == 0)
-			return &node->yamls[i];
+		if (strcmp(node->yamls[i]->path, path) == 0)
+			return node->yamls[i];
 	node->yamls = kc_array_grow(node->yamls, &node->yamls_cap, node->nyamls + 1, sizeof(*node->yamls));
-	struct kc_yamlfile *yf = &node->yamls[node->nyamls++];
-	memset(yf, 0, sizeof(*yf));
+	struct kc_yamlfile *yf = kc_xcalloc(1, sizeof(*yf));
+	node->yamls[node->nyamls++] = yf;
 	yf->path = kc_strdup(path);
 	char *data;
 	size_t len;

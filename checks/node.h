@@ -50,10 +50,12 @@ struct kc_node {
 	/* users and groups of the audited root, for owner names */
 	struct kc_idname *users, *groups;
 	size_t nusers, ngroups;
-	/* per-run caches: each file is stat'ed, hashed and parsed at most once */
-	struct kc_filefact *files;
+	/* per-run caches: each file is stat'ed, hashed and parsed at most once. Arrays of
+	 * pointers: an entry never moves when the cache grows, so the pointer kc_node_file and
+	 * kc_node_yaml return stays valid until kc_node_free (callers hold two at once). */
+	struct kc_filefact **files;
 	size_t nfiles, files_cap;
-	struct kc_yamlfile *yamls;
+	struct kc_yamlfile **yamls;
 	size_t nyamls, yamls_cap;
 	struct kc_kubelet *kubelet; /* kubelet layering state (checks/kubelet.h), built on first use */
 	enum kc_distro distro;
@@ -88,9 +90,11 @@ void kc_node_free(struct kc_node *node);
 int kc_node_load(struct kc_node *node);
 const struct kc_component *kc_node_component(struct kc_node *node, enum kc_component_id id);
 const struct kc_component *kc_node_component_by_name(struct kc_node *node, const char *name);
-/* Cached lstat + sha256 of a path under root; never NULL (err says what happened). */
+/* Cached lstat + sha256 of a path under root; never NULL (err says what happened). The
+ * entry is owned by the node and valid until kc_node_free, whatever is looked up after it. */
 const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path);
-/* Cached parse of a config file under root; never NULL (err says what happened). */
+/* Cached parse of a config file under root; never NULL (err says what happened); valid
+ * until kc_node_free. */
 const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path);
 /* "root" for uid 0 in the audited root's /etc/passwd, else the number as text. */
 const char *kc_node_user_name(struct kc_node *node, unsigned uid, char numbuf[16]);
