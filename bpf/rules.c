@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/input.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
 
@@ -168,21 +169,13 @@ out:
 
 int kc_bpf_rules_load(const char *path, struct kc_bpf_rules *out)
 {
-	struct kc_buf b = KC_BUF_INIT;
-	char chunk[8192];
-	int rc = 0;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return kc_error_set_errno(errno, "runtime rules %s", path);
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (1u << 20))
-		kc_buf_add(&b, chunk, n);
-	if (ferror(f))
-		rc = kc_error_set_errno(errno, "reading %s", path);
-	fclose(f);
+	char *data;
+	size_t len;
+	/* before: reading stopped silently at 1 MiB */
+	int rc = kc_input_read(path, "runtime rules", 1u << 20, &data, &len);
 	if (rc == 0)
-		rc = kc_bpf_rules_parse(path, b.ptr, b.len, out);
-	kc_buf_free(&b);
+		rc = kc_bpf_rules_parse(path, data, len, out);
+	free(data);
 	return rc;
 }
 

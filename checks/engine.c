@@ -14,6 +14,7 @@
 #include "checks/kubelet.h"
 #include "checks/nodequery.h"
 #include "common/error.h"
+#include "common/input.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
 
@@ -388,7 +389,7 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 				goto out;
 			} else if (yf->err != -ENOENT) {
 				o->status = KC_ERROR;
-				kc_buf_printf(&o->reason, "%s: %s", path, strerror(-yf->err));
+				kc_buf_printf(&o->reason, "%s", yf->errmsg ? yf->errmsg : strerror(-yf->err));
 				goto out;
 			} else {
 				kc_result_add_config(r, path, t->config_key, NULL, 0, "config-file", "config file not found");
@@ -476,9 +477,44 @@ static void add_file_evidence(struct kc_node *node, struct kc_result *r, const s
 		ev->sha256 = kc_strdup(f->sha256);
 	if (f->is_symlink) {
 		struct kc_buf d = KC_BUF_INIT;
-		kc_buf_printf(&d, "symlink to %s (not followed)", f->link_target ? f->link_target : "?");
+		const char *lt = f->link_target ? f->link_target : "?";
+		if (f->link_err == 0)
+			kc_buf_printf(&d, "symlink to %s, resolved inside --root to %s: mode and owner are the target's", lt,
+				      f->resolved);
+		else if (f->link_err == ENOENT)
+			kc_buf_printf(&d, "symlink to %s: dangling (%s does not exist under --root)", lt, f->resolved);
+		else if (f->link_err == EXDEV)
+			kc_buf_printf(&d, "symlink to %s: leaves --root, not followed", lt);
+		else
+			kc_buf_printf(&d, "symlink to %s: %s", lt, strerror(f->link_err));
 		ev->detail = kc_buf_detach(&d);
 	}
+}
+
+/* A symlink is judged on its target, resolved inside --root; a link that cannot be followed
+ * is a result of its own, never a PASS. Returns KC_PASS when the link (if any) resolved. */
+static enum kc_status judge_link(const struct kc_filefact *f, struct kc_buf *actual)
+{
+	if (!f->is_symlink || f->link_err == 0)
+		return KC_PASS;
+	const char *lt = f->link_target ? f->link_target : "?";
+	if (f->link_err == ENOENT) {
+		kc_buf_printf(actual, "%s is a symlink to %s, which does not exist under --root (dangling)", f->path, lt);
+		return KC_WARN;
+	}
+	if (f->link_err == EXDEV)
+		kc_buf_printf(actual, "%s is a symlink to %s, which leaves --root: not followed", f->path, lt);
+	else
+		kc_buf_printf(actual, "%s is a symlink to %s that cannot be resolved: %s", f->path, lt, strerror(f->link_err));
+	return KC_ERROR;
+}
+
+/* "/etc/kubernetes/admin.conf" or "/etc/kubernetes/admin.conf (a symlink to /srv/admin.conf)" */
+static void file_name(const struct kc_filefact *f, struct kc_buf *b)
+{
+	kc_buf_puts(b, f->path);
+	if (f->is_symlink)
+		kc_buf_printf(b, " (a symlink to %s)", f->resolved);
 }
 
 /* Judges one existing file; returns PASS/FAIL and appends a phrase to actual. */
@@ -490,22 +526,28 @@ static enum kc_status judge_file(struct kc_node *node, const struct kc_test *t, 
 		kc_buf_printf(actual, "%s exists", f->path);
 		return want ? KC_PASS : KC_FAIL;
 	}
-	if (f->is_symlink) {
-		/* a symlink where a file is expected is not followed: the file it points to might
-		 * not be the one the component reads, or might be planted */
-		kc_buf_printf(actual, "%s is a symlink to %s, expected a regular file", f->path,
-			      f->link_target ? f->link_target : "?");
+	enum kc_status ls = judge_link(f, actual);
+	if (ls != KC_PASS)
+		return ls;
+	/* a file test names one file (or the directory the policy says it is): a FIFO, a device
+	 * or a directory in a kubeconfig's place is not a compliant kubeconfig, whatever its mode */
+	if (t->fact == KC_FACT_FILE && (t->want_dir ? !S_ISDIR(f->mode) : !S_ISREG(f->mode))) {
+		file_name(f, actual);
+		kc_buf_printf(actual, " is %s, expected %s", kc_file_type_name(f->mode),
+			      t->want_dir ? "a directory" : "a regular file");
 		return KC_FAIL;
 	}
 	if (t->op == KC_OP_MODE_MAX) {
 		unsigned perm = f->mode & 07777;
-		kc_buf_printf(actual, "%s has mode %03o", f->path, perm);
+		file_name(f, actual);
+		kc_buf_printf(actual, " has mode %03o", perm);
 		return (perm & ~t->mode) == 0 ? KC_PASS : KC_FAIL;
 	}
 	if (t->op == KC_OP_OWNER) {
 		char ub[16], gb[16];
 		const char *u = kc_node_user_name(node, f->uid, ub), *g = kc_node_group_name(node, f->gid, gb);
-		kc_buf_printf(actual, "%s is owned by %s:%s", f->path, u, g);
+		file_name(f, actual);
+		kc_buf_printf(actual, " is owned by %s:%s", u, g);
 		const char *colon = strchr(t->value, ':');
 		size_t ul = colon ? (size_t)(colon - t->value) : strlen(t->value);
 		int ok = strlen(u) == ul && strncmp(u, t->value, ul) == 0;
@@ -558,6 +600,8 @@ static void eval_file(struct kc_node *node, const struct kc_test *t, struct kc_r
 		return;
 	}
 	o->status = judge_file(node, t, f, &o->actual);
+	if (o->status != KC_PASS && o->status != KC_FAIL)
+		kc_buf_puts(&o->reason, o->actual.ptr);
 }
 
 struct walk {
@@ -567,14 +611,24 @@ struct walk {
 	struct outcome *o;
 	size_t matched, failed;
 	int depth;
+	int list_err;      /* the first directory that could not be listed: the walk is incomplete */
+	char *list_path;
 };
 
 static void walk_dir(struct walk *w, const char *dir)
 {
 	char **names;
 	size_t n;
-	if (kc_root_list_dir(w->node->root, dir, NULL, 0, &names, &n) < 0)
+	int rc = kc_root_list_dir(w->node->root, dir, NULL, 0, &names, &n);
+	if (rc < 0) {
+		/* an unread directory is not an empty one: "no entry matches" would be a PASS on
+		 * files nobody looked at */
+		if (!w->list_err) {
+			w->list_err = -rc;
+			w->list_path = kc_strdup(dir);
+		}
 		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct kc_buf p = KC_BUF_INIT;
 		kc_buf_printf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
@@ -595,7 +649,7 @@ static void walk_dir(struct walk *w, const char *dir)
 			kc_buf_free(&phrase);
 		}
 		/* symlinked directories are not entered: they could lead anywhere in the tree */
-		if (is_dir && w->t->recursive && w->depth < 16) {
+		if (is_dir && !f->is_symlink && w->t->recursive && w->depth < 16) {
 			w->depth++;
 			walk_dir(w, p.ptr);
 			w->depth--;
@@ -624,8 +678,15 @@ static void eval_files(struct kc_node *node, const struct kc_test *t, struct kc_
 		kc_buf_printf(&o->reason, "%s: %s", t->dir, d->err ? strerror(d->err) : "not a directory");
 		return;
 	}
-	struct walk w = { node, t, r, o, 0, 0, 0 };
+	struct walk w = { node, t, r, o, 0, 0, 0, 0, NULL };
 	walk_dir(&w, t->dir);
+	if (w.list_err) {
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "cannot list %s: %s; the entries under it were not checked", w.list_path,
+			      strerror(w.list_err));
+		free(w.list_path);
+		return;
+	}
 	if (w.failed) {
 		o->status = KC_FAIL;
 		return;

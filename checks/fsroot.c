@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/input.h"
 #include "common/strbuf.h"
 
 struct kc_root {
@@ -106,18 +107,14 @@ char *kc_root_readlink(struct kc_root *r, const char *path)
 
 int kc_root_open_file(struct kc_root *r, const char *path)
 {
-	char *name = NULL;
-	int dfd = open_parent(r, path, &name);
-	if (dfd < 0)
-		return dfd;
-	/* O_NOFOLLOW: a symlink planted at the last component fails with ELOOP; O_NONBLOCK: a
-	 * FIFO planted where a file is expected cannot hang the audit */
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	int e = errno;
-	close(dfd);
-	free(name);
+	while (*path == '/')
+		path++;
+	/* symlinks, the last one included, resolve inside the root as the component running in
+	 * it would read them; O_NONBLOCK: a FIFO planted where a file is expected cannot hang
+	 * the audit, and it is refused below before a byte is read */
+	int fd = open_in_root(r, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0)
-		return -e;
+		return fd;
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -134,25 +131,96 @@ int kc_root_read_file(struct kc_root *r, const char *path, size_t max, char **da
 	if (fd < 0)
 		return fd;
 	struct kc_buf b = KC_BUF_INIT;
-	char chunk[65536];
-	ssize_t n;
-	int rc = 0;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (b.len + (size_t)n > max) {
-			rc = -EFBIG;
-			break;
-		}
-		kc_buf_add(&b, chunk, (size_t)n);
-	}
-	if (n < 0)
-		rc = -errno;
+	int rc = kc_input_read_fd(fd, max, &b);
 	close(fd);
 	if (rc < 0) {
 		kc_buf_free(&b);
 		return rc;
 	}
 	*len = b.len;
-	*data = kc_buf_detach(&b);
+	*data = b.cap ? kc_buf_detach(&b) : kc_strdup("");
+	return 0;
+}
+
+/* Follows a symlink path one component at a time, as RESOLVE_IN_ROOT would, but says when
+ * the walk would have left the root: ".." above "/" is an escape here, not a silent clamp. */
+int kc_root_resolve(struct kc_root *r, const char *path, char **out)
+{
+	*out = NULL;
+	struct kc_buf cur = KC_BUF_INIT, rest = KC_BUF_INIT;
+	kc_buf_puts(&rest, path);
+	int links = 0, rc = 0;
+	while (rc == 0) {
+		const char *p = rest.ptr + strspn(rest.ptr, "/");
+		if (!*p)
+			break;
+		size_t l = strcspn(p, "/");
+		char *comp = kc_strndup(p, l);
+		char *tail = kc_strdup(p + l);
+		kc_buf_reset(&rest);
+		kc_buf_puts(&rest, tail);
+		free(tail);
+		if (strcmp(comp, ".") == 0) {
+			free(comp);
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			free(comp);
+			char *slash = strrchr(cur.ptr, '/');
+			if (!slash) {
+				rc = -EXDEV;
+				break;
+			}
+			kc_buf_truncate(&cur, (size_t)(slash - cur.ptr));
+			continue;
+		}
+		size_t keep = cur.len;
+		kc_buf_printf(&cur, "/%s", comp);
+		free(comp);
+		struct stat st;
+		int e = kc_root_lstat(r, cur.ptr, &st);
+		if (e < 0) {
+			kc_buf_puts(&cur, rest.ptr); /* the missing path, for the message */
+			rc = e;
+			break;
+		}
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (++links > 40) {
+			rc = -ELOOP;
+			break;
+		}
+		char *target = kc_root_readlink(r, cur.ptr);
+		if (!target) {
+			rc = -EIO;
+			break;
+		}
+		kc_buf_truncate(&cur, target[0] == '/' ? 0 : keep);
+		char *t = kc_strdup(rest.ptr);
+		kc_buf_reset(&rest);
+		kc_buf_printf(&rest, "%s/%s", target, t);
+		free(t);
+		free(target);
+	}
+	if (!cur.len)
+		kc_buf_puts(&cur, "/");
+	*out = kc_buf_detach(&cur);
+	kc_buf_free(&rest);
+	return rc;
+}
+
+int kc_root_open_sub(struct kc_root *r, const char *path, struct kc_root **out)
+{
+	*out = NULL;
+	int fd = kc_root_open_dir(r, path);
+	if (fd < 0)
+		return kc_error_set_errno(-fd, "%s under --root %s", path, r->dir);
+	struct kc_root *sub = kc_xcalloc(1, sizeof(*sub));
+	sub->fd = fd;
+	struct kc_buf b = KC_BUF_INIT;
+	kc_buf_printf(&b, "%s%s%s", r->dir, r->dir[strlen(r->dir) - 1] == '/' ? "" : "/", path + strspn(path, "/"));
+	sub->dir = kc_buf_detach(&b);
+	*out = sub;
 	return 0;
 }
 
@@ -184,7 +252,15 @@ int kc_root_list_dir(struct kc_root *r, const char *path, const char *suffix, si
 	}
 	size_t cap = 0, sl = suffix ? strlen(suffix) : 0;
 	struct dirent *de;
-	while ((de = readdir(d)) && (!max || *n < max)) {
+	int errno_after_readdir = 0;
+	for (;;) {
+		if (max && *n >= max)
+			break;
+		errno = 0;
+		if (!(de = readdir(d))) {
+			errno_after_readdir = errno;
+			break;
+		}
 		const char *nm = de->d_name;
 		size_t l = strlen(nm);
 		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
@@ -194,7 +270,15 @@ int kc_root_list_dir(struct kc_root *r, const char *path, const char *suffix, si
 		*names = kc_array_grow(*names, &cap, *n + 1, sizeof(**names));
 		(*names)[(*n)++] = kc_strdup(nm);
 	}
+	/* readdir's NULL is also its error: a listing cut by an I/O error is not a short list */
+	int e = errno_after_readdir;
 	closedir(d);
+	if (e) {
+		kc_strv_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+		return -e;
+	}
 	if (*n)
 		qsort(*names, *n, sizeof(**names), cmp_name);
 	return 0;

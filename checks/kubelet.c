@@ -178,7 +178,7 @@ static const char *flag_origin(const struct kc_component *c, const struct kc_fla
 
 static int layer_error(const struct layer *l)
 {
-	if (l->yf->err == KC_EINVAL)
+	if (l->yf->err == KC_EINVAL || l->yf->errmsg)
 		return kc_error_set(KC_EINVAL, "%s", l->yf->errmsg ? l->yf->errmsg : l->path);
 	return kc_error_set_errno(-l->yf->err, "kubelet config %s", l->path);
 }

@@ -15,12 +15,16 @@
 #include "checks/podspec.h"
 #include "checks/systemd.h"
 #include "common/error.h"
+#include "common/input.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
 
 static const char *const comp_names[KC_COMP_COUNT] = {
 	"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubelet", "kube-proxy",
 };
+
+/* Config files the components read are kilobytes; this bounds a planted one. */
+#define CONFIG_MAX_BYTES (16u << 20)
 
 /* Files larger than this are stat'ed but not hashed: evidence, not a backup. */
 #define HASH_MAX_BYTES (16u << 20)
@@ -81,6 +85,7 @@ void kc_node_free(struct kc_node *node)
 	for (size_t i = 0; i < node->nfiles; i++) {
 		free(node->files[i]->path);
 		free(node->files[i]->link_target);
+		free(node->files[i]->resolved);
 		free(node->files[i]);
 	}
 	free(node->files);
@@ -381,7 +386,7 @@ const struct kc_component *kc_node_component_by_name(struct kc_node *node, const
 
 static void hash_file(struct kc_node *node, struct kc_filefact *f)
 {
-	int fd = kc_root_open_file(node->root, f->path);
+	int fd = kc_root_open_file(node->root, f->resolved ? f->resolved : f->path);
 	if (fd < 0)
 		return;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -420,11 +425,26 @@ const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
 	f->gid = st.st_gid;
 	f->size = st.st_size;
 	if (S_ISLNK(st.st_mode)) {
+		/* the component reads through the link: the verdict is on the target, resolved
+		 * inside root (never outside it); a dangling or escaping link keeps the link's stat */
 		f->is_symlink = 1;
 		f->link_target = kc_root_readlink(node->root, path);
-	} else if (S_ISREG(st.st_mode) && st.st_size <= (off_t)HASH_MAX_BYTES) {
-		hash_file(node, f);
+		rc = kc_root_resolve(node->root, path, &f->resolved);
+		struct stat tst;
+		if (rc == 0)
+			rc = kc_root_lstat(node->root, f->resolved, &tst);
+		if (rc < 0) {
+			f->link_err = -rc;
+			return f;
+		}
+		f->mode = tst.st_mode;
+		f->uid = tst.st_uid;
+		f->gid = tst.st_gid;
+		f->size = tst.st_size;
+		st = tst;
 	}
+	if (S_ISREG(st.st_mode) && st.st_size <= (off_t)HASH_MAX_BYTES)
+		hash_file(node, f);
 	return f;
 }
 
@@ -439,10 +459,22 @@ const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
 	yf->path = kc_strdup(path);
 	char *data;
 	size_t len;
-	int rc = kc_root_read_file(node->root, path, 16u << 20, &data, &len);
+	int rc = kc_root_read_file(node->root, path, CONFIG_MAX_BYTES, &data, &len);
 	if (rc < 0) {
 		yf->err = rc;
 		memset(&yf->y, 0, sizeof(yf->y));
+		/* say what the file is when it is not one: a FIFO or a directory where a config is expected */
+		struct kc_buf m = KC_BUF_INIT;
+		if (rc == -EINVAL) {
+			const struct kc_filefact *ff = kc_node_file(node, path);
+			kc_buf_printf(&m, "%s: is %s, expected a regular file", path, kc_file_type_name(ff->mode));
+		} else if (rc == -EFBIG) {
+			kc_buf_printf(&m, "%s: larger than the %u MiB limit for a config file", path, CONFIG_MAX_BYTES >> 20);
+		} else if (rc != -ENOENT) {
+			kc_buf_printf(&m, "%s: %s", path, strerror(-rc));
+		}
+		yf->errmsg = m.len ? kc_buf_detach(&m) : NULL;
+		kc_buf_free(&m);
 		return yf;
 	}
 	if (kc_yaml_load(&yf->y, path, data, len) < 0) {

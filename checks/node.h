@@ -77,7 +77,11 @@ struct kc_filefact {
 	char *path;        /* as under root, e.g. "/etc/kubernetes/admin.conf" */
 	int err;           /* 0, or errno of the failed lstat (ENOENT = missing) */
 	int is_symlink;
-	char *link_target; /* when is_symlink */
+	char *link_target; /* when is_symlink: the link's text */
+	char *resolved;    /* when is_symlink: the path it resolves to inside root (or the
+			    * missing one); mode, owner, size and sha256 are the target's */
+	int link_err;      /* when is_symlink: 0, ENOENT (dangling), EXDEV (would leave the
+			    * root: not followed), ELOOP; the fields below are the link's then */
 	unsigned mode;     /* st_mode */
 	unsigned uid, gid;
 	long long size;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/input.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
 
@@ -24,6 +25,10 @@ const char *kc_op_name(enum kc_op op)
 {
 	return (unsigned)op < KC_OP_COUNT ? op_keys[op] : "?";
 }
+
+/* The largest shipped benchmark file is ~60 KB: a policy file of megabytes is a mistake or
+ * an attack (a --policy-dir entry pointing at /dev/zero is refused before this by type). */
+#define POLICY_MAX_BYTES (8u << 20)
 
 struct ctx {
 	struct kc_policy_set *set;
@@ -138,7 +143,20 @@ static int parse_flag_ref(struct ctx *c, yaml_node_t *n, const char *key, char *
 	return 0;
 }
 
-/* file: /path  or  file: {flag: "kubelet --kubeconfig", path: /default} */
+/* type: file (the default) | directory: what a file test expects to find at the path */
+static int parse_file_type(struct ctx *c, yaml_node_t *v, struct kc_test *t)
+{
+	const char *s = kc_yaml_scalar(v);
+	if (s && strcmp(s, "directory") == 0)
+		t->want_dir = 1;
+	else if (s && strcmp(s, "file") == 0)
+		t->want_dir = 0;
+	else
+		return fail(c, v, "'file.type' must be file or directory, got '%s'", s ? s : "?");
+	return 0;
+}
+
+/* file: /path  or  file: {flag: "kubelet --kubeconfig", path: /default, type: directory} */
 static int parse_file_ref(struct ctx *c, yaml_node_t *n, struct kc_test *t)
 {
 	if (n->type == YAML_SCALAR_NODE) {
@@ -160,8 +178,10 @@ static int parse_file_ref(struct ctx *c, yaml_node_t *n, struct kc_test *t)
 			rc = parse_flag_ref(c, v, "file.flag", &t->component, &t->flag);
 		else if (key && strcmp(key, "path") == 0)
 			rc = get_str(c, v, "file.path", &t->path);
+		else if (key && strcmp(key, "type") == 0)
+			rc = parse_file_type(c, v, t);
 		else
-			rc = fail(c, k, "unknown key '%s' in file (expected one of: flag, path)", key ? key : "?");
+			rc = fail(c, k, "unknown key '%s' in file (expected one of: flag, path, type)", key ? key : "?");
 		if (rc < 0)
 			return rc;
 	}
@@ -585,19 +605,13 @@ int kc_policy_load_buffer(struct kc_policy_set *set, const char *name, const cha
 
 int kc_policy_load_file(struct kc_policy_set *set, const char *path)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return kc_error_set_errno(errno, "cannot open policy file %s", path);
-	struct kc_buf b = KC_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		kc_buf_add(&b, chunk, n);
-	int err = ferror(f);
-	fclose(f);
-	int rc = err ? kc_error_set(KC_EIO, "cannot read policy file %s", path)
-		     : kc_policy_load_buffer(set, path, b.ptr, b.len);
-	kc_buf_free(&b);
+	char *data;
+	size_t len;
+	int rc = kc_input_read(path, "policy file", POLICY_MAX_BYTES, &data, &len);
+	if (rc < 0)
+		return rc;
+	rc = kc_policy_load_buffer(set, path, data, len);
+	free(data);
 	return rc;
 }
 

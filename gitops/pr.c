@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/input.h"
 
 #define MAX_RESPONSE (1u << 20)
 
@@ -31,14 +32,17 @@ const char *kc_pr_kind_name(enum kc_pr_kind k)
 
 int kc_pr_read_token(const char *path, char **out)
 {
-	FILE *f = fopen(path, "r");
-	char line[4096];
+	char line[4096], *data;
+	size_t len;
 	*out = NULL;
-	if (!f)
-		return kc_error_set_errno(errno, "cannot read the token file %s", path);
-	char *got = fgets(line, sizeof(line), f);
-	fclose(f);
-	if (!got)
+	int rc = kc_input_read(path, "token file", 64u << 10, &data, &len);
+	if (rc < 0)
+		return rc;
+	/* the first line is the token */
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(data, "\n"), data);
+	memset(data, 0, len);
+	free(data);
+	if (!line[0])
 		return kc_error_set(KC_EINVAL, "the token file %s is empty", path);
 	char *s = line, *e = line + strlen(line);
 	while (*s == ' ' || *s == '\t')

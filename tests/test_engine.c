@@ -190,29 +190,37 @@ static void test_owner_names_from_audited_root(void **state)
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/var/lib/etcd", f->dir);
 	assert_int_equal(chown(dir, 998, 998), 0);
-	const struct kc_result *r = audit(f, NULL, POLICY("master", "      - file: /var/lib/etcd\n        owner: etcd:etcd\n"), "9.9.9");
+	const struct kc_result *r = audit(f, NULL, POLICY("master", "      - file: {path: /var/lib/etcd, type: directory}\n        owner: etcd:etcd\n"), "9.9.9");
 	assert_int_equal(r->status, KC_PASS);
-	r = audit(f, NULL, POLICY("master", "      - file: /var/lib/etcd\n        owner: root:root\n"), "9.9.9");
+	r = audit(f, NULL, POLICY("master", "      - file: {path: /var/lib/etcd, type: directory}\n        owner: root:root\n"), "9.9.9");
 	assert_int_equal(r->status, KC_FAIL);
 	assert_non_null(strstr(r->actual, "etcd:etcd"));
 	r = audit(f, NULL, POLICY("master", "      - files: {dir: /var/lib/etcd, recursive: true}\n        owner: etcd\n"), "9.9.9");
 	assert_int_equal(r->status, KC_PASS);
 }
 
-static void test_planted_symlink_not_followed(void **state)
+/* Issue 12 §5: a checked path that is a symlink is resolved inside --root (never outside it),
+ * the verdict is on the target's mode and owner, the evidence names link and target. */
+static void test_symlink_judged_on_target_inside_root(void **state)
 {
 	struct fx *f = *state;
-	/* a strict-mode file elsewhere, and a symlink to it where the kubeconfig is expected */
-	kc_test_write(f->dir, "tmp/innocent", "x", 0600);
+	/* the link's target under the tree, not the auditor's own /tmp/innocent */
+	kc_test_write(f->dir, "tmp/innocent", "x", 0644);
 	char link[4096];
 	snprintf(link, sizeof(link), "%s/etc/kubernetes/scheduler.conf", f->dir);
 	unlink(link);
 	assert_int_equal(symlink("/tmp/innocent", link), 0);
 	const struct kc_result *r = audit(f, NULL, POLICY("master", "      - file: /etc/kubernetes/scheduler.conf\n        mode_max: \"600\"\n"), "9.9.9");
-	assert_int_equal(r->status, KC_FAIL);
-	assert_non_null(strstr(r->actual, "symlink"));
+	assert_int_equal(r->status, KC_FAIL); /* the target is 0644 */
+	assert_non_null(strstr(r->actual, "symlink to /tmp/innocent"));
+	assert_non_null(strstr(r->actual, "mode 644"));
 	const struct kc_evidence *ev = find_ev(r, KC_EV_FILE);
-	assert_non_null(strstr(ev->detail, "not followed"));
+	assert_non_null(strstr(ev->detail, "resolved inside --root to /tmp/innocent"));
+	char tgt[4096];
+	snprintf(tgt, sizeof(tgt), "%s/tmp/innocent", f->dir);
+	assert_int_equal(chmod(tgt, 0600), 0);
+	r = audit(f, NULL, POLICY("master", "      - file: /etc/kubernetes/scheduler.conf\n        mode_max: \"600\"\n"), "9.9.9");
+	assert_int_equal(r->status, KC_PASS);
 
 	/* a symlinked directory pointing at the auditor's own /etc stays inside the root */
 	char dirlink[4096];
@@ -296,7 +304,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_process_beats_manifest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_names_from_audited_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_planted_symlink_not_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_judged_on_target_inside_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_and_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kubelet_setting_layers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_and_content, setup, teardown),

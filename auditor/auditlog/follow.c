@@ -172,7 +172,8 @@ static int read_available(struct follower *f, int final, int *got)
 
 static int open_current(struct follower *f)
 {
-	int fd = open(f->o->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in the log's place is refused below instead of hanging the open */
+	int fd = open(f->o->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	struct stat sb;
@@ -203,7 +204,7 @@ static int find_rotated(const char *path, uint64_t ino)
 			struct stat sb;
 			if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISREG(sb.st_mode) && (uint64_t)sb.st_ino == ino)
-				fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+				fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		}
 		closedir(d);
 	}

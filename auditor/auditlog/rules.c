@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "common/error.h"
+#include "common/input.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
@@ -493,18 +494,13 @@ fail:
 int kc_audit_rules_load(const char *path, struct kc_audit_rules **out)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return kc_error_set_errno(errno, "opening %s", path);
-	struct kc_buf b = KC_BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		kc_buf_add(&b, chunk, n);
-	int err = ferror(f);
-	fclose(f);
-	int rc = err ? kc_error_set(KC_EIO, "reading %s", path) : kc_audit_rules_parse(path, b.ptr, b.len, out);
-	kc_buf_free(&b);
+	char *data;
+	size_t len;
+	int rc = kc_input_read(path, "audit rules file", KC_INPUT_MAX_BYTES, &data, &len);
+	if (rc < 0)
+		return rc;
+	rc = kc_audit_rules_parse(path, data, len, out);
+	free(data);
 	return rc;
 }
 

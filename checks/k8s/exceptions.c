@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/input.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
 
@@ -119,19 +120,14 @@ cleanup:
 int kc_exceptions_load(const char *path, struct kc_exceptions **out)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kc_error_set_errno(errno, "exceptions file %s", path);
-	struct kc_buf b = KC_BUF_INIT;
-	char tmp[8192];
-	ssize_t n;
-	while ((n = read(fd, tmp, sizeof(tmp))) > 0 && b.len < 16 * 1024 * 1024)
-		kc_buf_add(&b, tmp, (size_t)n);
-	int err = n < 0 ? errno : 0;
-	close(fd);
-	int rc = err ? kc_error_set_errno(err, "exceptions file %s", path)
-		     : kc_exceptions_load_buffer(path, b.ptr, b.len, out);
-	kc_buf_free(&b);
+	char *data;
+	size_t len;
+	/* before: reading stopped silently at 16 MiB, dropping the exceptions after it */
+	int rc = kc_input_read(path, "exceptions file", 16u << 20, &data, &len);
+	if (rc < 0)
+		return rc;
+	rc = kc_exceptions_load_buffer(path, data, len, out);
+	free(data);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/input.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
 
@@ -29,29 +30,7 @@ void kc_k8s_creds_clear(struct kc_k8s_creds *c)
 
 static int read_small_file(const char *path, char **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kc_error_set_errno(errno, "%s", path);
-	struct kc_buf b = KC_BUF_INIT;
-	char tmp[4096];
-	ssize_t n;
-	while ((n = read(fd, tmp, sizeof(tmp))) > 0) {
-		if (b.len + (size_t)n > MAX_CRED_FILE) {
-			close(fd);
-			kc_buf_free(&b);
-			return kc_error_set(KC_EINVAL, "%s: too large", path);
-		}
-		kc_buf_add(&b, tmp, (size_t)n);
-	}
-	int err = n < 0 ? errno : 0;
-	close(fd);
-	if (err) {
-		kc_buf_free(&b);
-		return kc_error_set_errno(err, "%s", path);
-	}
-	*len = b.len;
-	*out = kc_buf_detach(&b);
-	return 0;
+	return kc_input_read(path, "file", MAX_CRED_FILE, out, len);
 }
 
 /* Token files end with a newline more often than not. */

@@ -18,6 +18,7 @@
 #include "checks/k8s/arena.h"
 #include "checks/k8s/decode.h"
 #include "common/error.h"
+#include "common/input.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
 
@@ -350,22 +351,12 @@ static void read_data(struct batch *b, const char *data, size_t len)
 static int slurp_fd(int fd, const char *name, char **out, size_t *len)
 {
 	struct kc_buf buf = KC_BUF_INIT;
-	char tmp[65536];
-	for (;;) {
-		ssize_t n = read(fd, tmp, sizeof(tmp));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			kc_buf_free(&buf);
-			return kc_error_set_errno(errno, "%s: cannot read", name);
-		}
-		if (n == 0)
-			break;
-		if (buf.len + (size_t)n > (size_t)MAX_FILE_SIZE) {
-			kc_buf_free(&buf);
-			return kc_error_set(KC_EINVAL, "%s: larger than %ld bytes", name, MAX_FILE_SIZE);
-		}
-		kc_buf_add(&buf, tmp, (size_t)n);
+	int rc = kc_input_read_fd(fd, (size_t)MAX_FILE_SIZE, &buf);
+	if (rc < 0) {
+		kc_buf_free(&buf);
+		return rc == -EFBIG ? kc_error_set(KC_EINVAL, "%s: larger than the %ld MiB limit for a manifest file", name,
+						   MAX_FILE_SIZE >> 20)
+				    : kc_error_set_errno(-rc, "%s: cannot read", name);
 	}
 	*len = buf.len;
 	*out = kc_buf_detach(&buf);
@@ -387,11 +378,12 @@ static void batch_init(struct batch *b, const char *path, const char *default_ns
 
 static void batch_read_file(struct batch *b)
 {
-	int fd = open(b->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* a FIFO or device given as --manifests (or swapped in after the walk) is refused, not read */
+	int fd = kc_input_open(b->path, "manifest");
 	char *data = NULL;
 	size_t len = 0;
 	if (fd < 0) {
-		b->err = kc_error_set_errno(errno, "%s: cannot open", b->path);
+		b->err = fd;
 		batch_warn(b, "%s", kc_error_last());
 		return;
 	}

@@ -1,0 +1,97 @@
+#include "common/input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/strbuf.h"
+
+const char *kc_file_type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFLNK: return "a symlink";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	default: return "an unknown file type";
+	}
+}
+
+int kc_input_open(const char *path, const char *what)
+{
+	if (!path || !*path)
+		return kc_error_set(KC_EINVAL, "%s: empty path", what);
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		return e == ENOENT ? kc_error_set(KC_ENOTFOUND, "%s %s: no such file", what, path)
+				   : kc_error_set_errno(e, "%s %s", what, path);
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return kc_error_set_errno(e, "%s %s", what, path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return kc_error_set(KC_EUNSAFE, "%s %s: is %s, expected a regular file", what, path,
+				    kc_file_type_name(st.st_mode));
+	}
+	return fd;
+}
+
+int kc_input_read_fd(int fd, size_t max, struct kc_buf *out)
+{
+	struct stat st;
+	/* the size first: a sparse or huge file is refused before a byte is read */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max)
+		return -EFBIG;
+	char chunk[65536];
+	size_t got = 0;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		/* the file may grow while it is read (or lie about its size, as /proc files do) */
+		if (got + (size_t)n > max)
+			return -EFBIG;
+		kc_buf_add(out, chunk, (size_t)n);
+		got += (size_t)n;
+	}
+}
+
+int kc_input_read(const char *path, const char *what, size_t max, char **data, size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	int fd = kc_input_open(path, what);
+	if (fd < 0)
+		return fd;
+	struct kc_buf b = KC_BUF_INIT;
+	int rc = kc_input_read_fd(fd, max, &b);
+	close(fd);
+	if (rc == -EFBIG)
+		rc = max >= (1u << 20) ? kc_error_set(KC_EINVAL, "%s %s: larger than the %zu MiB limit", what, path, max >> 20)
+				       : kc_error_set(KC_EINVAL, "%s %s: larger than the %zu KiB limit", what, path, max >> 10);
+	else if (rc < 0)
+		rc = kc_error_set_errno(-rc, "%s %s: cannot read", what, path);
+	if (rc < 0) {
+		kc_buf_free(&b);
+		return rc;
+	}
+	*len = b.len;
+	*data = b.cap ? kc_buf_detach(&b) : kc_strdup("");
+	return 0;
+}
