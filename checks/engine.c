@@ -786,9 +786,34 @@ static void eval_query(struct kc_node *node, const struct kc_engine_opts *opts, 
 	kc_buf_printf(&o->reason, "no evaluator for query '%s'", t->query);
 }
 
+/* The component whose command line a test reads, if any. */
+static const struct kc_component *test_component(struct kc_node *node, const struct kc_test *t)
+{
+	if (t->component)
+		return kc_node_component_by_name(node, t->component);
+	if (t->fact != KC_FACT_QUERY || !t->query)
+		return NULL;
+	static const struct { const char *prefix; enum kc_component_id id; } q[] = {
+		{ "apiserver.", KC_COMP_APISERVER }, { "etcd.", KC_COMP_ETCD }, { "kubelet.feature_gate.", KC_COMP_KUBELET },
+	};
+	for (size_t i = 0; i < sizeof(q) / sizeof(*q); i++)
+		if (strncmp(t->query, q[i].prefix, strlen(q[i].prefix)) == 0)
+			return kc_node_component(node, q[i].id);
+	return NULL;
+}
+
 static void eval_test(struct kc_node *node, const struct kc_engine_opts *opts, const struct kc_check *c,
 		      const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
+	const struct kc_component *comp = test_component(node, t);
+	if (comp && comp->cmdline_cut) {
+		/* a flag after the cut would decide: "not set" is not known, so nothing is decided */
+		o->status = KC_WARN;
+		kc_buf_printf(&o->reason, "the command line or environment of %s (pid %ld) is too long to read whole; "
+			      "its flags cannot be decided", comp->name, comp->pid);
+		kc_result_note(r, "%s: %s", comp->source_path, o->reason.ptr);
+		return;
+	}
 	switch (t->fact) {
 	case KC_FACT_FLAG: eval_flag(node, t, r, o); break;
 	case KC_FACT_SETTING: eval_setting(node, t, r, o); break;

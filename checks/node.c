@@ -43,6 +43,22 @@ int kc_node_open(struct kc_node *node, const char *root, const char *proc_dir)
 	if (rc < 0)
 		return rc;
 	node->proc_dir = proc_dir && *proc_dir && strcmp(proc_dir, "none") != 0 ? kc_strdup(proc_dir) : NULL;
+	if (node->proc_dir) {
+		/* /proc under --root is confined like every other path there: a /proc/<pid> that
+		 * is a symlink out of the root reads the root's own files, never the host's. A
+		 * separate --proc (the host's /proc) is confined to itself. */
+		size_t rl = strlen(root);
+		while (rl > 1 && root[rl - 1] == '/')
+			rl--;
+		int under = strcmp(root, "/") != 0 && strncmp(node->proc_dir, root, rl) == 0 && node->proc_dir[rl] == '/';
+		rc = under ? kc_root_open_sub(node->root, node->proc_dir + rl, &node->proc)
+			   : kc_root_open(node->proc_dir, &node->proc);
+		if (rc < 0) {
+			/* no process discovery, as with --proc none; the components come from files */
+			node->proc = NULL;
+			kc_error_clear();
+		}
+	}
 	node->manifest_dir = kc_strdup("/etc/kubernetes/manifests");
 	for (int i = 0; i < KC_COMP_COUNT; i++) {
 		node->comps[i].id = (enum kc_component_id)i;
@@ -98,6 +114,7 @@ void kc_node_free(struct kc_node *node)
 	free(node->yamls);
 	kc_kubelet_free(node->kubelet);
 	free(node->proc_dir);
+	kc_root_free(node->proc);
 	free(node->manifest_dir);
 	kc_root_free(node->root);
 	memset(node, 0, sizeof(*node));
@@ -139,19 +156,21 @@ static char *redacted_cmdline(const char *const *argv, size_t argc)
 	return kc_buf_detach(&b);
 }
 
-static char *read_small(const char *path, size_t max, size_t *len)
+/* A process's cmdline or environ, read through the confined /proc: the kernel bounds a
+ * real one (the argument space is a quarter of the stack limit); a planted one larger than
+ * this is reported as cut, never silently shortened. *cut is set then and data is NULL. */
+#define PROC_TEXT_MAX (64u << 20)
+
+static char *read_proc_text(struct kc_node *node, const char *pid, const char *what, size_t *len, int *cut)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return NULL;
-	struct kc_buf b = KC_BUF_INIT;
-	char chunk[8192];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b.len < max)
-		kc_buf_add(&b, chunk, (size_t)n);
-	close(fd);
-	*len = b.len;
-	return kc_buf_detach(&b);
+	struct kc_buf p = KC_BUF_INIT;
+	kc_buf_printf(&p, "/%s/%s", pid, what);
+	char *data = NULL;
+	int rc = kc_root_read_file(node->proc, p.ptr, PROC_TEXT_MAX, &data, len);
+	kc_buf_free(&p);
+	if (rc == -EFBIG)
+		*cut = 1;
+	return rc < 0 ? NULL : data;
 }
 
 static char **split_nul(const char *buf, size_t len, size_t *count)
@@ -196,17 +215,43 @@ static void note_distro_process(struct kc_node *node, const char *prog)
 
 static void load_processes(struct kc_node *node)
 {
-	DIR *d = opendir(node->proc_dir);
-	if (!d)
+	char **names;
+	size_t nnames;
+	if (!node->proc || kc_root_list_dir(node->proc, "/", NULL, 0, &names, &nnames) < 0)
 		return;
-	struct dirent *de;
 	char path[512];
-	while ((de = readdir(d))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
+	for (size_t k = 0; k < nnames; k++) {
+		const char *pid = names[k];
+		if (!isdigit((unsigned char)pid[0]))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/cmdline", node->proc_dir, de->d_name);
-		size_t len;
-		char *buf = read_small(path, 1 << 20, &len);
+		snprintf(path, sizeof(path), "%s/%s/cmdline", node->proc_dir, pid);
+		size_t len = 0;
+		int cut = 0;
+		char *buf = read_proc_text(node, pid, "cmdline", &len, &cut);
+		if (cut) {
+			/* the program name is in the first bytes: find whose command line was cut */
+			struct kc_buf p = KC_BUF_INIT;
+			kc_buf_printf(&p, "/%s/cmdline", pid);
+			int fd = kc_root_open_file(node->proc, p.ptr);
+			kc_buf_free(&p);
+			char head[4096] = "";
+			if (fd >= 0) {
+				ssize_t hn = read(fd, head, sizeof(head) - 1);
+				head[hn > 0 ? hn : 0] = '\0';
+				close(fd);
+			}
+			int cid = comp_by_program(head);
+			if (cid >= 0 && node->comps[cid].source != KC_SRC_PROCESS) {
+				struct kc_component *c = &node->comps[cid];
+				component_clear(c);
+				c->source = KC_SRC_PROCESS;
+				c->pid = strtol(pid, NULL, 10);
+				c->source_path = kc_strdup(path);
+				c->cmdline_cut = 1;
+				c->cmdline_redacted = kc_strdup("(command line longer than 64 MiB: not read)");
+			}
+			continue;
+		}
 		if (!buf || !len) {
 			free(buf);
 			continue;
@@ -222,7 +267,7 @@ static void load_processes(struct kc_node *node)
 		struct kc_component *c = &node->comps[id];
 		component_clear(c);
 		c->source = KC_SRC_PROCESS;
-		c->pid = strtol(de->d_name, NULL, 10);
+		c->pid = strtol(pid, NULL, 10);
 		c->source_path = kc_strdup(path);
 		kc_flags_parse_cmdline(&c->flags, buf, len);
 		size_t argc;
@@ -230,14 +275,16 @@ static void load_processes(struct kc_node *node)
 		c->cmdline_redacted = redacted_cmdline((const char *const *)argv, argc);
 		free_strv(argv);
 		free(buf);
-		snprintf(path, sizeof(path), "%s/%s/environ", node->proc_dir, de->d_name);
-		char *env = read_small(path, 1 << 20, &len);
+		int ecut = 0;
+		char *env = read_proc_text(node, pid, "environ", &len, &ecut);
 		if (env) {
 			c->env = split_nul(env, len, &argc);
 			free(env);
 		}
+		/* etcd reads ETCD_* from it: a cut environment leaves its flags undecided too */
+		c->cmdline_cut = ecut;
 	}
-	closedir(d);
+	kc_strv_free(names, nnames);
 }
 
 const char *const kc_node_manifest_dirs[] = {

@@ -30,6 +30,8 @@ struct kc_component {
 	size_t narg_lines;
 	char **env;                /* KEY=VALUE from /proc/<pid>/environ or the pod spec; NULL-terminated */
 	char *cmdline_redacted;    /* for evidence */
+	int cmdline_cut;           /* KC_SRC_PROCESS: cmdline or environ too long to read whole:
+				    * flags unknown, every check on this component is undecided */
 	char *image;               /* static pod image (version detection) */
 	char **arg_origin;         /* KC_SRC_SYSTEMD: per argv index, the unit, drop-in or
 				    * EnvironmentFile whose text produced it; NULL otherwise */
@@ -44,6 +46,7 @@ struct kc_kubelet;
 struct kc_node {
 	struct kc_root *root;      /* --root, where every path is opened */
 	char *proc_dir;            /* --proc; NULL disables process discovery */
+	struct kc_root *proc;      /* proc_dir, opened confined (inside --root when under it) */
 	char *manifest_dir;        /* static pod manifests, default /etc/kubernetes/manifests */
 	int loaded;
 	struct kc_component comps[KC_COMP_COUNT];
