@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/redact.h"
 #include "common/strbuf.h"
 
 #define ADD(run, arr, n, cap)                                                    \
@@ -17,6 +18,18 @@
 struct kc_result *kc_run_add_result(struct kc_run *run) { ADD(run, results, nresults, results_cap); }
 struct kc_finding *kc_run_add_finding(struct kc_run *run) { ADD(run, findings, nfindings, findings_cap); }
 struct kc_gap *kc_run_add_gap(struct kc_run *run) { ADD(run, gaps, ngaps, gaps_cap); }
+
+void kc_run_redact(struct kc_run *run)
+{
+	for (size_t i = 0; i < run->nresults; i++)
+		kc_result_redact(&run->results[i]);
+	for (size_t i = 0; i < run->nfindings; i++) {
+		kc_redact_str(&run->findings[i].summary);
+		kc_redact_str(&run->findings[i].data_json);
+	}
+	for (size_t i = 0; i < run->ngaps; i++)
+		kc_redact_str(&run->gaps[i].detail);
+}
 
 void kc_run_count(const struct kc_run *run, size_t counts[KC_STATUS_COUNT])
 {

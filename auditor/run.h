@@ -49,6 +49,9 @@ struct kc_run {
 };
 
 struct kc_result *kc_run_add_result(struct kc_run *run);  /* zeroed, owned by run */
+/* Redacts every text of the run in place (common/redact.h). The store calls it on a run it
+ * saves, before the same run is rendered, so reports and the store hold the same text. */
+void kc_run_redact(struct kc_run *run);
 struct kc_finding *kc_run_add_finding(struct kc_run *run);
 struct kc_gap *kc_run_add_gap(struct kc_run *run);
 void kc_run_count(const struct kc_run *run, size_t counts[KC_STATUS_COUNT]);

@@ -10,6 +10,7 @@
 
 #include "auditor/store_schema.h"
 #include "common/error.h"
+#include "common/redact.h"
 #include "common/strbuf.h"
 
 enum stmt_id {
@@ -163,10 +164,12 @@ void kc_store_rollback(struct kc_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* The single point where text enters the store: every column passes through the redaction
+ * rule (common/redact.h), whatever produced it — results, evidence, findings, events. */
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, i, kc_redact_text(v), -1, free);
 	else
 		sqlite3_bind_null(s, i);
 }
@@ -252,6 +255,9 @@ static int insert_result(struct kc_store *st, int64_t run_id, int seq, const str
 
 int kc_store_save_run(struct kc_store *st, struct kc_run *run)
 {
+	/* the run is rendered into reports after it is saved: redacted in place, so every report
+	 * carries exactly the text the store holds (key-aware for evidence values) */
+	kc_run_redact(run);
 	/* one transaction: a run killed half-way leaves no partial run behind */
 	int rc = kc_store_begin(st);
 	if (rc < 0)

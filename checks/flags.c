@@ -3,14 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/redact.h"
 #include "common/strbuf.h"
 
-/* Flags whose value is itself a credential. Most credential flags name FILES (paths are
- * evidence); these carry the secret on the command line. */
-static const char *const secret_flags[] = {
-	"token", "password", "bootstrap-token", "etcd-password", "client-secret", "oidc-client-secret",
-	"discovery-token", "initial-cluster-token", "cloud-config-secret", "basic-auth-file-content",
-};
 
 /* pflag booleans never take the next word as their value ("--profiling false" leaves
  * "false" positional); these are the booleans of the audited components. */
@@ -37,10 +32,8 @@ static int is_bool_flag(const char *name)
 
 int kc_flag_is_secret(const char *name)
 {
-	for (size_t i = 0; i < sizeof(secret_flags) / sizeof(*secret_flags); i++)
-		if (strcmp(name, secret_flags[i]) == 0)
-			return 1;
-	return 0;
+	/* by rule, not by list: a list missed --registry-password, --api-token, --static-token */
+	return kc_redact_key_is_secret(name);
 }
 
 void kc_flags_add(struct kc_flags *f, const char *name, const char *value, int index)

@@ -27,7 +27,8 @@ const char *kc_flags_value(const struct kc_flags *f, const char *name);
 void kc_flags_add(struct kc_flags *f, const char *name, const char *value, int index);
 void kc_flags_free(struct kc_flags *f);
 
-/* Flags whose values are secrets or carry them: shown as <redacted> in evidence. */
+/* Flags whose values are secrets or carry them: shown as <redacted> in evidence. The rule
+ * of common/redact.h (kc_redact_key_is_secret). */
 int kc_flag_is_secret(const char *name);
 
 #endif

@@ -130,30 +130,19 @@ static int comp_by_program(const char *prog)
 	return -1;
 }
 
-/* The command line as evidence: secret flag values and token-looking text masked. */
+/* The command line as evidence: credential flag values in both pflag forms ("--token=v",
+ * "--token v") and token-looking text masked, by the one rule of common/redact.h. */
 static char *redacted_cmdline(const char *const *argv, size_t argc)
 {
 	struct kc_buf b = KC_BUF_INIT;
 	for (size_t i = 0; i < argc; i++) {
 		if (i)
 			kc_buf_putc(&b, ' ');
-		const char *a = argv[i];
-		const char *eq = strchr(a, '=');
-		if (a[0] == '-' && eq) {
-			char *name = kc_strndup(a, (size_t)(eq - a));
-			const char *bare = name + strspn(name, "-");
-			if (kc_flag_is_secret(bare)) {
-				kc_buf_printf(&b, "%s=%s", name, KC_REDACTED);
-				free(name);
-				continue;
-			}
-			free(name);
-		}
-		char *red = kc_redact_text(a);
-		kc_buf_puts(&b, red);
-		free(red);
+		kc_buf_puts(&b, argv[i]);
 	}
-	return kc_buf_detach(&b);
+	char *red = kc_redact_text(b.ptr);
+	kc_buf_free(&b);
+	return red;
 }
 
 /* A process's cmdline or environ, read through the confined /proc: the kernel bounds a

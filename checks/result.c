@@ -145,6 +145,23 @@ void kc_result_clear(struct kc_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void kc_result_redact(struct kc_result *r)
+{
+	char **fields[] = { &r->expected, &r->actual, &r->reason, &r->exception };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++)
+		kc_redact_str(fields[i]);
+	for (size_t i = 0; i < r->nevidence; i++) {
+		struct kc_evidence *ev = &r->evidence[i];
+		if (ev->value && kc_redact_key_is_secret(ev->key) && strcmp(ev->value, KC_REDACTED) != 0) {
+			free(ev->value);
+			ev->value = kc_strdup(KC_REDACTED);
+		}
+		char **ef[] = { &ev->source, &ev->key, &ev->value, &ev->detail, &ev->obj_name };
+		for (size_t k = 0; k < sizeof(ef) / sizeof(*ef); k++)
+			kc_redact_str(ef[k]);
+	}
+}
+
 void kc_result_copy(struct kc_result *dst, const struct kc_result *src)
 {
 	*dst = *src;

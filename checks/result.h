@@ -83,6 +83,10 @@ void kc_result_set_actual(struct kc_result *r, const char *fmt, ...) __attribute
 void kc_result_set_expected(struct kc_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kc_result_set_reason(struct kc_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Applies common/redact.h to every text of r and its evidence (a secret-named key's value
+ * becomes <redacted>, credential-looking text anywhere is masked). Idempotent. */
+void kc_result_redact(struct kc_result *r);
+
 void kc_evidence_clear(struct kc_evidence *ev);
 void kc_evidence_copy(struct kc_evidence *dst, const struct kc_evidence *src);
 void kc_result_clear(struct kc_result *r);   /* frees everything inside, not r */

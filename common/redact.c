@@ -1,30 +1,54 @@
 #include "common/redact.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/strbuf.h"
 
-/* Substrings of key names whose values are credentials themselves. Paths to key files are
- * not secret (they are evidence); their contents are never read into evidence anyway. */
-static const char *const secret_words[] = {
-	"token", "password", "passwd", "secret", "key-data", "keydata", "client-key-data",
-	"credential", "bearer", "apikey", "api-key", "private-key-data",
+/* Words that say a name holds a credential (matched inside a word too: "apitoken"). */
+static const char *const cred_words[] = {
+	"token", "password", "passwd", "secret", "credential", "passphrase", "bearer", "apikey",
 };
-static const char *const not_secret[] = {
-	"token-auth-file", "tokenfile", "token-file", "secret-name", "secretname", "keyfile",
-	"key-file", "cert-file", "secretkeyref", "service-account-key-file",
-	"service-account-private-key-file", "token-ttl", "token-expiration",
-	"extend-token-expiration", "service-account-lookup", "token-webhook",
-	"tokenrequest", "secrets", "audit-id",
+/* A last word that makes the name a reference to a credential or a setting about one. */
+static const char *const ref_words[] = {
+	"file", "path", "dir", "directory", "config", "name", "names", "ref", "mode", "ttl", "expiration",
+	"lookup", "auth", "hash", "url", "endpoint", "provider", "type", "namespace", "bin", "enabled",
+	"verification", "id", "length", "size", "count", "source", "rotation", "ca", "cert", "period",
+	"duration", "timeout", "webhook", "audiences", "issuer", "resource", "template", "reviews",
+	"request", "requests", "store", "key", "keys",
 };
+/* Whole names that are resource or field names, not credentials. */
+static const char *const not_secret[] = { "secrets", "tokenrequest", "tokenreviews", "serviceaccounts/token" };
 
-static int contains_ci(const char *hay, const char *needle)
+#define N(a) (sizeof(a) / sizeof(*(a)))
+
+/* Splits name into lower-case words at -, _, ., / and camelCase; returns the count. */
+static size_t split_words(const char *name, char words[][48], size_t max)
 {
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
+	size_t n = 0, l = 0;
+	for (const char *p = name;; p++) {
+		int sep = !*p || *p == '-' || *p == '_' || *p == '.' || *p == '/' || *p == ' ';
+		int camel = !sep && l > 0 && isupper((unsigned char)*p) && p > name && islower((unsigned char)p[-1]);
+		if ((sep || camel) && l) {
+			words[n][l] = '\0';
+			if (++n == max)
+				return n;
+			l = 0;
+		}
+		if (!*p)
+			return n;
+		if (!sep && l < 47)
+			words[n][l++] = (char)tolower((unsigned char)*p);
+	}
+}
+
+static int in_list(const char *w, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(w, list[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -33,16 +57,43 @@ int kc_redact_key_is_secret(const char *key)
 {
 	if (!key)
 		return 0;
+	key += strspn(key, "-");
 	/* the HTTP header carries credentials; "authorization.mode" and "--authorization-mode" do not */
 	if (strcasecmp(key, "authorization") == 0)
 		return 1;
-	for (size_t i = 0; i < sizeof(not_secret) / sizeof(*not_secret); i++)
-		if (contains_ci(key, not_secret[i]))
+	for (size_t i = 0; i < N(not_secret); i++)
+		if (strcasecmp(key, not_secret[i]) == 0)
 			return 0;
-	for (size_t i = 0; i < sizeof(secret_words) / sizeof(*secret_words); i++)
-		if (contains_ci(key, secret_words[i]))
-			return 1;
-	return 0;
+	char words[16][48];
+	size_t n = split_words(key, words, 16);
+	if (!n)
+		return 0;
+	int cred = 0;
+	for (size_t i = 0; i < n && !cred; i++) {
+		for (size_t k = 0; k < N(cred_words) && !cred; k++)
+			cred = strstr(words[i], cred_words[k]) != NULL;
+		/* key material inline: client-key-data, private-key-data, keyData */
+		if ((strcmp(words[i], "key") == 0 || strcmp(words[i], "keydata") == 0) &&
+		    (strcmp(words[i], "keydata") == 0 || (i + 1 < n && strcmp(words[i + 1], "data") == 0)))
+			cred = 1;
+		if (strcmp(words[i], "api") == 0 && i + 1 < n && strcmp(words[i + 1], "key") == 0)
+			return 1; /* api-key: the last word "key" is the credential itself */
+	}
+	if (!cred)
+		return 0;
+	const char *last = words[n - 1];
+	size_t ll = strlen(last);
+	/* "tokenfile", "passwordpath": a reference glued to the word */
+	static const char *const glued[] = { "file", "path", "dir", "ref", "name" };
+	for (size_t i = 0; i < N(glued); i++) {
+		size_t gl = strlen(glued[i]);
+		if (ll > gl && strcmp(last + ll - gl, glued[i]) == 0)
+			return 0;
+	}
+	/* "AWS_SECRET_ACCESS_KEY", "client-key-data": key/data at the end is the material */
+	if (strcmp(last, "key") == 0 || strcmp(last, "keys") == 0)
+		return 1;
+	return !in_list(last, ref_words, N(ref_words));
 }
 
 char *kc_redact_value(const char *key, const char *value)
@@ -59,6 +110,93 @@ static int is_b64url(int c)
 	return isalnum(c) || c == '-' || c == '_' || c == '+' || c == '/' || c == '=';
 }
 
+static int word_start(const char *p, const char *start)
+{
+	return p == start || !isalnum((unsigned char)p[-1]);
+}
+
+/* prefix followed by at least min characters of class [A-Za-z0-9_-] */
+static size_t prefixed_key(const char *p, const char *prefix, size_t min, int upper_digits_only)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(p, prefix, pl) != 0)
+		return 0;
+	size_t n = pl;
+	while (p[n] && (upper_digits_only ? (isupper((unsigned char)p[n]) || isdigit((unsigned char)p[n]))
+					   : (isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == '-')))
+		n++;
+	return n - pl >= min ? n : 0;
+}
+
+/* Words that follow a flag name in our own prose, never a value. */
+static const char *const prose[] = {
+	"is", "was", "not", "set", "unset", "names", "decided", "by", "in", "of", "and", "or", "to", "the",
+	"from", "has", "must", "should", "given", "layer", "flag", "when", "with", "on", "a", "an", "for",
+	"(not", "(default", "beats", "wins", "overrides", "as", "at", "if", "KC_REDACTED", KC_REDACTED,
+};
+
+/* Length of the value word at p (to whitespace, quote, comma, parenthesis or end). */
+static size_t value_len(const char *p)
+{
+	size_t n = 0;
+	while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '"' && p[n] != '\'' && p[n] != ',' && p[n] != ')')
+		n++;
+	return n;
+}
+
+/* A credential flag at p ("--token", "-password"): *skip gets the bytes kept verbatim (the
+ * name and separator) and the return value the length of the value to mask, or 0. */
+static size_t flag_value(const char *p, const char *start, size_t *skip)
+{
+	if (*p != '-' || !(p == start || isspace((unsigned char)p[-1]) || p[-1] == '"' || p[-1] == '\'' ||
+			   p[-1] == '[' || p[-1] == '(' || p[-1] == ','))
+		return 0;
+	size_t d = strspn(p, "-");
+	if (d > 2)
+		return 0;
+	size_t nl = 0;
+	while (isalnum((unsigned char)p[d + nl]) || p[d + nl] == '-' || p[d + nl] == '_' || p[d + nl] == '.')
+		nl++;
+	if (nl < 3)
+		return 0;
+	char name[128];
+	if (nl >= sizeof(name))
+		return 0;
+	memcpy(name, p + d, nl);
+	name[nl] = '\0';
+	if (!kc_redact_key_is_secret(name))
+		return 0;
+	const char *v = p + d + nl;
+	if (*v == '=') {
+		*skip = d + nl + 1;
+		size_t vl = value_len(v + 1);
+		return strncmp(v + 1, KC_REDACTED, strlen(KC_REDACTED)) == 0 ? 0 : vl;
+	}
+	if (*v != ' ')
+		return 0;
+	/* "--token VALUE" (pflag's second form); in prose, "--token is VALUE" */
+	const char *w = v + 1;
+	size_t wl = value_len(w);
+	if (!wl || *w == '-')
+		return 0;
+	char word[32];
+	snprintf(word, sizeof(word), "%.*s", (int)(wl < sizeof(word) - 1 ? wl : sizeof(word) - 1), w);
+	if (strcmp(word, "is") == 0 || strcmp(word, "was") == 0 || strcmp(word, "=") == 0) {
+		const char *w2 = w + wl + (w[wl] == ' ');
+		size_t w2l = w[wl] == ' ' ? value_len(w2) : 0;
+		char second[32];
+		snprintf(second, sizeof(second), "%.*s", (int)(w2l < sizeof(second) - 1 ? w2l : sizeof(second) - 1), w2);
+		if (!w2l || in_list(second, prose, N(prose)) || strncmp(w2, KC_REDACTED, strlen(KC_REDACTED)) == 0)
+			return 0;
+		*skip = (size_t)(w2 - p);
+		return w2l;
+	}
+	if (in_list(word, prose, N(prose)) || strncmp(w, KC_REDACTED, strlen(KC_REDACTED)) == 0)
+		return 0;
+	*skip = (size_t)(w - p);
+	return wl;
+}
+
 /* Length of a token-looking span at p, 0 when none. */
 static size_t token_span(const char *p, const char *start)
 {
@@ -73,25 +211,41 @@ static size_t token_span(const char *p, const char *start)
 		if (dots >= 2 && n >= 20)
 			return n;
 	}
-	/* PEM private key block */
-	if (strncmp(p, "-----BEGIN", 10) == 0 && strstr(p, "PRIVATE KEY-----")) {
-		const char *end = strstr(p, "-----END");
-		if (end) {
-			const char *close = strstr(end + 8, "-----");
-			return (size_t)((close ? close + 5 : end + 8) - p);
+	/* PEM blocks: private keys and anything else that is not a certificate or a public key */
+	if (strncmp(p, "-----BEGIN ", 11) == 0) {
+		const char *label = p + 11;
+		int pub = strncmp(label, "CERTIFICATE", 11) == 0 || strncmp(label, "PUBLIC KEY", 10) == 0 ||
+			  strncmp(label, "X509 CRL", 8) == 0 || strncmp(label, "CERTIFICATE REQUEST", 19) == 0;
+		if (!pub) {
+			const char *end = strstr(p, "-----END");
+			if (end) {
+				const char *close = strstr(end + 8, "-----");
+				return (size_t)((close ? close + 5 : end + 8) - p);
+			}
+			return strlen(p);
 		}
-		return strlen(p);
 	}
 	/* "Bearer <token>" */
 	if (strncasecmp(p, "bearer ", 7) == 0) {
 		size_t n = 7;
 		while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '"' && p[n] != '\'')
 			n++;
-		if (n > 7 + 8)
+		if (n > 7 + 8 && strncmp(p + 7, KC_REDACTED, strlen(KC_REDACTED)) != 0)
 			return n;
 	}
-	/* A long run of base64 (kubeconfig *-data, bootstrap tokens are handled by key): only at a
-	 * word start, and long enough that file paths and hashes do not match. */
+	/* cloud and forge keys, recognisable by their prefix */
+	if (word_start(p, start)) {
+		size_t n;
+		if ((n = prefixed_key(p, "AKIA", 16, 1)) || (n = prefixed_key(p, "ASIA", 16, 1)) ||
+		    (n = prefixed_key(p, "AIza", 30, 0)) || (n = prefixed_key(p, "ghp_", 30, 0)) ||
+		    (n = prefixed_key(p, "gho_", 30, 0)) || (n = prefixed_key(p, "ghs_", 30, 0)) ||
+		    (n = prefixed_key(p, "github_pat_", 30, 0)) || (n = prefixed_key(p, "glpat-", 20, 0)) ||
+		    (n = prefixed_key(p, "xoxb-", 20, 0)) || (n = prefixed_key(p, "xoxp-", 20, 0)) ||
+		    (n = prefixed_key(p, "sk_live_", 20, 0)))
+			return n;
+	}
+	/* A long run of base64 (kubeconfig *-data): only at a word start, and long enough that
+	 * file paths and hashes do not match. */
 	if (p == start || !is_b64url((unsigned char)p[-1])) {
 		size_t n = 0, upper = 0, lower = 0, digit = 0;
 		while (is_b64url((unsigned char)p[n])) {
@@ -104,7 +258,7 @@ static size_t token_span(const char *p, const char *start)
 			return n;
 	}
 	/* bootstrap token: [a-z0-9]{6}.[a-z0-9]{16} */
-	if (p == start || !isalnum((unsigned char)p[-1])) {
+	if (word_start(p, start)) {
 		size_t i = 0;
 		while (i < 6 && (islower((unsigned char)p[i]) || isdigit((unsigned char)p[i])))
 			i++;
@@ -119,21 +273,38 @@ static size_t token_span(const char *p, const char *start)
 	return 0;
 }
 
+/* One pass: calls emit for verbatim bytes and for masks. Returns the number of masks. */
+static size_t redact_pass(const char *text, struct kc_buf *out)
+{
+	size_t count = 0;
+	const char *p = text;
+	while (*p) {
+		size_t skip = 0, n = flag_value(p, text, &skip);
+		if (n) {
+			kc_buf_add(out, p, skip);
+			kc_buf_puts(out, KC_REDACTED);
+			p += skip + n;
+			count++;
+			continue;
+		}
+		n = token_span(p, text);
+		if (n) {
+			kc_buf_puts(out, KC_REDACTED);
+			p += n;
+			count++;
+		} else {
+			kc_buf_putc(out, *p++);
+		}
+	}
+	return count;
+}
+
 char *kc_redact_text(const char *text)
 {
 	if (!text)
 		return NULL;
 	struct kc_buf b = KC_BUF_INIT;
-	const char *p = text;
-	while (*p) {
-		size_t n = token_span(p, text);
-		if (n) {
-			kc_buf_puts(&b, KC_REDACTED);
-			p += n;
-		} else {
-			kc_buf_putc(&b, *p++);
-		}
-	}
+	redact_pass(text, &b);
 	if (!b.cap)
 		return kc_strdup("");
 	return kc_buf_detach(&b);
@@ -141,27 +312,42 @@ char *kc_redact_text(const char *text)
 
 size_t kc_redact_inplace(char *text)
 {
-	size_t count = 0;
-	char *w = text;
-	const char *p = text;
-	while (*p) {
-		size_t n = token_span(p, text);
-		/* masks shorter than the redaction marker keep their length: replaced by '*' */
-		if (n) {
-			size_t m = strlen(KC_REDACTED);
-			if (n >= m) {
-				memcpy(w, KC_REDACTED, m);
-				w += m;
-			} else {
-				memset(w, '*', n);
-				w += n;
+	struct kc_buf b = KC_BUF_INIT;
+	size_t count = redact_pass(text, &b);
+	/* masks shorter than the marker keep their length: a short secret becomes '*'s */
+	if (count && b.len <= strlen(text))
+		memcpy(text, b.ptr, b.len + 1);
+	else if (count) {
+		/* the marker is longer than what it hides: mask in place with '*' instead */
+		for (const char *p = text; *p;) {
+			size_t skip = 0, n = flag_value(p, text, &skip);
+			if (n) {
+				memset((char *)p + skip, '*', n);
+				p += skip + n;
+				continue;
 			}
-			p += n;
-			count++;
-		} else {
-			*w++ = *p++;
+			n = token_span(p, text);
+			if (n) {
+				memset((char *)p, '*', n);
+				p += n;
+			} else {
+				p++;
+			}
 		}
 	}
-	*w = '\0';
+	kc_buf_free(&b);
 	return count;
+}
+
+void kc_redact_str(char **s)
+{
+	if (!s || !*s)
+		return;
+	char *r = kc_redact_text(*s);
+	if (strcmp(r, *s) == 0) {
+		free(r);
+		return;
+	}
+	free(*s);
+	*s = r;
 }

@@ -1,7 +1,18 @@
 /* Redaction: the one place that decides what never reaches evidence, the store or a report.
- * Secret-valued keys (tokens, passwords, private keys, client-key data) are replaced by
- * "<redacted>"; token-looking strings inside free text (JWTs, bearer tokens, PEM private
- * key blocks, long base64 runs) are masked wherever they appear. */
+ * By RULE, not by list:
+ *   - a key, flag or field NAME carries a credential when one of its words (split at "-",
+ *     "_", "." and camelCase) is or contains token, password, passwd, secret, credential,
+ *     passphrase, bearer or apikey, or it holds key data ("client-key-data") — unless its
+ *     last word says it is a reference or a setting (…-file, -path, -dir, -config, -name,
+ *     -ttl, -mode, -auth …: "--token-auth-file" is a path, "--enable-bootstrap-token-auth"
+ *     a boolean). "--authorization-mode" names no credential at all.
+ *   - a credential flag's VALUE is masked in both pflag forms: "--f=v" and "--f v";
+ *   - VALUES that look like credentials are masked wherever they appear: JWTs, "Bearer x",
+ *     PEM blocks other than certificates and public keys, bootstrap tokens, cloud keys
+ *     (AWS AKIA/ASIA ids, Google AIza keys, GitHub ghp_/github_pat_, GitLab glpat-,
+ *     Slack xox?-), and long mixed base64 runs.
+ * The store applies it to every text it binds (auditor/store.c), and to the run it saves,
+ * so every field of every report inherits it. */
 #ifndef KC_REDACT_H
 #define KC_REDACT_H
 
@@ -9,14 +20,16 @@
 
 #define KC_REDACTED "<redacted>"
 
-/* Does a key/flag/field name carry a secret? ("token", "password", "client-key-data",
- * "--token-auth-file" is a path and is not secret, "--etcd-keyfile" neither). */
+/* Does a key/flag/field name carry a secret? Leading dashes are ignored. */
 int kc_redact_key_is_secret(const char *key);
 /* The value to store for key=value: a copy of value, or "<redacted>"; caller frees. */
 char *kc_redact_value(const char *key, const char *value);
-/* A copy of text with token-looking substrings masked; caller frees. */
+/* A copy of text with credential flag values and token-looking substrings masked; caller
+ * frees. Idempotent: redacting redacted text changes nothing. */
 char *kc_redact_text(const char *text);
 /* Masks in place (same or shorter length); returns the number of masked spans. */
 size_t kc_redact_inplace(char *text);
+/* Replaces *s with its redacted copy when anything was masked. */
+void kc_redact_str(char **s);
 
 #endif

@@ -108,9 +108,24 @@ static void test_file_cache_entries_stable(void **state)
 
 /* ---- hangs: FIFOs, devices and huge files where outside input is expected ---- */
 
-/* A hang would stop the suite forever; the alarm turns it into a failure (not a timing
- * assertion: nothing here takes more than milliseconds when it does not hang). */
-#define HANG_GUARD() alarm(60)
+/* A hang would stop the suite forever; the alarm turns it into a failure of the test that
+ * hung (not a timing assertion: nothing here takes more than milliseconds unless it hangs). */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("hung: an open or read of planted input blocked for 60 s");
+}
+
+static void hang_guard(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_NODEFER;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(60);
+}
+#define HANG_GUARD() hang_guard()
 
 static void fifo(const char *dir, const char *rel)
 {
@@ -493,6 +508,73 @@ static void test_stale_report_temporaries_cleaned(void **state)
 	free(d);
 }
 
+/* ---- secrets: redacted by rule, in every field of the store and the reports ---- */
+
+static int file_has(const char *path, const char *needle)
+{
+	size_t len;
+	char *data = kc_test_slurp(path, &len);
+	assert_non_null(data);
+	int found = memmem(data, len, needle, strlen(needle)) != NULL;
+	free(data);
+	return found;
+}
+
+static void test_secrets_redacted_by_rule_in_store_and_reports(void **state)
+{
+	(void)state;
+	char *d = tree();
+	/* both pflag forms, names on no list, a cloud key in an unrelated flag */
+	put_cmdline(d, 42, "kube-apiserver --token S3CRET-tok-1 --registry-password=S3CRET-reg-2 --api-token=S3CRET-api-3 "
+			   "--static-token S3CRET-static-4 --azure-client-secret S3CRET-azure-5 --token-auth-file=/etc/kubernetes/tokens.csv "
+			   "--authorization-mode=Node,RBAC --cloud-config-note=AKIAIOSFODNN7EXAMPLE --anonymous-auth=false");
+	put(d, "etc/kubernetes/manifests/kube-apiserver.yaml", apiserver_pod, 0600, 0);
+	/* a check whose actual text carries the credential value */
+	put(d, "extra/9-secret.yaml",
+	    "benchmark: cis-1.12\nchecks:\n  - id: 9.9.1\n    title: api token shown\n    target: master\n    type: automated\n"
+	    "    tests:\n      - flag: \"kube-apiserver --api-token\"\n        eq: \"x\"\n"
+	    "  - id: 9.9.2\n    title: azure secret shown\n    target: master\n    type: automated\n"
+	    "    tests:\n      - flag: \"kube-apiserver --azure-client-secret\"\n        eq: \"x\"\n",
+	    0644, 0);
+	char proc[4096], db[4096], json[4096], pol[4096];
+	snprintf(proc, sizeof(proc), "%s/proc", d);
+	snprintf(db, sizeof(db), "%s/kc.db", d);
+	snprintf(json, sizeof(json), "%s/out.json", d);
+	snprintf(pol, sizeof(pol), "%s/extra", d);
+	const char *argv[] = { "audit", "--root", d, "--proc", proc, "--db", db, "--json", json, "--policy-dir", pol,
+			       "--benchmark", "cis-1.12", "--quiet", NULL };
+	char *out = NULL;
+	int rc = kc_test_run(&out, argv);
+	if (rc < 0 || rc > 1)
+		fail_msg("audit exited %d: %s", rc, out ? out : "");
+	static const char *const secrets[] = { "S3CRET-tok-1", "S3CRET-reg-2", "S3CRET-api-3", "S3CRET-static-4",
+					       "S3CRET-azure-5", "AKIAIOSFODNN7EXAMPLE" };
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(*secrets); i++) {
+		if (file_has(json, secrets[i]))
+			fail_msg("%s leaked into the JSON report", secrets[i]);
+		if (file_has(db, secrets[i]))
+			fail_msg("%s leaked into the store", secrets[i]);
+		if (out && strstr(out, secrets[i]))
+			fail_msg("%s leaked into the terminal output", secrets[i]);
+	}
+	/* paths and settings stay readable: they are the evidence */
+	assert_true(file_has(json, "--token-auth-file=/etc/kubernetes/tokens.csv"));
+	assert_true(file_has(json, "--authorization-mode=Node,RBAC"));
+	assert_true(file_has(json, "--api-token=<redacted>"));
+	assert_true(file_has(json, "--token <redacted>"));
+	/* a report rendered again from the store holds the same redacted text */
+	char again[4096];
+	snprintf(again, sizeof(again), "%s/again.json", d);
+	const char *rep[] = { "report", "--db", db, "--run", "latest", "--json", again, "--quiet", NULL };
+	assert_int_equal(kc_test_run(NULL, rep), 0);
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(*secrets); i++)
+		assert_false(file_has(again, secrets[i]));
+	assert_true(file_has(again, "--authorization-mode=Node,RBAC"));
+	free(out);
+	kc_test_rmtree(d);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_long_cmdline_flag_not_dropped),
 		cmocka_unit_test(test_report_killed_mid_write_leaves_nothing),
 		cmocka_unit_test(test_stale_report_temporaries_cleaned),
+		cmocka_unit_test(test_secrets_redacted_by_rule_in_store_and_reports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

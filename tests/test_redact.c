@@ -52,6 +52,51 @@ static void test_keys(void **state)
 	free(v);
 }
 
+/* The rule, on the names the fixed list missed and on the names it must leave alone. */
+static void test_names_by_rule(void **state)
+{
+	(void)state;
+	static const char *const secret[] = {
+		"--token", "token", "--registry-password", "--api-token", "--static-token", "--azure-client-secret",
+		"--bootstrap-token", "--etcd-password", "--oidc-client-secret", "clientSecret", "bearerToken",
+		"ETCD_INITIAL_CLUSTER_TOKEN", "AWS_SECRET_ACCESS_KEY", "client-key-data", "--db-passwd",
+		"--storage-credential", "api-key", "password",
+	};
+	static const char *const not_secret_names[] = {
+		"--token-auth-file", "--authorization-mode", "--service-account-key-file", "tokenFile",
+		"--enable-bootstrap-token-auth", "--service-account-extend-token-expiration", "--image-credential-provider-config",
+		"--image-credential-provider-bin-dir", "secretName", "secretKeyRef", "secrets", "--token-ttl",
+		"--tls-private-key-file", "readOnlyPort", "--anonymous-auth", "--kubelet-client-certificate",
+	};
+	for (size_t i = 0; i < sizeof(secret) / sizeof(*secret); i++)
+		if (!kc_redact_key_is_secret(secret[i]))
+			fail_msg("%s should be secret", secret[i]);
+	for (size_t i = 0; i < sizeof(not_secret_names) / sizeof(*not_secret_names); i++)
+		if (kc_redact_key_is_secret(not_secret_names[i]))
+			fail_msg("%s should not be secret", not_secret_names[i]);
+}
+
+static void test_flag_forms_and_cloud_keys(void **state)
+{
+	(void)state;
+	expect("kube-apiserver --token abc123 --v=2", "kube-apiserver --token <redacted> --v=2");
+	expect("x --registry-password=hunter2 y", "x --registry-password=<redacted> y");
+	expect("--azure-client-secret VALUE --authorization-mode=Node,RBAC",
+	       "--azure-client-secret <redacted> --authorization-mode=Node,RBAC");
+	expect("--token-auth-file=/etc/k/tokens.csv", "--token-auth-file=/etc/k/tokens.csv");
+	expect("--static-token --anonymous-auth=false", "--static-token --anonymous-auth=false"); /* no value */
+	/* our own prose keeps its words; a value after "is" is masked */
+	expect("--token is not set", "--token is not set");
+	expect("--api-token is s3cr3t", "--api-token is <redacted>");
+	expect("key AKIAIOSFODNN7EXAMPLE here", "key <redacted> here");
+	expect("AIzaSyA-1234567890abcdefghijklmnopqrstu", "<redacted>");
+	expect("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "<redacted>");
+	expect("-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----", "<redacted>");
+	expect("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----");
+	/* idempotent */
+	expect("--token <redacted> --password=<redacted>", "--token <redacted> --password=<redacted>");
+}
+
 static void test_inplace(void **state)
 {
 	(void)state;
@@ -65,6 +110,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_names_by_rule),
+		cmocka_unit_test(test_flag_forms_and_cloud_keys),
 		cmocka_unit_test(test_inplace),
 	};
 	return cmocka_run_group_tests_name("redact", tests, NULL, NULL);
