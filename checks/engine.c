@@ -673,6 +673,16 @@ static void eval_files(struct kc_node *node, const struct kc_test *t, struct kc_
 			kc_buf_printf(&o->reason, "%s does not exist", t->dir);
 		return;
 	}
+	struct kc_buf link = KC_BUF_INIT;
+	enum kc_status ls = d->err ? KC_PASS : judge_link(d, &link);
+	if (ls != KC_PASS) {
+		/* the directory is a symlink that cannot be followed inside --root */
+		o->status = ls;
+		kc_buf_puts(&o->reason, link.ptr);
+		kc_buf_free(&link);
+		return;
+	}
+	kc_buf_free(&link);
 	if (d->err || !S_ISDIR(d->mode)) {
 		o->status = KC_ERROR;
 		kc_buf_printf(&o->reason, "%s: %s", t->dir, d->err ? strerror(d->err) : "not a directory");

@@ -1,6 +1,9 @@
-/* One place that opens files under --root. Paths are resolved inside the root (an absolute
- * symlink cannot leave it) and the last component is never followed: a symlink planted
- * where a file is expected is reported as a symlink, not silently read through. */
+/* One place that opens files under --root. Paths are resolved inside the root: ".." cannot
+ * climb out and an absolute symlink restarts at the root, as if chrooted (openat2
+ * RESOLVE_IN_ROOT). A symlink is read through to its target inside the root, as the
+ * component would read it; kc_root_resolve says when a link would have left the root. Every
+ * open is non-blocking and type-checked: only a regular file is read, never a FIFO or device.
+ * /proc under --root is opened through kc_root_open_sub and confined the same way. */
 #ifndef KC_FSROOT_H
 #define KC_FSROOT_H
 

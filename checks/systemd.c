@@ -508,7 +508,8 @@ int kc_unit_load(struct kc_root *root, const char *name, struct kc_unit *out)
 		kc_buf_printf(&p, "%s/%s", unit_dirs[d], name);
 		char *data;
 		size_t len;
-		/* a symlinked unit (or one masked to /dev/null) is not read: fsroot refuses it */
+		/* a symlinked unit is read at its target inside the root, as systemd follows it; one
+		 * masked to /dev/null is refused by fsroot (a device, not a regular file) */
 		if (kc_root_read_file(root, p.ptr, UNIT_MAX_BYTES, &data, &len) == 0) {
 			out->path = kc_buf_detach(&p);
 			kc_unit_apply_text(out, out->path, data, len);

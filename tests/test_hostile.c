@@ -341,6 +341,21 @@ static void test_symlink_dangling_or_escaping_is_its_own_result(void **state)
 	r = audit_policy(&a, d, FILE_POLICY("/etc/kubernetes/loop.conf", ""));
 	assert_int_equal(r->status, KC_ERROR);
 	audit_free(&a);
+	/* a PKI directory that is a symlink: walked at its target inside the root */
+	put(d, "srv/pki/ca.key", "k", 0644, 0);
+	snprintf(link, sizeof(link), "%s/etc/kubernetes/pki", d);
+	assert_int_equal(symlink("/srv/pki", link), 0);
+	static const char walk[] = "benchmark: t\ntarget: master\nchecks:\n  - id: 9.9.9\n    title: t\n    type: automated\n"
+				   "    tests:\n      - files: {dir: /etc/kubernetes/pki, glob: '*.key'}\n        mode_max: \"600\"\n";
+	r = audit_policy(&a, d, walk);
+	assert_int_equal(r->status, KC_FAIL); /* /srv/pki/ca.key is 0644 */
+	audit_free(&a);
+	unlink(link);
+	assert_int_equal(symlink("/srv/nothing", link), 0);
+	r = audit_policy(&a, d, walk);
+	assert_int_equal(r->status, KC_WARN);
+	assert_non_null(strstr(r->reason, "dangling"));
+	audit_free(&a);
 	kc_test_rmtree(d);
 	free(d);
 }
