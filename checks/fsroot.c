@@ -82,6 +82,8 @@ static int open_parent(struct kc_root *r, const char *path, char **name_out)
 
 int kc_root_lstat(struct kc_root *r, const char *path, struct stat *st)
 {
+	if (!path[strspn(path, "/")]) /* the root itself (a link to "/" or ".." resolves here) */
+		return fstatat(r->fd, "", st, AT_EMPTY_PATH) == 0 ? 0 : -errno;
 	char *name = NULL;
 	int dfd = open_parent(r, path, &name);
 	if (dfd < 0)

@@ -170,7 +170,8 @@ static size_t flag_value(const char *p, const char *start, size_t *skip)
 	if (*v == '=') {
 		*skip = d + nl + 1;
 		size_t vl = value_len(v + 1);
-		return strncmp(v + 1, KC_REDACTED, strlen(KC_REDACTED)) == 0 ? 0 : vl;
+		/* only a value that IS the marker was redacted before; one merely holding it is masked */
+		return vl == strlen(KC_REDACTED) && strncmp(v + 1, KC_REDACTED, vl) == 0 ? 0 : vl;
 	}
 	if (*v != ' ')
 		return 0;
@@ -191,15 +192,20 @@ static size_t flag_value(const char *p, const char *start, size_t *skip)
 		*skip = (size_t)(w2 - p);
 		return w2l;
 	}
+	/* a word the token pass masked before (it then starts with the marker) is left alone */
 	if (in_list(word, prose, N(prose)) || strncmp(w, KC_REDACTED, strlen(KC_REDACTED)) == 0)
 		return 0;
 	*skip = (size_t)(w - p);
 	return wl;
 }
 
-/* Length of a token-looking span at p, 0 when none. */
-static size_t token_span(const char *p, const char *start)
+/* Length of a token-looking span at p, 0 when none. after_mask: p follows a span just
+ * masked, which a second redaction will see as a word boundary (the marker ends in '>'):
+ * treated as one now, so that redaction is idempotent. */
+static size_t token_span(const char *p, const char *start, int after_mask)
 {
+	if (after_mask)
+		start = p;
 	/* JWT: eyJ<b64>.<b64>.<b64> */
 	if (strncmp(p, "eyJ", 3) == 0) {
 		size_t n = 0, dots = 0;
@@ -214,6 +220,9 @@ static size_t token_span(const char *p, const char *start)
 	/* PEM blocks: private keys and anything else that is not a certificate or a public key */
 	if (strncmp(p, "-----BEGIN ", 11) == 0) {
 		const char *label = p + 11;
+		size_t ll = strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ");
+		if (!ll || strncmp(label + ll, "-----", 5) != 0)
+			return 0; /* not a PEM header (RFC 7468: "-----BEGIN label-----") */
 		int pub = strncmp(label, "CERTIFICATE", 11) == 0 || strncmp(label, "PUBLIC KEY", 10) == 0 ||
 			  strncmp(label, "X509 CRL", 8) == 0 || strncmp(label, "CERTIFICATE REQUEST", 19) == 0;
 		if (!pub) {
@@ -228,9 +237,10 @@ static size_t token_span(const char *p, const char *start)
 	/* "Bearer <token>" */
 	if (strncasecmp(p, "bearer ", 7) == 0) {
 		size_t n = 7;
-		while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '"' && p[n] != '\'')
+		/* '<' ends it: "Bearer <redacted>" was masked before */
+		while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '"' && p[n] != '\'' && p[n] != '<')
 			n++;
-		if (n > 7 + 8 && strncmp(p + 7, KC_REDACTED, strlen(KC_REDACTED)) != 0)
+		if (n > 7 + 8)
 			return n;
 	}
 	/* cloud and forge keys, recognisable by their prefix */
@@ -273,21 +283,28 @@ static size_t token_span(const char *p, const char *start)
 	return 0;
 }
 
-/* One pass: calls emit for verbatim bytes and for masks. Returns the number of masks. */
+/* Two passes: credential flag values first, then token-looking text anywhere (a flag's
+ * name is scanned too: "--AIza…" is a key whatever it is passed as). Masking only removes
+ * characters a flag name or a token is made of, so a second redaction finds nothing new. */
 static size_t redact_pass(const char *text, struct kc_buf *out)
 {
 	size_t count = 0;
-	const char *p = text;
-	while (*p) {
+	struct kc_buf flags = KC_BUF_INIT;
+	for (const char *p = text; *p;) {
 		size_t skip = 0, n = flag_value(p, text, &skip);
 		if (n) {
-			kc_buf_add(out, p, skip);
-			kc_buf_puts(out, KC_REDACTED);
+			kc_buf_add(&flags, p, skip);
+			kc_buf_puts(&flags, KC_REDACTED);
 			p += skip + n;
 			count++;
-			continue;
+		} else {
+			kc_buf_putc(&flags, *p++);
 		}
-		n = token_span(p, text);
+	}
+	int after_mask = 0;
+	for (const char *p = flags.ptr; *p;) {
+		size_t n = token_span(p, flags.ptr, after_mask);
+		after_mask = n > 0;
 		if (n) {
 			kc_buf_puts(out, KC_REDACTED);
 			p += n;
@@ -296,6 +313,7 @@ static size_t redact_pass(const char *text, struct kc_buf *out)
 			kc_buf_putc(out, *p++);
 		}
 	}
+	kc_buf_free(&flags);
 	return count;
 }
 
@@ -326,7 +344,7 @@ size_t kc_redact_inplace(char *text)
 				p += skip + n;
 				continue;
 			}
-			n = token_span(p, text);
+			n = token_span(p, text, 0);
 			if (n) {
 				memset((char *)p, '*', n);
 				p += n;

@@ -2,6 +2,7 @@
  * the store, including command lines and files any process on the node controls. It must
  * not crash, must be idempotent (the store redacts text the engine already redacted), and
  * must never let a credential flag's "=value" through. */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const char *p = once; (p = strstr(p, "--token=")) != NULL; p++) {
 		const char *v = p + 8;
 		int word = p == once || p[-1] == ' ';
-		if (word && *v && *v != ' ' && *v != '"' && *v != '\'' && *v != ',' && *v != ')' &&
+		if (word && *v && !isspace((unsigned char)*v) && *v != '"' && *v != '\'' && *v != ',' && *v != ')' &&
 		    strncmp(v, KC_REDACTED, strlen(KC_REDACTED)) != 0)
 			abort();
 	}
