@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "checks/fsroot.h"
@@ -106,11 +108,21 @@ static void test_load_dropins_and_files(void **state)
 	assert_int_equal(u.envfile_err[1], 0);
 	kc_unit_free(&u);
 
-	/* a unit that is a symlink is not read (could point anywhere); nothing else: not found */
+	/* a linked unit (a symlink, as `systemctl link` makes) is read at its target, resolved
+	 * inside the root as systemd follows it; one masked to /dev/null is not read */
 	char link[1024];
 	snprintf(link, sizeof(link), "%s/etc/systemd/system/etcd.service", d);
 	assert_int_equal(symlink("/lib/systemd/system/kubelet.service", link), 0);
-	assert_int_not_equal(kc_unit_load(root, "etcd.service", &u), 0);
+	assert_int_equal(kc_unit_load(root, "etcd.service", &u), 0);
+	assert_string_equal(u.path, "/etc/systemd/system/etcd.service");
+	kc_unit_free(&u);
+	snprintf(link, sizeof(link), "%s/etc/systemd/system/kube-proxy.service", d);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	char devnull[1024];
+	snprintf(devnull, sizeof(devnull), "%s/dev/null", d);
+	mkdir(strcat(strcpy(link, d), "/dev"), 0755);
+	mknod(devnull, S_IFCHR | 0666, makedev(1, 3)); /* as on a real host; absent works too */
+	assert_int_not_equal(kc_unit_load(root, "kube-proxy.service", &u), 0);
 	assert_null(u.path);
 	kc_unit_free(&u);
 	kc_root_free(root);
