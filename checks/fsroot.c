@@ -130,18 +130,7 @@ int kc_root_read_file(struct kc_root *r, const char *path, size_t max, char **da
 	*data = NULL;
 	*len = 0;
 	int fd = kc_root_open_file(r, path);
-	if (fd < 0)
-		return fd;
-	struct kc_buf b = KC_BUF_INIT;
-	int rc = kc_input_read_fd(fd, max, &b);
-	close(fd);
-	if (rc < 0) {
-		kc_buf_free(&b);
-		return rc;
-	}
-	*len = b.len;
-	*data = b.cap ? kc_buf_detach(&b) : kc_strdup("");
-	return 0;
+	return fd < 0 ? fd : kc_input_slurp_fd(fd, max, data, len);
 }
 
 /* Follows a symlink path one component at a time, as RESOLVE_IN_ROOT would, but says when

@@ -441,6 +441,14 @@ static void hash_file(struct kc_node *node, struct kc_filefact *f)
 	close(fd);
 }
 
+static void set_stat(struct kc_filefact *f, const struct stat *st)
+{
+	f->mode = st->st_mode;
+	f->uid = st->st_uid;
+	f->gid = st->st_gid;
+	f->size = st->st_size;
+}
+
 const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
 {
 	for (size_t i = 0; i < node->nfiles; i++)
@@ -456,10 +464,7 @@ const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
 		f->err = -rc;
 		return f;
 	}
-	f->mode = st.st_mode;
-	f->uid = st.st_uid;
-	f->gid = st.st_gid;
-	f->size = st.st_size;
+	set_stat(f, &st);
 	if (S_ISLNK(st.st_mode)) {
 		/* the component reads through the link: the verdict is on the target, resolved
 		 * inside root (never outside it); a dangling or escaping link keeps the link's stat */
@@ -473,10 +478,7 @@ const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
 			f->link_err = -rc;
 			return f;
 		}
-		f->mode = tst.st_mode;
-		f->uid = tst.st_uid;
-		f->gid = tst.st_gid;
-		f->size = tst.st_size;
+		set_stat(f, &tst);
 		st = tst;
 	}
 	if (S_ISREG(st.st_mode) && st.st_size <= (off_t)HASH_MAX_BYTES)

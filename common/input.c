@@ -72,21 +72,11 @@ int kc_input_read_fd(int fd, size_t max, struct kc_buf *out)
 	}
 }
 
-int kc_input_read(const char *path, const char *what, size_t max, char **data, size_t *len)
+int kc_input_slurp_fd(int fd, size_t max, char **data, size_t *len)
 {
-	*data = NULL;
-	*len = 0;
-	int fd = kc_input_open(path, what);
-	if (fd < 0)
-		return fd;
 	struct kc_buf b = KC_BUF_INIT;
 	int rc = kc_input_read_fd(fd, max, &b);
 	close(fd);
-	if (rc == -EFBIG)
-		rc = max >= (1u << 20) ? kc_error_set(KC_EINVAL, "%s %s: larger than the %zu MiB limit", what, path, max >> 20)
-				       : kc_error_set(KC_EINVAL, "%s %s: larger than the %zu KiB limit", what, path, max >> 10);
-	else if (rc < 0)
-		rc = kc_error_set_errno(-rc, "%s %s: cannot read", what, path);
 	if (rc < 0) {
 		kc_buf_free(&b);
 		return rc;
@@ -94,4 +84,20 @@ int kc_input_read(const char *path, const char *what, size_t max, char **data, s
 	*len = b.len;
 	*data = b.cap ? kc_buf_detach(&b) : kc_strdup("");
 	return 0;
+}
+
+int kc_input_read(const char *path, const char *what, size_t max, char **data, size_t *len)
+{
+	*data = NULL;
+	*len = 0;
+	int fd = kc_input_open(path, what);
+	if (fd < 0)
+		return fd;
+	int rc = kc_input_slurp_fd(fd, max, data, len);
+	if (rc == -EFBIG)
+		rc = max >= (1u << 20) ? kc_error_set(KC_EINVAL, "%s %s: larger than the %zu MiB limit", what, path, max >> 20)
+				       : kc_error_set(KC_EINVAL, "%s %s: larger than the %zu KiB limit", what, path, max >> 10);
+	else if (rc < 0)
+		rc = kc_error_set_errno(-rc, "%s %s: cannot read", what, path);
+	return rc;
 }

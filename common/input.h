@@ -29,6 +29,9 @@ int kc_input_open(const char *path, const char *what);
  * -EFBIG when the file is larger than max, or -errno. Sets no message: callers name
  * the file (fsroot keeps -errno codes, kc_input_read turns them into messages). */
 int kc_input_read_fd(int fd, size_t max, struct kc_buf *out);
+/* Reads all of fd (at most max bytes) into *data (NUL-terminated, caller frees) and closes
+ * fd. Returns 0, -EFBIG or -errno, without a message. */
+int kc_input_slurp_fd(int fd, size_t max, char **data, size_t *len);
 /* open + type check + bounded read; *data is NUL-terminated, caller frees. Returns 0 or
  * a negative code with "<what> <path>: larger than the N MiB limit" and the like. */
 int kc_input_read(const char *path, const char *what, size_t max, char **data, size_t *len);
