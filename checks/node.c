@@ -497,6 +497,20 @@ const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
 	yf->path = kc_strdup(path);
 	char *data;
 	size_t len;
+	struct stat lst;
+	if (kc_root_lstat(node->root, path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		/* a link whose ".." would climb out of the root is not read at its clamped target:
+		 * the same result as for its mode and owner (kc_node_file) */
+		const struct kc_filefact *ff = kc_node_file(node, path);
+		if (ff->link_err && ff->link_err != ENOENT) {
+			struct kc_buf m = KC_BUF_INIT;
+			kc_buf_printf(&m, "%s is a symlink to %s, %s", path, ff->link_target ? ff->link_target : "?",
+				      ff->link_err == EXDEV ? "which leaves --root: not followed" : strerror(ff->link_err));
+			yf->err = KC_EUNSAFE;
+			yf->errmsg = kc_buf_detach(&m);
+			return yf;
+		}
+	}
 	int rc = kc_root_read_file(node->root, path, CONFIG_MAX_BYTES, &data, &len);
 	if (rc < 0) {
 		yf->err = rc;

@@ -231,7 +231,8 @@ static size_t token_span(const char *p, const char *start, int after_mask)
 				const char *close = strstr(end + 8, "-----");
 				return (size_t)((close ? close + 5 : end + 8) - p);
 			}
-			return strlen(p);
+			/* a cut block: to the end of the string it sits in (a JSON value ends at '"') */
+			return strcspn(p, "\"");
 		}
 	}
 	/* "Bearer <token>" */

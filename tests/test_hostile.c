@@ -336,6 +336,12 @@ static void test_symlink_dangling_or_escaping_is_its_own_result(void **state)
 	assert_int_equal(r->status, KC_ERROR);
 	assert_non_null(strstr(r->reason, "leaves --root"));
 	audit_free(&a);
+	/* its content is not read at the clamped target either */
+	r = audit_policy(&a, d, "benchmark: t\ntarget: master\nchecks:\n  - id: 9.9.9\n    title: t\n    type: automated\n"
+			 "    tests:\n      - content: {file: /etc/kubernetes/scheduler.conf, key: kind}\n        eq: Config\n");
+	assert_int_equal(r->status, KC_ERROR);
+	assert_non_null(strstr(r->reason, "leaves --root"));
+	audit_free(&a);
 	snprintf(link, sizeof(link), "%s/etc/kubernetes/loop.conf", d);
 	assert_int_equal(symlink("/etc/kubernetes/loop.conf", link), 0);
 	r = audit_policy(&a, d, FILE_POLICY("/etc/kubernetes/loop.conf", ""));
