@@ -17,12 +17,15 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
+#include "auditor/auditlog/rules.h"
+#include "bpf/rules.h"
 #include "checks/k8s/cluster.h"
 #include "checks/k8s/exceptions.h"
 #include "checks/k8s/kubeconfig.h"
 #include "checks/nodequery.h"
 #include "checks/policy.h"
 #include "common/atomic_file.h"
+#include "gitops/pr.h"
 
 static char *tree(void)
 {
@@ -195,6 +198,20 @@ static void test_fifo_as_outside_input_refused(void **state)
 	assert_true(kc_kubeconfig_load(&ko, &cr) < 0);
 	assert_non_null(strstr(kc_error_last(), "is a FIFO"));
 	kc_k8s_creds_clear(&cr);
+	/* audit-log rules, runtime rules and the gitops token file */
+	fifo(d, "rules.yaml");
+	snprintf(path, sizeof(path), "%s/rules.yaml", d);
+	struct kc_audit_rules *ar = NULL;
+	assert_true(kc_audit_rules_load(path, &ar) < 0);
+	assert_non_null(strstr(kc_error_last(), "is a FIFO"));
+	struct kc_bpf_rules br;
+	memset(&br, 0, sizeof(br));
+	assert_true(kc_bpf_rules_load(path, &br) < 0);
+	assert_non_null(strstr(kc_error_last(), "is a FIFO"));
+	kc_bpf_rules_clear(&br);
+	char *tok = NULL;
+	assert_true(kc_pr_read_token(path, &tok) < 0);
+	assert_non_null(strstr(kc_error_last(), "is a FIFO"));
 	kc_test_rmtree(d);
 	free(d);
 	alarm(0);
