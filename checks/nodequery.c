@@ -8,6 +8,7 @@
 #include "checks/kubelet.h"
 #include "checks/systemd.h"
 #include "common/error.h"
+#include "common/govalue.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
 
@@ -350,6 +351,32 @@ static char *etcd_config_key(const char *flag)
 	return kc_strdup(flag);
 }
 
+/* ETCD_<FLAG> (go.etcd.io/etcd/pkg/flags FlagToEnv): upper case, '-' as '_'. */
+static const char *etcd_env(const struct kc_component *c, const char *flag, struct kc_buf *name)
+{
+	kc_buf_puts(name, "ETCD_");
+	for (const char *p = flag; *p; p++)
+		kc_buf_putc(name, *p == '-' ? '_' : (char)toupper((unsigned char)*p));
+	for (char **e = c->env; e && *e; e++)
+		if (strncmp(*e, name->ptr, name->len) == 0 && (*e)[name->len] == '=')
+			return *e + name->len + 1;
+	return NULL;
+}
+
+/* A boolean flag's text as Go's flag package parses it (strconv.ParseBool: "1" is true). */
+static char *etcd_canon(const char *flag, const char *v)
+{
+	int b;
+	if (kc_flag_kind("etcd", flag) == KC_FLAG_BOOL && kc_go_bool(v, &b) == 0)
+		return kc_strdup(b ? "true" : "false");
+	return kc_strdup(v);
+}
+
+/* etcd's own precedence (server/etcdmain/config.go config.parse): a config file named by
+ * --config-file, else by ETCD_CONFIG_FILE, governs alone — flags and ETCD_* variables are
+ * then ignored ("other configuration command line flags and environment variables will be
+ * ignored"); without one, a flag beats its ETCD_<FLAG> variable (flags.SetFlagsFromEnv
+ * only fills flags the command line left unset). */
 static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_result *r, struct kc_nodequery_out *out)
 {
 	struct kc_buf what = KC_BUF_INIT;
@@ -358,45 +385,60 @@ static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_resu
 	const struct kc_component *c = need(node, KC_COMP_ETCD, out);
 	if (!c)
 		return;
+	struct kc_buf cfgenv = KC_BUF_INIT;
+	const char *cfg = kc_flags_value(&c->flags, "config-file");
+	const char *cfg_from = "--config-file";
+	if (!cfg && (cfg = etcd_env(c, "config-file", &cfgenv)) != NULL)
+		cfg_from = "ETCD_CONFIG_FILE";
+	if (cfg && *cfg) {
+		const struct kc_yamlfile *yf = kc_node_yaml(node, cfg);
+		char *key = etcd_config_key(flag);
+		if (yf->err) {
+			/* etcd does not start without its config file: nothing here decides */
+			kc_result_add_config(r, cfg, key, NULL, 0, "config-file", "cannot be read or parsed");
+			if (yf->err == -ENOENT)
+				undecided(out, KC_ERROR, "etcd's %s %s does not exist (etcd would not start)", cfg_from, cfg);
+			else
+				undecided(out, KC_ERROR, "%s", yf->errmsg ? yf->errmsg : strerror(-yf->err));
+			free(key);
+			kc_buf_free(&cfgenv);
+			return;
+		}
+		yaml_document_t *d = yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
+		yaml_node_t *n = d ? kc_yaml_path(d, yaml_document_get_root_node(d), key) : NULL;
+		if (n && !kc_yaml_is_null(n))
+			out->value = n->type == YAML_SCALAR_NODE ? kc_yaml_canon(n) : kc_yaml_text(d, n);
+		kc_result_add_config(r, cfg, key, out->value, kc_yaml_line(n), "config-file",
+				     out->value ? "set in the config file, which governs alone" : "not set in the config file, which governs alone");
+		if (kc_flags_value(&c->flags, flag)) {
+			struct kc_buf k = KC_BUF_INIT;
+			kc_buf_printf(&k, "--%s", flag);
+			kc_result_add_config(r, c->source_path, k.ptr, kc_flags_value(&c->flags, flag), 0, src_layer(c->source),
+					     "ignored: etcd reads only its config file when one is given");
+			kc_buf_free(&k);
+		}
+		kc_result_note(r, "etcd --%s decided by its config file %s (named by %s)%s", flag, cfg, cfg_from,
+			       out->value ? "" : ": unset there, etcd's default applies");
+		free(key);
+		kc_buf_free(&cfgenv);
+		return;
+	}
+	kc_buf_free(&cfgenv);
 	const char *v = kc_flags_value(&c->flags, flag);
 	flag_evidence(r, c, flag);
 	if (v) {
-		out->value = kc_strdup(v);
+		out->value = etcd_canon(flag, v);
 		kc_result_note(r, "etcd --%s decided by the %s layer", flag, src_layer(c->source));
 		return;
 	}
-	/* ETCD_<FLAG>: etcd reads every flag from the environment too */
 	struct kc_buf env = KC_BUF_INIT;
-	kc_buf_puts(&env, "ETCD_");
-	for (const char *p = flag; *p; p++)
-		kc_buf_putc(&env, *p == '-' ? '_' : (char)toupper((unsigned char)*p));
-	for (char **e = c->env; e && *e && !v; e++)
-		if (strncmp(*e, env.ptr, env.len) == 0 && (*e)[env.len] == '=')
-			v = *e + env.len + 1;
+	v = etcd_env(c, flag, &env);
 	kc_result_add_config(r, c->source_path, env.ptr, v, 0, "environment", v ? "set in etcd's environment" : "not set");
 	if (v) {
-		out->value = kc_strdup(v);
+		out->value = etcd_canon(flag, v);
 		kc_result_note(r, "etcd --%s decided by the environment (%s)", flag, env.ptr);
-		kc_buf_free(&env);
-		return;
 	}
 	kc_buf_free(&env);
-	const char *cfg = kc_flags_value(&c->flags, "config-file");
-	if (cfg) {
-		const struct kc_yamlfile *yf = kc_node_yaml(node, cfg);
-		if (yf->err && yf->err != -ENOENT) {
-			undecided(out, KC_ERROR, "%s", yf->errmsg ? yf->errmsg : strerror(-yf->err));
-			return;
-		}
-		char *key = etcd_config_key(flag);
-		yaml_document_t *d = yf->err == 0 && yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
-		yaml_node_t *n = d ? kc_yaml_path(d, yaml_document_get_root_node(d), key) : NULL;
-		out->value = d ? kc_yaml_text(d, n) : NULL;
-		kc_result_add_config(r, cfg, key, out->value, kc_yaml_line(n), "config-file", out->value ? "set in --config-file" : "not set");
-		if (out->value)
-			kc_result_note(r, "etcd --%s decided by its --config-file %s", flag, cfg);
-		free(key);
-	}
 }
 
 static void q_feature_gate(struct kc_node *node, const struct kc_test *t, const char *gate, struct kc_result *r,

@@ -158,7 +158,9 @@ static void build_kubeadm(const char *d, int weak)
 	put(d, "lib/systemd/system/kubelet.service", kubelet_unit, 0644, 0);
 	put(d, "etc/systemd/system/kubelet.service.d/10-kubeadm.conf", kubeadm_dropin, m600, bad);
 	put(d, "var/lib/kubelet/kubeadm-flags.env",
-	    weak ? "KUBELET_KUBEADM_ARGS=\"--hostname-override=node-a\"\n"
+	    /* streamingConnectionIdleTimeout: 0s in the config is defaulted to 4h after the merge
+	     * (SetDefaults_KubeletConfiguration); only a flag makes the kubelet run with 0 */
+	    weak ? "KUBELET_KUBEADM_ARGS=\"--hostname-override=node-a --streaming-connection-idle-timeout=0\"\n"
 		 : "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock\"\n", 0644, 0);
 	put(d, "var/lib/kubelet/config.yaml", weak ? kubelet_cfg_weak : kubelet_cfg_hard, m600, bad);
 	put(d, "etc/systemd/system/kube-proxy.service", weak ? proxy_unit_weak : proxy_unit_hard, 0644, 0);
