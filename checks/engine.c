@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/compconfig.h"
 #include "checks/kubelet.h"
 #include "checks/nodequery.h"
 #include "common/error.h"
@@ -229,11 +230,23 @@ static const struct kc_component *need_component(struct kc_node *node, const str
 	return c;
 }
 
+static void eval_config_governed(struct kc_node *node, const struct kc_component *c, const struct kc_test *t,
+				 const struct kc_config_key *key, struct kc_result *r, struct outcome *o);
+static int component_config_value(struct kc_node *node, const struct kc_component *c, const char *key,
+				  struct kc_result *r, struct outcome *o, char **value);
+static int flag_ignored(const struct kc_component *c, const char *flag, struct kc_result *r,
+			const struct kc_config_key **key);
+
 static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
 	const struct kc_component *c = need_component(node, t, o);
 	if (!c)
 		return;
+	const struct kc_config_key *key = NULL;
+	if (flag_ignored(c, t->flag, r, &key)) {
+		eval_config_governed(node, c, t, key, r, o);
+		return;
+	}
 	const char *v = kc_flags_value(&c->flags, t->flag);
 	int from_default = 0;
 	add_component_evidence(r, c, t->flag, v);
@@ -249,6 +262,42 @@ static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_r
 	struct kc_buf what = KC_BUF_INIT;
 	kc_buf_printf(&what, "--%s", t->flag);
 	judge_value(o, t, what.ptr, v, from_default);
+	kc_buf_free(&what);
+}
+
+/* A flag the component ignores because --config is set: the file decides, else the file
+ * format's default, else the policy's. */
+static void eval_config_governed(struct kc_node *node, const struct kc_component *c, const struct kc_test *t,
+				 const struct kc_config_key *key, struct kc_result *r, struct outcome *o)
+{
+	struct kc_buf what = KC_BUF_INIT;
+	kc_buf_printf(&what, "--%s", t->flag);
+	if (!key || !key->key) {
+		o->status = KC_WARN;
+		kc_buf_printf(&o->reason, "%s runs with --config, which replaces --%s; the key that does is not known", c->name,
+			      t->flag);
+		kc_buf_free(&what);
+		return;
+	}
+	char *owned = NULL;
+	if (component_config_value(node, c, key->key, r, o, &owned) < 0) {
+		kc_buf_free(&what);
+		return;
+	}
+	const char *v = owned;
+	int from_default = 0;
+	if (!v && t->op != KC_OP_PRESENT && (key->defval || t->defval)) {
+		v = key->defval ? key->defval : t->defval;
+		from_default = 1;
+		struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_DEFAULT);
+		ev->key = kc_strdup(key->key);
+		ev->value = kc_strdup(v);
+		ev->layer = kc_strdup("default");
+		ev->detail = kc_strdup("unset in the --config file: the configuration format's default applies");
+	}
+	kc_result_note(r, "%s: --%s is ignored with --config; %s decides", c->name, t->flag, key->key);
+	judge_value(o, t, what.ptr, v, from_default);
+	free(owned);
 	kc_buf_free(&what);
 }
 
@@ -310,6 +359,66 @@ static char *yaml_value(yaml_document_t *d, yaml_node_t *root, const char *key, 
 }
 
 
+/* The value of key in component c's --config file, read as the process sees the file
+ * (checks/node.h kc_node_component_yaml) and typed as sigs.k8s.io/yaml types it. Returns 0
+ * (*value NULL when unset or null), or -1 with o set to ERROR when the file named by --config
+ * cannot be read or parsed — the component would not start, so nothing here is decided. */
+static int component_config_value(struct kc_node *node, const struct kc_component *c, const char *key,
+				  struct kc_result *r, struct outcome *o, char **value)
+{
+	*value = NULL;
+	const char *path = kc_flags_value(&c->flags, "config");
+	const char *view = "host";
+	const struct kc_yamlfile *yf = kc_node_component_yaml(node, c, path, &view);
+	const char *layer = strcmp(view, "host") == 0 ? "config-file" : "config-file (process root)";
+	if (yf->err == KC_EINVAL) {
+		kc_result_add_config(r, path, key, NULL, 0, layer, "cannot be parsed");
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "%s", yf->errmsg);
+		return -1;
+	}
+	if (yf->err) {
+		kc_result_add_config(r, path, key, NULL, 0, layer,
+				     yf->err == -ENOENT ? "not found under --root nor in the process's root" : "cannot be read");
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "%s's --config %s: %s", c->name, path, strerror(-yf->err));
+		return -1;
+	}
+	long line = 0;
+	yaml_document_t *d = yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
+	yaml_node_t *n = d ? kc_yaml_path(d, yaml_document_get_root_node(d), key) : NULL;
+	if (n && !kc_yaml_is_null(n)) {
+		*value = n->type == YAML_SCALAR_NODE ? kc_yaml_canon(n) : yaml_value(d, yaml_document_get_root_node(d), key, &line);
+		line = kc_yaml_line(n);
+	}
+	struct kc_buf detail = KC_BUF_INIT;
+	kc_buf_printf(&detail, "%s in the config file%s%s", *value ? "set" : "not set",
+		      strcmp(view, "host") == 0 ? "" : ", read through the process's root: ",
+		      strcmp(view, "host") == 0 ? "" : yf->y.name);
+	kc_result_add_config(r, path, key, *value, line, layer, detail.ptr);
+	kc_buf_free(&detail);
+	return 0;
+}
+
+/* With --config, kube-proxy and kube-scheduler ignore some flags (checks/compconfig.h):
+ * evidence says so. Returns 1 when flag is ignored; *key gets the config key replacing it. */
+static int flag_ignored(const struct kc_component *c, const char *flag, struct kc_result *r,
+			const struct kc_config_key **key)
+{
+	const char *cfg = c ? kc_flags_value(&c->flags, "config") : NULL;
+	if (!cfg || !*cfg || !kc_config_ignores_flag(c->name, flag, key))
+		return 0;
+	const char *v = kc_flags_value(&c->flags, flag);
+	if (v) {
+		struct kc_buf k = KC_BUF_INIT;
+		kc_buf_printf(&k, "--%s", flag);
+		kc_result_add_config(r, c->source_path, k.ptr, kc_flag_is_secret(flag) ? KC_REDACTED : v, 0,
+				     layer_name(c->source), "ignored: the component reads this setting from its --config file");
+		kc_buf_free(&k);
+	}
+	return 1;
+}
+
 /* The kubelet resolves its settings in layers (checks/kubelet.h); its built-in defaults
  * depend on whether a config file is in use, so they win over the policy's default. */
 static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
@@ -360,42 +469,35 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 	else
 		kc_buf_puts(&what, t->config_key);
 
-	if (c && c->source != KC_SRC_NONE && t->flag) {
+	const struct kc_config_key *ck = NULL;
+	int ignored = c && c->source != KC_SRC_NONE && t->flag && flag_ignored(c, t->flag, r, &ck);
+	if (c && c->source != KC_SRC_NONE && t->flag && !ignored) {
 		v = kc_flags_value(&c->flags, t->flag);
 		add_component_evidence(r, c, t->flag, v);
 		if (v)
 			decided = layer_name(c->source);
 	}
-	if (!decided && t->config_key) {
-		const char *cfg = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, "config") : NULL;
-		const char *path = cfg; /* the kubelet, whose layers differ, went to eval_kubelet_setting */
-		if (path) {
-			const struct kc_yamlfile *yf = kc_node_yaml(node, path);
-			if (yf->err == 0 && yf->y.ndocs > 0) {
-				long line = 0;
-				owned = yaml_value(&((struct kc_yamlfile *)yf)->y.docs[0],
-						   yaml_document_get_root_node(&((struct kc_yamlfile *)yf)->y.docs[0]),
-						   t->config_key, &line);
-				kc_result_add_config(r, path, t->config_key, owned, line, "config-file",
-						    owned ? "set in the config file" : "not set in the config file");
-				if (owned) {
-					v = owned;
-					decided = "config-file";
-				}
-			} else if (yf->err == KC_EINVAL) {
-				o->status = KC_ERROR;
-				kc_buf_printf(&o->reason, "%s", yf->errmsg);
-				goto out;
-			} else if (yf->err != -ENOENT) {
-				o->status = KC_ERROR;
-				kc_buf_printf(&o->reason, "%s: %s", path, strerror(-yf->err));
-				goto out;
-			} else {
-				kc_result_add_config(r, path, t->config_key, NULL, 0, "config-file", "config file not found");
-			}
+	const char *config_key = t->config_key ? t->config_key : (ck ? ck->key : NULL);
+	const char *cfg = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, "config") : NULL;
+	if (!decided && config_key && cfg && *cfg) {
+		/* the kubelet, whose layers differ, went to eval_kubelet_setting */
+		if (component_config_value(node, c, config_key, r, o, &owned) < 0)
+			goto out;
+		if (owned) {
+			v = owned;
+			decided = "config-file";
+		} else if (ck && ck->defval && t->op != KC_OP_PRESENT) {
+			/* unset in the file: the file format's default, not the flag's */
+			v = ck->defval;
+			decided = "default";
+			struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_DEFAULT);
+			ev->key = kc_strdup(config_key);
+			ev->value = kc_strdup(v);
+			ev->layer = kc_strdup("default");
+			ev->detail = kc_strdup("unset in the --config file: the configuration format's default applies");
 		}
 	}
-	int from_default = 0;
+	int from_default = decided && strcmp(decided, "default") == 0;
 	if (!decided && t->defval && t->op != KC_OP_PRESENT) {
 		v = t->defval;
 		from_default = 1;
@@ -443,6 +545,22 @@ static const char *file_path(struct kc_node *node, const struct kc_test *t, stru
 	}
 	if (t->flag) {
 		const struct kc_component *c = kc_node_component_by_name(node, t->component);
+		const struct kc_config_key *key = NULL;
+		if (c && c->source != KC_SRC_NONE && flag_ignored(c, t->flag, r, &key) && key && key->key) {
+			/* kube-scheduler/kube-proxy with --config: clientConnection.kubeconfig names
+			 * the kubeconfig in use, not the ignored --kubeconfig */
+			struct outcome tmp;
+			outcome_init(&tmp);
+			char *cv = NULL;
+			const char *path = t->path;
+			if (component_config_value(node, c, key->key, r, &tmp, &cv) == 0 && cv && cv[0] == '/')
+				path = kc_node_file(node, cv)->path;
+			else if (tmp.reason.len)
+				kc_result_note(r, "%s", tmp.reason.ptr);
+			free(cv);
+			outcome_free(&tmp);
+			return path;
+		}
 		const char *v = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, t->flag) : NULL;
 		if (v && v[0] == '/') {
 			struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);

@@ -18,13 +18,14 @@
 #define KUBEADM_KUBELET_CONFIG "/var/lib/kubelet/config.yaml"
 #define MAX_CONFIG_DROPINS 128
 
-/* One config layer: the base file or a drop-in of --config-dir. */
+/* One config layer: the base file or a drop-in of --config-dir. Only the path is kept: the
+ * node's file cache grows, so its entries are looked up again at each use. */
 struct layer {
 	const char *path;          /* borrowed from the node's yaml cache */
-	const struct kc_yamlfile *yf;
 };
 
 struct kc_kubelet {
+	struct kc_node *node;
 	const struct kc_component *comp;
 	const char *config;        /* --config, or kubeadm's path when the kubelet was not found */
 	int config_assumed;        /* config is kubeadm's path, not named by any flag */
@@ -106,7 +107,8 @@ static void add_dropin(struct kc_node *node, struct kc_kubelet *k, char *path)
 	}
 	k->dropin_paths[k->ndropins++] = path;
 	k->layers[k->nlayers].path = path;
-	k->layers[k->nlayers++].yf = kc_node_yaml(node, path);
+	k->nlayers++;
+	kc_node_yaml(node, path); /* parsed now, so its errors are known early */
 }
 
 /* filepath.WalkDir as mergeKubeletConfigurations uses it: entries in lexical order, a
@@ -155,6 +157,7 @@ static struct kc_kubelet *state(struct kc_node *node)
 		return node->kubelet;
 	struct kc_kubelet *k = kc_xcalloc(1, sizeof(*k));
 	node->kubelet = k;
+	k->node = node;
 	k->comp = kc_node_component(node, KC_COMP_KUBELET);
 	int found = k->comp && k->comp->source != KC_SRC_NONE;
 	k->config = found ? kc_flags_value(&k->comp->flags, "config") : NULL;
@@ -170,7 +173,6 @@ static struct kc_kubelet *state(struct kc_node *node)
 		k->config_exists = yf->err != -ENOENT;
 		if (k->config_exists) {
 			k->layers[0].path = k->config;
-			k->layers[0].yf = yf;
 			k->nlayers = 1;
 		}
 	}
@@ -221,11 +223,11 @@ static const char *flag_origin(const struct kc_component *c, const struct kc_fla
 	return c->source_path;
 }
 
-static int layer_error(const struct layer *l)
+static int layer_error(const struct layer *l, const struct kc_yamlfile *yf)
 {
-	if (l->yf->err == KC_EINVAL)
-		return kc_error_set(KC_EINVAL, "%s", l->yf->errmsg ? l->yf->errmsg : l->path);
-	return kc_error_set_errno(-l->yf->err, "kubelet config %s", l->path);
+	if (yf->err == KC_EINVAL)
+		return kc_error_set(KC_EINVAL, "%s", yf->errmsg ? yf->errmsg : l->path);
+	return kc_error_set_errno(-yf->err, "kubelet config %s", l->path);
 }
 
 /* The layer's name in evidence: the --config file, else a drop-in of --config-dir. */
@@ -327,11 +329,12 @@ static int config_lookup(struct kc_kubelet *k, const struct setting_def *def, co
 	for (size_t i = k->nlayers; i-- > 0;) {
 		const struct layer *l = &k->layers[i];
 		const char *lname = layer_name(k, i);
-		if (l->yf->err) {
+		const struct kc_yamlfile *yf = kc_node_yaml(k->node, l->path);
+		if (yf->err) {
 			ev_config(r, l->path, key, NULL, 0, lname, "cannot be read or parsed");
-			return layer_error(l);
+			return layer_error(l, yf);
 		}
-		yaml_document_t *doc = l->yf->y.ndocs ? &((struct kc_yamlfile *)l->yf)->y.docs[0] : NULL;
+		yaml_document_t *doc = yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
 		yaml_node_t *n = doc ? kc_yaml_path(doc, yaml_document_get_root_node(doc), key) : NULL;
 		if (*decided) {
 			/* already decided by a higher layer: still name this one as consulted */

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/govalue.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
 
@@ -687,7 +688,8 @@ int kc_check_selected(const struct kc_check *c, const char *include, const char 
 
 static int parse_duration(const char *s, long long *out)
 {
-	/* integers, or Go durations: 1h2m3s, 5m, 30s, 0 */
+	/* integers, or Go durations (time.ParseDuration: 1h2m3s, 1.5h, 300ms, 0) in whole
+	 * seconds; a fraction of a second rounds away from zero, so 500ms is not "0" */
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
@@ -695,22 +697,13 @@ static int parse_duration(const char *s, long long *out)
 		*out = v;
 		return 0;
 	}
-	long long total = 0;
-	const char *p = s;
-	if (!*p)
+	int64_t ns;
+	if (kc_go_duration(s, &ns) < 0)
 		return -1;
-	while (*p) {
-		v = strtoll(p, &end, 10);
-		if (end == p)
-			return -1;
-		if (*end == 'h') total += v * 3600;
-		else if (*end == 'm' && end[1] == 's') { end++; }
-		else if (*end == 'm') total += v * 60;
-		else if (*end == 's') total += v;
-		else return -1;
-		p = end + 1;
-	}
-	*out = total;
+	long long sec = ns / 1000000000LL;
+	if (ns % 1000000000LL)
+		sec += ns > 0 ? 1 : -1;
+	*out = sec;
 	return 0;
 }
 

@@ -598,6 +598,8 @@ static void test_corpus_kthw(void **state)
 		{ "kubelet-config.yaml", "var/lib/kubelet/kubelet-config.yaml" },
 		{ "encryption-config.yaml", "var/lib/kubernetes/encryption-config.yaml" },
 		{ "kube-proxy-config.yaml", "var/lib/kube-proxy/kube-proxy-config.yaml" },
+		/* the scheduler unit runs with --config: the file is part of the node */
+		{ "kube-scheduler.yaml", "etc/kubernetes/config/kube-scheduler.yaml" },
 	};
 	for (size_t i = 0; i < sizeof(cfg) / sizeof(*cfg); i++) {
 		snprintf(src, sizeof(src), "%s/node/kthw/configs/%s", c, cfg[i].file);
@@ -625,6 +627,7 @@ static void test_corpus_kthw(void **state)
 	expect(&a, "1.2.23", KC_FAIL);       /* etcd over plain http */
 	expect(&a, "1.2.27", KC_PASS);
 	expect(&a, "1.3.7", KC_FAIL);        /* --bind-address=0.0.0.0 */
+	expect(&a, "1.4.1", KC_FAIL);        /* --config governs: enableProfiling defaults to true */
 	expect(&a, "2.1", KC_FAIL);
 	expect(&a, "2.2", KC_FAIL);
 	expect(&a, "2.3", KC_PASS);

@@ -1,0 +1,327 @@
+/* Node verdicts decided as the components decide them: each test is one rule of
+ * docs/node-checks.md, named after the upstream behaviour, on a small node tree written for
+ * it. The rules' sources are cited in the docs next to each. */
+#include "kc_test.h"
+#include "node_tree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/engine.h"
+#include "checks/node.h"
+#include "common/error.h"
+
+static const char kubelet_unit_cfg[] =
+	"[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --config-dir=/etc/kubernetes/kubelet.conf.d\n";
+static const char cfg_head[] = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n";
+
+static char *kubelet_tree(const char *config_body)
+{
+	char *d = kc_test_mkdtemp();
+	char buf[2048];
+	put(d, "etc/systemd/system/kubelet.service", kubelet_unit_cfg, 0644, 0);
+	snprintf(buf, sizeof(buf), "%s%s", cfg_head, config_body);
+	put(d, "var/lib/kubelet/config.yaml", buf, 0600, 0);
+	/* the kubelet refuses to start when --config-dir cannot be walked */
+	put_dir(d, "etc/kubernetes/kubelet.conf.d", 0755, 0);
+	return d;
+}
+
+static void dropin(const char *d, const char *rel, const char *body)
+{
+	char path[512], buf[2048];
+	snprintf(path, sizeof(path), "etc/kubernetes/kubelet.conf.d/%s", rel);
+	snprintf(buf, sizeof(buf), "%s%s", cfg_head, body);
+	put(d, path, buf, 0600, 0);
+}
+
+static void expect_node(const char *d, const char *proc, const char *id, enum kc_status want, const char *layer,
+			const char *src)
+{
+	struct audit a;
+	audit_tree(&a, d, proc, "cis-1.12", "master,etcd,controlplane,node");
+	expect(&a, id, want);
+	if (layer)
+		assert_true(has_layer(&a, id, layer, src));
+	audit_free(&a);
+}
+
+static const char *reason_of(struct audit *a, const char *id)
+{
+	const struct kc_result *r = result(a, id);
+	return r->reason ? r->reason : "";
+}
+
+static void done(char *d)
+{
+	kc_test_rmtree(d);
+	free(d);
+}
+
+/* ---- kubelet: cmd/kubelet/app/server.go mergeKubeletConfigurations -------------------- */
+
+static void test_kubelet_config_dir_walked_recursively_in_lexical_order(void **state)
+{
+	(void)state;
+	char *d = kubelet_tree("readOnlyPort: 10255\n");
+	dropin(d, "10-a.conf", "readOnlyPort: 10255\n");
+	dropin(d, "20-sub/05-b.conf", "readOnlyPort: 0\n");   /* a subdirectory, walked at its place */
+	dropin(d, "30-ignored.yaml", "readOnlyPort: 10255\n"); /* not *.conf: never merged */
+	expect_node(d, NULL, "4.2.4", KC_PASS, "config-dir", "20-sub/05-b.conf");
+	dropin(d, "25-c.conf", "readOnlyPort: 10255\n"); /* "25-c.conf" sorts after "20-sub" */
+	expect_node(d, NULL, "4.2.4", KC_FAIL, "config-dir", "25-c.conf");
+	done(d);
+}
+
+static void test_kubelet_zero_duration_in_config_is_defaulted_after_merge(void **state)
+{
+	(void)state;
+	/* SetDefaults_KubeletConfiguration: StreamingConnectionIdleTimeout == 0 -> 4h. The
+	 * kubelet runs with 4h, so 4.2.5 passes; a flag is applied after the defaulting and
+	 * keeps 0. */
+	char *d = kubelet_tree("streamingConnectionIdleTimeout: 0s\n");
+	expect_node(d, NULL, "4.2.5", KC_PASS, "default", NULL);
+	dropin(d, "10-zero.conf", "streamingConnectionIdleTimeout: \"0\"\n");
+	expect_node(d, NULL, "4.2.5", KC_PASS, "default", NULL);
+	put(d, "etc/systemd/system/kubelet.service.d/20-timeout.conf",
+	    "[Service]\nEnvironment=\"KUBELET_EXTRA_ARGS=--streaming-connection-idle-timeout=0\"\nExecStart=\n"
+	    "ExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml $KUBELET_EXTRA_ARGS\n", 0644, 0);
+	expect_node(d, NULL, "4.2.5", KC_FAIL, "systemd", "20-timeout.conf");
+	done(d);
+}
+
+static void test_kubelet_duration_as_go_parses_it(void **state)
+{
+	(void)state;
+	/* 1.5h is 5400s (time.ParseDuration); a plain number is not a metav1.Duration and the
+	 * kubelet would not start */
+	char *d = kubelet_tree("streamingConnectionIdleTimeout: 1.5h\n");
+	expect_node(d, NULL, "4.2.5", KC_PASS, "config-file", NULL);
+	/* 500ms is not 0: a fraction of a second does not round down to "not set to 0" */
+	put(d, "var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nstreamingConnectionIdleTimeout: 500ms\n", 0600, 0);
+	expect_node(d, NULL, "4.2.5", KC_PASS, "config-file", NULL);
+	put(d, "var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nstreamingConnectionIdleTimeout: 300\n", 0600, 0);
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.2.5", KC_ERROR);
+	assert_non_null(strstr(reason_of(&a, "4.2.5"), "config.yaml:2"));
+	audit_free(&a);
+	done(d);
+}
+
+static void test_kubelet_dropin_null_removes_key_so_default_decides(void **state)
+{
+	(void)state;
+	/* a JSON merge patch null deletes the key; the defaulting after the merge sets
+	 * anonymous.enabled to false whatever the base file said */
+	char *d = kubelet_tree("authentication:\n  anonymous: {enabled: true}\n");
+	expect_node(d, NULL, "4.2.1", KC_FAIL, "config-file", NULL);
+	dropin(d, "50-null.conf", "authentication:\n  anonymous:\n    enabled: ~\n");
+	expect_node(d, NULL, "4.2.1", KC_PASS, "default", NULL);
+	/* a null in the base file is only "unset": a drop-in below... there is none; the
+	 * default decides as well */
+	done(d);
+}
+
+static void test_kubelet_yaml11_booleans_decoded_as_the_kubelet_does(void **state)
+{
+	(void)state;
+	char *d = kubelet_tree("authentication:\n  anonymous: {enabled: off}\nmakeIPTablesUtilChains: on\nrotateCertificates: yes\n");
+	expect_node(d, NULL, "4.2.1", KC_PASS, "config-file", NULL);
+	expect_node(d, NULL, "4.2.6", KC_PASS, "config-file", NULL);
+	expect_node(d, NULL, "4.2.10", KC_PASS, "config-file", NULL);
+	/* a quoted "false" is a string where a bool is declared: the kubelet cannot decode it */
+	put(d, "var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\nauthentication:\n  anonymous: {enabled: \"false\"}\n",
+	    0600, 0);
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.2.1", KC_ERROR);
+	assert_non_null(strstr(reason_of(&a, "4.2.1"), "expected a boolean"));
+	audit_free(&a);
+	done(d);
+}
+
+static void test_kubelet_merge_key_applies_the_anchor(void **state)
+{
+	(void)state;
+	/* without merge keys, authentication would look empty and the safe default would PASS */
+	char *d = kubelet_tree("x-weak: &weak\n  anonymous: {enabled: true}\nauthentication:\n  <<: *weak\n  webhook: {enabled: true}\n");
+	expect_node(d, NULL, "4.2.1", KC_FAIL, "config-file", NULL);
+	done(d);
+}
+
+static void test_kubelet_duplicate_key_is_error_with_file_and_line(void **state)
+{
+	(void)state;
+	char *d = kubelet_tree("readOnlyPort: 0\nreadOnlyPort: 10255\n");
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.2.4", KC_ERROR);
+	print_message("%s\n", reason_of(&a, "4.2.4"));
+	assert_non_null(strstr(reason_of(&a, "4.2.4"), "/var/lib/kubelet/config.yaml:4:1: mapping key \"readOnlyPort\" already defined at line 3"));
+	audit_free(&a);
+	done(d);
+}
+
+static void test_kubelet_flag_bool_parsed_by_strconv(void **state)
+{
+	(void)state;
+	/* pflag's bool Set is strconv.ParseBool: "0" is false */
+	char *d = kubelet_tree("authentication:\n  anonymous: {enabled: true}\n");
+	put(d, "etc/systemd/system/kubelet.service.d/20-anon.conf",
+	    "[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --anonymous-auth=0\n", 0644, 0);
+	expect_node(d, NULL, "4.2.1", KC_PASS, "systemd", "20-anon.conf");
+	done(d);
+}
+
+/* ---- kube-apiserver: pflag stringSlice ---------------------------------------------------- */
+
+static void apiserver_pod(const char *d, const char *args)
+{
+	char buf[2048];
+	snprintf(buf, sizeof(buf),
+		 "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n  - name: kube-apiserver\n"
+		 "    image: registry.k8s.io/kube-apiserver:v1.32.1\n    command:\n    - kube-apiserver\n%s",
+		 args);
+	put(d, "etc/kubernetes/manifests/kube-apiserver.yaml", buf, 0600, 0);
+}
+
+static void test_apiserver_repeated_authorization_mode_accumulates(void **state)
+{
+	(void)state;
+	/* --authorization-mode is a StringSlice: both occurrences are in effect, AlwaysAllow
+	 * included — last-wins would report Node,RBAC and pass 1.2.6 */
+	char *d = kc_test_mkdtemp();
+	apiserver_pod(d, "    - --authorization-mode=AlwaysAllow\n    - --authorization-mode=Node,RBAC\n");
+	expect_node(d, NULL, "1.2.6", KC_FAIL, NULL, NULL);
+	expect_node(d, NULL, "1.2.7", KC_PASS, NULL, NULL);
+	done(d);
+}
+
+/* ---- kube-scheduler: deprecated flags ignored with --config ------------------------------- */
+
+static void test_scheduler_config_governs_and_deprecated_profiling_flag_is_ignored(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	apiserver_pod(d, "    - --authorization-mode=Node,RBAC\n"); /* the master target */
+	put(d, "etc/kubernetes/manifests/kube-scheduler.yaml",
+	    "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-scheduler}\nspec:\n  containers:\n  - name: kube-scheduler\n"
+	    "    image: registry.k8s.io/kube-scheduler:v1.32.1\n    command:\n    - kube-scheduler\n"
+	    "    - --config=/etc/kubernetes/scheduler-config.yaml\n    - --profiling=false\n    - --bind-address=127.0.0.1\n"
+	    "    - --kubeconfig=/etc/kubernetes/ignored.conf\n",
+	    0600, 0);
+	/* enableProfiling unset: KubeSchedulerConfiguration defaults it to true */
+	put(d, "etc/kubernetes/scheduler-config.yaml",
+	    "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+	    "clientConnection:\n  kubeconfig: /etc/kubernetes/scheduler.conf\n",
+	    0600, 0);
+	put(d, "etc/kubernetes/scheduler.conf", "apiVersion: v1\nkind: Config\n", 0644, 0);
+	put(d, "etc/kubernetes/ignored.conf", "apiVersion: v1\nkind: Config\n", 0600, 0);
+	expect_node(d, NULL, "1.4.1", KC_FAIL, NULL, NULL);
+	/* 1.1.15: the kubeconfig in use is clientConnection.kubeconfig (mode 644 fails) */
+	expect_node(d, NULL, "1.1.15", KC_FAIL, NULL, NULL);
+	put(d, "etc/kubernetes/scheduler-config.yaml",
+	    "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nenableProfiling: false\n"
+	    "clientConnection:\n  kubeconfig: /etc/kubernetes/scheduler.conf\n",
+	    0600, 0);
+	expect_node(d, NULL, "1.4.1", KC_PASS, NULL, NULL);
+	done(d);
+}
+
+/* ---- kube-proxy: the file replaces the flags; read through the process's root ------------- */
+
+static void test_kube_proxy_config_read_through_process_root_and_governs_flags(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	char proc[1024];
+	snprintf(proc, sizeof(proc), "%s/proc", d);
+	put(d, "etc/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n", 0644, 0); /* the node target */
+	/* the flag says localhost, the file (only inside the container) says every interface:
+	 * kube-proxy runs with the file */
+	put_cmdline(d, 300, "/usr/local/bin/kube-proxy --config=/var/lib/kube-proxy/config.conf "
+			    "--metrics-bind-address=127.0.0.1:10249 --hostname-override=n1");
+	put(d, "proc/300/root/var/lib/kube-proxy/config.conf",
+	    "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmetricsBindAddress: 0.0.0.0:10249\n", 0644, 0);
+	struct audit a;
+	audit_tree(&a, d, proc, "cis-1.12", "node");
+	expect(&a, "4.3.1", KC_FAIL);
+	const struct kc_result *r = result(&a, "4.3.1");
+	int seen_view = 0, seen_ignored = 0;
+	for (size_t i = 0; i < r->nevidence; i++) {
+		const struct kc_evidence *e = &r->evidence[i];
+		if (e->layer && strcmp(e->layer, "config-file (process root)") == 0)
+			seen_view = 1;
+		if (e->detail && strstr(e->detail, "ignored"))
+			seen_ignored = 1;
+	}
+	assert_true(seen_view);
+	assert_true(seen_ignored);
+	audit_free(&a);
+	done(d);
+}
+
+/* ---- etcd: server/etcdmain/config.go ------------------------------------------------------ */
+
+static void etcd_pod(const char *d, const char *args, const char *env)
+{
+	char buf[2048];
+	snprintf(buf, sizeof(buf),
+		 "apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - name: etcd\n"
+		 "    image: registry.k8s.io/etcd:3.5.16-0\n    command:\n    - etcd\n%s%s",
+		 args, env);
+	put(d, "etc/kubernetes/manifests/etcd.yaml", buf, 0600, 0);
+}
+
+static void test_etcd_config_file_governs_over_flags_and_env(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	put(d, "etc/etcd/etcd.yaml", "client-transport-security:\n  client-cert-auth: false\n", 0600, 0);
+	etcd_pod(d, "    - --config-file=/etc/etcd/etcd.yaml\n    - --client-cert-auth=true\n",
+		 "    env:\n    - {name: ETCD_CLIENT_CERT_AUTH, value: \"true\"}\n");
+	expect_node(d, NULL, "2.2", KC_FAIL, NULL, NULL);
+	/* ETCD_CONFIG_FILE names it too */
+	etcd_pod(d, "    - --client-cert-auth=true\n", "    env:\n    - {name: ETCD_CONFIG_FILE, value: /etc/etcd/etcd.yaml}\n");
+	expect_node(d, NULL, "2.2", KC_FAIL, NULL, NULL);
+	/* YAML 1.1: "on" is true for etcd's typed config */
+	put(d, "etc/etcd/etcd.yaml", "client-transport-security:\n  client-cert-auth: on\n", 0600, 0);
+	expect_node(d, NULL, "2.2", KC_PASS, NULL, NULL);
+	/* a config file that is not there: etcd would not start — undecidable, not a default */
+	etcd_pod(d, "    - --config-file=/etc/etcd/missing.yaml\n    - --client-cert-auth=true\n", "");
+	expect_node(d, NULL, "2.2", KC_ERROR, NULL, NULL);
+	done(d);
+}
+
+static void test_etcd_env_is_a_flag_when_no_config_file(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	etcd_pod(d, "", "    env:\n    - {name: ETCD_CLIENT_CERT_AUTH, value: \"1\"}\n");
+	expect_node(d, NULL, "2.2", KC_PASS, NULL, NULL);
+	/* the command line beats the variable */
+	etcd_pod(d, "    - --client-cert-auth=false\n", "    env:\n    - {name: ETCD_CLIENT_CERT_AUTH, value: \"true\"}\n");
+	expect_node(d, NULL, "2.2", KC_FAIL, NULL, NULL);
+	done(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kubelet_config_dir_walked_recursively_in_lexical_order),
+		cmocka_unit_test(test_kubelet_zero_duration_in_config_is_defaulted_after_merge),
+		cmocka_unit_test(test_kubelet_duration_as_go_parses_it),
+		cmocka_unit_test(test_kubelet_dropin_null_removes_key_so_default_decides),
+		cmocka_unit_test(test_kubelet_yaml11_booleans_decoded_as_the_kubelet_does),
+		cmocka_unit_test(test_kubelet_merge_key_applies_the_anchor),
+		cmocka_unit_test(test_kubelet_duplicate_key_is_error_with_file_and_line),
+		cmocka_unit_test(test_kubelet_flag_bool_parsed_by_strconv),
+		cmocka_unit_test(test_apiserver_repeated_authorization_mode_accumulates),
+		cmocka_unit_test(test_scheduler_config_governs_and_deprecated_profiling_flag_is_ignored),
+		cmocka_unit_test(test_kube_proxy_config_read_through_process_root_and_governs_flags),
+		cmocka_unit_test(test_etcd_config_file_governs_over_flags_and_env),
+		cmocka_unit_test(test_etcd_env_is_a_flag_when_no_config_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
