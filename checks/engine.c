@@ -207,9 +207,11 @@ static void judge_value(struct outcome *o, const struct kc_test *t, const char *
 	if (!value)
 		kc_buf_printf(&o->actual, "%s is not set", what);
 	else if (from_default)
-		kc_buf_printf(&o->actual, "%s is not set (default %s)", what, value);
+		kc_buf_printf(&o->actual, "%s is not set (default %s)", what, *value ? value : "empty");
 	else if (t->op == KC_OP_PRESENT)
 		kc_buf_printf(&o->actual, "%s is set", what);
+	else if (!*value)
+		kc_buf_printf(&o->actual, "%s is set to an empty value", what);
 	else
 		kc_buf_printf(&o->actual, "%s is %s", what, kc_flag_is_secret(what + strspn(what, "-")) ? KC_REDACTED : value);
 	if (!ok && why && value && t->op == KC_OP_SUBSET)
@@ -429,6 +431,13 @@ static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, 
 		kc_buf_printf(&what, "--%s", t->flag);
 	else
 		kc_buf_puts(&what, t->config_key);
+	const struct kc_component *kc = kc_node_component(node, KC_COMP_KUBELET);
+	if ((!kc || kc->source == KC_SRC_NONE) && !kc_kubelet_config_path(node)) {
+		o->status = KC_WARN;
+		kc_buf_puts(&o->reason, "kubelet not found on this node (no process, unit or config file)");
+		kc_buf_free(&what);
+		return;
+	}
 	int rc = kc_kubelet_resolve(node, t->flag, t->config_key, t->op != KC_OP_PRESENT, &v, r);
 	if (rc < 0) {
 		o->status = KC_ERROR;
@@ -460,6 +469,13 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 		return;
 	}
 	const struct kc_component *c = kc_node_component_by_name(node, t->component);
+	if (!c || c->source == KC_SRC_NONE) {
+		/* a component that is not there has no settings: a verdict from defaults would
+		 * judge a process that does not run */
+		o->status = KC_WARN;
+		kc_buf_printf(&o->reason, "%s not found on this node (no process, static pod manifest or unit)", t->component);
+		return;
+	}
 	const char *v = NULL;
 	char *owned = NULL;
 	const char *decided = NULL;
@@ -507,11 +523,6 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 		ev->value = kc_strdup(v);
 		ev->layer = kc_strdup("default");
 		ev->detail = kc_strdup("set by neither flag nor config file: the built-in default applies");
-	}
-	if (!c && !decided && t->op != KC_OP_PRESENT) {
-		o->status = KC_WARN;
-		kc_buf_printf(&o->reason, "%s not found on this node", t->component);
-		goto out;
 	}
 	kc_result_note(r, "%s decided by the %s layer", what.ptr, decided ? decided : "none (unset)");
 	judge_value(o, t, what.ptr, v, from_default);
@@ -868,6 +879,20 @@ static int badness(enum kc_status s)
 	return rank[s];
 }
 
+/* Is seg already one of the sep-separated parts of list? */
+static int has_segment(const char *list, const char *seg, const char *sep)
+{
+	size_t sl = strlen(seg), pl = strlen(sep);
+	for (const char *p = list; p;) {
+		const char *next = strstr(p, sep);
+		size_t len = next ? (size_t)(next - p) : strlen(p);
+		if (len == sl && strncmp(p, seg, sl) == 0)
+			return 1;
+		p = next ? next + pl : NULL;
+	}
+	return 0;
+}
+
 static void join_into(char **dst, const struct kc_buf *src, const char *sep)
 {
 	if (!src->len)
@@ -876,6 +901,9 @@ static void join_into(char **dst, const struct kc_buf *src, const char *sep)
 		*dst = kc_strdup(src->ptr);
 		return;
 	}
+	/* two tests on one fact say the same sentence once ("X is not set or X is not set") */
+	if (has_segment(*dst, src->ptr, sep))
+		return;
 	struct kc_buf b = KC_BUF_INIT;
 	kc_buf_printf(&b, "%s%s%s", *dst, sep, src->ptr);
 	free(*dst);

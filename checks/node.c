@@ -511,6 +511,19 @@ static int file_exists(struct kc_node *node, const char *path)
 	return kc_node_file(node, path)->err == 0;
 }
 
+int kc_node_has_any_component(struct kc_node *node)
+{
+	const char *why;
+	static const char *const targets[] = { "master", "etcd", "node" };
+	for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++)
+		if (kc_node_has_target(node, targets[i], &why))
+			return 1;
+	for (int i = 0; i < KC_COMP_COUNT; i++)
+		if (node->comps[i].source != KC_SRC_NONE)
+			return 1;
+	return 0;
+}
+
 int kc_node_has_target(struct kc_node *node, const char *target, const char **why)
 {
 	kc_node_load(node);

@@ -110,6 +110,8 @@ const char *kc_distro_name(enum kc_distro d);
 /* Static pod directories searched, in order (kubeadm's, then RKE2's). */
 extern const char *const kc_node_manifest_dirs[];
 
+/* Is any node target (master, etcd, node) present? 0 for an empty or mis-mounted root. */
+int kc_node_has_any_component(struct kc_node *node);
 /* Is the target (master, etcd, node, controlplane, policies) present on this node? why gets
  * a sentence either way. */
 int kc_node_has_target(struct kc_node *node, const char *target, const char **why);

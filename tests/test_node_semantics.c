@@ -4,6 +4,7 @@
 #include "kc_test.h"
 #include "node_tree.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,6 +307,86 @@ static void test_etcd_env_is_a_flag_when_no_config_file(void **state)
 	done(d);
 }
 
+/* ---- missing things ---------------------------------------------------------------------- */
+
+static void test_component_absent_is_warn_not_found_never_a_default_verdict(void **state)
+{
+	(void)state;
+	/* a kubelet but no kube-proxy: 4.3.1 would PASS from kube-proxy's default otherwise */
+	char *d = kubelet_tree("readOnlyPort: 0\n");
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.3.1", KC_WARN);
+	assert_non_null(strstr(reason_of(&a, "4.3.1"), "kube-proxy not found"));
+	audit_free(&a);
+	done(d);
+}
+
+static void test_unparsable_config_is_error_with_file_line_never_not_found(void **state)
+{
+	(void)state;
+	char *d = kubelet_tree("authentication: [unclosed\n");
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.2.1", KC_ERROR);
+	assert_non_null(strstr(reason_of(&a, "4.2.1"), "/var/lib/kubelet/config.yaml:"));
+	audit_free(&a);
+	done(d);
+}
+
+static void test_missing_benchmark_file_is_warn_unless_audit_says_if_it_exists(void **state)
+{
+	(void)state;
+	/* kubelet.conf named by the benchmark is absent: WARN; the proxy kubeconfig's check
+	 * reads "if it exists": PASS */
+	char *d = kubelet_tree("readOnlyPort: 0\n");
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.1.5", KC_WARN);
+	assert_non_null(strstr(reason_of(&a, "4.1.5"), "does not exist"));
+	expect(&a, "4.1.3", KC_PASS);
+	audit_free(&a);
+	done(d);
+}
+
+static void test_empty_root_exits_2_unless_targets_given(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	char db[1024];
+	snprintf(db, sizeof(db), "%s.db", d);
+	char *out = NULL;
+	int rc = kc_test_run(&out, (const char *const[]){ "audit", "--root", d, "--db", db, "--quiet", NULL });
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(out, "no Kubernetes component found"));
+	free(out);
+	rc = kc_test_run(&out, (const char *const[]){ "audit", "--root", d, "--db", db, "--quiet", "--targets", "node", NULL });
+	assert_int_equal(rc, 0);
+	free(out);
+	unlink(db);
+	done(d);
+}
+
+/* ---- one error space -------------------------------------------------------------------- */
+
+static void test_project_error_codes_never_collide_with_errno(void **state)
+{
+	(void)state;
+	static const int codes[] = { KC_EGENERIC, KC_EINVAL, KC_ENOTFOUND, KC_EIO, KC_EUNSAFE, KC_EDB };
+	for (size_t i = 0; i < sizeof(codes) / sizeof(*codes); i++) {
+		assert_false(kc_error_is_errno(codes[i]));
+		assert_true(codes[i] < -KC_ERRNO_MAX);
+		assert_string_not_equal(kc_error_name(codes[i]), "unknown error");
+	}
+	assert_true(kc_error_is_errno(-ENOENT));
+	assert_string_equal(kc_error_name(-ENOENT), strerror(ENOENT));
+	/* the collision that turned a parse error into "file not found" */
+	assert_int_not_equal(KC_EINVAL, -ENOENT);
+	/* no "(null)" reason: an empty error buffer reads as a sentence */
+	kc_error_clear();
+	assert_string_equal(kc_error_last(), "unknown error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +403,11 @@ int main(void)
 		cmocka_unit_test(test_kube_proxy_config_read_through_process_root_and_governs_flags),
 		cmocka_unit_test(test_etcd_config_file_governs_over_flags_and_env),
 		cmocka_unit_test(test_etcd_env_is_a_flag_when_no_config_file),
+		cmocka_unit_test(test_component_absent_is_warn_not_found_never_a_default_verdict),
+		cmocka_unit_test(test_unparsable_config_is_error_with_file_line_never_not_found),
+		cmocka_unit_test(test_missing_benchmark_file_is_warn_unless_audit_says_if_it_exists),
+		cmocka_unit_test(test_empty_root_exits_2_unless_targets_given),
+		cmocka_unit_test(test_project_error_codes_never_collide_with_errno),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
