@@ -239,6 +239,72 @@ static int component_config_value(struct kc_node *node, const struct kc_componen
 static int flag_ignored(const struct kc_component *c, const char *flag, struct kc_result *r,
 			const struct kc_config_key **key);
 
+/* kube-apiserver's structured configuration files replace two flags:
+ *   --authentication-config: its anonymous.enabled decides anonymous auth when the file sets
+ *     it (the flag may then not be given; pkg/kubeapiserver/options/authentication.go
+ *     ApplyTo/Validate), else --anonymous-auth does;
+ *   --authorization-config: its authorizers[].type list is the authorization chain, and
+ *     --authorization-mode may not be given (pkg/kubeapiserver/options/authorization.go).
+ * Returns 1 with *value (caller frees) when the file decides, 0 when the flag does, -1 with o
+ * set to ERROR when the named file cannot be read or parsed. */
+static int apiserver_structured(struct kc_node *node, const struct kc_component *c, const char *flag,
+				struct kc_result *r, struct outcome *o, char **value)
+{
+	*value = NULL;
+	const char *file_flag = strcmp(flag, "anonymous-auth") == 0	 ? "authentication-config"
+				: strcmp(flag, "authorization-mode") == 0 ? "authorization-config"
+									  : NULL;
+	const char *path = file_flag ? kc_flags_value(&c->flags, file_flag) : NULL;
+	if (!path || !*path)
+		return 0;
+	const char *view;
+	const struct kc_yamlfile *yf = kc_node_component_yaml(node, c, path, &view);
+	if (yf->err) {
+		o->status = KC_ERROR;
+		if (yf->err == KC_EINVAL)
+			kc_buf_printf(&o->reason, "%s", yf->errmsg);
+		else
+			kc_buf_printf(&o->reason, "--%s %s: %s (the API server would not start)", file_flag, path,
+				      strerror(-yf->err));
+		return -1;
+	}
+	yaml_document_t *d = yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
+	yaml_node_t *root = d ? yaml_document_get_root_node(d) : NULL;
+	if (strcmp(flag, "anonymous-auth") == 0) {
+		yaml_node_t *n = kc_yaml_path(d, root, "anonymous.enabled");
+		int b;
+		int rc = n ? kc_yaml_bool(n, &b) : KC_ENOTFOUND;
+		if (rc == KC_ENOTFOUND) {
+			kc_result_add_config(r, path, "anonymous.enabled", NULL, 0, "config-file",
+					     "not set in the authentication configuration: --anonymous-auth decides");
+			return 0;
+		}
+		if (rc < 0) {
+			o->status = KC_ERROR;
+			kc_buf_printf(&o->reason, "%s: %s", path, kc_error_last());
+			return -1;
+		}
+		*value = kc_strdup(b ? "true" : "false");
+		yaml_node_t *cond = kc_yaml_path(d, root, "anonymous.conditions");
+		kc_result_add_config(r, path, "anonymous.enabled", *value, kc_yaml_line(n), "config-file",
+				     cond && b ? "set in --authentication-config (anonymous only on the paths of its conditions)"
+					       : "set in --authentication-config: the file decides");
+		return 1;
+	}
+	yaml_node_t *list = kc_yaml_get(d, root, "authorizers");
+	struct kc_buf b = KC_BUF_INIT;
+	for (yaml_node_item_t *it = list && list->type == YAML_SEQUENCE_NODE ? list->data.sequence.items.start : NULL;
+	     it && it < list->data.sequence.items.top; it++) {
+		const char *type = kc_yaml_scalar(kc_yaml_get(d, yaml_document_get_node(d, *it), "type"));
+		if (type)
+			kc_buf_printf(&b, "%s%s", b.len ? "," : "", type);
+	}
+	kc_result_add_config(r, path, "authorizers[].type", b.ptr, kc_yaml_line(list), "config-file",
+			     "the authorization chain of --authorization-config (replaces --authorization-mode)");
+	*value = kc_buf_detach(&b);
+	return 1;
+}
+
 static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
 	const struct kc_component *c = need_component(node, t, o);
@@ -248,6 +314,20 @@ static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_r
 	if (flag_ignored(c, t->flag, r, &key)) {
 		eval_config_governed(node, c, t, key, r, o);
 		return;
+	}
+	if (c->id == KC_COMP_APISERVER) {
+		char *sv;
+		int rc = apiserver_structured(node, c, t->flag, r, o, &sv);
+		if (rc < 0)
+			return;
+		if (rc == 1) {
+			struct kc_buf what = KC_BUF_INIT;
+			kc_buf_printf(&what, "--%s", t->flag);
+			judge_value(o, t, what.ptr, sv, 0);
+			kc_buf_free(&what);
+			free(sv);
+			return;
+		}
 	}
 	const char *v = kc_flags_value(&c->flags, t->flag);
 	int from_default = 0;

@@ -182,6 +182,10 @@ static int seq_has(yaml_document_t *d, yaml_node_t *seq, const char *const *want
 	return 0;
 }
 
+/* The provider that writes Secrets, as the API server picks it
+ * (k8s.io/apiserver/pkg/server/options/encryptionconfig/config.go: an exact group-resource
+ * entry, else the group's wildcard "*.", else "*.*"; within a tier the first entry listing
+ * it, and of its providers the first encrypts new writes). */
 static void q_encryption(struct kc_node *node, struct kc_result *r, struct kc_nodequery_out *out)
 {
 	out->what = kc_strdup("the encryption provider used for secrets");
@@ -193,33 +197,39 @@ static void q_encryption(struct kc_node *node, struct kc_result *r, struct kc_no
 	if (!d)
 		return;
 	yaml_node_t *res = kc_yaml_get(d, yaml_document_get_root_node(d), "resources");
-	struct kc_buf b = KC_BUF_INIT;
-	static const char *const covers[] = { "secrets", "*.*", "*.", NULL };
-	long idx = 0;
-	for (yaml_node_item_t *it = res && res->type == YAML_SEQUENCE_NODE ? res->data.sequence.items.start : NULL;
-	     it && it < res->data.sequence.items.top; it++, idx++) {
-		yaml_node_t *e = yaml_document_get_node(d, *it);
-		if (!seq_has(d, kc_yaml_get(d, e, "resources"), covers))
-			continue;
-		yaml_node_t *prov = kc_yaml_get(d, e, "providers");
-		yaml_node_t *first = prov && prov->type == YAML_SEQUENCE_NODE && prov->data.sequence.items.top > prov->data.sequence.items.start
-					     ? yaml_document_get_node(d, prov->data.sequence.items.start[0]) : NULL;
-		/* a provider is a one-key mapping: its key is the name; the keys inside are never read */
-		const char *name = first && first->type == YAML_MAPPING_NODE && first->data.mapping.pairs.top > first->data.mapping.pairs.start
-					   ? kc_yaml_scalar(yaml_document_get_node(d, first->data.mapping.pairs.start[0].key)) : NULL;
-		struct kc_buf key = KC_BUF_INIT;
-		kc_buf_printf(&key, "resources[%ld].providers[0]", idx);
-		kc_result_add_config(r, path, key.ptr, name, kc_yaml_line(first), "file-content",
-			  "the first provider encrypts new writes; later ones only decrypt");
-		kc_buf_free(&key);
-		if (name)
-			add_item(&b, name, strlen(name));
+	static const char *const tiers[][3] = { { "secrets", "secrets.", NULL }, { "*.", NULL, NULL }, { "*.*", NULL, NULL } };
+	static const char *const tier_name[] = { "the exact resource", "the core group's wildcard *.", "the wildcard *.*" };
+	for (size_t tier = 0; tier < 3; tier++) {
+		long idx = 0;
+		for (yaml_node_item_t *it = res && res->type == YAML_SEQUENCE_NODE ? res->data.sequence.items.start : NULL;
+		     it && it < res->data.sequence.items.top; it++, idx++) {
+			yaml_node_t *e = yaml_document_get_node(d, *it);
+			if (!seq_has(d, kc_yaml_get(d, e, "resources"), tiers[tier]))
+				continue;
+			yaml_node_t *prov = kc_yaml_get(d, e, "providers");
+			yaml_node_t *first = prov && prov->type == YAML_SEQUENCE_NODE && prov->data.sequence.items.top > prov->data.sequence.items.start
+						     ? yaml_document_get_node(d, prov->data.sequence.items.start[0]) : NULL;
+			/* a provider is a one-key mapping: its key is the name; the keys inside are never read */
+			const char *name = first && first->type == YAML_MAPPING_NODE && first->data.mapping.pairs.top > first->data.mapping.pairs.start
+						   ? kc_yaml_scalar(yaml_document_get_node(d, first->data.mapping.pairs.start[0].key)) : NULL;
+			struct kc_buf key = KC_BUF_INIT, detail = KC_BUF_INIT;
+			kc_buf_printf(&key, "resources[%ld].providers[0]", idx);
+			kc_buf_printf(&detail, "%s covers secrets here (the most specific entry decides); its first provider "
+				      "encrypts new writes, later ones only decrypt", tier_name[tier]);
+			kc_result_add_config(r, path, key.ptr, name, kc_yaml_line(first), "file-content", detail.ptr);
+			kc_buf_free(&key);
+			kc_buf_free(&detail);
+			if (!name) {
+				undecided(out, KC_ERROR, "%s:%ld: resources[%ld] has no provider (the API server would not start)",
+					  path, kc_yaml_line(e), idx);
+				return;
+			}
+			out->value = kc_strdup(name);
+			return;
+		}
 	}
-	if (!b.len) {
-		kc_result_note(r, "no resources entry of %s covers secrets: they are stored unencrypted (identity)", path);
-		kc_buf_puts(&b, "identity");
-	}
-	out->value = kc_buf_detach(&b);
+	kc_result_note(r, "no resources entry of %s covers secrets: they are stored unencrypted (identity)", path);
+	out->value = kc_strdup("identity");
 }
 
 static size_t seq_len(const yaml_node_t *n)

@@ -199,6 +199,63 @@ static void test_apiserver_repeated_authorization_mode_accumulates(void **state)
 	done(d);
 }
 
+static void test_apiserver_authorization_config_replaces_the_mode_flag(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	apiserver_pod(d, "    - --authorization-config=/etc/kubernetes/authz.yaml\n");
+	put(d, "etc/kubernetes/authz.yaml",
+	    "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n"
+	    "- {type: Node, name: node}\n- {type: RBAC, name: rbac}\n", 0600, 0);
+	/* no --authorization-mode: its default (AlwaysAllow) would FAIL a correct node */
+	expect_node(d, NULL, "1.2.6", KC_PASS, NULL, NULL);
+	expect_node(d, NULL, "1.2.7", KC_PASS, NULL, NULL);
+	expect_node(d, NULL, "1.2.8", KC_PASS, NULL, NULL);
+	put(d, "etc/kubernetes/authz.yaml",
+	    "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n"
+	    "- {type: AlwaysAllow, name: all}\n", 0600, 0);
+	expect_node(d, NULL, "1.2.6", KC_FAIL, NULL, NULL);
+	done(d);
+}
+
+static void test_apiserver_authentication_config_decides_anonymous_when_it_sets_it(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	apiserver_pod(d, "    - --authentication-config=/etc/kubernetes/authn.yaml\n");
+	put(d, "etc/kubernetes/authn.yaml",
+	    "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\nanonymous:\n  enabled: false\n",
+	    0600, 0);
+	expect_node(d, NULL, "1.2.1", KC_PASS, NULL, NULL);
+	/* the file does not set it: --anonymous-auth (default true) decides */
+	put(d, "etc/kubernetes/authn.yaml", "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\n",
+	    0600, 0);
+	expect_node(d, NULL, "1.2.1", KC_FAIL, NULL, NULL);
+	done(d);
+}
+
+static void test_encryption_most_specific_resource_entry_wins(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	apiserver_pod(d, "    - --encryption-provider-config=/etc/kubernetes/enc.yaml\n");
+	/* secrets are encrypted; everything else is not: the exact entry decides */
+	put(d, "etc/kubernetes/enc.yaml",
+	    "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n"
+	    "- resources: [\"*.*\"]\n  providers: [{identity: {}}]\n"
+	    "- resources: [secrets]\n  providers: [{aescbc: {keys: [{name: k, secret: c2VjcmV0}]}}, {identity: {}}]\n",
+	    0600, 0);
+	expect_node(d, NULL, "1.2.28", KC_PASS, NULL, NULL);
+	/* the core group's wildcard beats *.* */
+	put(d, "etc/kubernetes/enc.yaml",
+	    "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n"
+	    "- resources: [\"*.*\"]\n  providers: [{aescbc: {keys: [{name: k, secret: c2VjcmV0}]}}]\n"
+	    "- resources: [\"*.\"]\n  providers: [{identity: {}}]\n",
+	    0600, 0);
+	expect_node(d, NULL, "1.2.28", KC_FAIL, NULL, NULL);
+	done(d);
+}
+
 /* ---- kube-scheduler: deprecated flags ignored with --config ------------------------------- */
 
 static void test_scheduler_config_governs_and_deprecated_profiling_flag_is_ignored(void **state)
@@ -399,6 +456,9 @@ int main(void)
 		cmocka_unit_test(test_kubelet_duplicate_key_is_error_with_file_and_line),
 		cmocka_unit_test(test_kubelet_flag_bool_parsed_by_strconv),
 		cmocka_unit_test(test_apiserver_repeated_authorization_mode_accumulates),
+		cmocka_unit_test(test_apiserver_authorization_config_replaces_the_mode_flag),
+		cmocka_unit_test(test_apiserver_authentication_config_decides_anonymous_when_it_sets_it),
+		cmocka_unit_test(test_encryption_most_specific_resource_entry_wins),
 		cmocka_unit_test(test_scheduler_config_governs_and_deprecated_profiling_flag_is_ignored),
 		cmocka_unit_test(test_kube_proxy_config_read_through_process_root_and_governs_flags),
 		cmocka_unit_test(test_etcd_config_file_governs_over_flags_and_env),
