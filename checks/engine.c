@@ -14,6 +14,7 @@
 #include "checks/compconfig.h"
 #include "checks/kubelet.h"
 #include "checks/nodequery.h"
+#include "checks/systemd.h"
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
@@ -738,8 +739,61 @@ static void file_expected(const struct kc_test *t, const char *path, struct kc_b
 		kc_buf_printf(b, "%s", path);
 }
 
+/* The unit's files in effect — the unit file found first on systemd's search path and every
+ * drop-in applied (checks/systemd.h) — judged each; a masked unit is not in effect. Without
+ * any, the policy's path. Returns 1 when decided here. */
+static int eval_unit_files(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	struct kc_unit u;
+	int rc = kc_unit_load(node->root, t->unit, &u);
+	if (u.masked_by) {
+		o->status = KC_WARN;
+		kc_buf_printf(&o->expected, "the files of %s in effect", t->unit);
+		kc_buf_printf(&o->reason, "%s is masked (%s links to /dev/null): systemd does not start it", t->unit, u.masked_by);
+		kc_unit_free(&u);
+		return 1;
+	}
+	if (rc < 0) {
+		kc_unit_free(&u);
+		return 0;
+	}
+	struct kc_buf what = KC_BUF_INIT;
+	kc_buf_printf(&what, "every file of %s in effect", t->unit);
+	file_expected(t, what.ptr, &o->expected);
+	kc_buf_free(&what);
+	size_t nfiles = 0, failed = 0;
+	for (size_t i = 0; i < u.ndropins + 1; i++) {
+		const char *p = i == 0 ? u.path : u.dropins[i - 1];
+		if (!p)
+			continue;
+		const struct kc_filefact *f = kc_node_file(node, p);
+		add_file_evidence(node, r, f);
+		if (f->err) {
+			o->status = KC_ERROR;
+			kc_buf_printf(&o->reason, "%s: %s", p, strerror(f->err));
+			kc_unit_free(&u);
+			return 1;
+		}
+		nfiles++;
+		struct kc_buf phrase = KC_BUF_INIT;
+		if (judge_file(node, t, f, &phrase) != KC_PASS) {
+			failed++;
+			kc_buf_printf(&o->actual, "%s%s", o->actual.len ? "; " : "", phrase.ptr);
+		}
+		kc_buf_free(&phrase);
+	}
+	kc_result_note(r, "%s: %zu file(s) in effect on systemd's search path (unit file and drop-ins)", t->unit, nfiles);
+	o->status = failed ? KC_FAIL : KC_PASS;
+	if (!failed)
+		kc_buf_printf(&o->actual, "all %zu files of %s comply", nfiles, t->unit);
+	kc_unit_free(&u);
+	return 1;
+}
+
 static void eval_file(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
+	if (t->unit && eval_unit_files(node, t, r, o))
+		return;
 	const char *path = file_path(node, t, r);
 	if (!path) {
 		o->status = KC_WARN;

@@ -161,13 +161,15 @@ static int parse_file_ref(struct ctx *c, yaml_node_t *n, struct kc_test *t)
 			rc = parse_flag_ref(c, v, "file.flag", &t->component, &t->flag);
 		else if (key && strcmp(key, "path") == 0)
 			rc = get_str(c, v, "file.path", &t->path);
+		else if (key && strcmp(key, "unit") == 0)
+			rc = get_str(c, v, "file.unit", &t->unit);
 		else
-			rc = fail(c, k, "unknown key '%s' in file (expected one of: flag, path)", key ? key : "?");
+			rc = fail(c, k, "unknown key '%s' in file (expected one of: flag, path, unit)", key ? key : "?");
 		if (rc < 0)
 			return rc;
 	}
-	if (!t->flag && !t->path)
-		return fail(c, n, "'file' needs a flag, a path, or both");
+	if (!t->flag && !t->path && !t->unit)
+		return fail(c, n, "'file' needs a flag, a path, a unit, or a combination");
 	return 0;
 }
 
@@ -298,7 +300,7 @@ static int parse_op(struct ctx *c, enum kc_op op, yaml_node_t *v, struct kc_test
 
 static void test_clear(struct kc_test *t)
 {
-	free(t->component); free(t->flag); free(t->config_key); free(t->path); free(t->dir);
+	free(t->component); free(t->flag); free(t->config_key); free(t->path); free(t->unit); free(t->dir);
 	free(t->glob); free(t->query); free(t->value); free(t->defval);
 	if (t->has_re)
 		regfree(&t->re);

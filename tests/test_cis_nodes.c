@@ -155,7 +155,9 @@ static void build_kubeadm(const char *d, int weak)
 		put(d, "etc/kubernetes/encryption.yaml", encryption_hard, 0600, 0);
 		put(d, "etc/kubernetes/audit-policy.yaml", audit_hard, 0600, 0);
 	}
-	put(d, "lib/systemd/system/kubelet.service", kubelet_unit, 0644, 0);
+	/* 4.1.1/4.1.2 judge every file of the unit in effect (unit file and drop-ins), not
+	 * only kubeadm's drop-in: the hardened tree has its unit file at 600 too */
+	put(d, "lib/systemd/system/kubelet.service", kubelet_unit, m600, 0);
 	put(d, "etc/systemd/system/kubelet.service.d/10-kubeadm.conf", kubeadm_dropin, m600, bad);
 	put(d, "var/lib/kubelet/kubeadm-flags.env",
 	    /* streamingConnectionIdleTimeout: 0s in the config is defaulted to 4h after the merge

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checks/engine.h"
 #include "checks/node.h"
@@ -364,6 +365,33 @@ static void test_etcd_env_is_a_flag_when_no_config_file(void **state)
 	done(d);
 }
 
+/* ---- unit files in effect (systemd.unit(5) search path, drop-ins, masking) ---------------- */
+
+static void test_unit_files_in_effect_are_judged_not_a_fixed_kubeadm_path(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	/* no kubeadm drop-in: the unit lives in /usr/lib, a drop-in in /etc */
+	put(d, "usr/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n", 0644, 0);
+	put(d, "etc/systemd/system/kubelet.service.d/20-local.conf", "[Service]\nEnvironment=A=1\n", 0600, 0);
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.1.1", KC_FAIL);
+	assert_non_null(strstr(result(&a, "4.1.1")->actual, "/usr/lib/systemd/system/kubelet.service has mode 644"));
+	audit_free(&a);
+	put(d, "usr/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet\n", 0600, 0);
+	expect_node(d, NULL, "4.1.1", KC_PASS, NULL, NULL);
+	/* masked: a link to /dev/null earlier on the search path; systemd does not start it */
+	char link[1024];
+	snprintf(link, sizeof(link), "%s/etc/systemd/system/kubelet.service", d);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.1.1", KC_WARN);
+	assert_non_null(strstr(reason_of(&a, "4.1.1"), "masked"));
+	audit_free(&a);
+	done(d);
+}
+
 /* ---- missing things ---------------------------------------------------------------------- */
 
 static void test_component_absent_is_warn_not_found_never_a_default_verdict(void **state)
@@ -463,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_kube_proxy_config_read_through_process_root_and_governs_flags),
 		cmocka_unit_test(test_etcd_config_file_governs_over_flags_and_env),
 		cmocka_unit_test(test_etcd_env_is_a_flag_when_no_config_file),
+		cmocka_unit_test(test_unit_files_in_effect_are_judged_not_a_fixed_kubeadm_path),
 		cmocka_unit_test(test_component_absent_is_warn_not_found_never_a_default_verdict),
 		cmocka_unit_test(test_unparsable_config_is_error_with_file_line_never_not_found),
 		cmocka_unit_test(test_missing_benchmark_file_is_warn_unless_audit_says_if_it_exists),
