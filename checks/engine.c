@@ -521,7 +521,9 @@ static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, 
 	}
 	int rc = kc_kubelet_resolve(node, t->flag, t->config_key, t->op != KC_OP_PRESENT, &v, r);
 	if (rc < 0) {
-		o->status = KC_ERROR;
+		/* a missing --config file is undecidable (WARN); one that cannot be read or parsed
+		 * is an ERROR */
+		o->status = rc == KC_ENOTFOUND ? KC_WARN : KC_ERROR;
 		kc_buf_puts(&o->reason, kc_error_last());
 	} else {
 		const char *val = v.value;
@@ -715,6 +717,12 @@ static enum kc_status judge_file(struct kc_node *node, const struct kc_test *t, 
 	if (t->op == KC_OP_OWNER) {
 		char ub[16], gb[16];
 		const char *u = kc_node_user_name(node, f->uid, ub), *g = kc_node_group_name(node, f->gid, gb);
+		/* id 0 is root whatever the tree's /etc/passwd says (or when it has none): the
+		 * kernel grants root by id, not by name */
+		if (f->uid == 0)
+			u = "root";
+		if (f->gid == 0)
+			g = "root";
 		kc_buf_printf(actual, "%s is owned by %s:%s", f->path, u, g);
 		const char *colon = strchr(t->value, ':');
 		size_t ul = colon ? (size_t)(colon - t->value) : strlen(t->value);

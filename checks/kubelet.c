@@ -464,9 +464,17 @@ int kc_kubelet_resolve(struct kc_node *node, const char *flag, const char *confi
 	if (config_key) {
 		if (!k->config && !k->config_dir && r)
 			kc_result_note(r, "the kubelet has no --config file: built-in flag defaults apply");
-		else if (k->config && !k->config_exists)
+		else if (k->config && !k->config_exists) {
 			ev_config(r, k->config, config_key, NULL, 0, "config-file",
 				  k->config_assumed ? "kubeadm's default config path: file not found" : "file named by --config not found");
+			if (!k->config_assumed) {
+				/* loadConfigFile fails and the kubelet exits: no layer below decides, and the
+				 * flags' defaults are not what runs */
+				kc_kubelet_value_clear(out);
+				return kc_error_set(KC_ENOTFOUND, "the kubelet's --config %s does not exist under --root "
+						    "(a kubelet given a missing config file does not start)", k->config);
+			}
+		}
 		int rc = config_lookup(k, def, config_key, out, r, &decided, &reset);
 		if (rc < 0) {
 			kc_kubelet_value_clear(out);

@@ -394,6 +394,36 @@ static void test_unit_files_in_effect_are_judged_not_a_fixed_kubeadm_path(void *
 
 /* ---- missing things ---------------------------------------------------------------------- */
 
+static void test_kubelet_missing_config_file_is_undecided_not_flag_defaults(void **state)
+{
+	(void)state;
+	/* kind's image names /var/lib/kubelet/config.yaml, written only at boot: the kubelet
+	 * would not start without it, so the flags' defaults (anonymous on) are not what runs */
+	char *d = kc_test_mkdtemp();
+	put(d, "etc/systemd/system/kubelet.service",
+	    "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml\n", 0600, 0);
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.2.1", KC_WARN);
+	assert_non_null(strstr(reason_of(&a, "4.2.1"), "does not exist"));
+	audit_free(&a);
+	done(d);
+}
+
+static void test_owner_id_0_is_root_without_a_passwd_file(void **state)
+{
+	(void)state;
+	need_root();
+	/* no /etc/passwd in the tree: uid 0 is still root */
+	char *d = kubelet_tree("readOnlyPort: 0\n");
+	struct audit a;
+	audit_tree(&a, d, NULL, "cis-1.12", "node");
+	expect(&a, "4.1.10", KC_PASS);
+	assert_non_null(strstr(result(&a, "4.1.10")->actual, "owned by root:root"));
+	audit_free(&a);
+	done(d);
+}
+
 static void test_component_absent_is_warn_not_found_never_a_default_verdict(void **state)
 {
 	(void)state;
@@ -492,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_etcd_config_file_governs_over_flags_and_env),
 		cmocka_unit_test(test_etcd_env_is_a_flag_when_no_config_file),
 		cmocka_unit_test(test_unit_files_in_effect_are_judged_not_a_fixed_kubeadm_path),
+		cmocka_unit_test(test_kubelet_missing_config_file_is_undecided_not_flag_defaults),
+		cmocka_unit_test(test_owner_id_0_is_root_without_a_passwd_file),
 		cmocka_unit_test(test_component_absent_is_warn_not_found_never_a_default_verdict),
 		cmocka_unit_test(test_unparsable_config_is_error_with_file_line_never_not_found),
 		cmocka_unit_test(test_missing_benchmark_file_is_warn_unless_audit_says_if_it_exists),
