@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "checks/kubelet.h"
@@ -258,6 +260,7 @@ static void load_processes(struct kc_node *node)
 		c->source = KC_SRC_PROCESS;
 		c->pid = strtol(pid, NULL, 10);
 		c->source_path = kc_strdup(path);
+		c->flags.component = comp_names[id];
 		kc_flags_parse_cmdline(&c->flags, buf, len);
 		size_t argc;
 		char **argv = split_nul(buf, len, &argc);
@@ -307,6 +310,7 @@ static void load_static_pods(struct kc_node *node, const char *dir)
 				struct kc_component *c = &node->comps[id];
 				c->source = KC_SRC_STATIC_POD;
 				c->source_path = kc_strdup(p.ptr);
+				c->flags.component = comp_names[id];
 				kc_flags_parse(&c->flags, (int)ps.argc, ps.argv);
 				c->cmdline_redacted = redacted_cmdline((const char *const *)ps.argv, ps.argc);
 				c->env = ps.env;
@@ -367,6 +371,7 @@ static void load_systemd_units(struct kc_node *node)
 			c->source = KC_SRC_SYSTEMD;
 			/* the unit that starts it; the drop-ins and environment files are in arg_origin */
 			c->source_path = kc_strdup(u.path ? u.path : u.exec_file);
+			c->flags.component = comp_names[i];
 			kc_flags_parse(&c->flags, (int)u.argc, u.argv);
 			c->cmdline_redacted = redacted_cmdline((const char *const *)u.argv, u.argc);
 			c->arg_origin = u.argv_src;
@@ -486,19 +491,23 @@ const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
 	return f;
 }
 
-const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
+static const struct kc_yamlfile *node_yaml_in(struct kc_node *node, struct kc_root *root, long pid, const char *path,
+					      const char *name)
 {
 	for (size_t i = 0; i < node->nyamls; i++)
-		if (strcmp(node->yamls[i]->path, path) == 0)
+		if (node->yamls[i]->pid == pid && strcmp(node->yamls[i]->path, path) == 0)
 			return node->yamls[i];
 	node->yamls = kc_array_grow(node->yamls, &node->yamls_cap, node->nyamls + 1, sizeof(*node->yamls));
 	struct kc_yamlfile *yf = kc_xcalloc(1, sizeof(*yf));
 	node->yamls[node->nyamls++] = yf;
 	yf->path = kc_strdup(path);
+	yf->pid = pid;
 	char *data;
 	size_t len;
+	/* kc_node_file and its link facts describe the host view only */
+	int host = root && root == node->root;
 	struct stat lst;
-	if (kc_root_lstat(node->root, path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+	if (host && kc_root_lstat(node->root, path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
 		/* a link whose ".." would climb out of the root is not read at its clamped target:
 		 * the same result as for its mode and owner (kc_node_file) */
 		const struct kc_filefact *ff = kc_node_file(node, path);
@@ -511,30 +520,71 @@ const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
 			return yf;
 		}
 	}
-	int rc = kc_root_read_file(node->root, path, CONFIG_MAX_BYTES, &data, &len);
+	int rc = root ? kc_root_read_file(root, path, CONFIG_MAX_BYTES, &data, &len) : -ENOENT;
 	if (rc < 0) {
 		yf->err = rc;
 		memset(&yf->y, 0, sizeof(yf->y));
 		/* say what the file is when it is not one: a FIFO or a directory where a config is expected */
 		struct kc_buf m = KC_BUF_INIT;
-		if (rc == -EINVAL) {
+		if (rc == -EINVAL && host) {
 			const struct kc_filefact *ff = kc_node_file(node, path);
-			kc_buf_printf(&m, "%s: is %s, expected a regular file", path, kc_file_type_name(ff->mode));
+			kc_buf_printf(&m, "%s: is %s, expected a regular file", name, kc_file_type_name(ff->mode));
+		} else if (rc == -EINVAL) {
+			kc_buf_printf(&m, "%s: not a regular file", name);
 		} else if (rc == -EFBIG) {
-			kc_buf_printf(&m, "%s: larger than the %u MiB limit for a config file", path, CONFIG_MAX_BYTES >> 20);
+			kc_buf_printf(&m, "%s: larger than the %u MiB limit for a config file", name, CONFIG_MAX_BYTES >> 20);
 		} else if (rc != -ENOENT) {
-			kc_buf_printf(&m, "%s: %s", path, strerror(-rc));
+			kc_buf_printf(&m, "%s: %s", name, strerror(-rc));
 		}
 		yf->errmsg = m.len ? kc_buf_detach(&m) : NULL;
 		kc_buf_free(&m);
 		return yf;
 	}
-	if (kc_yaml_load(&yf->y, path, data, len) < 0) {
+	if (kc_yaml_load(&yf->y, name, data, len) < 0) {
 		yf->err = KC_EINVAL;
 		yf->errmsg = kc_strdup(kc_error_last());
 	}
 	free(data);
 	return yf;
+}
+
+const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
+{
+	return node_yaml_in(node, node->root, 0, path, path);
+}
+
+const struct kc_yamlfile *kc_node_component_yaml(struct kc_node *node, const struct kc_component *c, const char *path,
+						 const char **view)
+{
+	const struct kc_yamlfile *yf = kc_node_yaml(node, path);
+	if (view)
+		*view = "host";
+	if (yf->err != -ENOENT || !c || c->source != KC_SRC_PROCESS || !node->proc || c->pid <= 0)
+		return yf;
+	/* The process's root, confined like --root: its symlinks cannot leave it. On a real
+	 * procfs /proc/<pid>/root is the kernel's magic link to the process's mount namespace
+	 * root, which openat2(RESOLVE_IN_ROOT) refuses to follow, so it is opened by its path;
+	 * anywhere else (a tree under --root) it is an ordinary entry and is opened confined
+	 * inside the proc root, so a planted "root -> /" link reads the tree, never the host. */
+	char dir[512], name[1024];
+	snprintf(dir, sizeof(dir), "%s/%ld/root", node->proc_dir, c->pid);
+	snprintf(name, sizeof(name), "/proc/%ld/root%s", c->pid, path);
+	struct kc_root *proot = NULL;
+	struct statfs sfs;
+	int rc = statfs(node->proc_dir, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC
+			 ? kc_root_open(dir, &proot)
+			 : kc_root_open_sub(node->proc, dir + strlen(node->proc_dir), &proot);
+	if (rc < 0) {
+		proot = NULL;
+		kc_error_clear();
+	}
+	const struct kc_yamlfile *pyf = node_yaml_in(node, proot, c->pid, path, name);
+	kc_root_free(proot);
+	if (pyf->err == -ENOENT)
+		return kc_node_yaml(node, path); /* absent in both views: report the host's */
+	if (view)
+		*view = "process root";
+	return pyf;
 }
 
 static const char *idname(const struct kc_idname *v, size_t n, unsigned id, char numbuf[16])
@@ -561,6 +611,19 @@ const char *kc_node_group_name(struct kc_node *node, unsigned gid, char numbuf[1
 static int file_exists(struct kc_node *node, const char *path)
 {
 	return kc_node_file(node, path)->err == 0;
+}
+
+int kc_node_has_any_component(struct kc_node *node)
+{
+	const char *why;
+	static const char *const targets[] = { "master", "etcd", "node" };
+	for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++)
+		if (kc_node_has_target(node, targets[i], &why))
+			return 1;
+	for (int i = 0; i < KC_COMP_COUNT; i++)
+		if (node->comps[i].source != KC_SRC_NONE)
+			return 1;
+	return 0;
 }
 
 int kc_node_has_target(struct kc_node *node, const char *target, const char **why)

@@ -40,6 +40,7 @@ struct kc_test {
 	char *config_key;  /* SETTING, CONTENT: dotted path */
 	char *path;        /* FILE: the path (or the default when named by a flag); CONTENT: file */
 	int want_dir;      /* FILE: the path is a directory (type: directory); else a regular file */
+	char *unit;        /* FILE: a systemd unit whose files in effect are judged ("kubelet.service") */
 	char *dir, *glob;  /* FILES */
 	int recursive;
 	int only_files;    /* FILES: skip directories */

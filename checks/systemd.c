@@ -508,6 +508,15 @@ int kc_unit_load(struct kc_root *root, const char *name, struct kc_unit *out)
 		kc_buf_printf(&p, "%s/%s", unit_dirs[d], name);
 		char *data;
 		size_t len;
+		/* systemctl mask links the name to /dev/null in a higher directory: the unit is
+		 * not started, whatever lies below (systemd.unit(5), "masked") */
+		char *target = kc_root_readlink(root, p.ptr);
+		if (target && strcmp(target, "/dev/null") == 0) {
+			free(target);
+			out->masked_by = kc_buf_detach(&p);
+			return kc_error_set(KC_ENOTFOUND, "%s is masked (%s links to /dev/null)", name, out->masked_by);
+		}
+		free(target);
 		/* a symlinked unit is read at its target inside the root, as systemd follows it; one
 		 * masked to /dev/null is refused by fsroot (a device, not a regular file) */
 		if (kc_root_read_file(root, p.ptr, UNIT_MAX_BYTES, &data, &len) == 0) {
@@ -548,6 +557,7 @@ int kc_unit_load(struct kc_root *root, const char *name, struct kc_unit *out)
 
 void kc_unit_free(struct kc_unit *u)
 {
+	free(u->masked_by);
 	free(u->name);
 	free(u->path);
 	for (size_t i = 0; i < u->ndropins; i++)

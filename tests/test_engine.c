@@ -237,7 +237,12 @@ static void test_symlink_judged_on_target_inside_root(void **state)
 static void test_missing_file_and_targets(void **state)
 {
 	struct fx *f = *state;
+	/* the one rule for missing files: WARN with the reason unless the policy says the
+	 * benchmark's audit reads "if it exists" (missing: pass) — was FAIL before */
 	const struct kc_result *r = audit(f, NULL, POLICY("master", "      - file: /etc/kubernetes/none.conf\n        mode_max: \"600\"\n"), "9.9.9");
+	assert_int_equal(r->status, KC_WARN);
+	assert_non_null(strstr(r->reason, "does not exist"));
+	r = audit(f, NULL, POLICY("master", "      - file: /etc/kubernetes/none.conf\n        mode_max: \"600\"\n        missing: fail\n"), "9.9.9");
 	assert_int_equal(r->status, KC_FAIL);
 	r = audit(f, NULL, POLICY("master", "      - file: /etc/kubernetes/none.conf\n        mode_max: \"600\"\n        missing: pass\n"), "9.9.9");
 	assert_int_equal(r->status, KC_PASS);
