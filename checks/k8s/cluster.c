@@ -326,8 +326,11 @@ void kc_cluster__index(struct kc_cluster *c)
 		if (!c->objs[i]->shadowed)
 			live[nlive++] = c->objs[i];
 
-	for (size_t i = 0; i < nlive; i++)
+	c->nexported = 0;
+	for (size_t i = 0; i < nlive; i++) {
 		c->nby_kind[live[i]->kind]++;
+		c->nexported += live[i]->exported;
+	}
 	for (int k = 0; k < KC_K_KIND_COUNT; k++) {
 		c->by_kind[k] = kc_arena_alloc(c->index_arena, (c->nby_kind[k] ? c->nby_kind[k] : 1) * sizeof(**c->by_kind));
 		c->nby_kind[k] = 0;
