@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "checks/k8s/arena.h"
+#include "checks/k8s/bootstrap.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 
@@ -299,6 +300,7 @@ void kc_cluster__index(struct kc_cluster *c)
 {
 	if (c->indexed)
 		return;
+	kc_bootstrap_add_missing(c);
 	index_clear(c);
 	c->index_arena = kc_arena_new();
 	size_t cap = 16;
