@@ -58,8 +58,10 @@ void kc_bootstrap_add_missing(struct kc_cluster *c)
 		for (size_t i = 0; i < n; i++) {
 			struct kc_k8s_obj *o;
 			if (kc_k8s_decode(a, json_object_array_get_idx(items, i), &ctx, 0, &o) == 0 &&
-			    !has_name(present, npresent, o->name))
+			    !has_name(present, npresent, o->name)) {
+				o->builtin = 1;
 				objs[m++] = o;
+			}
 		}
 		kc_cluster__adopt(c, a, objs, m);
 		free(objs);

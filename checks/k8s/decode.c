@@ -430,6 +430,11 @@ int kc_k8s_decode(struct kc_arena *a, struct json_object *o, const struct kc_k8s
 
 	struct kc_k8s_obj *ob = kc_arena_alloc(a, sizeof(*ob));
 	ob->kind = kc_k8s_kind_parse(kind);
+	/* Calico's projectcalico.org NetworkPolicy shares the name, not the semantics (a selector
+	 * expression, order, tiers): it is a CNI-specific policy, see 5.3.2 in docs/section5.md */
+	const char *av = jscalar(jget(o, "apiVersion"));
+	if (ob->kind == KC_K_NETWORKPOLICY && av && strstr(av, "projectcalico.org/"))
+		ob->kind = KC_K_OTHER;
 	ob->kind_name = ob->kind == KC_K_OTHER ? kc_arena_strdup(a, kind) : kc_k8s_kind_name(ob->kind);
 	ob->api_version = jstr(a, o, "apiVersion");
 	if (!ob->api_version)

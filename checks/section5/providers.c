@@ -105,7 +105,8 @@ int kc_section5_query(struct kc_cluster *c, const char *query, const char *check
 			continue;
 		int found = 0;
 		for (int k = 0; k < KC_K_KIND_COUNT && !found; k++)
-			found = (q->present[g] & K(k)) && c->nby_kind[k];
+			for (size_t i = 0; (q->present[g] & K(k)) && i < c->nby_kind[k] && !found; i++)
+				found = !c->by_kind[k][i]->builtin; /* the input's own, not the built-in roles */
 		if (found)
 			continue;
 		struct kc_buf names = KC_BUF_INIT;
