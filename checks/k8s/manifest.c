@@ -101,7 +101,8 @@ static int yaml_list_items(struct batch *b, yaml_document_t *d, yaml_node_t *roo
 	char item_kind[128];
 	if (!kc_k8s_list_kind(kind, item_kind, sizeof(item_kind)) || !items || items->type != YAML_SEQUENCE_NODE)
 		return 0;
-	const char *api_version = kc_yaml_scalar(kc_yaml_get(d, root, "apiVersion"));
+	/* objects keep the hint: it must live in their arena, not in the document */
+	const char *api_version = kc_arena_strdup(b->arena, kc_yaml_scalar(kc_yaml_get(d, root, "apiVersion")));
 	for (yaml_node_item_t *it = items->data.sequence.items.start; it < items->data.sequence.items.top; it++)
 		yaml_node_objects(b, d, yaml_document_get_node(d, *it), first_line, depth + 1,
 				  item_kind[0] ? item_kind : NULL, item_kind[0] ? api_version : NULL);
@@ -270,6 +271,7 @@ static int read_json(struct batch *b, const char *data, size_t len, long first_l
 		long obj_line = line_at(data, pos, &scan, &line);
 		char item_kind[128] = "";
 		int list = sc.root_array || (sc.has_items && kc_k8s_list_kind(sc.kind, item_kind, sizeof(item_kind)));
+		const char *api_version = item_kind[0] ? kc_arena_strdup(b->arena, sc.api_version) : NULL;
 		for (size_t i = 0; list && i < sc.nitems; i++) {
 			long l = line_at(data, pos + sc.items[i].off, &scan, &line);
 			struct json_object *o = json_parse_value(tok, data + pos + sc.items[i].off, sc.items[i].len);
@@ -278,7 +280,7 @@ static int read_json(struct batch *b, const char *data, size_t len, long first_l
 				continue;
 			}
 			json_trim(o);
-			add_object(b, o, l, item_kind[0] ? item_kind : NULL, item_kind[0] ? sc.api_version : NULL);
+			add_object(b, o, l, item_kind[0] ? item_kind : NULL, api_version);
 			json_object_put(o);
 		}
 		if (!list) {
