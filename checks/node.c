@@ -217,6 +217,7 @@ static void load_processes(struct kc_node *node)
 		c->source = KC_SRC_PROCESS;
 		c->pid = strtol(de->d_name, NULL, 10);
 		c->source_path = kc_strdup(path);
+		c->flags.component = comp_names[id];
 		kc_flags_parse_cmdline(&c->flags, buf, len);
 		size_t argc;
 		char **argv = split_nul(buf, len, &argc);
@@ -264,6 +265,7 @@ static void load_static_pods(struct kc_node *node, const char *dir)
 				struct kc_component *c = &node->comps[id];
 				c->source = KC_SRC_STATIC_POD;
 				c->source_path = kc_strdup(p.ptr);
+				c->flags.component = comp_names[id];
 				kc_flags_parse(&c->flags, (int)ps.argc, ps.argv);
 				c->cmdline_redacted = redacted_cmdline((const char *const *)ps.argv, ps.argc);
 				c->env = ps.env;
@@ -324,6 +326,7 @@ static void load_systemd_units(struct kc_node *node)
 			c->source = KC_SRC_SYSTEMD;
 			/* the unit that starts it; the drop-ins and environment files are in arg_origin */
 			c->source_path = kc_strdup(u.path ? u.path : u.exec_file);
+			c->flags.component = comp_names[i];
 			kc_flags_parse(&c->flags, (int)u.argc, u.argv);
 			c->cmdline_redacted = redacted_cmdline((const char *const *)u.argv, u.argc);
 			c->arg_origin = u.argv_src;

@@ -129,7 +129,7 @@ static void test_duplicate_id(void **state)
 			  "  - id: 1.1.1\n    title: y\n    type: manual\n    manual: m\n",
 		     "bad.yaml:8:5: duplicate check id '1.1.1' (first defined at bad.yaml:4)");
 	expect_error(HEAD "    title: again\n    tests: [{flag: kube-apiserver --x, present: true}]\n",
-		     "bad.yaml:7:5: duplicate key 'title'");
+		     "bad.yaml:7:5: mapping key \"title\" already defined at line 5");
 }
 
 static void test_wrong_type(void **state)
