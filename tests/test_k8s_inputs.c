@@ -232,6 +232,63 @@ static void test_skipped_document_prevents_pass(void **state)
 	kc_cluster_free(c);
 }
 
+
+/* Manifests are read as kubectl reads them (sigs.k8s.io/yaml over go-yaml v2): YAML 1.1
+ * booleans and merge keys decide verdicts; duplicate keys are refused with file:line. */
+static void test_yaml_1_1_booleans_and_merge_keys_decide(void **state)
+{
+	(void)state;
+	struct kc_cluster *c = from("y11.yaml",
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: yes-pod, namespace: shop}\n"
+		"spec:\n  hostPID: yes\n  containers: [{name: c, image: x}]\n"
+		"---\n"
+		"x-priv: &priv {privileged: on}\n"
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: merged, namespace: shop}\n"
+		"spec:\n  containers:\n  - name: c\n    image: x\n    securityContext:\n      <<: *priv\n");
+	struct kc_result r;
+	assert_int_equal(k8s_run(c, "pods.host_pid", "5.2.3", &r), KC_FAIL);
+	assert_non_null(k8s_row(&r, "Pod", "shop", "yes-pod"));
+	kc_result_clear(&r);
+	assert_int_equal(k8s_run(c, "pods.privileged", "5.2.2", &r), KC_FAIL);
+	assert_non_null(k8s_row(&r, "Pod", "shop", "merged"));
+	kc_result_clear(&r);
+	kc_cluster_free(c);
+}
+
+static void test_yaml_duplicate_key_refused_with_line(void **state)
+{
+	(void)state;
+	struct kc_cluster *c = from("dup.yaml",
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\n"
+		"spec:\n  containers:\n  - name: c\n    securityContext:\n      privileged: true\n      privileged: false\n");
+	assert_int_equal(kc_cluster_object_count(c), 0);
+	assert_true(has_warning(c, "dup.yaml:9"));
+	struct kc_result r;
+	assert_int_not_equal(k8s_run(c, "pods.privileged", "5.2.2", &r), KC_PASS);
+	kc_result_clear(&r);
+	kc_cluster_free(c);
+}
+
+/* A billion-laughs document is refused by the per-document alias budget; the documents
+ * around it are still read. */
+static void test_alias_bomb_refused_rest_read(void **state)
+{
+	(void)state;
+	struct kc_buf b = KC_BUF_INIT;
+	kc_buf_puts(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before, namespace: shop}\n---\n"
+			"a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	for (int i = 1; i < 9; i++)
+		kc_buf_printf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
+			      i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	kc_buf_puts(&b, "kind: Pod\nmetadata: {name: bomb}\nspec: {x: *a8}\n---\n"
+			"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after, namespace: shop}\n");
+	struct kc_cluster *c = from("bomb.yaml", b.ptr);
+	assert_int_equal(kc_cluster_object_count(c), 2);
+	assert_true(has_warning(c, "bomb.yaml:"));
+	kc_cluster_free(c);
+	kc_buf_free(&b);
+}
+
 /* ---- the CLI ---- */
 
 static int run_audit(const char *dir, const char *manifests, const char *extra, char **out)
@@ -295,6 +352,9 @@ int main(void)
 		cmocka_unit_test(test_json_duplicate_key_refused_with_line),
 		cmocka_unit_test(test_json_list_bad_item_costs_only_itself),
 		cmocka_unit_test(test_skipped_document_prevents_pass),
+		cmocka_unit_test(test_yaml_1_1_booleans_and_merge_keys_decide),
+		cmocka_unit_test(test_yaml_duplicate_key_refused_with_line),
+		cmocka_unit_test(test_alias_bomb_refused_rest_read),
 		cmocka_unit_test(test_no_objects_is_exit_2),
 		cmocka_unit_test(test_default_gate_for_cluster_sources_trips_on_automated_fail),
 	};
