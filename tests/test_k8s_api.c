@@ -449,7 +449,8 @@ static void test_bad_token_is_401(void **state)
 	assert_true(kc_cluster_load_api(c, &o) < 0);
 	assert_non_null(strstr(kc_error_last(), "401 Unauthorized"));
 	assert_null(strstr(kc_error_last(), "not-the-token"));
-	assert_int_equal(srv.requests, 1); /* no point in listing the rest */
+	/* no point in listing the rest: only the collections already being listed concurrently */
+	assert_true(srv.requests <= 4);
 	kc_cluster_free(c);
 
 	/* --context picks another user: the same failure through a context that is not current */
