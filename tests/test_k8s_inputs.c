@@ -289,6 +289,49 @@ static void test_alias_bomb_refused_rest_read(void **state)
 	kc_buf_free(&b);
 }
 
+
+/* A file larger than the reader's release step is mapped and its pages given back behind the
+ * reader: every document and item is still read, with its line (the page-release is only
+ * about memory; bench/bench_section5 measures it). */
+static void test_large_files_read_to_the_end(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	struct kc_buf json = KC_BUF_INIT, yaml = KC_BUF_INIT;
+	const size_t n = 60000;
+	kc_buf_puts(&json, "{\"apiVersion\":\"v1\",\"items\":[\n");
+	for (size_t i = 0; i < n; i++) {
+		kc_buf_printf(&json, "%s{\"metadata\":{\"name\":\"p%zu\",\"namespace\":\"big\",\"labels\":{\"pad\":\"%0120zu\"}},"
+			      "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}", i ? ",\n" : "", i, i);
+		kc_buf_printf(&yaml, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c%zu\n  namespace: big\n"
+			      "data: {pad: '%0120zu'}\n", i, i);
+	}
+	kc_buf_puts(&json, "\n],\"kind\":\"PodList\"}\n");
+	assert_true(json.len > 8u << 20);
+	assert_true(yaml.len > 8u << 20);
+	char jpath[600], ypath[600];
+	snprintf(jpath, sizeof(jpath), "%s", kc_test_write(dir, "pods.json", json.ptr, 0644));
+	snprintf(ypath, sizeof(ypath), "%s", kc_test_write(dir, "cms.yaml", yaml.ptr, 0644));
+	struct kc_cluster *c = kc_cluster_new();
+	assert_int_equal(kc_cluster_load_manifests(c, jpath), 0);
+	assert_int_equal(kc_cluster_load_manifests(c, ypath), 0);
+	assert_int_equal(kc_cluster_warning_count(c), 0);
+	assert_int_equal(kc_cluster_object_count(c), 2 * n);
+	kc_cluster__index(c);
+	char name[32];
+	snprintf(name, sizeof(name), "p%zu", n - 1);
+	const struct kc_k8s_obj *o = kc_cluster__find(c, KC_K_POD, "big", name);
+	assert_non_null(o);
+	assert_int_equal(o->line, (long)n + 1);
+	assert_string_equal(c->objs[2 * n - 1]->name, "c59999");
+	assert_int_equal(c->objs[2 * n - 1]->line, (long)(7 * (n - 1) + 2));
+	kc_cluster_free(c);
+	kc_buf_free(&json);
+	kc_buf_free(&yaml);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
 /* ---- the CLI ---- */
 
 static int run_audit(const char *dir, const char *manifests, const char *extra, char **out)
@@ -355,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_1_1_booleans_and_merge_keys_decide),
 		cmocka_unit_test(test_yaml_duplicate_key_refused_with_line),
 		cmocka_unit_test(test_alias_bomb_refused_rest_read),
+		cmocka_unit_test(test_large_files_read_to_the_end),
 		cmocka_unit_test(test_no_objects_is_exit_2),
 		cmocka_unit_test(test_default_gate_for_cluster_sources_trips_on_automated_fail),
 	};

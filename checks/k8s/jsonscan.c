@@ -178,9 +178,18 @@ static void add_item(struct kc_json_scan *out, size_t *cap, size_t off)
 	out->items[out->nitems++] = (struct kc_json_span){ off, 0 };
 }
 
+#define PROGRESS_STEP (4u << 20)
+
 int kc_json_scan(const char *s, size_t len, struct kc_json_scan *out)
 {
+	return kc_json_scan_ex(s, len, out, NULL, NULL);
+}
+
+int kc_json_scan_ex(const char *s, size_t len, struct kc_json_scan *out, void (*progress)(void *arg, size_t off),
+		    void *arg)
+{
 	memset(out, 0, sizeof(*out));
+	size_t next_progress = PROGRESS_STEP;
 	struct frame *st = kc_xcalloc(KC_JSON_MAX_DEPTH + 1, sizeof(*st));
 	int depth = 0, rc = 0;
 	size_t i = 0, items_cap = 0, err = 0;
@@ -194,6 +203,10 @@ int kc_json_scan(const char *s, size_t len, struct kc_json_scan *out)
 			i++;
 		if (depth == 0 && want == AFTER_VALUE)
 			break;
+		if (progress && i >= next_progress) {
+			progress(arg, i);
+			next_progress = i + PROGRESS_STEP;
+		}
 		if (i >= len) {
 			err = len;
 			rc = kc_error_set(KC_EINVAL, "invalid JSON: the text ends inside a value");

@@ -34,6 +34,10 @@ struct kc_json_scan {
  * KC_EINVAL with a message (no location; err_off says where) for a syntax error, nesting
  * beyond KC_JSON_MAX_DEPTH, a NUL escape, or a duplicate key. Nothing is allocated on error. */
 int kc_json_scan(const char *s, size_t len, struct kc_json_scan *out);
+/* The same, calling progress(arg, offset) every few megabytes of input: the manifest reader
+ * drops the pages of a mapped file behind the scan, so memory does not grow with the file. */
+int kc_json_scan_ex(const char *s, size_t len, struct kc_json_scan *out, void (*progress)(void *arg, size_t off),
+		    void *arg);
 void kc_json_scan_clear(struct kc_json_scan *sc);
 
 #endif

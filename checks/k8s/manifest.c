@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,8 @@ struct batch {
 	size_t nobjs, cap;
 	char **warnings;
 	size_t nwarnings, wcap;
+	const char *map;          /* the file, when it is mapped rather than read */
+	size_t map_len, released; /* map[0, released) has been given back to the kernel */
 	size_t nskipped;          /* parts of the input not judged (each also a warning) */
 	size_t first_skip;        /* warnings[first_skip] says what the first was */
 	int err;                  /* the file could not be read at all */
@@ -70,6 +73,28 @@ static void add_object(struct batch *b, struct json_object *o, long line, const 
 	}
 	b->objs = kc_array_grow(b->objs, &b->cap, b->nobjs + 1, sizeof(*b->objs));
 	b->objs[b->nobjs++] = ob;
+}
+
+/* A mapped file's pages before pos are not needed again (documents and List items are read
+ * in order): give them back, so that memory follows the largest document or item, not the
+ * file. Reading them again would re-fault them from the file, so this is only about memory. */
+#define RELEASE_STEP (8u << 20)
+static void release_behind(struct batch *b, const char *pos)
+{
+	if (!b->map || pos < b->map || pos > b->map + b->map_len)
+		return;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), upto = (size_t)(pos - b->map) / page * page;
+	if (upto < b->released + RELEASE_STEP)
+		return;
+	madvise((char *)b->map + b->released, upto - b->released, MADV_DONTNEED);
+	b->released = upto;
+}
+
+static void release_progress(void *arg, size_t off)
+{
+	struct batch *b = ((void **)arg)[0];
+	const char *base = ((void **)arg)[1];
+	release_behind(b, base + off);
 }
 
 /* ---- YAML ---- */
@@ -257,7 +282,8 @@ static int read_json(struct batch *b, const char *data, size_t len, long first_l
 		if (pos >= len)
 			break;
 		struct kc_json_scan sc;
-		if (kc_json_scan(data + pos, len - pos, &sc) < 0) {
+		void *progress_arg[2] = { b, (void *)(data + pos) };
+		if (kc_json_scan_ex(data + pos, len - pos, &sc, release_progress, progress_arg) < 0) {
 			if (!values && sc.syntax && yaml_fallback) {
 				rc = -1; /* e.g. a YAML flow mapping: let the YAML reader try */
 				break;
@@ -274,6 +300,7 @@ static int read_json(struct batch *b, const char *data, size_t len, long first_l
 		const char *api_version = item_kind[0] ? kc_arena_strdup(b->arena, sc.api_version) : NULL;
 		for (size_t i = 0; list && i < sc.nitems; i++) {
 			long l = line_at(data, pos + sc.items[i].off, &scan, &line);
+			release_behind(b, data + pos + sc.items[i].off);
 			struct json_object *o = json_parse_value(tok, data + pos + sc.items[i].off, sc.items[i].len);
 			if (!o) {
 				batch_skip(b, "%s:%ld: %s; skipped", b->path, l, kc_error_last());
@@ -353,6 +380,7 @@ static void read_stream(struct batch *b, const char *data, size_t len)
 			read_document(b, doc, (size_t)(p - doc), doc_line);
 			doc = p;
 			doc_line = line;
+			release_behind(b, doc);
 		}
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		p = nl ? nl + 1 : end;
@@ -427,7 +455,27 @@ static void batch_read_file(struct batch *b)
 		batch_skip(b, "%s", kc_error_last());
 		return;
 	}
-	if (slurp_fd(fd, b->path, &data, &len) < 0) {
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		/* mapped, not read: pages are given back behind the reader (release_behind) */
+		if (st.st_size > MAX_FILE_SIZE) {
+			b->err = kc_error_set(KC_EINVAL, "%s: larger than %ld bytes", b->path, MAX_FILE_SIZE);
+			batch_skip(b, "%s", kc_error_last());
+		} else {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (m == MAP_FAILED) {
+				b->err = kc_error_set_errno(errno, "%s: cannot map", b->path);
+				batch_skip(b, "%s", kc_error_last());
+			} else {
+				madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+				b->map = m;
+				b->map_len = (size_t)st.st_size;
+				read_data(b, m, b->map_len);
+				munmap(m, b->map_len);
+				b->map = NULL;
+			}
+		}
+	} else if (slurp_fd(fd, b->path, &data, &len) < 0) {
 		b->err = KC_EIO;
 		batch_skip(b, "%s", kc_error_last());
 	} else {
