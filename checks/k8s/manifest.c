@@ -90,6 +90,14 @@ static void release_behind(struct batch *b, const char *pos)
 	b->released = upto;
 }
 
+/* A second pass over the same bytes (List items after the scan) re-faults the pages it reads
+ * and gives them back again from here. */
+static void release_restart(struct batch *b, const char *from)
+{
+	if (b->map && from >= b->map && from <= b->map + b->map_len && (size_t)(from - b->map) < b->released)
+		b->released = (size_t)(from - b->map) / (size_t)sysconf(_SC_PAGESIZE) * (size_t)sysconf(_SC_PAGESIZE);
+}
+
 static void release_progress(void *arg, size_t off)
 {
 	struct batch *b = ((void **)arg)[0];
@@ -298,6 +306,8 @@ static int read_json(struct batch *b, const char *data, size_t len, long first_l
 		char item_kind[128] = "";
 		int list = sc.root_array || (sc.has_items && kc_k8s_list_kind(sc.kind, item_kind, sizeof(item_kind)));
 		const char *api_version = item_kind[0] ? kc_arena_strdup(b->arena, sc.api_version) : NULL;
+		if (list)
+			release_restart(b, data + pos);
 		for (size_t i = 0; list && i < sc.nitems; i++) {
 			long l = line_at(data, pos + sc.items[i].off, &scan, &line);
 			release_behind(b, data + pos + sc.items[i].off);
