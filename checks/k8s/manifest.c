@@ -643,7 +643,8 @@ int kc_cluster_load_manifests(struct kc_cluster *c, const char *path)
 		int rc = walk(path, &fl, 0);
 		if (rc < 0)
 			return rc;
-		qsort(fl.paths, fl.n, sizeof(*fl.paths), cmp_str);
+		if (fl.n) /* an empty directory: qsort(NULL, 0, ...) is undefined behaviour */
+			qsort(fl.paths, fl.n, sizeof(*fl.paths), cmp_str);
 	} else {
 		fl.paths = kc_xmalloc(sizeof(*fl.paths));
 		fl.paths[fl.n++] = kc_strdup(path);
