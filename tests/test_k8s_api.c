@@ -96,6 +96,7 @@ struct server {
 	const char *throttle;     /* path answered 429 once */
 	int throttled;
 	int no_retry_after;       /* the 429 carries no Retry-After header */
+	const char *override, *override_body; /* path answered with this body instead of its fixture */
 	struct timespec t_throttled, t_retried; /* when the 429 went out, when the retry came */
 	/* what happened */
 	int requests, gzipped, with_limit, with_continue, unauthorized, by_cert, by_token, throttle_hits;
@@ -203,6 +204,10 @@ static void serve(SSL *ssl)
 		return;
 	}
 	pthread_mutex_unlock(&srv.mu);
+	if (srv.override && strncmp(path, srv.override, plen) == 0 && strlen(srv.override) == plen) {
+		respond(ssl, 200, "OK", NULL, srv.override_body, strlen(srv.override_body), 0);
+		return;
+	}
 	char name[300], file[600];
 	const char *cont = strstr(path, "continue=p");
 	int page = cont ? atoi(cont + 10) : 0;
@@ -305,6 +310,7 @@ static int reset(void **state)
 	pthread_mutex_lock(&srv.mu);
 	srv.forbid = srv.throttle = NULL;
 	srv.throttled = srv.no_retry_after = 0;
+	srv.override = srv.override_body = NULL;
 	srv.requests = srv.gzipped = srv.with_limit = srv.with_continue = 0;
 	srv.unauthorized = srv.by_cert = srv.by_token = srv.throttle_hits = 0;
 	pthread_mutex_unlock(&srv.mu);
@@ -669,12 +675,39 @@ static void test_exec_plugin(void **state)
 	free(info);
 }
 
+/* An item the decoder refuses (a NUL inside a string would cut it short) is not judged, and
+ * so no check may PASS over it: the pods it hides could be anything. */
+static void test_refused_api_item_prevents_pass(void **state)
+{
+	(void)state;
+	srv.override = "/api/v1/pods";
+	srv.override_body = "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":["
+			    "{\"metadata\":{\"name\":\"hidden\",\"namespace\":\"default\",\"annotations\":{\"a\":\"x\\u0000y\"}},"
+			    "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"securityContext\":"
+			    "{\"windowsOptions\":{\"hostProcess\":true}}}]}}]}";
+	char user[256];
+	snprintf(user, sizeof(user), "    token: %s\n", TOKEN);
+	struct kc_kubeconfig_opts o = opts_for(write_kubeconfig(ca_data_line(), user));
+	struct kc_cluster *c = kc_cluster_new();
+	assert_int_equal(kc_cluster_load_api(c, &o), 0);
+	int warned = 0;
+	for (size_t i = 0; i < kc_cluster_warning_count(c); i++)
+		warned |= strstr(kc_cluster_warning(c, i), "/api/v1/pods") && strstr(kc_cluster_warning(c, i), "NUL");
+	assert_true(warned);
+	struct kc_result r;
+	assert_int_equal(k8s_run(c, "pods.host_process", "5.2.10", &r), KC_WARN);
+	assert_non_null(strstr(r.reason, "could not be read"));
+	kc_result_clear(&r);
+	kc_cluster_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_backoff_without_retry_after, reset),
 		cmocka_unit_test_setup(test_tls_server_name_honoured, reset),
 		cmocka_unit_test_setup(test_exec_plugin, reset),
+		cmocka_unit_test_setup(test_refused_api_item_prevents_pass, reset),
 		cmocka_unit_test_setup(test_token_pages_gzip_retry, reset),
 		cmocka_unit_test_setup(test_forbidden_names_permission, reset),
 		cmocka_unit_test_setup(test_bad_token_is_401, reset),

@@ -232,6 +232,8 @@ struct listing {
 	struct kc_arena *arena;
 	struct kc_k8s_obj **objs;
 	size_t n, cap;
+	size_t nskipped;            /* items the decoder refused: not judged, so no PASS */
+	char *first_skip;
 };
 
 /* One collection, every page. Returns 0, 1 when absent (optional 404), or negative with the
@@ -312,8 +314,15 @@ static int list_resource(struct kc_cluster *c, struct client *cl, enum kc_k8s_re
 		size_t n = json_object_array_length(items);
 		for (size_t i = 0; i < n; i++) {
 			struct kc_k8s_obj *ob;
-			if (kc_k8s_decode(l->arena, json_object_array_get_idx(items, i), &ctx, 0, &ob) < 0)
-				continue; /* an item that is not an object: the server's problem, not ours */
+			if (kc_k8s_decode(l->arena, json_object_array_get_idx(items, i), &ctx, 0, &ob) < 0) {
+				/* not judged (e.g. a NUL in a string): counted, so that no check PASSes over it */
+				if (!l->nskipped++) {
+					struct kc_buf m = KC_BUF_INIT;
+					kc_buf_printf(&m, "%s: item %zu: %s; skipped", url.ptr, i, kc_error_last());
+					l->first_skip = kc_buf_detach(&m);
+				}
+				continue;
+			}
 			l->objs = kc_array_grow(l->objs, &l->cap, l->n + 1, sizeof(*l->objs));
 			l->objs[l->n++] = ob;
 		}
@@ -505,6 +514,14 @@ int kc_cluster_load_api(struct kc_cluster *c, const struct kc_kubeconfig_opts *o
 	}
 cleanup:
 	for (int r = 0; r < KC_RES_COUNT; r++) {
+		if (rc == 0 && jobs[r].l.nskipped) {
+			if (!c->nskipped)
+				c->first_skip = c->nwarnings;
+			c->nskipped += jobs[r].l.nskipped;
+			kc_cluster__warn(c, "%s (%zu item%s of this collection not judged)", jobs[r].l.first_skip,
+					 jobs[r].l.nskipped, jobs[r].l.nskipped == 1 ? "" : "s");
+		}
+		free(jobs[r].l.first_skip);
 		if (jobs[r].l.arena) {
 			if (rc == 0)
 				kc_cluster__adopt(c, jobs[r].l.arena, jobs[r].l.objs, jobs[r].l.n);
