@@ -54,7 +54,9 @@ static const char usage[] =
 	"      --metrics-file FILE   Prometheus metrics for node-exporter's textfile collector\n"
 	"      --log-format F    text (default) or json lines; --log-level debug|info|warn|error\n"
 	"      --fail-on WHAT    exit 1 when a result matches: FAIL, WARN, ERROR, severity>=high,\n"
-	"                        level=1, scored (comma list; default: a scored FAIL or ERROR)\n"
+	"                        level=1, scored, automated (comma list; default: a scored FAIL\n"
+	"                        or ERROR, and with a cluster source any FAIL or ERROR of an\n"
+	"                        automated check, since section 5 is unscored)\n"
 	"      --kubeconfig FILE cluster objects for section 5 from the API server (read-only)\n"
 	"      --context NAME    kubeconfig context (default: current-context)\n"
 	"      --in-cluster      use the pod's service account instead of a kubeconfig\n"
@@ -106,6 +108,12 @@ static struct kc_cluster *load_cluster(const struct audit_opts *o, int *rc)
 	/* bad documents are skipped, not fatal: say which, and audit the rest */
 	for (size_t i = 0; i < kc_cluster_warning_count(c); i++)
 		kc_log(KC_LOG_WARN, "%s", kc_cluster_warning(c, i));
+	/* an empty directory, only unknown extensions, or everything skipped: nothing to judge is
+	 * not "everything passes" */
+	if (*rc == 0 && kc_cluster_object_count(c) == 0)
+		*rc = kc_error_set(KC_EINVAL, "the cluster sources yielded no Kubernetes objects (%zu warning%s above); "
+				   "nothing to audit", kc_cluster_warning_count(c),
+				   kc_cluster_warning_count(c) == 1 ? "" : "s");
 	if (*rc < 0) {
 		kc_cluster_free(c);
 		return NULL;
@@ -252,6 +260,10 @@ int kc_cmd_audit(int argc, char **argv)
 		}
 		p += len + (p[len] == ',');
 	}
+	/* Section 5 is unscored in the benchmark: the node default ("scored" FAIL) would never
+	 * trip on a cluster source, and a CI gate on manifests would pass a failing repository. */
+	if (cluster_source && !o.fail_on)
+		o.fail_on = "FAIL,automated";
 	struct kc_gate gate;
 	if (kc_gate_parse(&gate, o.fail_on) < 0) {
 		free(o.manifests);

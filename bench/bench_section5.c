@@ -1,26 +1,35 @@
-/* Section 5 at scale: a generated cluster of 10,000 namespaces, 100,000 pods and 20,000 RBAC
- * objects (one manifest file per namespace, as a GitOps repository holds them) is loaded and
- * every section-5 query decided, at 1x, 2x and 4x. Each scale runs in a child process so that
- * its peak RSS is its own. Usage: bench_section5 [max-scale] (default 4). Target at 1x on two
- * cores: under 5 s and under 1 GiB. */
+/* Section 5 end to end through the CLI, in every input shape a CI gate is fed: a generated
+ * cluster of 10,000 namespaces and 100,000 pods (about 30% of them failing some check), with
+ * a ServiceAccount, Role, RoleBinding and (in nine namespaces of ten) a NetworkPolicy each, as
+ *   dir     one manifest file per namespace (a GitOps repository),
+ *   multi   one multi-document YAML file (`helm template`, `kubectl get -o yaml` of lists),
+ *   list    one JSON List (`kubectl get pods,... -A -o json`),
+ *   api     LIST pages from an HTTP API server on loopback (limit/continue pagination),
+ * each audited by `kubecomply audit ... --db --json` in its own process: CPU time (user +
+ * sys) and peak RSS are the child's, from wait4. The ratio column is against the first shape
+ * measured in the same run. Target (issue 13): under 5 s CPU and 512 MiB in every shape.
+ * Usage: bench_section5 [scale-percent] (default 100 = 10,000 namespaces). */
+#include <arpa/inet.h>
 #include <errno.h>
-#include <malloc.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "checks/k8s/cluster.h"
-#include "checks/result.h"
-#include "checks/section5/providers.h"
-#include "common/error.h"
 #include "common/strbuf.h"
+#include "common/yaml.h"
 
-#define NS_PER_SCALE 10000
 #define PODS_PER_NS 10
 
 static double now(void)
@@ -30,8 +39,8 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* One namespace: the Namespace, a ServiceAccount, a Role and its RoleBinding, ten pods (one in
- * ten of them insecure in some way), and a NetworkPolicy in most namespaces. */
+/* One namespace: the Namespace, a ServiceAccount, a Role and its RoleBinding, ten pods (three
+ * in ten insecure in some way), and a NetworkPolicy in most namespaces. */
 static void gen_namespace(struct kc_buf *b, unsigned n)
 {
 	kc_buf_printf(b, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-%05u\n  labels:\n"
@@ -51,7 +60,7 @@ static void gen_namespace(struct kc_buf *b, unsigned n)
 			      "  policyTypes: [Ingress, Egress]\n", n);
 	for (unsigned p = 0; p < PODS_PER_NS; p++) {
 		unsigned k = n * PODS_PER_NS + p;
-		int bad = k % 10 == 7;
+		int bad = k % 10 == 3 || k % 10 == 5 || k % 10 == 7;
 		kc_buf_printf(b,
 			      "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-%u-%05u\n  namespace: ns-%05u\n"
 			      "  labels:\n    app: web-%u\n    tier: frontend\nspec:\n  serviceAccountName: app\n"
@@ -75,137 +84,307 @@ static void gen_namespace(struct kc_buf *b, unsigned n)
 	}
 }
 
-static int generate(const char *dir, unsigned nns, size_t *bytes)
+/* ---- the API shape: LIST pages served from memory ---- */
+
+struct collection {
+	const char *path;           /* "/api/v1/pods" */
+	const char *list_kind;
+	struct kc_buf *items;       /* each item's JSON without kind, as a LIST returns it */
+	size_t n, cap;
+};
+
+static struct collection cols[] = {
+	{ "/api/v1/namespaces", "NamespaceList", NULL, 0, 0 },
+	{ "/api/v1/serviceaccounts", "ServiceAccountList", NULL, 0, 0 },
+	{ "/apis/rbac.authorization.k8s.io/v1/roles", "RoleList", NULL, 0, 0 },
+	{ "/apis/rbac.authorization.k8s.io/v1/rolebindings", "RoleBindingList", NULL, 0, 0 },
+	{ "/apis/networking.k8s.io/v1/networkpolicies", "NetworkPolicyList", NULL, 0, 0 },
+	{ "/api/v1/pods", "PodList", NULL, 0, 0 },
+};
+static const char *const col_kinds[] = { "Namespace", "ServiceAccount", "Role", "RoleBinding", "NetworkPolicy", "Pod" };
+#define NCOLS (sizeof(cols) / sizeof(*cols))
+
+static void col_add(const char *kind, struct json_object *o)
+{
+	for (size_t i = 0; i < NCOLS; i++)
+		if (strcmp(kind, col_kinds[i]) == 0) {
+			struct collection *c = &cols[i];
+			json_object_object_del(o, "kind");
+			c->items = kc_array_grow(c->items, &c->cap, c->n + 1, sizeof(*c->items));
+			c->items[c->n] = (struct kc_buf)KC_BUF_INIT;
+			kc_buf_puts(&c->items[c->n++], json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		}
+}
+
+static void respond(int fd, const char *target)
+{
+	char path[512];
+	long limit = 500, start = 0;
+	snprintf(path, sizeof(path), "%s", target);
+	char *q = strchr(path, '?');
+	if (q) {
+		*q++ = '\0';
+		for (char *tok = strtok(q, "&"); tok; tok = strtok(NULL, "&")) {
+			if (strncmp(tok, "limit=", 6) == 0)
+				limit = atol(tok + 6);
+			else if (strncmp(tok, "continue=", 9) == 0)
+				start = atol(tok + 9);
+		}
+	}
+	struct kc_buf body = KC_BUF_INIT, head = KC_BUF_INIT;
+	const struct collection *c = NULL;
+	for (size_t i = 0; i < NCOLS; i++)
+		if (strcmp(path, cols[i].path) == 0)
+			c = &cols[i];
+	size_t n = c ? c->n : 0, end = (size_t)start + (size_t)limit < n ? (size_t)start + (size_t)limit : n;
+	kc_buf_printf(&body, "{\"kind\":\"%s\",\"apiVersion\":\"v1\",\"metadata\":{%s", c ? c->list_kind : "List",
+		      end < n ? "\"continue\":\"" : "");
+	if (end < n)
+		kc_buf_printf(&body, "%zu\"", end);
+	kc_buf_puts(&body, "},\"items\":[");
+	for (size_t i = (size_t)start; i < end; i++) {
+		if (i > (size_t)start)
+			kc_buf_puts(&body, ",");
+		kc_buf_add(&body, c->items[i].ptr, c->items[i].len);
+	}
+	kc_buf_puts(&body, "]}");
+	kc_buf_printf(&head, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n", body.len);
+	/* a client that went away ends the connection at its next read */
+	if (write(fd, head.ptr, head.len) == (ssize_t)head.len)
+		(void)!write(fd, body.ptr, body.len);
+	kc_buf_free(&body);
+	kc_buf_free(&head);
+}
+
+static void *serve_conn(void *arg)
+{
+	int fd = (int)(long)arg;
+	char buf[8192];
+	size_t have = 0;
+	for (;;) {
+		ssize_t got = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (got <= 0)
+			break;
+		have += (size_t)got;
+		buf[have] = '\0';
+		char *end;
+		while ((end = strstr(buf, "\r\n\r\n"))) {
+			char target[1024] = "";
+			sscanf(buf, "GET %1023s", target);
+			respond(fd, target);
+			size_t used = (size_t)(end + 4 - buf);
+			memmove(buf, buf + used, have - used + 1);
+			have -= used;
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+static void serve(int lfd)
+{
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		pthread_t t;
+		if (pthread_create(&t, NULL, serve_conn, (void *)(long)fd) == 0)
+			pthread_detach(t);
+		else
+			close(fd);
+	}
+}
+
+/* ---- generation ---- */
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	if (!f || fwrite(data, 1, len, f) != len) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+/* Writes the dir, multi and list shapes and fills the API collections. */
+static int generate(const char *root, unsigned nns, size_t bytes[3])
 {
 	struct kc_buf b = KC_BUF_INIT, path = KC_BUF_INIT;
-	*bytes = 0;
+	char p[512];
+	snprintf(p, sizeof(p), "%s/dir", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/multi.yaml", root);
+	FILE *multi = fopen(p, "w");
+	snprintf(p, sizeof(p), "%s/list.json", root);
+	FILE *list = fopen(p, "w");
+	if (!multi || !list)
+		return -1;
+	fputs("{\"apiVersion\":\"v1\",\"items\":[\n", list);
+	size_t nitems = 0;
+	bytes[0] = bytes[1] = bytes[2] = 0;
 	for (unsigned n = 0; n < nns; n++) {
 		if (n % 1000 == 0) {
 			kc_buf_reset(&path);
-			kc_buf_printf(&path, "%s/group-%02u", dir, n / 1000);
+			kc_buf_printf(&path, "%s/dir/group-%02u", root, n / 1000);
 			mkdir(path.ptr, 0755);
 		}
 		kc_buf_reset(&b);
 		gen_namespace(&b, n);
 		kc_buf_reset(&path);
-		kc_buf_printf(&path, "%s/group-%02u/ns-%05u.yaml", dir, n / 1000, n);
-		FILE *f = fopen(path.ptr, "w");
-		if (!f || fwrite(b.ptr, 1, b.len, f) != b.len) {
-			if (f)
-				fclose(f);
+		kc_buf_printf(&path, "%s/dir/group-%02u/ns-%05u.yaml", root, n / 1000, n);
+		if (write_file(path.ptr, b.ptr, b.len) < 0)
 			return -1;
+		bytes[0] += b.len;
+		fprintf(multi, "%s---\n", b.ptr);
+		bytes[1] += b.len + 4;
+		struct kc_yaml y;
+		if (kc_yaml_load(&y, "gen", b.ptr, b.len) < 0)
+			return -1;
+		for (size_t d = 0; d < y.ndocs; d++) {
+			struct json_object *o = NULL;
+			kc_yaml_to_json(&y.docs[d], kc_yaml_root(&y, d), 1000000, &o);
+			const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_PRETTY);
+			bytes[2] += (size_t)fprintf(list, "%s%s", nitems++ ? ",\n" : "", s);
+			struct json_object *k;
+			if (json_object_object_get_ex(o, "kind", &k))
+				col_add(json_object_get_string(k), o);
+			json_object_put(o);
 		}
-		fclose(f);
-		*bytes += b.len;
+		kc_yaml_free(&y);
 	}
+	fputs("\n],\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"\"}}\n", list);
+	fclose(multi);
+	fclose(list);
 	kc_buf_free(&b);
 	kc_buf_free(&path);
 	return 0;
 }
 
-/* The measured part, in a child: load, then decide every query. */
-static int audit(const char *dir, int out_fd)
+/* ---- measuring ---- */
+
+struct shape {
+	const char *name, *desc;
+	char arg[600];              /* --manifests PATH or --kubeconfig FILE */
+	int api;
+	double mb;
+};
+
+static int measure(const char *bin, const char *root, struct shape *s, double *wall, double *cpu, long *rss_mb,
+		   int *exit_code)
 {
-	/* libyaml and json-c allocate and free a few hundred KB per file; without this, glibc trims
-	 * and refaults the worker threads' heaps for every file (a third of the CPU time). A
-	 * process setting, so it is the program's to make: the CLI should do the same. */
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	char db[600], json[600];
+	snprintf(db, sizeof(db), "%s/%s.db", root, s->name);
+	snprintf(json, sizeof(json), "%s/%s.report.json", root, s->name);
+	unlink(db);
 	double t0 = now();
-	struct kc_cluster *c = kc_cluster_new();
-	if (kc_cluster_load_manifests(c, dir) < 0) {
-		fprintf(stderr, "load: %s\n", kc_error_last());
-		return 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(bin, bin, "audit", s->api ? "--kubeconfig" : "--manifests", s->arg, "--db", db, "--json", json,
+		      "--quiet", (char *)NULL);
+		_exit(127);
 	}
-	double t1 = now();
-	size_t rows = 0, fails = 0;
-	for (const char *const *q = kc_section5_query_names(); *q; q++) {
-		struct kc_result r = { 0 };
-		enum kc_status st;
-		if (kc_section5_query(c, *q, NULL, &r, &st) < 0) {
-			fprintf(stderr, "%s: %s\n", *q, kc_error_last());
-			return 1;
-		}
-		rows += r.nevidence;
-		fails += st == KC_FAIL;
-		kc_result_clear(&r);
-	}
-	double t2 = now();
-	char line[256];
-	int n = snprintf(line, sizeof(line), "%zu %.3f %.3f %zu %zu %zu\n", kc_cluster_object_count(c), t1 - t0,
-			 t2 - t1, rows, fails, kc_cluster_warning_count(c));
-	kc_cluster_free(c);
-	return write(out_fd, line, (size_t)n) == n ? 0 : 1;
+	int status;
+	struct rusage ru;
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
+		return -1;
+	*wall = now() - t0;
+	*cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+	*rss_mb = ru.ru_maxrss / 1024;
+	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	struct stat st;
+	return stat(json, &st) == 0 && st.st_size > 0 ? 0 : -1;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
 }
 
 int main(int argc, char **argv)
 {
-	int max_scale = argc > 1 ? atoi(argv[1]) : 4;
-	char tmpl[] = "/tmp/kc-bench-s5-XXXXXX";
-	if (!mkdtemp(tmpl))
+	int pct = argc > 1 ? atoi(argv[1]) : 100;
+	unsigned nns = (unsigned)(10000L * (pct > 0 ? pct : 100) / 100);
+	const char *bin = getenv("KC_BIN") ? getenv("KC_BIN") : "build/kubecomply";
+	char root[] = "/tmp/kc-bench-s5-XXXXXX";
+	if (!mkdtemp(root))
 		return 1;
-	printf("section 5 from manifests: 1x = %d namespaces, %d pods, %d RBAC objects (+ SAs, netpols); %ld cores\n",
-	       NS_PER_SCALE, NS_PER_SCALE * PODS_PER_NS, NS_PER_SCALE * 2, sysconf(_SC_NPROCESSORS_ONLN));
+	size_t bytes[3];
+	double g0 = now();
+	if (generate(root, nns, bytes) < 0) {
+		fprintf(stderr, "generate: %s\n", strerror(errno));
+		return 1;
+	}
+	/* the API server: a child process serving the collections on loopback */
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t slen = sizeof(sa);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 64) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &slen) < 0)
+		return 1;
+	pid_t server = fork();
+	if (server == 0) {
+		serve(lfd);
+		_exit(0);
+	}
+	close(lfd);
+	char kubeconfig[600];
+	snprintf(kubeconfig, sizeof(kubeconfig), "%s/kubeconfig", root);
+	struct kc_buf kc = KC_BUF_INIT;
+	kc_buf_printf(&kc, "apiVersion: v1\nkind: Config\ncurrent-context: bench\nclusters:\n- name: bench\n"
+		      "  cluster: {server: 'http://127.0.0.1:%u'}\nusers:\n- name: bench\n  user: {token: bench-token}\n"
+		      "contexts:\n- name: bench\n  context: {cluster: bench, user: bench}\n", ntohs(sa.sin_port));
+	write_file(kubeconfig, kc.ptr, kc.len);
+	kc_buf_free(&kc);
+
+	struct shape shapes[4] = {
+		{ "dir", "one file per namespace", "", 0, (double)bytes[0] / 1e6 },
+		{ "multi", "one multi-document YAML file", "", 0, (double)bytes[1] / 1e6 },
+		{ "list", "one JSON List", "", 0, (double)bytes[2] / 1e6 },
+		{ "api", "LIST pages over HTTP (limit 500)", "", 1, (double)bytes[2] / 1e6 },
+	};
+	snprintf(shapes[0].arg, sizeof(shapes[0].arg), "%s/dir", root);
+	snprintf(shapes[1].arg, sizeof(shapes[1].arg), "%s/multi.yaml", root);
+	snprintf(shapes[2].arg, sizeof(shapes[2].arg), "%s/list.json", root);
+	snprintf(shapes[3].arg, sizeof(shapes[3].arg), "%s", kubeconfig);
+
 	double load1[3];
 	getloadavg(load1, 3);
-	printf("machine load average before the run: %.2f (timings are wall clock; cpu s = user + sys)\n", load1[0]);
-	printf("%5s %9s %9s %8s %8s %8s %8s %9s %10s %9s\n", "scale", "objects", "MB yaml", "load s", "eval s",
-	       "total s", "cpu s", "us/object", "peak RSS", "rows");
+	printf("section 5 end to end (kubecomply audit --db --json): %u namespaces, %u pods (30%% failing), "
+	       "%ld cores, load average %.2f; generated in %.1f s\n", nns, nns * PODS_PER_NS,
+	       sysconf(_SC_NPROCESSORS_ONLN), load1[0], now() - g0);
+	printf("%-6s %-34s %8s %8s %8s %9s %6s %6s\n", "shape", "", "MB in", "wall s", "cpu s", "peak RSS",
+	       "ratio", "exit");
 	int rc = 0;
-	for (int s = 1; s <= max_scale; s *= 2) {
-		char dir[256];
-		snprintf(dir, sizeof(dir), "%s/x%d", tmpl, s);
-		mkdir(dir, 0755);
-		size_t bytes;
-		if (generate(dir, (unsigned)(NS_PER_SCALE * s), &bytes) < 0) {
-			fprintf(stderr, "generate: %s\n", strerror(errno));
+	double base = 0;
+	for (size_t i = 0; i < 4; i++) {
+		double wall = 0, cpu = 0;
+		long rss = 0;
+		int code = -1;
+		if (measure(bin, root, &shapes[i], &wall, &cpu, &rss, &code) < 0) {
+			fprintf(stderr, "%s: the audit wrote no report (exit %d)\n", shapes[i].name, code);
 			rc = 1;
-			break;
+			continue;
 		}
-		int fds[2];
-		if (pipe(fds) != 0)
-			return 1;
-		pid_t pid = fork();
-		if (pid == 0) {
-			close(fds[0]);
-			_exit(audit(dir, fds[1]));
-		}
-		close(fds[1]);
-		char buf[256] = "";
-		ssize_t got = read(fds[0], buf, sizeof(buf) - 1);
-		close(fds[0]);
-		int status;
-		struct rusage ru;
-		wait4(pid, &status, 0, &ru);
-		size_t objs = 0, rows = 0, fails = 0, warns = 0;
-		double load = 0, eval = 0;
-		if (got <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-		    sscanf(buf, "%zu %lf %lf %zu %zu %zu", &objs, &load, &eval, &rows, &fails, &warns) != 6) {
-			fprintf(stderr, "scale %d failed\n", s);
-			rc = 1;
-			break;
-		}
-		double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-			     (double)ru.ru_stime.tv_usec / 1e6;
-		printf("%4dx %9zu %9.1f %8.2f %8.2f %8.2f %8.2f %9.2f %7ld MB %9zu\n", s, objs, (double)bytes / 1e6, load,
-		       eval, load + eval, cpu, (load + eval) * 1e6 / (double)objs, ru.ru_maxrss / 1024, rows);
+		if (i == 0)
+			base = cpu;
+		printf("%-6s %-34s %8.1f %8.2f %8.2f %6ld MB %6.2f %6d\n", shapes[i].name, shapes[i].desc, shapes[i].mb,
+		       wall, cpu, rss, base > 0 ? cpu / base : 0, code);
 		fflush(stdout);
-		if (warns)
-			fprintf(stderr, "  %zu warnings\n", warns);
 	}
-	/* the generated trees are removed with nftw-free recursion: one level of groups */
-	for (int s = 1; s <= max_scale; s *= 2) {
-		char dir[256], sub[300], file[400];
-		snprintf(dir, sizeof(dir), "%s/x%d", tmpl, s);
-		for (unsigned g = 0; g < (unsigned)(NS_PER_SCALE * s / 1000); g++) {
-			snprintf(sub, sizeof(sub), "%s/group-%02u", dir, g);
-			for (unsigned n = g * 1000; n < (g + 1) * 1000; n++) {
-				snprintf(file, sizeof(file), "%s/ns-%05u.yaml", sub, n);
-				unlink(file);
-			}
-			rmdir(sub);
-		}
-		rmdir(dir);
-	}
-	rmdir(tmpl);
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	if (getenv("KC_BENCH_KEEP")) /* for profiling one shape by hand */
+		fprintf(stderr, "inputs kept in %s\n", root);
+	else if (nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		rc = 1;
 	return rc;
 }

@@ -30,6 +30,8 @@ int kc_gate_parse(struct kc_gate *g, const char *spec)
 				g->statuses |= 1 << st;
 		} else if (strcmp(tok, "scored") == 0) {
 			g->scored_only = 1;
+		} else if (strcmp(tok, "automated") == 0) {
+			g->automated_only = 1;
 		} else if (strncmp(tok, "severity>=", 10) == 0 && kc_severity_parse(tok + 10, &sev) == 0) {
 			g->min_severity = (int)sev;
 		} else if (strncmp(tok, "level", 5) == 0 && (tok[5] == '=' || strncmp(tok + 5, "<=", 2) == 0)) {
@@ -44,7 +46,7 @@ int kc_gate_parse(struct kc_gate *g, const char *spec)
 		} else {
 			rc = kc_error_set(KC_EINVAL,
 					  "--fail-on: '%s' is not understood (expected FAIL, WARN, ERROR, "
-					  "severity>=LOW|MEDIUM|HIGH|CRITICAL, level=N, scored)", tok);
+					  "severity>=LOW|MEDIUM|HIGH|CRITICAL, level=N, scored, automated)", tok);
 			break;
 		}
 	}
@@ -59,6 +61,8 @@ int kc_gate_trips(const struct kc_gate *g, const struct kc_result *r)
 	if (!(g->statuses & (1 << r->status)))
 		return 0;
 	if (g->scored_only && !r->scored)
+		return 0;
+	if (g->automated_only && (!r->type || strcmp(r->type, "automated") != 0))
 		return 0;
 	if (g->min_severity >= 0 && (int)r->severity < g->min_severity)
 		return 0;

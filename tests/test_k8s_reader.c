@@ -6,6 +6,7 @@
 #include "k8s_test_util.h"
 
 #include "checks/k8s/index.h"
+#include "checks/k8s/execcred.h"
 #include "checks/k8s/kubeconfig.h"
 
 static const struct kc_k8s_obj *find(struct kc_cluster *c, enum kc_k8s_kind k, const char *ns, const char *name)
@@ -253,9 +254,12 @@ static void test_kubeconfig(void **state)
 	assert_int_equal(k.insecure, 1);
 	kc_k8s_creds_clear(&k);
 
-	/* exec plugins would mean running a program: refused with a way out */
-	assert_true(kc_kubeconfig_parse("kc", kubeconfig, strlen(kubeconfig), "eks", NULL, &k) < 0);
-	assert_non_null(strstr(kc_error_last(), "exec"));
+	/* an exec plugin is parsed into its command (run only when the API is listed) */
+	assert_int_equal(kc_kubeconfig_parse("kc", kubeconfig, strlen(kubeconfig), "eks", NULL, &k), 0);
+	assert_non_null(k.exec);
+	assert_string_equal(k.exec->command, "aws");
+	assert_string_equal(k.exec->api_version, "client.authentication.k8s.io/v1beta1");
+	kc_k8s_creds_clear(&k);
 	assert_true(kc_kubeconfig_parse("kc", kubeconfig, strlen(kubeconfig), "nope", NULL, &k) < 0);
 	assert_non_null(strstr(kc_error_last(), "context 'nope' not found"));
 	assert_true(kc_kubeconfig_parse("kc", kubeconfig, strlen(kubeconfig), "broken", NULL, &k) < 0);

@@ -5,12 +5,15 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "checks/k8s/arena.h"
 #include "checks/k8s/decode.h"
+#include "checks/k8s/execcred.h"
 #include "checks/k8s/kubeconfig.h"
 #include "common/error.h"
 #include "common/strbuf.h"
@@ -22,6 +25,8 @@
 struct client {
 	CURL *curl;
 	struct curl_slist *headers;
+	struct curl_slist *connect_to;  /* tls-server-name: connect to the server, name it as this */
+	char *url_server;               /* the server as requests name it (tls-server-name as host) */
 	struct kc_k8s_creds creds;
 	long timeout_ms, connect_timeout_ms, retry_base_ms, page_limit;
 	int max_retries;
@@ -49,6 +54,43 @@ static int blob(CURL *c, CURLoption opt, unsigned char *data, size_t len)
 {
 	struct curl_blob bl = { .data = data, .len = len, .flags = CURL_BLOB_COPY };
 	return curl_easy_setopt(c, opt, &bl) == CURLE_OK ? 0 : -1;
+}
+
+/* tls-server-name (client-go rest.TLSClientConfig.ServerName): the name sent in SNI and
+ * checked against the certificate, while the connection goes to the server's address. With
+ * libcurl the URL's host is what SNI and verification use, so requests name the server as
+ * tls-server-name and CURLOPT_CONNECT_TO sends them to the real host and port. */
+static int tls_server_name(struct client *cl)
+{
+	const char *srv = cl->creds.server, *tsn = cl->creds.tls_server_name;
+	if (!tsn || !*tsn || strncmp(srv, "https://", 8) != 0) {
+		cl->url_server = kc_strdup(srv);
+		return 0;
+	}
+	const char *host = srv + 8, *path = host + strcspn(host, "/");
+	const char *host_end = path, *port = "443";
+	char portbuf[16];
+	if (*host == '[') {
+		const char *rb = memchr(host, ']', (size_t)(path - host));
+		if (!rb)
+			return -1;
+		host_end = rb + 1;
+	} else {
+		const char *colon = memchr(host, ':', (size_t)(path - host));
+		if (colon)
+			host_end = colon;
+	}
+	if (*host_end == ':') {
+		snprintf(portbuf, sizeof(portbuf), "%.*s", (int)(path - host_end - 1), host_end + 1);
+		port = portbuf;
+	}
+	struct kc_buf b = KC_BUF_INIT;
+	kc_buf_printf(&b, "%s:%s:%.*s:%s", tsn, port, (int)(host_end - host), host, port);
+	cl->connect_to = curl_slist_append(NULL, b.ptr);
+	kc_buf_reset(&b);
+	kc_buf_printf(&b, "https://%s:%s%s", tsn, port, path);
+	cl->url_server = kc_buf_detach(&b);
+	return cl->connect_to && curl_easy_setopt(cl->curl, CURLOPT_CONNECT_TO, cl->connect_to) == CURLE_OK ? 0 : -1;
 }
 
 static int client_init(struct client *cl, const struct kc_kubeconfig_opts *o)
@@ -101,6 +143,7 @@ static int client_init(struct client *cl, const struct kc_kubeconfig_opts *o)
 		bad |= curl_easy_setopt(c, CURLOPT_PASSWORD, k->password ? k->password : "") != CURLE_OK;
 	}
 	bad |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, cl->headers) != CURLE_OK;
+	bad |= tls_server_name(cl) < 0;
 	if (bad)
 		return kc_error_set(KC_EGENERIC, "libcurl rejected an option (is it built with OpenSSL and blob support?)");
 	return 0;
@@ -111,6 +154,8 @@ static void client_free(struct client *cl)
 	if (cl->curl)
 		curl_easy_cleanup(cl->curl);
 	curl_slist_free_all(cl->headers);
+	curl_slist_free_all(cl->connect_to);
+	free(cl->url_server);
 	kc_k8s_creds_clear(&cl->creds);
 }
 
@@ -154,8 +199,10 @@ static int get(struct client *cl, const char *url, long *status, struct body *b)
 			*status = code;
 			return 0;
 		}
+		/* libcurl reports 0 when there is no Retry-After header: only a positive value is the
+		 * server's word; otherwise back off exponentially */
 		long delay = cl->retry_base_ms << (attempt < 10 ? attempt : 10);
-		if (retry_after >= 0)
+		if (retry_after > 0)
 			delay = (long)retry_after * 1000;
 		sleep_ms(delay > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : delay);
 	}
@@ -185,6 +232,8 @@ struct listing {
 	struct kc_arena *arena;
 	struct kc_k8s_obj **objs;
 	size_t n, cap;
+	size_t nskipped;            /* items the decoder refused: not judged, so no PASS */
+	char *first_skip;
 };
 
 /* One collection, every page. Returns 0, 1 when absent (optional 404), or negative with the
@@ -196,10 +245,13 @@ static int list_resource(struct kc_cluster *c, struct client *cl, enum kc_k8s_re
 	struct body b = { KC_BUF_INIT, 0 };
 	char *cont = NULL;
 	int rc = 0, restarted = 0;
+	struct kc_buf req = KC_BUF_INIT;
 	if (*res->group) {
+		kc_buf_printf(&req, "%s/apis/%s/%s", cl->url_server, res->group, res->version);
 		kc_buf_printf(&base, "%s/apis/%s/%s", cl->creds.server, res->group, res->version);
 		kc_buf_printf(&api_version, "%s/%s", res->group, res->version);
 	} else {
+		kc_buf_printf(&req, "%s/api/%s", cl->url_server, res->version);
 		kc_buf_printf(&base, "%s/api/%s", cl->creds.server, res->version);
 		kc_buf_puts(&api_version, res->version);
 	}
@@ -213,7 +265,7 @@ static int list_resource(struct kc_cluster *c, struct client *cl, enum kc_k8s_re
 	size_t first = l->n;
 	for (int page = 0; page < MAX_PAGES; page++) {
 		kc_buf_reset(&url);
-		kc_buf_printf(&url, "%s/%s?limit=%ld", base.ptr, res->plural, cl->page_limit);
+		kc_buf_printf(&url, "%s/%s?limit=%ld", req.ptr, res->plural, cl->page_limit);
 		if (cont) {
 			char *esc = curl_easy_escape(cl->curl, cont, 0);
 			kc_buf_printf(&url, "&continue=%s", esc ? esc : "");
@@ -262,8 +314,15 @@ static int list_resource(struct kc_cluster *c, struct client *cl, enum kc_k8s_re
 		size_t n = json_object_array_length(items);
 		for (size_t i = 0; i < n; i++) {
 			struct kc_k8s_obj *ob;
-			if (kc_k8s_decode(l->arena, json_object_array_get_idx(items, i), &ctx, 0, &ob) < 0)
-				continue; /* an item that is not an object: the server's problem, not ours */
+			if (kc_k8s_decode(l->arena, json_object_array_get_idx(items, i), &ctx, 0, &ob) < 0) {
+				/* not judged (e.g. a NUL in a string): counted, so that no check PASSes over it */
+				if (!l->nskipped++) {
+					struct kc_buf m = KC_BUF_INIT;
+					kc_buf_printf(&m, "%s: item %zu: %s; skipped", url.ptr, i, kc_error_last());
+					l->first_skip = kc_buf_detach(&m);
+				}
+				continue;
+			}
 			l->objs = kc_array_grow(l->objs, &l->cap, l->n + 1, sizeof(*l->objs));
 			l->objs[l->n++] = ob;
 		}
@@ -281,45 +340,197 @@ static int list_resource(struct kc_cluster *c, struct client *cl, enum kc_k8s_re
 	free(cont);
 	kc_buf_free(&b.buf);
 	kc_buf_free(&base);
+	kc_buf_free(&req);
 	kc_buf_free(&url);
 	kc_buf_free(&api_version);
 	kc_buf_free(&rname);
 	return rc;
 }
 
+/* ---- exec credential plugins: one run per credential lifetime, per process ---- */
+
+static pthread_mutex_t exec_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *exec_key;                  /* what the cached credential was made by */
+static struct kc_exec_credential exec_cache;
+
+static char *exec_cache_key(const struct kc_exec_config *x, const char *server)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	kc_buf_printf(&b, "%s\n%s\n%s", server, x->api_version, x->command);
+	for (char **a = x->args; a && *a; a++)
+		kc_buf_printf(&b, "\n%s", *a);
+	for (char **e = x->env; e && *e; e++)
+		kc_buf_printf(&b, "\n%s", *e);
+	return kc_buf_detach(&b);
+}
+
+static unsigned char *memdup(const unsigned char *p, size_t n)
+{
+	unsigned char *d = kc_xmalloc(n ? n : 1);
+	memcpy(d, p, n);
+	return d;
+}
+
+/* Fills creds from the plugin, reusing the credential until its expirationTimestamp (with
+ * a margin, so that it does not expire in the middle of the listing). */
+static int exec_credentials(struct kc_k8s_creds *k)
+{
+	char *key = exec_cache_key(k->exec, k->server);
+	int rc = 0;
+	pthread_mutex_lock(&exec_lock);
+	int fresh = exec_key && strcmp(exec_key, key) == 0 &&
+		    (exec_cache.expires == 0 || time(NULL) + 60 < exec_cache.expires);
+	if (!fresh) {
+		struct kc_exec_cluster info = { k->server, k->tls_server_name, k->ca_data, k->ca_len, k->insecure };
+		struct kc_exec_credential cred;
+		rc = kc_execcred_run(k->exec, &info, &cred);
+		if (rc == 0) {
+			kc_execcred_clear(&exec_cache);
+			free(exec_key);
+			exec_cache = cred;
+			exec_key = key;
+			key = NULL;
+		}
+	}
+	if (rc == 0) {
+		if (exec_cache.token) {
+			free(k->token);
+			k->token = kc_strdup(exec_cache.token);
+		}
+		if (exec_cache.cert_data) {
+			free(k->cert_data);
+			free(k->key_data);
+			k->cert_data = memdup(exec_cache.cert_data, exec_cache.cert_len);
+			k->cert_len = exec_cache.cert_len;
+			k->key_data = memdup(exec_cache.key_data, exec_cache.key_len);
+			k->key_len = exec_cache.key_len;
+		}
+	}
+	pthread_mutex_unlock(&exec_lock);
+	free(key);
+	return rc;
+}
+
+/* ---- concurrent listing ---- */
+
+#define MAX_LISTERS 4
+
+struct job {
+	struct listing l;
+	int rc;
+	char *err;
+};
+
+struct lister {
+	struct client cl;               /* a copy of the main client with its own handle */
+	struct kc_cluster *c;
+	struct job *jobs;
+	atomic_int *next;
+	atomic_int *stop;               /* a 401: the credentials are bad for every collection */
+};
+
+static void *lister_main(void *arg)
+{
+	struct lister *w = arg;
+	for (;;) {
+		int r = atomic_fetch_add(w->next, 1);
+		if (r >= KC_RES_COUNT || atomic_load(w->stop))
+			break;
+		struct job *j = &w->jobs[r];
+		j->l.arena = kc_arena_new();
+		j->rc = list_resource(w->c, &w->cl, (enum kc_k8s_res)r, &j->l);
+		if (j->rc < 0)
+			j->err = kc_strdup(kc_error_last());
+		if (j->rc == KC_EUNSAFE)
+			atomic_store(w->stop, 1);
+	}
+	return NULL;
+}
+
 int kc_cluster_load_api(struct kc_cluster *c, const struct kc_kubeconfig_opts *opts)
 {
 	struct client cl = { 0 };
-	struct listing l = { 0 };
+	struct job jobs[KC_RES_COUNT];
+	memset(jobs, 0, sizeof(jobs));
 	int rc = kc_kubeconfig_load(opts, &cl.creds);
 	if (rc < 0)
 		return rc;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (cl.creds.exec && (rc = exec_credentials(&cl.creds)) < 0)
+		goto cleanup;
 	if ((rc = client_init(&cl, opts)) < 0)
 		goto cleanup;
 	free(c->server);
 	c->server = kc_strdup(cl.creds.server);
-	l.arena = kc_arena_new();
+
+	/* collections are listed by a few threads at once, each with its own libcurl handle
+	 * (connections are not shared); results are merged in collection order afterwards */
+	atomic_int next, stop;
+	atomic_init(&next, 0);
+	atomic_init(&stop, 0);
+	struct lister ws[MAX_LISTERS];
+	pthread_t tids[MAX_LISTERS];
+	size_t started = 0;
+	for (size_t t = 0; t < MAX_LISTERS; t++) {
+		ws[t] = (struct lister){ cl, c, jobs, &next, &stop };
+		if (t == 0) {
+			/* this thread lists too, with the main handle: its messages land in its copy */
+			curl_easy_setopt(cl.curl, CURLOPT_ERRORBUFFER, ws[0].cl.errbuf);
+			continue;
+		}
+		ws[t].cl.curl = curl_easy_duphandle(cl.curl);
+		if (!ws[t].cl.curl)
+			break;
+		curl_easy_setopt(ws[t].cl.curl, CURLOPT_ERRORBUFFER, ws[t].cl.errbuf);
+		if (pthread_create(&tids[started], NULL, lister_main, &ws[t]) != 0) {
+			curl_easy_cleanup(ws[t].cl.curl);
+			break;
+		}
+		started++;
+	}
+	lister_main(&ws[0]);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	for (size_t t = 1; t <= started; t++)
+		curl_easy_cleanup(ws[t].cl.curl);
+
 	size_t loaded = 0;
-	for (int r = 0; r < KC_RES_COUNT; r++) {
-		rc = list_resource(c, &cl, (enum kc_k8s_res)r, &l);
-		if (rc == KC_EUNSAFE) /* 401: nothing else will work either */
-			goto cleanup;
-		if (rc == KC_EIO && loaded == 0) /* the server cannot be reached at all */
-			goto cleanup;
-		if (rc < 0) {
+	rc = 0;
+	for (int r = 0; r < KC_RES_COUNT && rc == 0; r++)
+		if (jobs[r].rc == KC_EUNSAFE)
+			rc = kc_error_set(KC_EUNSAFE, "%s", jobs[r].err);
+	for (int r = 0; r < KC_RES_COUNT && rc == 0; r++) {
+		struct job *j = &jobs[r];
+		if (j->rc == KC_EIO && loaded == 0) {
+			/* 401: nothing else will work either; EIO first: the server cannot be reached */
+			rc = kc_error_set(j->rc, "%s", j->err);
+		} else if (j->rc < 0) {
 			free(c->res_error[r]);
-			c->res_error[r] = kc_strdup(kc_error_last());
-			kc_cluster__warn(c, "%s", kc_error_last());
-		} else if (rc == 0) {
+			c->res_error[r] = kc_strdup(j->err);
+			kc_cluster__warn(c, "%s", j->err);
+		} else if (j->rc == 0) {
 			loaded++;
 		}
 	}
-	rc = 0;
 cleanup:
-	if (l.arena)
-		kc_cluster__adopt(c, l.arena, l.objs, l.n);
-	free(l.objs);
+	for (int r = 0; r < KC_RES_COUNT; r++) {
+		if (rc == 0 && jobs[r].l.nskipped) {
+			if (!c->nskipped)
+				c->first_skip = c->nwarnings;
+			c->nskipped += jobs[r].l.nskipped;
+			kc_cluster__warn(c, "%s (%zu item%s of this collection not judged)", jobs[r].l.first_skip,
+					 jobs[r].l.nskipped, jobs[r].l.nskipped == 1 ? "" : "s");
+		}
+		free(jobs[r].l.first_skip);
+		if (jobs[r].l.arena) {
+			if (rc == 0)
+				kc_cluster__adopt(c, jobs[r].l.arena, jobs[r].l.objs, jobs[r].l.n);
+			else
+				kc_arena_free(jobs[r].l.arena);
+		}
+		free(jobs[r].l.objs);
+		free(jobs[r].err);
+	}
 	client_free(&cl);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "checks/k8s/arena.h"
+#include "checks/k8s/bootstrap.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 
@@ -299,6 +300,7 @@ void kc_cluster__index(struct kc_cluster *c)
 {
 	if (c->indexed)
 		return;
+	kc_bootstrap_add_missing(c);
 	index_clear(c);
 	c->index_arena = kc_arena_new();
 	size_t cap = 16;
@@ -326,8 +328,11 @@ void kc_cluster__index(struct kc_cluster *c)
 		if (!c->objs[i]->shadowed)
 			live[nlive++] = c->objs[i];
 
-	for (size_t i = 0; i < nlive; i++)
+	c->nexported = 0;
+	for (size_t i = 0; i < nlive; i++) {
 		c->nby_kind[live[i]->kind]++;
+		c->nexported += live[i]->exported;
+	}
 	for (int k = 0; k < KC_K_KIND_COUNT; k++) {
 		c->by_kind[k] = kc_arena_alloc(c->index_arena, (c->nby_kind[k] ? c->nby_kind[k] : 1) * sizeof(**c->by_kind));
 		c->nby_kind[k] = 0;

@@ -357,11 +357,51 @@ static int in_list(const char *s, const char *const *list, size_t n)
 	return 0;
 }
 
-int kc_k8s_is_list(struct json_object *o)
+int kc_k8s_list_kind(const char *kind, char *item_kind, size_t cap)
 {
-	const char *kind = jscalar(jget(o, "kind"));
 	size_t n = kind ? strlen(kind) : 0;
-	return n >= 4 && strcmp(kind + n - 4, "List") == 0 && jarr(o, "items") != NULL;
+	if (n < 4 || strcmp(kind + n - 4, "List") != 0)
+		return 0;
+	item_kind[0] = '\0';
+	if (n == 4)
+		return 1; /* "List": every item names its own kind */
+	if (n - 4 >= cap)
+		return 0;
+	memcpy(item_kind, kind, n - 4);
+	item_kind[n - 4] = '\0';
+	/* only collections of kinds we know: a custom "AllowList" with "items" is an object */
+	return kc_k8s_kind_parse(item_kind) != KC_K_OTHER ||
+	       in_list(item_kind, cluster_scoped, sizeof(cluster_scoped) / sizeof(*cluster_scoped)) ||
+	       in_list(item_kind, namespaced_other, sizeof(namespaced_other) / sizeof(*namespaced_other));
+}
+
+/* json-c keeps a NUL inside a string value, and every C-string reader after it cuts the value
+ * there ("kube-system\0evil" would judge as kube-system). The JSON reader refuses \u0000
+ * before json-c; this walk refuses the same from any other source (YAML "\0"). */
+static int find_nul(struct json_object *o, int depth)
+{
+	if (!o || depth > 200)
+		return 0;
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return strlen(json_object_get_string(o)) != (size_t)json_object_get_string_len(o);
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (find_nul(json_object_array_get_idx(o, i), depth + 1))
+				return 1;
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)k;
+			if (find_nul(v, depth + 1))
+				return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
 }
 
 static const char *pod_prefix(enum kc_k8s_kind k)
@@ -379,6 +419,8 @@ int kc_k8s_decode(struct kc_arena *a, struct json_object *o, const struct kc_k8s
 	*out = NULL;
 	if (!o || !json_object_is_type(o, json_type_object))
 		return kc_error_set(KC_EINVAL, "not a Kubernetes object (not a mapping)");
+	if (find_nul(o, 0))
+		return kc_error_set(KC_EINVAL, "a string holds a NUL character, which would cut it short; refused");
 	const char *kind = jscalar(jget(o, "kind"));
 	if (!kind || !*kind)
 		kind = ctx->kind_hint;
@@ -388,6 +430,11 @@ int kc_k8s_decode(struct kc_arena *a, struct json_object *o, const struct kc_k8s
 
 	struct kc_k8s_obj *ob = kc_arena_alloc(a, sizeof(*ob));
 	ob->kind = kc_k8s_kind_parse(kind);
+	/* Calico's projectcalico.org NetworkPolicy shares the name, not the semantics (a selector
+	 * expression, order, tiers): it is a CNI-specific policy, see 5.3.2 in docs/section5.md */
+	const char *av = jscalar(jget(o, "apiVersion"));
+	if (ob->kind == KC_K_NETWORKPOLICY && av && strstr(av, "projectcalico.org/"))
+		ob->kind = KC_K_OTHER;
 	ob->kind_name = ob->kind == KC_K_OTHER ? kc_arena_strdup(a, kind) : kc_k8s_kind_name(ob->kind);
 	ob->api_version = jstr(a, o, "apiVersion");
 	if (!ob->api_version)
@@ -399,6 +446,7 @@ int kc_k8s_decode(struct kc_arena *a, struct json_object *o, const struct kc_k8s
 		ob->name = "";
 	ob->src = ctx->src;
 	ob->line = line;
+	ob->exported = jget(meta, "uid") != NULL || jget(meta, "resourceVersion") != NULL;
 	ob->automount = KC_TRI_UNSET;
 	ob->labels = jlabels(a, jobj(meta, "labels"), &ob->nlabels);
 	const char *boot = kc_k8s_label(ob->labels, ob->nlabels, "kubernetes.io/bootstrapping");

@@ -21,7 +21,10 @@ struct kc_k8s_decode_ctx {
 int kc_k8s_decode(struct kc_arena *a, struct json_object *o, const struct kc_k8s_decode_ctx *ctx,
 		  long line, struct kc_k8s_obj **out);
 
-/* "List", "PodList", ...: a collection whose items are decoded one by one. */
-int kc_k8s_is_list(struct json_object *o);
+/* Is kind a collection whose items are decoded one by one? "List" (1, item_kind "": items
+ * name their kind) or "<Kind>List" of a kind this decoder knows (1, item_kind "<Kind>", the
+ * kind of items that carry none, as `kubectl get --raw` LISTs do); 0 for anything else,
+ * including a custom kind that merely ends in "List". */
+int kc_k8s_list_kind(const char *kind, char *item_kind, size_t cap);
 
 #endif

@@ -59,6 +59,11 @@ struct kc_cluster {
 	size_t nobjs, objs_cap;
 	char **warnings;
 	size_t nwarnings, warnings_cap;
+	size_t nskipped;            /* documents, items or files of the input not judged */
+	size_t first_skip;          /* warnings[first_skip] describes the first of them */
+	int bootstrap_done;         /* built-in ClusterRoles added (checks/k8s/bootstrap.h) */
+	size_t nexported;           /* set by the index: objects read back from a server (uid or
+				     * resourceVersion), i.e. the input is an export, maybe partial */
 	char *default_ns;
 	char **exempt;
 	size_t nexempt;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checks/k8s/execcred.h"
 #include "common/error.h"
 #include "common/input.h"
 #include "common/strbuf.h"
@@ -25,6 +26,10 @@ void kc_k8s_creds_clear(struct kc_k8s_creds *c)
 	free(c->context); free(c->server); free(c->ca_file); free(c->cert_file); free(c->key_file);
 	free(c->ca_data); free(c->cert_data); free(c->key_data); free(c->token); free(c->username);
 	free(c->password); free(c->tls_server_name); free(c->ns);
+	if (c->exec) {
+		kc_exec_config_clear(c->exec);
+		free(c->exec);
+	}
 	memset(c, 0, sizeof(*c));
 }
 
@@ -121,6 +126,57 @@ static int data_field(const char *name, const char *what, const char *b64, unsig
 	return 0;
 }
 
+/* users[].user.exec (client-go api/types.go ExecConfig). */
+static int parse_exec(const char *name, yaml_document_t *d, yaml_node_t *exec, const char *user_name,
+		      const char *base_dir, struct kc_k8s_creds *out)
+{
+	const char *av = str(d, exec, "apiVersion"), *cmd = str(d, exec, "command");
+	if (!av || (strcmp(av, "client.authentication.k8s.io/v1") != 0 &&
+		    strcmp(av, "client.authentication.k8s.io/v1beta1") != 0))
+		return kc_error_set(KC_EINVAL, "%s: user '%s': exec apiVersion '%s' is not supported (expected "
+				    "client.authentication.k8s.io/v1 or v1beta1)", name, user_name, av ? av : "");
+	if (!cmd || !*cmd)
+		return kc_error_set(KC_EINVAL, "%s: user '%s': exec has no command", name, user_name);
+	struct kc_exec_config *x = kc_xcalloc(1, sizeof(*x));
+	out->exec = x;
+	x->api_version = kc_strdup(av);
+	x->user = kc_strdup(user_name ? user_name : "");
+	/* a relative path with a directory is relative to the kubeconfig (client-go
+	 * ResolveLocalPaths); a bare name is looked up in PATH when run */
+	x->command = strchr(cmd, '/') ? resolve(base_dir, cmd) : kc_strdup(cmd);
+	yaml_node_t *args = kc_yaml_get(d, exec, "args"), *env = kc_yaml_get(d, exec, "env");
+	size_t n = 0;
+	if (args && args->type == YAML_SEQUENCE_NODE) {
+		x->args = kc_xcalloc((size_t)(args->data.sequence.items.top - args->data.sequence.items.start) + 1,
+				     sizeof(*x->args));
+		for (yaml_node_item_t *it = args->data.sequence.items.start; it < args->data.sequence.items.top; it++) {
+			const char *a = kc_yaml_scalar(yaml_document_get_node(d, *it));
+			if (!a)
+				return kc_error_set(KC_EINVAL, "%s: user '%s': exec args must be strings", name, user_name);
+			x->args[n++] = kc_strdup(a);
+		}
+	}
+	n = 0;
+	if (env && env->type == YAML_SEQUENCE_NODE) {
+		x->env = kc_xcalloc((size_t)(env->data.sequence.items.top - env->data.sequence.items.start) + 1,
+				    sizeof(*x->env));
+		for (yaml_node_item_t *it = env->data.sequence.items.start; it < env->data.sequence.items.top; it++) {
+			yaml_node_t *e = yaml_document_get_node(d, *it);
+			const char *en = str(d, e, "name"), *ev = str(d, e, "value");
+			if (!en || !*en || strchr(en, '='))
+				return kc_error_set(KC_EINVAL, "%s: user '%s': exec env entries need a name", name, user_name);
+			struct kc_buf b = KC_BUF_INIT;
+			kc_buf_printf(&b, "%s=%s", en, ev ? ev : "");
+			x->env[n++] = kc_buf_detach(&b);
+		}
+	}
+	int flag;
+	x->provide_cluster_info = kc_yaml_bool(kc_yaml_get(d, exec, "provideClusterInfo"), &flag) == 0 && flag;
+	const char *mode = str(d, exec, "interactiveMode");
+	x->interactive_always = mode && strcmp(mode, "Always") == 0;
+	return 0;
+}
+
 int kc_kubeconfig_parse(const char *name, const char *data, size_t len, const char *context,
 			const char *base_dir, struct kc_k8s_creds *out)
 {
@@ -198,13 +254,16 @@ int kc_kubeconfig_parse(const char *name, const char *data, size_t len, const ch
 	out->username = kc_strdup(str(d, user, "username"));
 	out->password = kc_strdup(str(d, user, "password"));
 	int has_cert = (out->cert_file || out->cert_data) && (out->key_file || out->key_data);
-	if (!out->token && !has_cert && !out->username) {
-		if (kc_yaml_get(d, user, "exec") || kc_yaml_get(d, user, "auth-provider")) {
-			rc = kc_error_set(KC_EINVAL, "%s: user '%s' authenticates with an exec or auth-provider plugin; "
-					  "kubecomply runs no external programs: give it a token (token or tokenFile) "
-					  "or a client certificate", name, user_name);
+	yaml_node_t *exec = kc_yaml_get(d, user, "exec");
+	if (!out->token && !has_cert && !out->username && exec) {
+		if ((rc = parse_exec(name, d, exec, user_name, base_dir, out)) < 0)
 			goto cleanup;
-		}
+	} else if (!out->token && !has_cert && !out->username && kc_yaml_get(d, user, "auth-provider")) {
+		/* the in-tree auth providers (gcp, azure, oidc) were removed from client-go in 1.26 */
+		rc = kc_error_set(KC_EINVAL, "%s: user '%s' authenticates with an auth-provider plugin, which kubectl "
+				  "itself no longer supports (removed in 1.26); use the exec plugin your provider "
+				  "ships (gke-gcloud-auth-plugin, kubelogin, ...)", name, user_name);
+		goto cleanup;
 	}
 	rc = 0;
 cleanup:

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+struct kc_exec_config;
+
 struct kc_kubeconfig_opts {
 	const char *kubeconfig;    /* file; NULL = first of $KUBECONFIG, else ~/.kube/config */
 	const char *context;       /* NULL = current-context */
@@ -30,6 +32,7 @@ struct kc_k8s_creds {
 	char *tls_server_name;
 	char *ns;                  /* context or service account namespace */
 	int insecure;              /* insecure-skip-tls-verify: true */
+	struct kc_exec_config *exec; /* exec credential plugin (checks/k8s/execcred.h), or NULL */
 };
 
 /* Loads credentials as opts say. Errors say which file and field, never a secret's value. */

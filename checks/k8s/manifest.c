@@ -12,11 +12,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "checks/k8s/arena.h"
 #include "checks/k8s/decode.h"
+#include "checks/k8s/jsonscan.h"
 #include "common/error.h"
 #include "common/input.h"
 #include "common/strbuf.h"
@@ -36,6 +38,10 @@ struct batch {
 	size_t nobjs, cap;
 	char **warnings;
 	size_t nwarnings, wcap;
+	const char *map;          /* the file, when it is mapped rather than read */
+	size_t map_len, released; /* map[0, released) has been given back to the kernel */
+	size_t nskipped;          /* parts of the input not judged (each also a warning) */
+	size_t first_skip;        /* warnings[first_skip] says what the first was */
 	int err;                  /* the file could not be read at all */
 };
 
@@ -51,16 +57,53 @@ static void batch_warn(struct batch *b, const char *fmt, ...)
 	b->warnings[b->nwarnings++] = kc_buf_detach(&buf);
 }
 
-static void add_object(struct batch *b, struct json_object *o, long line)
+/* A warning for a part of the input that is not judged: counted, so that no check can PASS
+ * over it (checks/section5/providers.c). */
+#define batch_skip(b, ...)                                                                   \
+	((b)->first_skip = (b)->nskipped++ ? (b)->first_skip : (b)->nwarnings, batch_warn((b), __VA_ARGS__))
+
+static void add_object(struct batch *b, struct json_object *o, long line, const char *kind_hint,
+		       const char *api_version_hint)
 {
-	struct kc_k8s_decode_ctx ctx = { .default_ns = b->default_ns, .src = b->src };
+	struct kc_k8s_decode_ctx ctx = { .kind_hint = kind_hint, .api_version_hint = api_version_hint,
+					 .default_ns = b->default_ns, .src = b->src };
 	struct kc_k8s_obj *ob;
 	if (kc_k8s_decode(b->arena, o, &ctx, line, &ob) < 0) {
-		batch_warn(b, "%s:%ld: %s; skipped", b->path, line, kc_error_last());
+		batch_skip(b, "%s:%ld: %s; skipped", b->path, line, kc_error_last());
 		return;
 	}
 	b->objs = kc_array_grow(b->objs, &b->cap, b->nobjs + 1, sizeof(*b->objs));
 	b->objs[b->nobjs++] = ob;
+}
+
+/* A mapped file's pages before pos are not needed again (documents and List items are read
+ * in order): give them back, so that memory follows the largest document or item, not the
+ * file. Reading them again would re-fault them from the file, so this is only about memory. */
+#define RELEASE_STEP (8u << 20)
+static void release_behind(struct batch *b, const char *pos)
+{
+	if (!b->map || pos < b->map || pos > b->map + b->map_len)
+		return;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), upto = (size_t)(pos - b->map) / page * page;
+	if (upto < b->released + RELEASE_STEP)
+		return;
+	madvise((char *)b->map + b->released, upto - b->released, MADV_DONTNEED);
+	b->released = upto;
+}
+
+/* A second pass over the same bytes (List items after the scan) re-faults the pages it reads
+ * and gives them back again from here. */
+static void release_restart(struct batch *b, const char *from)
+{
+	if (b->map && from >= b->map && from <= b->map + b->map_len && (size_t)(from - b->map) < b->released)
+		b->released = (size_t)(from - b->map) / (size_t)sysconf(_SC_PAGESIZE) * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void release_progress(void *arg, size_t off)
+{
+	struct batch *b = ((void **)arg)[0];
+	const char *base = ((void **)arg)[1];
+	release_behind(b, base + off);
 }
 
 /* ---- YAML ---- */
@@ -74,25 +117,29 @@ static void warn_yaml_error(struct batch *b, const char *msg, long first_line)
 		char *end;
 		long l = strtol(msg + n + 1, &end, 10);
 		if (end != msg + n + 1 && *end == ':') {
-			batch_warn(b, "%s:%ld:%s; document skipped", b->path, l + first_line - 1, end + 1);
+			batch_skip(b, "%s:%ld:%s; document skipped", b->path, l + first_line - 1, end + 1);
 			return;
 		}
 	}
-	batch_warn(b, "%s:%ld: %s; document skipped", b->path, first_line, msg);
+	batch_skip(b, "%s:%ld: %s; document skipped", b->path, first_line, msg);
 }
 
-static void yaml_node_objects(struct batch *b, yaml_document_t *d, yaml_node_t *n, long first_line, int depth);
+static void yaml_node_objects(struct batch *b, yaml_document_t *d, yaml_node_t *n, long first_line, int depth,
+			      const char *kind_hint, const char *api_version_hint);
 
 /* A document that is a List: its items are converted one by one, each with its own line. */
 static int yaml_list_items(struct batch *b, yaml_document_t *d, yaml_node_t *root, long first_line, int depth)
 {
 	const char *kind = kc_yaml_scalar(kc_yaml_get(d, root, "kind"));
 	yaml_node_t *items = kc_yaml_get(d, root, "items");
-	size_t klen = kind ? strlen(kind) : 0;
-	if (klen < 4 || strcmp(kind + klen - 4, "List") != 0 || !items || items->type != YAML_SEQUENCE_NODE)
+	char item_kind[128];
+	if (!kc_k8s_list_kind(kind, item_kind, sizeof(item_kind)) || !items || items->type != YAML_SEQUENCE_NODE)
 		return 0;
+	/* objects keep the hint: it must live in their arena, not in the document */
+	const char *api_version = kc_arena_strdup(b->arena, kc_yaml_scalar(kc_yaml_get(d, root, "apiVersion")));
 	for (yaml_node_item_t *it = items->data.sequence.items.start; it < items->data.sequence.items.top; it++)
-		yaml_node_objects(b, d, yaml_document_get_node(d, *it), first_line, depth + 1);
+		yaml_node_objects(b, d, yaml_document_get_node(d, *it), first_line, depth + 1,
+				  item_kind[0] ? item_kind : NULL, item_kind[0] ? api_version : NULL);
 	return 1;
 }
 
@@ -136,31 +183,32 @@ static int yaml_object_to_json(yaml_document_t *d, yaml_node_t *n, struct json_o
 	return 0;
 }
 
-static void yaml_node_objects(struct batch *b, yaml_document_t *d, yaml_node_t *n, long first_line, int depth)
+static void yaml_node_objects(struct batch *b, yaml_document_t *d, yaml_node_t *n, long first_line, int depth,
+			      const char *kind_hint, const char *api_version_hint)
 {
 	if (!n)
 		return;
 	long line = kc_yaml_line(n) + first_line - 1;
 	if (depth > 4) {
-		batch_warn(b, "%s:%ld: lists nested too deeply; skipped", b->path, line);
+		batch_skip(b, "%s:%ld: lists nested too deeply; skipped", b->path, line);
 		return;
 	}
 	if (n->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-			yaml_node_objects(b, d, yaml_document_get_node(d, *it), first_line, depth + 1);
+			yaml_node_objects(b, d, yaml_document_get_node(d, *it), first_line, depth + 1, NULL, NULL);
 		return;
 	}
 	if (n->type == YAML_MAPPING_NODE && yaml_list_items(b, d, n, first_line, depth))
 		return;
 	struct json_object *o = NULL;
 	if (yaml_object_to_json(d, n, &o) < 0) {
-		batch_warn(b, "%s:%ld: %s; skipped", b->path, line, kc_error_last());
+		batch_skip(b, "%s:%ld: %s; skipped", b->path, line, kc_error_last());
 		return;
 	}
 	if (o)
-		add_object(b, o, line);
+		add_object(b, o, line, kind_hint, api_version_hint);
 	else
-		batch_warn(b, "%s:%ld: not a Kubernetes object (empty); skipped", b->path, line);
+		batch_skip(b, "%s:%ld: not a Kubernetes object (empty); skipped", b->path, line);
 	json_object_put(o);
 }
 
@@ -171,108 +219,23 @@ static int is_separator(const char *p, const char *end)
 	return end - p == 3 || p[3] == ' ' || p[3] == '\t' || p[3] == '\n' || p[3] == '\r';
 }
 
-/* Parses data (starting at absolute line first_line) as one stream and audits the documents
- * read. On a syntax error, *resume is set to the offset of the first separator line at or after
- * the error (the bad document's successor) and *resume_line to its line; 0 when none. */
-static void yaml_stream(struct batch *b, const char *data, size_t len, long first_line, size_t *resume,
-			long *resume_line)
+/* One YAML document (data holds no separator line but possibly its first). */
+static void read_yaml_document(struct batch *b, const char *data, size_t len, long first_line)
 {
 	struct kc_yaml y;
-	*resume = 0;
-	if (kc_yaml_load(&y, b->path, data, len) < 0) {
-		const char *msg = kc_error_last();
-		long err_line = first_line;
-		size_t n = strlen(b->path);
-		if (strncmp(msg, b->path, n) == 0 && msg[n] == ':')
-			err_line = strtol(msg + n + 1, NULL, 10) + first_line - 1;
-		warn_yaml_error(b, msg, first_line);
-		const char *p = data, *end = data + len;
-		long line = first_line;
-		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			if (p != data && line >= err_line && is_separator(p, end)) {
-				*resume = (size_t)(p - data);
-				*resume_line = line;
-				break;
-			}
-			p = nl ? nl + 1 : end;
-			line++;
-		}
-	}
+	if (kc_yaml_load(&y, b->path, data, len) < 0)
+		warn_yaml_error(b, kc_error_last(), first_line);
 	for (size_t i = 0; i < y.ndocs; i++) {
 		yaml_node_t *root = kc_yaml_root(&y, i);
 		/* comments-only documents (helm's "# Source:" headers) are not objects */
 		if (root && root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)
 			continue;
-		yaml_node_objects(b, &y.docs[i], root, first_line, 0);
+		yaml_node_objects(b, &y.docs[i], root, first_line, 0, NULL, NULL);
 	}
 	kc_yaml_free(&y);
 }
 
-/* One parser for the whole stream (the common case, and the fast one); after a bad document,
- * parsing resumes at the next `---` separator line, where kubectl's reader would cut it. */
-static void read_yaml(struct batch *b, const char *data, size_t len)
-{
-	long line = 1;
-	for (;;) {
-		size_t resume;
-		long resume_line = 0;
-		yaml_stream(b, data, len, line, &resume, &resume_line);
-		if (!resume)
-			break;
-		data += resume;
-		len -= resume;
-		line = resume_line;
-	}
-}
-
 /* ---- JSON ---- */
-
-/* Offsets of the elements of the root array, or of the root object's "items" array: json-c
- * keeps no positions, and each object's line is evidence. */
-static size_t json_element_offsets(const char *s, size_t len, size_t **out)
-{
-	size_t n = 0, cap = 0;
-	int depth = 0, in_items = 0, expect = 0, root_array = 0;
-	const char *key = NULL;
-	size_t keylen = 0;
-	*out = NULL;
-	for (size_t i = 0; i < len; i++) {
-		char ch = s[i];
-		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
-			continue;
-		if (expect && ch != ']') {
-			*out = kc_array_grow(*out, &cap, n + 1, sizeof(**out));
-			(*out)[n++] = i;
-			expect = 0;
-		}
-		if (ch == '"') {
-			size_t start = ++i;
-			while (i < len && s[i] != '"')
-				i += s[i] == '\\' ? 2 : 1;
-			if (depth == 1 && !root_array) {
-				key = s + start;
-				keylen = i - start;
-			}
-			continue;
-		}
-		if (ch == '{' || ch == '[') {
-			depth++;
-			if (depth == 1 && ch == '[')
-				root_array = in_items = expect = 1;
-			else if (depth == 2 && ch == '[' && key && keylen == 5 && memcmp(key, "items", 5) == 0)
-				in_items = expect = 1;
-		} else if (ch == '}' || ch == ']') {
-			if (in_items && depth == (root_array ? 1 : 2))
-				in_items = 0;
-			if (--depth == 0)
-				break;
-		} else if (ch == ',' && in_items && depth == (root_array ? 1 : 2)) {
-			expect = 1;
-		}
-	}
-	return n;
-}
 
 static long line_at(const char *s, size_t off, size_t *scan, long *line)
 {
@@ -282,70 +245,177 @@ static long line_at(const char *s, size_t off, size_t *scan, long *line)
 	return *line;
 }
 
-/* Returns 0, or -1 when data is not JSON after all (the caller reads it as YAML). */
-static int read_json(struct batch *b, const char *data, size_t len)
+/* json-c on one value of a known extent; depth is already bounded by the scan. */
+static struct json_object *json_parse_value(struct json_tokener *tok, const char *s, size_t len)
 {
-	struct json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
+	json_tokener_reset(tok);
+	struct json_object *o = json_tokener_parse_ex(tok, s, (int)(len > 0x7fffffff ? 0x7fffffff : len));
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	if (!o && jerr == json_tokener_continue) {
+		o = json_tokener_parse_ex(tok, "", -1);
+		jerr = json_tokener_get_error(tok);
+	}
+	if (jerr != json_tokener_success) {
+		json_object_put(o);
+		kc_error_set(KC_EINVAL, "invalid JSON: %s", json_tokener_error_desc(jerr));
+		return NULL;
+	}
+	return o;
+}
+
+/* Drops what no check reads and `kubectl get -o json` is full of, before decoding. */
+static void json_trim(struct json_object *o)
+{
+	struct json_object *meta;
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_del(o, "status");
+	if (json_object_object_get_ex(o, "metadata", &meta) && json_object_is_type(meta, json_type_object))
+		json_object_object_del(meta, "managedFields");
+}
+
+/* The JSON values of data (one or several, concatenated), starting at absolute line
+ * first_line. A List or an array is parsed item by item (memory bounded by the largest item,
+ * not the List). Returns 0, or -1 when the first value is not JSON at all and yaml_fallback
+ * allows the caller to read it as YAML; refused JSON (too deep, NUL, duplicate keys) never
+ * falls back. */
+static int read_json(struct batch *b, const char *data, size_t len, long first_line, int yaml_fallback)
+{
+	struct json_tokener *tok = json_tokener_new_ex(KC_JSON_MAX_DEPTH + 1);
 	size_t pos = 0, scan = 0;
-	long line = 1;
+	long line = first_line;
 	int values = 0, rc = 0;
 	while (pos < len) {
 		while (pos < len && (data[pos] == ' ' || data[pos] == '\n' || data[pos] == '\t' || data[pos] == '\r'))
 			pos++;
 		if (pos >= len)
 			break;
-		json_tokener_reset(tok);
-		struct json_object *o = json_tokener_parse_ex(tok, data + pos, (int)(len - pos > 0x7fffffff ? 0x7fffffff : len - pos));
-		enum json_tokener_error jerr = json_tokener_get_error(tok);
-		if (!o && jerr == json_tokener_continue) {
-			o = json_tokener_parse_ex(tok, "", -1);
-			jerr = json_tokener_get_error(tok);
-		}
-		if (jerr != json_tokener_success) {
-			json_object_put(o);
-			if (!values) {
+		struct kc_json_scan sc;
+		void *progress_arg[2] = { b, (void *)(data + pos) };
+		if (kc_json_scan_ex(data + pos, len - pos, &sc, release_progress, progress_arg) < 0) {
+			if (!values && sc.syntax && yaml_fallback) {
 				rc = -1; /* e.g. a YAML flow mapping: let the YAML reader try */
 				break;
 			}
-			long l = line_at(data, pos + json_tokener_get_parse_end(tok), &scan, &line);
-			batch_warn(b, "%s:%ld: invalid JSON: %s; rest of file skipped", b->path, l,
-				   json_tokener_error_desc(jerr));
+			long l = line_at(data, pos + sc.err_off, &scan, &line);
+			batch_skip(b, "%s:%ld: %s; rest of the %s skipped", b->path, l, kc_error_last(),
+				   yaml_fallback ? "document" : "file");
 			break;
 		}
 		values++;
-		size_t used = json_tokener_get_parse_end(tok);
 		long obj_line = line_at(data, pos, &scan, &line);
-		if (json_object_is_type(o, json_type_array) || kc_k8s_is_list(o)) {
-			struct json_object *items = json_object_is_type(o, json_type_array) ? o : NULL;
-			if (!items)
-				json_object_object_get_ex(o, "items", &items);
-			size_t *offs, noffs = json_element_offsets(data + pos, used, &offs);
-			size_t nitems = json_object_array_length(items);
-			for (size_t i = 0; i < nitems; i++) {
-				long l = i < noffs ? line_at(data, pos + offs[i], &scan, &line) : obj_line;
-				add_object(b, json_object_array_get_idx(items, i), l);
+		char item_kind[128] = "";
+		int list = sc.root_array || (sc.has_items && kc_k8s_list_kind(sc.kind, item_kind, sizeof(item_kind)));
+		const char *api_version = item_kind[0] ? kc_arena_strdup(b->arena, sc.api_version) : NULL;
+		if (list)
+			release_restart(b, data + pos);
+		for (size_t i = 0; list && i < sc.nitems; i++) {
+			long l = line_at(data, pos + sc.items[i].off, &scan, &line);
+			release_behind(b, data + pos + sc.items[i].off);
+			struct json_object *o = json_parse_value(tok, data + pos + sc.items[i].off, sc.items[i].len);
+			if (!o) {
+				batch_skip(b, "%s:%ld: %s; skipped", b->path, l, kc_error_last());
+				continue;
 			}
-			free(offs);
-		} else {
-			add_object(b, o, obj_line);
+			json_trim(o);
+			add_object(b, o, l, item_kind[0] ? item_kind : NULL, api_version);
+			json_object_put(o);
 		}
-		json_object_put(o);
-		pos += used;
+		if (!list) {
+			struct json_object *o = json_parse_value(tok, data + pos, sc.end);
+			if (!o) {
+				batch_skip(b, "%s:%ld: %s; skipped", b->path, obj_line, kc_error_last());
+			} else {
+				json_trim(o);
+				add_object(b, o, obj_line, NULL, NULL);
+			}
+			json_object_put(o);
+		}
+		kc_json_scan_clear(&sc);
+		pos += sc.end;
 	}
 	json_tokener_free(tok);
 	return rc;
 }
 
-/* ---- files ---- */
+/* ---- documents ---- */
 
-static void read_data(struct batch *b, const char *data, size_t len)
+/* Where a document's content starts: past blank lines, comment lines and its own `---`
+ * marker, so that a JSON document can be told from a YAML one. */
+static size_t content_start(const char *s, size_t len)
 {
 	size_t i = 0;
-	while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' || data[i] == '\r'))
-		i++;
-	if (i < len && (data[i] == '{' || data[i] == '[') && read_json(b, data, len) == 0)
-		return;
-	read_yaml(b, data, len);
+	while (i < len) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			i++;
+		} else if (c == '#') {
+			while (i < len && s[i] != '\n')
+				i++;
+		} else if (is_separator(s + i, s + len)) {
+			i += 3;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+/* One document of a YAML stream, sniffed on its own: JSON is a subset of YAML, so a document
+ * written in JSON style is read by the JSON reader (fast, bounded, item by item) and anything
+ * else, or JSON-looking text that is not JSON (a flow mapping), by the YAML reader. */
+static void read_document(struct batch *b, const char *doc, size_t len, long first_line)
+{
+	size_t off = content_start(doc, len);
+	if (off >= len)
+		return; /* empty, or comments only */
+	if (doc[off] == '{' || doc[off] == '[') {
+		long line = first_line;
+		for (size_t i = 0; i < off; i++)
+			line += doc[i] == '\n';
+		if (read_json(b, doc + off, len - off, line, 1) == 0)
+			return;
+	}
+	read_yaml_document(b, doc, len, first_line);
+}
+
+/* A YAML stream is cut into documents at `---` lines, as kubectl's reader does
+ * (k8s.io/apimachinery/pkg/util/yaml YAMLReader), and each is read on its own: a bad one
+ * costs only itself, and memory is bounded by the largest document. */
+static void read_stream(struct batch *b, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *doc = data;
+	long line = 1, doc_line = 1;
+	while (p < end) {
+		if (p != doc && is_separator(p, end)) {
+			read_document(b, doc, (size_t)(p - doc), doc_line);
+			doc = p;
+			doc_line = line;
+			release_behind(b, doc);
+		}
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+		line++;
+	}
+	read_document(b, doc, (size_t)(end - doc), doc_line);
+}
+
+/* ---- files ---- */
+
+static int is_json_name(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot && strcmp(dot, ".json") == 0;
+}
+
+/* A .json file is JSON (one or several values) and nothing else; anything else is a YAML
+ * stream whose documents may each be JSON. */
+static void read_data(struct batch *b, const char *data, size_t len)
+{
+	if (is_json_name(b->path))
+		read_json(b, data, len, 1, 0);
+	else
+		read_stream(b, data, len);
 }
 
 static int slurp_fd(int fd, const char *name, char **out, size_t *len)
@@ -384,12 +454,32 @@ static void batch_read_file(struct batch *b)
 	size_t len = 0;
 	if (fd < 0) {
 		b->err = fd;
-		batch_warn(b, "%s", kc_error_last());
+		batch_skip(b, "%s", kc_error_last());
 		return;
 	}
-	if (slurp_fd(fd, b->path, &data, &len) < 0) {
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		/* mapped, not read: pages are given back behind the reader (release_behind) */
+		if (st.st_size > MAX_FILE_SIZE) {
+			b->err = kc_error_set(KC_EINVAL, "%s: larger than %ld bytes", b->path, MAX_FILE_SIZE);
+			batch_skip(b, "%s", kc_error_last());
+		} else {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (m == MAP_FAILED) {
+				b->err = kc_error_set_errno(errno, "%s: cannot map", b->path);
+				batch_skip(b, "%s", kc_error_last());
+			} else {
+				madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+				b->map = m;
+				b->map_len = (size_t)st.st_size;
+				read_data(b, m, b->map_len);
+				munmap(m, b->map_len);
+				b->map = NULL;
+			}
+		}
+	} else if (slurp_fd(fd, b->path, &data, &len) < 0) {
 		b->err = KC_EIO;
-		batch_warn(b, "%s", kc_error_last());
+		batch_skip(b, "%s", kc_error_last());
 	} else {
 		read_data(b, data, len);
 	}
@@ -400,6 +490,9 @@ static void batch_read_file(struct batch *b)
 /* arena: handed to c with the objects, or NULL when c already owns it (shared worker arena) */
 static void batch_merge(struct kc_cluster *c, struct batch *b, struct kc_arena *arena)
 {
+	if (b->nskipped && !c->nskipped)
+		c->first_skip = c->nwarnings + b->first_skip;
+	c->nskipped += b->nskipped;
 	for (size_t i = 0; i < b->nwarnings; i++) {
 		kc_cluster__warn(c, "%s", b->warnings[i]);
 		free(b->warnings[i]);
@@ -542,7 +635,8 @@ int kc_cluster_load_manifests(struct kc_cluster *c, const char *path)
 		int rc = walk(path, &fl, 0);
 		if (rc < 0)
 			return rc;
-		qsort(fl.paths, fl.n, sizeof(*fl.paths), cmp_str);
+		if (fl.n) /* an empty directory: qsort(NULL, 0, ...) is undefined behaviour */
+			qsort(fl.paths, fl.n, sizeof(*fl.paths), cmp_str);
 	} else {
 		fl.paths = kc_xmalloc(sizeof(*fl.paths));
 		fl.paths[fl.n++] = kc_strdup(path);

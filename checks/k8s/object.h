@@ -167,6 +167,8 @@ struct kc_k8s_obj {
 	signed char owned;          /* set by the index: its controller is among the objects, which
 				     * is reported instead (a pod of a ReplicaSet of a Deployment) */
 	signed char shadowed;       /* set by the index: a later definition of the same object wins */
+	signed char exported;       /* has metadata.uid or resourceVersion: read back from a server */
+	signed char builtin;        /* a built-in ClusterRole added from the bootstrap policy data */
 	struct kc_podspec *pod;     /* Pod and every controller with a pod template */
 	struct kc_role *role;       /* Role, ClusterRole */
 	struct kc_binding *binding; /* RoleBinding, ClusterRoleBinding */

@@ -8,12 +8,14 @@
 int s5_secrets_env(struct s5 *s, enum kc_status *st)
 {
 	const struct kc_k8s_obj **w;
-	size_t nw = s5_workloads(s->c, &w);
+	size_t nw = s5_container_holders(s->c, &w);
 	struct kc_buf key = KC_BUF_INIT, val = KC_BUF_INIT;
 	for (size_t i = 0; i < nw; i++) {
 		const struct kc_podspec *p = w[i]->pod;
 		for (size_t j = 0; j < p->ncontainers; j++) {
 			const struct kc_container *ct = &p->containers[j];
+			if (!s5_container_judged(w[i], ct))
+				continue;
 			for (size_t k = 0; k < ct->nsecret_env; k++) {
 				const struct kc_secret_env *e = &ct->secret_env[k];
 				kc_buf_reset(&key);
@@ -131,19 +133,33 @@ int s5_ns_in_use(struct s5 *s, enum kc_status *st)
 	return 0;
 }
 
-/* The default namespace: only what Kubernetes itself puts there may live in it. */
+/* What the control plane itself keeps in namespace default: the `kubernetes` Service and its
+ * Endpoints/EndpointSlice (k8s pkg/controlplane/reconcilers, kubernetesservice controller), the
+ * default ServiceAccount (serviceaccounts controller) and the kube-root-ca.crt ConfigMap
+ * (rootcacertpublisher controller). */
+static int kept_by_api_server(const struct kc_k8s_obj *o)
+{
+	const char *k = o->kind_name;
+	if (strcmp(o->name, "kubernetes") == 0)
+		return strcmp(k, "Service") == 0 || strcmp(k, "Endpoints") == 0 || strcmp(k, "EndpointSlice") == 0;
+	if (strcmp(o->name, "default") == 0)
+		return strcmp(k, "ServiceAccount") == 0;
+	return strcmp(k, "ConfigMap") == 0 && strcmp(o->name, "kube-root-ca.crt") == 0;
+}
+
+/* The default namespace: only what Kubernetes itself puts there may live in it. Every
+ * namespaced kind counts (ConfigMaps, Secrets, Ingresses, PVCs, custom resources that name
+ * the namespace, ...), except NetworkPolicies: 5.3.2 asks for one in every namespace,
+ * default included, so a default-deny policy there is hardening, not use. */
 int s5_ns_default_unused(struct s5 *s, enum kc_status *st)
 {
 	struct kc_cluster *c = s->c;
-	for (int k = 1; k < KC_K_KIND_COUNT; k++) {
+	for (int k = 0; k < KC_K_KIND_COUNT; k++) {
 		if (k == KC_K_NAMESPACE || k == KC_K_NETWORKPOLICY || k == KC_K_CLUSTERROLE || k == KC_K_CLUSTERROLEBINDING)
 			continue;
 		for (size_t i = 0; i < c->nby_kind[k]; i++) {
 			const struct kc_k8s_obj *o = c->by_kind[k][i];
-			if (!o->ns || strcmp(o->ns, "default") != 0 || o->owned)
-				continue;
-			if ((k == KC_K_SERVICE && strcmp(o->name, "kubernetes") == 0) ||
-			    (k == KC_K_SERVICEACCOUNT && strcmp(o->name, "default") == 0))
+			if (!o->ns || strcmp(o->ns, "default") != 0 || o->owned || kept_by_api_server(o))
 				continue;
 			s5_row(s, o, "metadata.namespace", "default", "%s %s lives in namespace default", o->kind_name, o->name);
 		}

@@ -31,6 +31,37 @@ static int selected(const struct kc_k8s_obj **pols, size_t n, const struct kc_k8
 	return 0;
 }
 
+/* CNI-specific policies are not counted: 5.3.2 asks for Kubernetes NetworkPolicy objects,
+ * whose meaning every conforming CNI implements the same way; CiliumNetworkPolicy, Calico's
+ * NetworkPolicy/GlobalNetworkPolicy and AdminNetworkPolicy have their own selectors, ordering
+ * and cluster-wide scopes, enforced only by their CNI. Judging them would mean modelling each
+ * CNI; counting them unjudged would be a PASS nobody decided. They are named in a note. */
+static void note_cni_policies(struct s5 *s)
+{
+	static const char *const kinds[] = {
+		"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "NetworkPolicy" /* Calico's */,
+		"GlobalNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
+	};
+	struct kc_cluster *c = s->c;
+	size_t n = 0;
+	const struct kc_k8s_obj *first = NULL;
+	for (size_t i = 0; i < c->nby_kind[KC_K_OTHER]; i++) {
+		const struct kc_k8s_obj *o = c->by_kind[KC_K_OTHER][i];
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
+			if (strcmp(o->kind_name, kinds[k]) == 0) {
+				first = first ? first : o;
+				n++;
+				break;
+			}
+	}
+	if (n)
+		kc_result_note(s->r, "%zu CNI-specific polic%s (CiliumNetworkPolicy, Calico NetworkPolicy or "
+			       "GlobalNetworkPolicy, AdminNetworkPolicy; first: %s %s%s%s) not counted: 5.3.2 asks for "
+			       "Kubernetes NetworkPolicy objects; if the CNI's policies isolate these namespaces, record "
+			       "an exception", n, n == 1 ? "y" : "ies", first->kind_name, first->ns ? first->ns : "",
+			       first->ns ? "/" : "", first->name);
+}
+
 int s5_netpol_namespaces(struct s5 *s, enum kc_status *st)
 {
 	struct kc_cluster *c = s->c;
@@ -80,6 +111,7 @@ int s5_netpol_namespaces(struct s5 *s, enum kc_status *st)
 	if (exempt)
 		kc_result_note(s->r, "%zu exempt namespace%s not judged (kube-system, kube-public, kube-node-lease unless changed)",
 			       exempt, exempt == 1 ? "" : "s");
+	note_cni_policies(s);
 	kc_result_set_expected(s->r, "every namespace has a NetworkPolicy that selects its pods");
 	if (s->nrows)
 		kc_result_set_actual(s->r, "%zu of %zu namespace%s have no NetworkPolicy; %zu workload%s not selected by any",

@@ -17,12 +17,14 @@ static int container_check(struct s5 *s, enum kc_status *st, ct_pred pred, const
 			   const char *what, const char *what_pl)
 {
 	const struct kc_k8s_obj **w;
-	size_t n = s5_workloads(s->c, &w);
+	size_t n = s5_container_holders(s->c, &w);
 	struct kc_buf key = KC_BUF_INIT, field = KC_BUF_INIT, value = KC_BUF_INIT;
 	for (size_t i = 0; i < n; i++) {
 		const struct kc_podspec *p = w[i]->pod;
 		for (size_t j = 0; j < p->ncontainers; j++) {
 			const struct kc_container *ct = &p->containers[j];
+			if (!s5_container_judged(w[i], ct))
+				continue;
 			kc_buf_reset(&field);
 			kc_buf_reset(&value);
 			if (!pred(p, ct, &field, &value))
@@ -276,6 +278,10 @@ int s5_pods_host_process(struct s5 *s, enum kc_status *st)
 			       "runs as a Windows HostProcess", "run as a Windows HostProcess");
 }
 
+/* Only securityContext.seccompProfile counts: since Kubernetes 1.27 (kubernetes PR #114947,
+ * KEP-135) the alpha annotations are neither honoured by the kubelet nor copied into the
+ * fields, so a pod that only has the annotation runs Unconfined (unless the kubelet defaults
+ * to RuntimeDefault, which the objects cannot show). */
 static int pred_seccomp(const struct kc_podspec *p, const struct kc_container *ct, struct kc_buf *f, struct kc_buf *v)
 {
 	const char *type = ct->seccomp ? ct->seccomp : p->seccomp;
@@ -286,18 +292,35 @@ static int pred_seccomp(const struct kc_podspec *p, const struct kc_container *c
 		kc_buf_puts(v, type);
 		return 1;
 	}
-	/* annotations from before seccompProfile (removed in 1.27 but still in old manifests) */
 	const char *annot = ct->seccomp_annot ? ct->seccomp_annot : p->seccomp_annot;
-	if (annot && (strcmp(annot, "runtime/default") == 0 || strcmp(annot, "docker/default") == 0 ||
-		      strncmp(annot, "localhost/", 10) == 0))
-		return 0;
 	kc_buf_puts(f, "securityContext.seccompProfile");
-	kc_buf_puts(v, annot ? annot : "<unset> (Unconfined unless the kubelet defaults to RuntimeDefault)");
+	if (annot)
+		kc_buf_printf(v, "<unset> (annotation %s ignored since Kubernetes 1.27)", annot);
+	else
+		kc_buf_puts(v, "<unset> (Unconfined unless the kubelet defaults to RuntimeDefault)");
 	return 1;
+}
+
+static int has_seccomp_annotation(struct kc_cluster *c)
+{
+	const struct kc_k8s_obj **w;
+	size_t n = s5_container_holders(c, &w);
+	int found = 0;
+	for (size_t i = 0; i < n && !found; i++) {
+		found = w[i]->pod->seccomp_annot != NULL;
+		for (size_t j = 0; j < w[i]->pod->ncontainers && !found; j++)
+			found = w[i]->pod->containers[j].seccomp_annot != NULL;
+	}
+	free(w);
+	return found;
 }
 
 int s5_pods_seccomp(struct s5 *s, enum kc_status *st)
 {
+	if (has_seccomp_annotation(s->c))
+		kc_result_note(s->r, "the seccomp.security.alpha.kubernetes.io annotations do not count: Kubernetes 1.27 "
+				     "removed them (the kubelet ignores them and the API server no longer copies them into "
+				     "securityContext.seccompProfile); set the field instead");
 	return container_check(s, st, pred_seccomp,
 			       "every container runs with seccomp profile RuntimeDefault or Localhost",
 			       "has no RuntimeDefault seccomp profile", "have no RuntimeDefault seccomp profile");
@@ -347,13 +370,15 @@ int s5_pods_host_path(struct s5 *s, enum kc_status *st)
 int s5_pods_host_ports(struct s5 *s, enum kc_status *st)
 {
 	const struct kc_k8s_obj **w;
-	size_t n = s5_workloads(s->c, &w);
+	size_t n = s5_container_holders(s->c, &w);
 	struct kc_buf key = KC_BUF_INIT;
 	char val[32];
 	for (size_t i = 0; i < n; i++) {
 		const struct kc_podspec *p = w[i]->pod;
 		for (size_t j = 0; j < p->ncontainers; j++) {
 			const struct kc_container *ct = &p->containers[j];
+			if (!s5_container_judged(w[i], ct))
+				continue;
 			for (size_t k = 0; k < ct->nhostports; k++) {
 				kc_buf_reset(&key);
 				s5_container_path(&key, p, ct);

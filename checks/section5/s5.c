@@ -94,6 +94,35 @@ size_t s5_workloads(struct kc_cluster *c, const struct kc_k8s_obj ***out)
 	return n;
 }
 
+static int has_ephemeral(const struct kc_podspec *p)
+{
+	for (size_t j = 0; j < p->ncontainers; j++)
+		if (p->containers[j].type == KC_CT_EPHEMERAL)
+			return 1;
+	return 0;
+}
+
+size_t s5_container_holders(struct kc_cluster *c, const struct kc_k8s_obj ***out)
+{
+	size_t n = s5_workloads(c, out), extra = 0;
+	for (size_t i = 0; i < c->nby_kind[KC_K_POD]; i++)
+		extra += c->by_kind[KC_K_POD][i]->owned && has_ephemeral(c->by_kind[KC_K_POD][i]->pod);
+	if (!extra)
+		return n;
+	*out = kc_xrealloc(*out, (n + extra) * sizeof(**out));
+	for (size_t i = 0; i < c->nby_kind[KC_K_POD]; i++) {
+		const struct kc_k8s_obj *o = c->by_kind[KC_K_POD][i];
+		if (o->owned && has_ephemeral(o->pod))
+			(*out)[n++] = o;
+	}
+	return n;
+}
+
+int s5_container_judged(const struct kc_k8s_obj *w, const struct kc_container *ct)
+{
+	return !w->owned || ct->type == KC_CT_EPHEMERAL;
+}
+
 static const char *const list_names[] = { "containers", "initContainers", "ephemeralContainers" };
 static const char *const words[] = { "container", "init container", "ephemeral container" };
 

@@ -30,6 +30,13 @@ char *s5_source(const struct kc_cluster *c, const struct kc_k8s_obj *o);
 /* Top-level pod-bearing objects (pods, controllers), in a fixed kind order then load order.
  * Caller frees the array. */
 size_t s5_workloads(struct kc_cluster *c, const struct kc_k8s_obj ***out);
+/* s5_workloads plus the Pods reported through their controller that carry ephemeral
+ * containers: those are added to the running Pod (the pods/ephemeralcontainers subresource),
+ * never to a template, so only the Pod shows them. Caller frees the array. */
+size_t s5_container_holders(struct kc_cluster *c, const struct kc_k8s_obj ***out);
+/* Is ct judged on w? Every container of a top-level workload; only the ephemeral ones of a
+ * Pod whose controller already reports its template's containers. */
+int s5_container_judged(const struct kc_k8s_obj *w, const struct kc_container *ct);
 /* "spec.template.spec.containers[2]" */
 void s5_container_path(struct kc_buf *b, const struct kc_podspec *p, const struct kc_container *ct);
 const char *s5_container_word(const struct kc_container *ct); /* "container", "init container", ... */
