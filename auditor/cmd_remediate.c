@@ -18,7 +18,7 @@
 
 static const char usage[] =
 	"usage: kubecomply remediate --db FILE [--run ID] --repo PATH|URL --path DIR [--branch NAME]\n"
-	"                            [--push] [--direct] [--dry-run]\n"
+	"                            [--push] [--direct] [--dry-run] [--rebuild] [--create-path]\n"
 	"                            [--pr github|gitlab|gitea --pr-url URL --token-file F]\n"
 	"                            [--author \"Name <mail>\"]\n"
 	"\n"
@@ -26,15 +26,19 @@ static const char usage[] =
 	"  CIS 5.3.2  <path>/<ns>/networkpolicy-default-deny.yaml (+ networkpolicy-observed-flows.yaml\n"
 	"             from recorded connections), CIS 5.1.5 <path>/<ns>/serviceaccount-default.yaml,\n"
 	"  CIS 5.2.1  <path>/<ns>/namespace-pod-security.yaml (warn/audit first, enforce next run).\n"
-	"New files are added to an existing kustomization.yaml. Commits go to a new branch\n"
-	"kubecomply/remediate-<run>-<hash> from the up-to-date default branch, or update the open one;\n"
-	"the same findings twice change nothing.\n"
+	"New files are added to an existing kustomization.yaml. Commits go to one branch per target\n"
+	"(cluster and --path), kubecomply/remediate-<cluster>-<path>-<hash>, rebuilt on the default\n"
+	"branch while every commit on it is kubecomply's; once a person pushes to it kubecomply stops\n"
+	"updating it (--rebuild starts it over). The same findings twice change nothing.\n"
 	"\n"
 	"  --db FILE          evidence database (default: kubecomply.db, /var/lib/kubecomply as root)\n"
 	"  --run ID           run to remediate (default: the latest)\n"
 	"  --repo PATH|URL    local repository (working copy or bare; never checked out) or URL to clone\n"
 	"  --path DIR         directory of the cluster inside the repository, e.g. clusters/prod\n"
-	"  --branch NAME      use this branch instead of kubecomply/remediate-*\n"
+	"  --branch NAME      use this branch instead of kubecomply/remediate-* (refused for the default\n"
+	"                     branch or a branch kubecomply did not create, unless --direct)\n"
+	"  --rebuild          start the target's branch over even when a person pushed to it\n"
+	"  --create-path      --path may be a directory the repository does not have yet\n"
 	"  --push             push the branch to origin\n"
 	"  --direct           commit on the default branch itself (no review!)\n"
 	"  --dry-run          print the diff and the pull-request text; write nothing, fetch nothing\n"
@@ -85,7 +89,7 @@ static int netpol_from_env(struct kc_netpol_opts *np)
 int kc_cmd_remediate(int argc, char **argv)
 {
 	enum { O_DB = 256, O_RUN, O_REPO, O_PATH, O_BRANCH, O_PUSH, O_DIRECT, O_DRY_RUN, O_PR, O_PR_URL,
-	       O_TOKEN_FILE, O_AUTHOR };
+	       O_TOKEN_FILE, O_AUTHOR, O_REBUILD, O_CREATE_PATH };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "run", required_argument, NULL, O_RUN },
@@ -99,6 +103,8 @@ int kc_cmd_remediate(int argc, char **argv)
 		{ "pr-url", required_argument, NULL, O_PR_URL },
 		{ "token-file", required_argument, NULL, O_TOKEN_FILE },
 		{ "author", required_argument, NULL, O_AUTHOR },
+		{ "rebuild", no_argument, NULL, O_REBUILD },
+		{ "create-path", no_argument, NULL, O_CREATE_PATH },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -132,6 +138,8 @@ int kc_cmd_remediate(int argc, char **argv)
 		case O_PR_URL: pr.api_url = optarg; break;
 		case O_TOKEN_FILE: token_file = optarg; break;
 		case O_AUTHOR: go.author = optarg; break;
+		case O_REBUILD: go.rebuild = 1; break;
+		case O_CREATE_PATH: go.create_path = 1; break;
 		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
 		default:
 			return kc_cli_fail("remediate", "unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
@@ -143,8 +151,8 @@ int kc_cmd_remediate(int argc, char **argv)
 		return kc_cli_fail("remediate", "--repo and --path are required (see --help)");
 	if (go.dry_run && (go.push || pr_kind))
 		return kc_cli_fail("remediate", "--dry-run writes nothing: it excludes --push and --pr");
-	if (go.direct && go.branch)
-		return kc_cli_fail("remediate", "--direct commits on the default branch: it excludes --branch");
+	if (go.direct && go.rebuild)
+		return kc_cli_fail("remediate", "--direct never rewrites a branch: it excludes --rebuild");
 	if (pr_kind) {
 		if (kc_pr_kind_parse(pr_kind, &pr.kind))
 			return kc_cli_fail("remediate", "%s", kc_error_last());

@@ -276,6 +276,12 @@ static int add_manifest(struct builder *b, struct kc_plan_group *g, const char *
 	int rc;
 
 	*changed = 0;
+	for (size_t i = 0; i < b->opts->nsuppress; i++) {
+		if (strcmp(b->opts->suppress[i], path) == 0) {
+			kc_buf_printf(&b->plan->notes, "- `%s` was reverted by a reviewer on this branch; not proposed again.\n", path);
+			return 0;
+		}
+	}
 	if ((rc = fn(&content, a, &meta)) != 0)
 		goto done;
 	if (g->kind == KC_FIX_FLOWS && a->nrules == 0)
@@ -427,7 +433,7 @@ static void join_items(struct kc_buf *out, const struct kc_plan_group *g, size_t
 		kc_buf_printf(out, " and %zu more", g->nitems - max);
 }
 
-static void group_messages(const struct kc_run *run, struct kc_plan_group *g)
+static void group_messages(const struct kc_run *run, const char *target, struct kc_plan_group *g)
 {
 	struct kc_buf s = KC_BUF_INIT, m = KC_BUF_INIT;
 	size_t n = g->nitems;
@@ -457,6 +463,8 @@ static void group_messages(const struct kc_run *run, struct kc_plan_group *g)
 	kc_buf_puts(&m, "\nRoll back by reverting this commit; Argo CD removes or restores the objects on its next sync.\n\n");
 	kc_buf_printf(&m, KC_PLAN_TRAILER ": %" PRId64 "\nKubecomply-Checks: %s\nKubecomply-Fix: %s\n",
 		      run->id, g->checks, kc_fix_kind_name(g->kind));
+	if (target)
+		kc_buf_printf(&m, KC_PLAN_TARGET_TRAILER ": %s\n", target);
 	g->subject = kc_buf_detach(&s);
 	g->message = kc_buf_detach(&m);
 }
@@ -614,6 +622,26 @@ static void plan_hash(struct kc_plan *plan)
 		snprintf(plan->hash + 2 * i, 3, "%02x", md[i]);
 }
 
+/* The findings a plan acts on, without run ids or file contents: a later run with the
+ * same findings has the same value even when the manifests were stamped differently. */
+static void findings_hash(struct kc_plan *plan)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (size_t i = 0; i < plan->ngroups; i++) {
+		const char *k = kc_fix_kind_name(plan->groups[i].kind);
+		EVP_DigestUpdate(ctx, k, strlen(k) + 1);
+		for (size_t j = 0; j < plan->groups[i].nitems; j++)
+			EVP_DigestUpdate(ctx, plan->groups[i].items[j], strlen(plan->groups[i].items[j]) + 1);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 8; i++)
+		snprintf(plan->findings + 2 * i, 3, "%02x", md[i]);
+}
+
 int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, struct kc_plan **out)
 {
 	struct builder b;
@@ -668,8 +696,9 @@ int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, str
 	}
 	plan->ngroups = w;
 	for (size_t i = 0; i < plan->ngroups; i++)
-		group_messages(run, &plan->groups[i]);
+		group_messages(run, opts->target, &plan->groups[i]);
 	plan_hash(plan);
+	findings_hash(plan);
 done:
 	targets_free(&deny);
 	targets_free(&sa);

@@ -51,8 +51,12 @@ struct kc_plan_opts {
 	const struct kc_flow_set *flows;  /* NULL: no least-privilege policies */
 	kc_plan_read_cb read;             /* NULL: an empty repository */
 	void *payload;
+	const char *target;               /* "cluster:path", the Kubecomply-Target trailer; NULL: none */
+	/* Files a reviewer reverted on the branch: never proposed again there. */
+	char *const *suppress;
+	size_t nsuppress;
 };
-#define KC_PLAN_OPTS_INIT { NULL, KC_NETPOL_OPTS_INIT, NULL, NULL, NULL }
+#define KC_PLAN_OPTS_INIT { NULL, KC_NETPOL_OPTS_INIT, NULL, NULL, NULL, NULL, NULL, 0 }
 
 struct kc_plan_file {
 	char *path;          /* repository-relative */
@@ -80,6 +84,8 @@ struct kc_plan {
 	struct kc_plan_group *groups; /* in commit order, only kinds that change something */
 	size_t ngroups;
 	char hash[9];              /* 8 hex of SHA-256 over every (path, content) */
+	char findings[17];         /* 16 hex of SHA-256 over the findings acted on (kind, items):
+				    * what a closed pull request is compared with */
 	struct kc_buf notes;       /* markdown lines: what was left alone and why */
 };
 
@@ -97,5 +103,7 @@ const char *kc_fix_kind_name(enum kc_fix_kind k);  /* "default-deny", "observed-
 
 /* Trailer every kubecomply commit carries; a branch whose commits all have it was made by us. */
 #define KC_PLAN_TRAILER "Kubecomply-Run"
+/* Which target (cluster:path) a commit belongs to. */
+#define KC_PLAN_TARGET_TRAILER "Kubecomply-Target"
 
 #endif
