@@ -520,6 +520,70 @@ static void test_kustomize_add_keeps_the_rest(void **state)
 	kc_buf_free(&again);
 }
 
+/* The edit is a line insertion at libyaml's positions: comments, indentation, quoting and
+ * key order survive byte for byte; only the new lines differ. */
+static void test_kustomization_edited_in_place_keeps_comments_order_and_indentation(void **state)
+{
+	(void)state;
+	const char *k =
+		"# cluster prod: managed by the platform team\n"
+		"apiVersion: kustomize.config.k8s.io/v1beta1\n"
+		"kind: Kustomization\n"
+		"\n"
+		"resources:\n"
+		"  # the apps\n"
+		"  - apps/web.yaml   # web tier\n"
+		"  - 'apps/db.yaml'\n"
+		"  # more to come\n"
+		"\n"
+		"commonLabels: {env: prod}  # flow map kept\n"
+		"images:\n"
+		"- name: web\n"
+		"  newTag: \"1.2\"\n";
+	const char *add[] = { "shop/networkpolicy-default-deny.yaml" };
+	struct kc_buf out = KC_BUF_INIT;
+	int changed = 0;
+	assert_int_equal(kc_kustomize_add_resources("k", k, strlen(k), add, 1, &out, &changed), 0);
+	assert_int_equal(changed, 1);
+	const char *want =
+		"# cluster prod: managed by the platform team\n"
+		"apiVersion: kustomize.config.k8s.io/v1beta1\n"
+		"kind: Kustomization\n"
+		"\n"
+		"resources:\n"
+		"  # the apps\n"
+		"  - apps/web.yaml   # web tier\n"
+		"  - 'apps/db.yaml'\n"
+		"  - shop/networkpolicy-default-deny.yaml\n"
+		"  # more to come\n"
+		"\n"
+		"commonLabels: {env: prod}  # flow map kept\n"
+		"images:\n"
+		"- name: web\n"
+		"  newTag: \"1.2\"\n";
+	assert_string_equal(out.ptr, want);
+
+	/* `resources:` with nothing under it, no trailing newline */
+	kc_buf_reset(&out);
+	const char *empty = "kind: Kustomization\nresources:\nnamespace: shop";
+	assert_int_equal(kc_kustomize_add_resources("k", empty, strlen(empty), add, 1, &out, &changed), 0);
+	assert_string_equal(out.ptr, "kind: Kustomization\nresources:\n- shop/networkpolicy-default-deny.yaml\nnamespace: shop");
+
+	/* patches as `- path:` items, after the last item's nested lines */
+	kc_buf_reset(&out);
+	const char *pk = "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target:\n    kind: Deployment\n# end\n";
+	const char *padd[] = { "shop/namespace-pod-security.yaml" };
+	assert_int_equal(kc_kustomize_add("k", pk, strlen(pk), KC_KUSTOMIZE_PATCHES, padd, 1, &out, &changed), 0);
+	assert_string_equal(out.ptr, "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target:\n    kind: Deployment\n"
+				     "- path: shop/namespace-pod-security.yaml\n# end\n");
+	assert_true(kc_kustomize_lists_patch(out.ptr, out.len, "shop/namespace-pod-security.yaml"));
+	/* a flow mapping root cannot be edited line by line: refused, not rewritten */
+	kc_buf_reset(&out);
+	const char *flowroot = "{resources: [a.yaml]}\n";
+	assert_int_equal(kc_kustomize_add_resources("k", flowroot, strlen(flowroot), add, 1, &out, &changed), KC_EINVAL);
+	kc_buf_free(&out);
+}
+
 /* ---- planning ------------------------------------------------------------------------- */
 
 struct fake_tree {
@@ -673,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_names_plan_nothing),
 		cmocka_unit_test(test_flow_policies_are_exactly_the_observed_pairs),
 		cmocka_unit_test(test_kustomize_add_keeps_the_rest),
+		cmocka_unit_test(test_kustomization_edited_in_place_keeps_comments_order_and_indentation),
 		cmocka_unit_test(test_plan_groups_and_idempotence),
 		cmocka_unit_test(test_quoting_round_trips),
 	};
