@@ -42,6 +42,8 @@ struct trees {
 static int read_cb(void *payload, enum kc_plan_tree which, const char *path, char **out, size_t *len)
 {
 	struct trees *t = payload;
+	int dir_ok = ((int)which & KC_PLAN_DIR_OK) != 0;
+	which = (enum kc_plan_tree)((int)which & ~KC_PLAN_DIR_OK);
 	git_tree *tree = which == KC_PLAN_DEPLOYED ? t->deployed : which == KC_PLAN_PREVIOUS ? t->previous : t->base;
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
@@ -58,6 +60,8 @@ static int read_cb(void *payload, enum kc_plan_tree which, const char *path, cha
 	}
 	if (grc < 0)
 		return kc_gitops_git_error(t->r, "reading %s", path);
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE && dir_ok)
+		goto done;
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		rc = kc_error_set(KC_EUNSAFE, "%s exists in the repository and is not a file", path);
 		goto done;

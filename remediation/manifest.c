@@ -45,6 +45,10 @@ void kc_manifest__metadata(struct kc_yemit *y, const char *name, const char *ns,
  * everything in it. */
 static const char argocd_keep_key[] = "argocd.argoproj.io/sync-options";
 static const char argocd_keep_value[] = "Prune=false,Delete=false";
+/* Flux's kustomize-controller: garbage collection skips objects with this annotation
+ * (fluxcd/kustomize-controller docs, "Garbage collection"). */
+static const char flux_keep_key[] = "kustomize.toolkit.fluxcd.io/prune";
+static const char flux_keep_value[] = "disabled";
 
 int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_stage stage,
 			      const struct kc_manifest_meta *meta)
@@ -71,6 +75,7 @@ int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_st
 	};
 	const char *ann[] = {
 		argocd_keep_key, argocd_keep_value,
+		flux_keep_key, flux_keep_value,
 		"kubecomply.io/pod-security-stage", stage == KC_PSA_ENFORCE ? "enforce" : "observe",
 		NULL,
 	};
@@ -96,7 +101,7 @@ int kc_manifest_service_account(struct kc_buf *out, const char *ns, const char *
 		rc = kc_names_check_label("service account", name);
 	if (rc)
 		return rc;
-	const char *ann[] = { argocd_keep_key, argocd_keep_value, NULL };
+	const char *ann[] = { argocd_keep_key, argocd_keep_value, flux_keep_key, flux_keep_value, NULL };
 	if ((rc = kc_yemit_init(&y, out)) != 0)
 		goto done;
 	kc_yemit_doc_start(&y);

@@ -40,6 +40,9 @@ enum kc_fix_kind {
  * PREVIOUS is the open remediation branch being rebuilt, if any: a file it already has
  * keeps the run id it was stamped with, so the rebuild of unchanged findings is identical. */
 enum kc_plan_tree { KC_PLAN_BASE, KC_PLAN_DEPLOYED, KC_PLAN_PREVIOUS };
+/* Or'ed into `which` by the renderer: a directory at path reads as absent instead of
+ * being refused (paths the plan writes are still refused when they are directories). */
+#define KC_PLAN_DIR_OK 0x10
 /* Reads a repository-relative path: 0 with *out = NULL when absent; *out is freed by the
  * caller. A negative code aborts the plan. */
 typedef int (*kc_plan_read_cb)(void *payload, enum kc_plan_tree which, const char *path,

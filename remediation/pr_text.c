@@ -82,7 +82,8 @@ void kc_plan_pr_text(const struct kc_plan *plan, const struct kc_run *run, const
 			  "- A default-deny policy blocks every connection no other policy allows. Check that the "
 			  "observed-flows policies (if any) cover what the namespace needs, or add rules to them.\n"
 			  "- Namespaces and service accounts here carry `argocd.argoproj.io/sync-options: "
-			  "Prune=false,Delete=false`: removing the file never deletes the object.\n\n");
+			  "Prune=false,Delete=false` (Argo CD) and `kustomize.toolkit.fluxcd.io/prune: disabled` (Flux): "
+			  "removing the file never deletes the object.\n\n");
 	kc_buf_puts(body, "## Roll back\n\n");
 	kc_buf_printf(body, "Revert the merge commit (or the single commit of one kind of fix) on `%s`; with "
 			    "auto-sync and prune, Argo CD deletes the NetworkPolicies on its next sync. Labels on "
