@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "gitops/gitops.h"
+#include "common/redact.h"
 #include "gitops/repo.h"
 #include "remediation/kustomize.h"
 
@@ -509,6 +510,7 @@ struct push_state {
 	int have_expected;
 	git_oid expected;        /* what origin had when we fetched: a lease for forced pushes */
 	char *rejected;
+	struct kc_buf remote_says; /* the server's sideband text (hook output), bounded */
 };
 
 struct push_payload {
@@ -545,10 +547,19 @@ static int update_status(const char *refname, const char *status, void *payload)
 	return 0;
 }
 
+/* What the server printed (a pre-receive hook's reason for refusing) */
+static int sideband(const char *str, int len, void *payload)
+{
+	struct push_state *st = ((struct push_payload *)payload)->state;
+	if (len > 0 && st->remote_says.len < 1024)
+		kc_buf_add(&st->remote_says, str, (size_t)len < 1024 - st->remote_says.len ? (size_t)len : 1024 - st->remote_says.len);
+	return 0;
+}
+
 static int push_branch(struct kc_gitops_repo *r, const char *name, int force, int have_expected,
 		       const git_oid *expected)
 {
-	struct push_state st = { have_expected, { { 0 } }, NULL };
+	struct push_state st = { have_expected, { { 0 } }, NULL, KC_BUF_INIT };
 	struct push_payload pp = { r->cred, &st };
 	git_push_options po;
 	char spec[600];
@@ -563,15 +574,28 @@ static int push_branch(struct kc_gitops_repo *r, const char *name, int force, in
 	r->cred->attempts = 0;
 	po.callbacks.credentials = cred_shim;
 	po.callbacks.push_update_reference = update_status;
+	po.callbacks.sideband_progress = sideband;
 	/* forced pushes only replace what we fetched and checked is ours */
 	if (force)
 		po.callbacks.push_negotiation = lease_check;
 	po.callbacks.payload = &pp;
 	if (git_remote_push(r->remote, &arr, &po) < 0)
 		rc = kc_gitops_git_error(r, "pushing %s to %s", name, r->url_shown);
-	else if (st.rejected)
-		rc = kc_error_set(KC_EGENERIC, "pushing %s to %s: rejected (%s)", name, r->url_shown, st.rejected);
+	else if (st.rejected) {
+		/* one line of what the server said, without control bytes or credentials */
+		char *said = NULL;
+		if (st.remote_says.len) {
+			for (size_t i = 0; i < st.remote_says.len; i++)
+				if ((unsigned char)st.remote_says.ptr[i] < 0x20)
+					st.remote_says.ptr[i] = ' ';
+			said = kc_redact_text(st.remote_says.ptr);
+		}
+		rc = kc_error_set(KC_EGENERIC, "pushing %s to %s: rejected (%s)%s%s", name, r->url_shown, st.rejected,
+				  said ? "; the server said: " : "", said ? said : "");
+		free(said);
+	}
 	free(st.rejected);
+	kc_buf_free(&st.remote_says);
 	return rc;
 }
 
