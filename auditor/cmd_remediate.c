@@ -1,5 +1,6 @@
 /* kubecomply remediate: turn a stored run's findings into manifests committed to a GitOps
  * repository (gitops/), optionally pushed and proposed as a pull request (gitops/pr.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -39,6 +40,7 @@ static const char usage[] =
 	"                     branch or a branch kubecomply did not create, unless --direct)\n"
 	"  --rebuild          start the target's branch over even when a person pushed to it\n"
 	"  --create-path      --path may be a directory the repository does not have yet\n"
+	"  --include-namespace NS  remediate NS although it looks like infrastructure (repeatable)\n"
 	"  --push             push the branch to origin\n"
 	"  --direct           commit on the default branch itself (no review!)\n"
 	"  --dry-run          print the diff and the pull-request text; write nothing, fetch nothing\n"
@@ -51,7 +53,7 @@ static const char usage[] =
 	"Environment: KUBECOMPLY_GIT_TOKEN or KUBECOMPLY_GIT_TOKEN_FILE (HTTPS push token),\n"
 	"KUBECOMPLY_GIT_USER, KUBECOMPLY_SSH_KEY (+ KUBECOMPLY_SSH_KEY_PASSPHRASE; default ssh-agent),\n"
 	"KUBECOMPLY_CA_FILE (extra CA bundle for --pr), KUBECOMPLY_NETPOL (comma list of\n"
-	"ingress-only, no-dns, no-apiserver, no-same-namespace).\n"
+	"ingress-only, no-dns, no-apiserver, no-same-namespace, nodelocaldns=IP).\n"
 	"\n"
 	"Exit status: 0 done (also: nothing to fix), 2 usage, input or environment error.\n"
 	"\n"
@@ -62,6 +64,12 @@ static const char usage[] =
 	"  kubecomply remediate --db evidence.db --repo https://github.com/acme/gitops.git \\\n"
 	"      --path clusters/prod --push --pr github \\\n"
 	"      --pr-url https://api.github.com/repos/acme/gitops --token-file /run/secrets/gh-token\n";
+
+static int valid_ipv4(const char *s)
+{
+	struct in_addr a;
+	return inet_pton(AF_INET, s, &a) == 1;
+}
 
 static int netpol_from_env(struct kc_netpol_opts *np)
 {
@@ -79,9 +87,14 @@ static int netpol_from_env(struct kc_netpol_opts *np)
 			np->allow_apiserver = 0;
 		else if (strcmp(t, "no-same-namespace") == 0)
 			np->allow_same_namespace = 0;
+		else if (strncmp(t, "nodelocaldns=", 13) == 0 && valid_ipv4(t + 13))
+			np->nodelocal_dns = t + 13;
 		else
-			rc = kc_error_set(KC_EINVAL, "KUBECOMPLY_NETPOL: unknown switch \"%s\" (ingress-only, no-dns, no-apiserver, no-same-namespace)", t);
+			rc = kc_error_set(KC_EINVAL, "KUBECOMPLY_NETPOL: unknown switch \"%s\" (ingress-only, no-dns, no-apiserver, no-same-namespace, nodelocaldns=IP)", t);
 	}
+	/* nodelocal_dns points into the environment, which outlives the command */
+	if (!rc && np->nodelocal_dns)
+		np->nodelocal_dns = env + (np->nodelocal_dns - copy);
 	free(copy);
 	return rc;
 }
@@ -89,7 +102,7 @@ static int netpol_from_env(struct kc_netpol_opts *np)
 int kc_cmd_remediate(int argc, char **argv)
 {
 	enum { O_DB = 256, O_RUN, O_REPO, O_PATH, O_BRANCH, O_PUSH, O_DIRECT, O_DRY_RUN, O_PR, O_PR_URL,
-	       O_TOKEN_FILE, O_AUTHOR, O_REBUILD, O_CREATE_PATH };
+	       O_TOKEN_FILE, O_AUTHOR, O_REBUILD, O_CREATE_PATH, O_INCLUDE_NS };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "run", required_argument, NULL, O_RUN },
@@ -105,11 +118,13 @@ int kc_cmd_remediate(int argc, char **argv)
 		{ "author", required_argument, NULL, O_AUTHOR },
 		{ "rebuild", no_argument, NULL, O_REBUILD },
 		{ "create-path", no_argument, NULL, O_CREATE_PATH },
+		{ "include-namespace", required_argument, NULL, O_INCLUDE_NS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct kc_gitops_opts go = { .netpol = KC_NETPOL_OPTS_INIT };
 	struct kc_pr_opts pr = { 0 };
+	static char *include[64];
 	const char *db = NULL, *pr_kind = NULL, *token_file = NULL;
 	int64_t run_id = 0;
 	int c, rc = KC_EXIT_OK;
@@ -140,6 +155,12 @@ int kc_cmd_remediate(int argc, char **argv)
 		case O_AUTHOR: go.author = optarg; break;
 		case O_REBUILD: go.rebuild = 1; break;
 		case O_CREATE_PATH: go.create_path = 1; break;
+		case O_INCLUDE_NS:
+			if (go.ninclude == 64)
+				return kc_cli_fail("remediate", "--include-namespace: at most 64");
+			include[go.ninclude++] = optarg;
+			go.include_namespaces = include;
+			break;
 		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
 		default:
 			return kc_cli_fail("remediate", "unknown or incomplete option '%s' (see --help)", argv[optind - 1]);

@@ -60,6 +60,8 @@ struct kc_gitops_opts {
 	const char *author;      /* "Name <mail>"; NULL: the repository's user.name/user.email */
 	const char *workdir;     /* parent of the clone made for a URL; NULL: $TMPDIR or /tmp */
 	struct kc_netpol_opts netpol;
+	char *const *include_namespaces;  /* remediate these although they look like infrastructure */
+	size_t ninclude;
 	struct kc_git_cred cred;
 };
 

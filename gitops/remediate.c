@@ -112,6 +112,8 @@ static int plan_on(struct kc_gitops_repo *r, const struct kc_run *run, const str
 	po.read = read_cb;
 	po.payload = &t;
 	po.target = target;
+	po.include_namespaces = opts->include_namespaces;
+	po.ninclude = opts->ninclude;
 	suppress_from(bs, &po);
 	rc = kc_plan_build(run, &po, out);
 done:

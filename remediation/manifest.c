@@ -50,7 +50,7 @@ static const char argocd_keep_value[] = "Prune=false,Delete=false";
 static const char flux_keep_key[] = "kustomize.toolkit.fluxcd.io/prune";
 static const char flux_keep_value[] = "disabled";
 
-int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_stage stage,
+int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_stage stage, const char *level,
 			      const struct kc_manifest_meta *meta)
 {
 	struct kc_yemit y;
@@ -67,7 +67,7 @@ int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_st
 	const char *enforce[] = {
 		"pod-security.kubernetes.io/audit", "restricted",
 		"pod-security.kubernetes.io/audit-version", "latest",
-		"pod-security.kubernetes.io/enforce", "baseline",
+		"pod-security.kubernetes.io/enforce", level,
 		"pod-security.kubernetes.io/enforce-version", "latest",
 		"pod-security.kubernetes.io/warn", "restricted",
 		"pod-security.kubernetes.io/warn-version", "latest",
@@ -79,6 +79,8 @@ int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_st
 		"kubecomply.io/pod-security-stage", stage == KC_PSA_ENFORCE ? "enforce" : "observe",
 		NULL,
 	};
+	if (stage == KC_PSA_ENFORCE && (!level || (strcmp(level, "baseline") != 0 && strcmp(level, "restricted") != 0)))
+		return kc_error_set(KC_EINVAL, "Pod Security level \"%s\": expected baseline or restricted", level ? level : "");
 	if ((rc = kc_yemit_init(&y, out)) != 0)
 		goto done;
 	kc_yemit_doc_start(&y);

@@ -11,6 +11,7 @@
 #include "remediation/kustomize.h"
 #include "remediation/names.h"
 #include "remediation/render.h"
+#include "remediation/workloads.h"
 
 static const char *const system_namespaces[] = { "kube-system", "kube-public", "kube-node-lease" };
 
@@ -50,6 +51,8 @@ struct builder {
 	enum layout layout;
 	struct kc_render base; /* what --path renders on the base tree (LAYOUT_KUSTOMIZE) */
 	size_t base_errors;
+	struct kc_plan_opts own;       /* the caller's options with the flows below */
+	struct kc_flow_set resolved;   /* flows with peers selected by their controllers */
 };
 
 const char *kc_fix_kind_name(enum kc_fix_kind k)
@@ -213,6 +216,7 @@ struct gen_args {
 	/* a patch names the object as the kustomization sees it before its transformers */
 	const char *obj_ns, *obj_name;
 	int patch;
+	const char *level;     /* Pod Security level to enforce */
 };
 
 typedef int (*gen_fn)(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta);
@@ -234,7 +238,7 @@ static int gen_sa(struct kc_buf *out, struct gen_args *a, const struct kc_manife
 
 static int gen_psa(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta)
 {
-	return kc_manifest_psa_namespace(out, a->obj_name ? a->obj_name : a->ns, a->stage, meta);
+	return kc_manifest_psa_namespace(out, a->obj_name ? a->obj_name : a->ns, a->stage, a->level, meta);
 }
 
 static struct kc_plan_group *group_new(struct kc_plan *plan, enum kc_fix_kind kind)
@@ -495,6 +499,20 @@ static void group_messages(const struct kc_run *run, const char *target, struct 
 	g->message = kc_buf_detach(&m);
 }
 
+/* A namespace a default-deny or an enforced profile would break, unless listed. */
+static int left_alone(struct builder *b, enum kc_fix_kind kind, const char *ns)
+{
+	char why[256];
+	for (size_t i = 0; i < b->opts->ninclude; i++)
+		if (strcmp(b->opts->include_namespaces[i], ns) == 0)
+			return 0;
+	if (!kc_workloads_infrastructure(b->layout == LAYOUT_KUSTOMIZE ? &b->base : NULL, ns, why, sizeof(why)))
+		return 0;
+	kc_buf_printf(&b->plan->notes, "- CIS %s: `%s` left alone: %s (list it with --include-namespace to remediate it).\n",
+		      kind_checks[kind], ns, why);
+	return 1;
+}
+
 /* ---- the four kinds ------------------------------------------------------------- */
 
 /* Where a fix's file goes for the application's layout. */
@@ -657,8 +675,8 @@ static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct t
 			kc_buf_printf(&fname, "%s.yaml", t->v[i].name);
 		char *path = fix_path(b, t->v[i].ns, fname.ptr);
 		kc_buf_free(&fname);
-		struct gen_args a = { b->opts, t->v[i].ns, t->v[i].name, KC_PSA_OBSERVE, 0, NULL, NULL, 0 };
-		if (transformers_refuse(b, kind, t->v[i].ns, t->v[i].name, &a)) {
+		struct gen_args a = { b->opts, t->v[i].ns, t->v[i].name, KC_PSA_OBSERVE, 0, NULL, NULL, 0, NULL };
+		if (left_alone(b, kind, t->v[i].ns) || transformers_refuse(b, kind, t->v[i].ns, t->v[i].name, &a)) {
 			free(path);
 			continue;
 		}
@@ -667,8 +685,25 @@ static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct t
 			char *dep;
 			size_t dlen;
 			rc = deployed_read(b, path, &dep, &dlen);
-			if (!rc && dep && strstr(dep, "pod-security.kubernetes.io/warn"))
-				a.stage = KC_PSA_ENFORCE;
+			if (!rc && dep && strstr(dep, "pod-security.kubernetes.io/warn")) {
+				/* enforce only a level every workload of the namespace already meets */
+				struct kc_buf why = KC_BUF_INIT;
+				size_t nw = 0;
+				enum kc_pss_level lvl = kc_workloads_pss_level(b->layout == LAYOUT_KUSTOMIZE ? &b->base : NULL,
+									       t->v[i].ns, &nw, &why);
+				if (lvl >= KC_PSS_BASELINE) {
+					a.stage = KC_PSA_ENFORCE;
+					a.level = kc_pss_level_name(lvl);
+				} else if (!nw) {
+					kc_buf_printf(&b->plan->notes, "- CIS %s: `%s`: no workload of the namespace is in the repository, so no "
+						      "Pod Security level is known to hold; `enforce` is not proposed (warn and audit stay).\n",
+						      kind_checks[kind], t->v[i].ns);
+				} else {
+					kc_buf_printf(&b->plan->notes, "- CIS %s: `%s`: `enforce` is not proposed, workloads violate even baseline "
+						      "(warn and audit stay):\n%s", kind_checks[kind], t->v[i].ns, why.ptr);
+				}
+				kc_buf_free(&why);
+			}
 			free(dep);
 		}
 		int changed = 0;
@@ -680,7 +715,9 @@ static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct t
 				      t->v[i].name ? t->v[i].name : "", t->v[i].detail ? ": " : "",
 				      t->v[i].detail ? t->v[i].detail : "",
 				      kind == KC_FIX_POD_SECURITY
-					      ? (a.stage == KC_PSA_ENFORCE ? " (step 2: enforce baseline)"
+					      ? (a.stage == KC_PSA_ENFORCE ? (strcmp(a.level, "restricted") == 0
+										  ? " (step 2: enforce restricted, which every workload meets)"
+										  : " (step 2: enforce baseline, which every workload meets)")
 									   : " (step 1: warn and audit restricted)")
 					      : "");
 		}
@@ -735,7 +772,7 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 	struct kc_plan_group *g = group_new(b->plan, KC_FIX_FLOWS);
 	for (size_t i = 0; i < nns && !rc; i++) {
 		const char *ns = nss[i];
-		if (is_system_namespace(ns))
+		if (is_system_namespace(ns) || (!ns_in(deny, ns) && left_alone(b, KC_FIX_FLOWS, ns)))
 			continue;
 		if (!ns_in(deny, ns)) {
 			char *dd = fix_path(b, ns, "networkpolicy-default-deny.yaml"), *dep;
@@ -748,7 +785,7 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 				continue;
 		}
 		char *path = fix_path(b, ns, "networkpolicy-observed-flows.yaml");
-		struct gen_args a = { b->opts, ns, NULL, KC_PSA_OBSERVE, 0, NULL, NULL, 0 };
+		struct gen_args a = { b->opts, ns, NULL, KC_PSA_OBSERVE, 0, NULL, NULL, 0, NULL };
 		if (transformers_refuse(b, KC_FIX_FLOWS, ns, NULL, &a)) {
 			free(path);
 			continue;
@@ -765,7 +802,19 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 			int outb = f->src.namespace_ && strcmp(f->src.namespace_, ns) == 0 && !b->opts->netpol.ingress_only;
 			if (!in && !outb)
 				continue;
-			kc_buf_puts(&g->evidence, "| ");
+			char pol[96];
+			if (f->refused) {
+				kc_buf_puts(&b->plan->notes, "- Not allowed, and not widened to the namespace: ");
+				kc_flows_describe_peer(&b->plan->notes, &f->src);
+				kc_buf_printf(&b->plan->notes, " (pod %s) -> ", f->src.pod ? f->src.pod : "?");
+				kc_flows_describe_peer(&b->plan->notes, &f->dst);
+				kc_buf_printf(&b->plan->notes, " (pod %s) %s/%d: %s.\n", f->dst.pod ? f->dst.pod : "?",
+					      f->protocol, f->port, f->refused);
+				continue;
+			}
+			/* the rule that allows it: the destination's ingress policy here, else the source's egress */
+			kc_manifest_flow_policy_name(pol, sizeof(pol), in ? "ingress" : "egress", in ? &f->dst : &f->src);
+			kc_buf_printf(&g->evidence, "| `%s/%s` | ", ns, pol);
 			kc_flows_describe_peer(&g->evidence, &f->src);
 			kc_buf_puts(&g->evidence, " | ");
 			if (f->apiserver)
@@ -903,6 +952,21 @@ int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, str
 	/* only then is the repository read */
 	if ((rc = detect_layout(&b)) != 0)
 		goto done;
+	b.own = *opts;
+	b.opts = &b.own;
+	if (opts->flows) {
+		kc_flows_resolve(opts->flows, kc_workloads_selector, b.layout == LAYOUT_KUSTOMIZE ? &b.base : NULL, &b.resolved);
+		b.own.flows = &b.resolved;
+	}
+	if (!b.own.netpol.nodelocal_dns) {
+		static char nld[48];
+		b.own.netpol.nodelocal_dns = kc_workloads_nodelocal_dns(&b.base, nld, sizeof(nld));
+		for (size_t i = 0; opts->flows && !b.own.netpol.nodelocal_dns && i < opts->flows->n; i++) {
+			const struct kc_flow *f = &opts->flows->flows[i];
+			if (!f->dst.namespace_ && f->dst.ip && strcmp(f->dst.ip, "169.254.20.10") == 0 && f->port == 53)
+				b.own.netpol.nodelocal_dns = "169.254.20.10";
+		}
+	}
 	if (opts->flows && opts->flows->skipped)
 		kc_buf_printf(&plan->notes, "- %zu connection event%s could not be attributed and stay denied (first: %s).\n",
 			      opts->flows->skipped, opts->flows->skipped == 1 ? "" : "s",
@@ -942,6 +1006,7 @@ done:
 	free(b.newfiles);
 	free(b.newpatch);
 	kc_render_clear(&b.base);
+	kc_flows_free(&b.resolved);
 	if (rc)
 		kc_plan_free(plan);
 	else

@@ -58,8 +58,13 @@ struct kc_plan_opts {
 	/* Files a reviewer reverted on the branch: never proposed again there. */
 	char *const *suppress;
 	size_t nsuppress;
+	/* Namespaces to remediate although they look like infrastructure (kube-* but the
+	 * three system namespaces, ingress/CNI/GitOps controllers, webhook backends, host
+	 * network): listed explicitly by the user. */
+	char *const *include_namespaces;
+	size_t ninclude;
 };
-#define KC_PLAN_OPTS_INIT { NULL, KC_NETPOL_OPTS_INIT, NULL, NULL, NULL, NULL, NULL, 0 }
+#define KC_PLAN_OPTS_INIT { NULL, KC_NETPOL_OPTS_INIT, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 }
 
 struct kc_plan_file {
 	char *path;          /* repository-relative */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "common/error.h"
 #include "common/yaml.h"
 #include "remediation/kustomize.h"
@@ -42,6 +44,8 @@ static void obj_clear(struct kc_render_obj *o)
 	free(o->in_ns);
 	free(o->in_name);
 	free(o->file);
+	if (o->json)
+		json_object_put(o->json);
 }
 
 void kc_render_clear(struct kc_render *r)
@@ -165,7 +169,9 @@ static void load_file(struct walk *w, const char *path, const char *data, size_t
 			continue;
 		}
 		struct kc_render_obj o = { kc_strdup(kind), kc_strdup(ns && *ns ? ns : NULL), kc_strdup(name),
-					   NULL, NULL, kc_strdup(path) };
+					   NULL, NULL, kc_strdup(path), NULL };
+		if (kc_yaml_to_json(d, root, 100000, &o.json) != 0)
+			kc_error_clear();
 		accumulate(w, into, &o);
 	}
 	kc_yaml_free(&y);

@@ -19,6 +19,8 @@
 
 #include "common/strbuf.h"
 
+struct json_object;
+
 /* Reads a repository path: 0 with *out NULL when absent (or a directory); caller frees. */
 typedef int (*kc_render_read_cb)(void *payload, const char *path, char **out, size_t *len);
 
@@ -27,6 +29,7 @@ struct kc_render_obj {
 	char *in_ns, *in_name;          /* before the top kustomization's own transformers:
 					 * what a patch listed there must name */
 	char *file;                     /* repository path it came from */
+	struct json_object *json;       /* the object as written in the file (owned) */
 };
 
 struct kc_render {

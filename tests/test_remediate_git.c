@@ -745,8 +745,33 @@ static void test_url_clone_push_and_direct(void **state)
 	free(m);
 	kc_gitops_result_clear(&res);
 
-	/* now merged: of the same findings only 5.2.1 is left (warn/audit do not satisfy it),
-	 * so the next step is proposed: enforce */
+	/* now merged: of the same findings only 5.2.1 is left (warn/audit do not satisfy it).
+	 * The repository has no workload of shop, so no level is known to hold: enforce is
+	 * not proposed, and nothing else is left to do */
+	assert_int_equal(remediate(f, &run, url, 1, 0, 0, &res), 0);
+	assert_null(res.branch);
+	assert_non_null(strstr(res.plan->notes.ptr, "`enforce` is not proposed"));
+	kc_gitops_result_clear(&res);
+
+	/* a compliant Deployment of shop lands on main: enforce restricted is proposed */
+	git_repository *r2;
+	git_oid main_tip, with_app;
+	ok(git_repository_open(&r2, f->remote));
+	ok(git_reference_name_to_id(&main_tip, r2, "refs/heads/main"));
+	char *k = blob_at(f->remote, "refs/heads/main", "clusters/prod/kustomization.yaml");
+	struct kc_buf k2 = KC_BUF_INIT;
+	kc_buf_printf(&k2, "%s- shop/api.yaml\n", k);
+	free(k);
+	static const char deploy[] =
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n"
+		"  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n"
+		"    spec:\n      securityContext:\n        runAsNonRoot: true\n        seccompProfile:\n          type: RuntimeDefault\n"
+		"      containers:\n      - name: api\n        image: api:1\n        securityContext:\n"
+		"          allowPrivilegeEscalation: false\n          capabilities:\n            drop: [ALL]\n";
+	const char *const files[] = { "clusters/prod/kustomization.yaml", k2.ptr, "clusters/prod/shop/api.yaml", deploy, NULL };
+	commit_files(r2, "refs/heads/main", &main_tip, files, "shop: api\n", &with_app);
+	git_repository_free(r2);
+	kc_buf_free(&k2);
 	assert_int_equal(remediate(f, &run, url, 1, 0, 0, &res), 0);
 	assert_non_null(res.branch);
 	assert_int_equal(res.plan->ngroups, 1);
@@ -754,7 +779,7 @@ static void test_url_clone_push_and_direct(void **state)
 	char bref[256];
 	snprintf(bref, sizeof(bref), "refs/heads/%s", res.branch);
 	m = blob_at(f->remote, bref, "clusters/prod/shop/namespace-pod-security.yaml");
-	assert_non_null(strstr(m, "pod-security.kubernetes.io/enforce: baseline"));
+	assert_non_null(strstr(m, "pod-security.kubernetes.io/enforce: restricted"));
 	free(m);
 	kc_gitops_result_clear(&res);
 
