@@ -20,7 +20,8 @@
 static const char usage[] =
 	"usage: kubecomply remediate --db FILE [--run ID] --repo PATH|URL --path DIR [--branch NAME]\n"
 	"                            [--push] [--direct] [--dry-run] [--rebuild] [--create-path]\n"
-	"                            [--pr github|gitlab|gitea --pr-url URL --token-file F]\n"
+	"                            [--pr github|gitlab|gitea --pr-url URL --token-file F\n"
+	"                             [--pr-label L]... [--pr-draft]]\n"
 	"                            [--author \"Name <mail>\"]\n"
 	"\n"
 	"Writes fixes for a stored run's findings into a GitOps repository, one commit per kind:\n"
@@ -48,6 +49,11 @@ static const char usage[] =
 	"  --pr-url URL       the repository's API URL (https://api.github.com/repos/OWNER/REPO,\n"
 	"                     https://HOST/api/v4/projects/GROUP%2FPROJECT, https://HOST/api/v1/repos/OWNER/REPO)\n"
 	"  --token-file F     API token for --pr (also used for HTTPS pushes when no git token is set)\n"
+	"  --pr-label L       label of the request (repeatable; default: compliance)\n"
+	"  --pr-draft         open the request as a draft\n"
+	"The request of the branch stays true: its title, body and labels are updated in place when\n"
+	"the branch changes. A request closed without merging is not proposed again until the\n"
+	"findings change.\n"
 	"  --author \"N <m>\"   commit author and committer (default: user.name/user.email of the repo)\n"
 	"\n"
 	"Environment: KUBECOMPLY_GIT_TOKEN or KUBECOMPLY_GIT_TOKEN_FILE (HTTPS push token),\n"
@@ -99,10 +105,38 @@ static int netpol_from_env(struct kc_netpol_opts *np)
 	return rc;
 }
 
+struct approve_ctx {
+	const struct kc_pr_opts *pr;
+};
+
+/* Renovate's manners: a request closed without merging is the reviewers' answer; the same
+ * findings are not proposed again, different findings are. */
+static int approve_cb(void *payload, const struct kc_plan *plan, const char *branch, const char *base,
+		      struct kc_buf *why)
+{
+	struct approve_ctx *ax = payload;
+	struct kc_pr_info info;
+	int rc = kc_pr_find(ax->pr, branch, base, &info);
+	if (rc)
+		return rc;
+	int stop = 0;
+	if (info.state == KC_PR_CLOSED && info.body) {
+		char marker[64];
+		snprintf(marker, sizeof(marker), KC_PLAN_FINDINGS_MARKER "%s", plan->findings);
+		if (strstr(info.body, marker)) {
+			kc_buf_printf(why, "request #%ld for %s was closed without merging and the findings have not changed "
+				      "since; not proposing them again (%s)\n", info.number, branch, info.url ? info.url : "");
+			stop = 1;
+		}
+	}
+	kc_pr_info_clear(&info);
+	return stop;
+}
+
 int kc_cmd_remediate(int argc, char **argv)
 {
 	enum { O_DB = 256, O_RUN, O_REPO, O_PATH, O_BRANCH, O_PUSH, O_DIRECT, O_DRY_RUN, O_PR, O_PR_URL,
-	       O_TOKEN_FILE, O_AUTHOR, O_REBUILD, O_CREATE_PATH, O_INCLUDE_NS };
+	       O_TOKEN_FILE, O_AUTHOR, O_REBUILD, O_CREATE_PATH, O_INCLUDE_NS, O_PR_LABEL, O_PR_DRAFT };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "run", required_argument, NULL, O_RUN },
@@ -119,12 +153,15 @@ int kc_cmd_remediate(int argc, char **argv)
 		{ "rebuild", no_argument, NULL, O_REBUILD },
 		{ "create-path", no_argument, NULL, O_CREATE_PATH },
 		{ "include-namespace", required_argument, NULL, O_INCLUDE_NS },
+		{ "pr-label", required_argument, NULL, O_PR_LABEL },
+		{ "pr-draft", no_argument, NULL, O_PR_DRAFT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct kc_gitops_opts go = { .netpol = KC_NETPOL_OPTS_INIT };
 	struct kc_pr_opts pr = { 0 };
-	static char *include[64];
+	static char *include[64], *labels[16];
+	static char *default_labels[] = { "compliance" };
 	const char *db = NULL, *pr_kind = NULL, *token_file = NULL;
 	int64_t run_id = 0;
 	int c, rc = KC_EXIT_OK;
@@ -155,6 +192,13 @@ int kc_cmd_remediate(int argc, char **argv)
 		case O_AUTHOR: go.author = optarg; break;
 		case O_REBUILD: go.rebuild = 1; break;
 		case O_CREATE_PATH: go.create_path = 1; break;
+		case O_PR_LABEL:
+			if (pr.nlabels == 16)
+				return kc_cli_fail("remediate", "--pr-label: at most 16");
+			labels[pr.nlabels++] = optarg;
+			pr.labels = labels;
+			break;
+		case O_PR_DRAFT: pr.draft = 1; break;
 		case O_INCLUDE_NS:
 			if (go.ninclude == 64)
 				return kc_cli_fail("remediate", "--include-namespace: at most 64");
@@ -183,8 +227,15 @@ int kc_cmd_remediate(int argc, char **argv)
 			return kc_cli_fail("remediate", "--pr needs --push: the request is opened for the pushed branch");
 		if (go.direct)
 			return kc_cli_fail("remediate", "--direct commits on the default branch: there is nothing to request");
-	} else if (pr.api_url) {
-		return kc_cli_fail("remediate", "--pr-url without --pr");
+		/* before anything is pushed: a plain-http API would carry the token in clear */
+		if (!kc_pr_url_ok(pr.api_url))
+			return kc_cli_fail("remediate", "%s", kc_error_last());
+		if (!pr.nlabels) {
+			pr.labels = default_labels;
+			pr.nlabels = 1;
+		}
+	} else if (pr.api_url || pr.nlabels || pr.draft) {
+		return kc_cli_fail("remediate", "--pr-url, --pr-label and --pr-draft need --pr");
 	}
 	if (netpol_from_env(&go.netpol))
 		return kc_cli_fail("remediate", "%s", kc_error_last());
@@ -239,13 +290,18 @@ int kc_cmd_remediate(int argc, char **argv)
 	pr.token = pr_token;
 	pr.ca_file = getenv("KUBECOMPLY_CA_FILE");
 
+	struct approve_ctx ax = { &pr };
+	if (pr_kind) {
+		go.approve = approve_cb;
+		go.approve_payload = &ax;
+	}
 	if (kc_gitops_remediate(&run, &flows, &go, &res)) {
 		fputs(res.log.ptr, stdout);
 		rc = kc_cli_fail("remediate", "%s", kc_error_last());
 		goto done;
 	}
 	if (res.plan && res.plan->ngroups)
-		kc_plan_pr_text(res.plan, &run, res.branch, res.base_branch, &title, &body);
+		kc_plan_pr_text(res.plan, &run, res.branch, res.base_branch, KC_PR_BODY_MAX, &title, &body);
 	if (go.dry_run) {
 		fputs(res.diff.ptr, stdout);
 		if (title.len)
@@ -253,7 +309,7 @@ int kc_cmd_remediate(int argc, char **argv)
 	}
 	fputs(res.log.ptr, stdout);
 
-	if (pr_kind && res.branch && res.pushed) {
+	if (pr_kind && res.branch && res.pushed && !res.stopped) {
 		int existed = 0;
 		if (kc_pr_open(&pr, res.branch, res.base_branch, title.ptr, body.ptr, &pr_url_out, &existed)) {
 			/* the branch stays pushed: say how to finish by hand, then fail */
@@ -263,8 +319,7 @@ int kc_cmd_remediate(int argc, char **argv)
 			goto done;
 		}
 		if (existed)
-			printf("a %s request for %s is already open; it shows the pushed commits\n",
-			       kc_pr_kind_name(pr.kind), res.branch);
+			printf("updated %s (title, body and labels follow the branch)\n", pr_url_out ? pr_url_out : "the open request");
 		else
 			printf("opened %s\n", pr_url_out ? pr_url_out : "the request");
 	}

@@ -55,7 +55,8 @@ struct kc_gitops_opts {
 	/* Asked once the plan and branch are known and before anything is written: returns 0
 	 * to go on, 1 to stop without writing (reason appended to why), negative on error.
 	 * The CLI uses it to honour a pull request closed without merging. NULL: go on. */
-	int (*approve)(void *payload, const struct kc_plan *plan, const char *branch, struct kc_buf *why);
+	int (*approve)(void *payload, const struct kc_plan *plan, const char *branch, const char *base,
+		       struct kc_buf *why);
 	void *approve_payload;
 	const char *author;      /* "Name <mail>"; NULL: the repository's user.name/user.email */
 	const char *workdir;     /* parent of the clone made for a URL; NULL: $TMPDIR or /tmp */

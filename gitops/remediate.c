@@ -767,7 +767,7 @@ int kc_gitops_remediate(const struct kc_run *run, const struct kc_flow_set *flow
 	}
 	if (plan->ngroups > 0 && opts->approve) {
 		struct kc_buf why = KC_BUF_INIT;
-		int a = opts->approve(opts->approve_payload, plan, branch, &why);
+		int a = opts->approve(opts->approve_payload, plan, branch, r.default_branch, &why);
 		if (a != 0) {
 			if (a > 0) {
 				kc_buf_add(&out->log, why.ptr, why.len);

@@ -103,9 +103,13 @@ struct kc_plan {
 int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, struct kc_plan **out);
 void kc_plan_free(struct kc_plan *plan);
 
-/* Pull-request title and markdown body: findings, evidence, files, how to roll back. */
+/* Pull-request title and markdown body: findings, evidence, files, how to roll back, and a
+ * hidden marker with plan->findings. With max > 0 the body fits in max bytes: the
+ * summary stays, the evidence tables and notes are cut with a note saying so. */
 void kc_plan_pr_text(const struct kc_plan *plan, const struct kc_run *run, const char *branch,
-		     const char *base, struct kc_buf *title, struct kc_buf *body);
+		     const char *base, size_t max, struct kc_buf *title, struct kc_buf *body);
+/* "kubecomply-findings: " + plan->findings, inside an HTML comment of the body */
+#define KC_PLAN_FINDINGS_MARKER "kubecomply-findings: "
 
 const char *kc_fix_kind_name(enum kc_fix_kind k);  /* "default-deny", "observed-flows", ... */
 
