@@ -661,7 +661,7 @@ static void test_plan_groups_and_idempotence(void **state)
 	assert_non_null(strstr(plan->notes.ptr, "builder"));
 
 	struct kc_buf title = KC_BUF_INIT, body = KC_BUF_INIT;
-	kc_plan_pr_text(plan, &run, "kubecomply/remediate-5-x", "main", &title, &body);
+	kc_plan_pr_text(plan, &run, "kubecomply/remediate-5-x", "main", 0, &title, &body);
 	assert_non_null(strstr(title.ptr, "5.3.2, 5.1.5, 5.2.1"));
 	assert_non_null(strstr(body.ptr, "## Roll back"));
 	assert_non_null(strstr(body.ptr, "`team-b`: seen in test"));
