@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "auditor/cli.h"
 #include "auditor/store.h"
@@ -42,6 +43,8 @@ static const char usage[] =
 	"  --rebuild          start the target's branch over even when a person pushed to it\n"
 	"  --create-path      --path may be a directory the repository does not have yet\n"
 	"  --include-namespace NS  remediate NS although it looks like infrastructure (repeatable)\n"
+	"  --since DURATION   least-privilege rules from connections seen in this window only\n"
+	"                     (90m, 24h, 7d; default: everything recorded)\n"
 	"  --push             push the branch to origin\n"
 	"  --direct           commit on the default branch itself (no review!)\n"
 	"  --dry-run          print the diff and the pull-request text; write nothing, fetch nothing\n"
@@ -105,6 +108,33 @@ static int netpol_from_env(struct kc_netpol_opts *np)
 	return rc;
 }
 
+/* "90m", "24h", "7d", "3600s" -> the RFC 3339 time that long ago. */
+static int since_cutoff(const char *arg, char *out, size_t cap)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(arg, &end, 10);
+	long long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : *end == 'w' ? 604800 : 0;
+	if (errno || end == arg || n <= 0 || !unit || end[1] != '\0' || n > 3650LL * 86400 / unit)
+		return -1;
+	time_t t = time(NULL) - (time_t)(n * unit);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return 0;
+}
+
+static int add_flow_row(void *payload, const struct kc_store_flow *f)
+{
+	struct kc_flow_observed o = {
+		f->src_kind, f->src_namespace, f->src_pod, f->src_addr,
+		f->dst_kind, f->dst_namespace, f->dst_pod, f->dst_addr,
+		f->port, f->protocol, f->count, f->first_seen, f->last_seen,
+	};
+	kc_flows_add_observed(payload, &o);
+	return 0;
+}
+
 struct approve_ctx {
 	const struct kc_pr_opts *pr;
 };
@@ -136,7 +166,7 @@ static int approve_cb(void *payload, const struct kc_plan *plan, const char *bra
 int kc_cmd_remediate(int argc, char **argv)
 {
 	enum { O_DB = 256, O_RUN, O_REPO, O_PATH, O_BRANCH, O_PUSH, O_DIRECT, O_DRY_RUN, O_PR, O_PR_URL,
-	       O_TOKEN_FILE, O_AUTHOR, O_REBUILD, O_CREATE_PATH, O_INCLUDE_NS, O_PR_LABEL, O_PR_DRAFT };
+	       O_TOKEN_FILE, O_AUTHOR, O_REBUILD, O_CREATE_PATH, O_INCLUDE_NS, O_PR_LABEL, O_PR_DRAFT, O_SINCE };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "run", required_argument, NULL, O_RUN },
@@ -155,12 +185,15 @@ int kc_cmd_remediate(int argc, char **argv)
 		{ "include-namespace", required_argument, NULL, O_INCLUDE_NS },
 		{ "pr-label", required_argument, NULL, O_PR_LABEL },
 		{ "pr-draft", no_argument, NULL, O_PR_DRAFT },
+		{ "since", required_argument, NULL, O_SINCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct kc_gitops_opts go = { .netpol = KC_NETPOL_OPTS_INIT };
 	struct kc_pr_opts pr = { 0 };
 	static char *include[64], *labels[16];
+	static char since_buf[40];
+	const char *since = NULL;
 	static char *default_labels[] = { "compliance" };
 	const char *db = NULL, *pr_kind = NULL, *token_file = NULL;
 	int64_t run_id = 0;
@@ -199,6 +232,11 @@ int kc_cmd_remediate(int argc, char **argv)
 			pr.labels = labels;
 			break;
 		case O_PR_DRAFT: pr.draft = 1; break;
+		case O_SINCE:
+			if (since_cutoff(optarg, since_buf, sizeof(since_buf)) != 0)
+				return kc_cli_fail("remediate", "--since \"%s\": expected a duration such as 90m, 24h or 7d", optarg);
+			since = since_buf;
+			break;
 		case O_INCLUDE_NS:
 			if (go.ninclude == 64)
 				return kc_cli_fail("remediate", "--include-namespace: at most 64");
@@ -262,10 +300,12 @@ int kc_cmd_remediate(int argc, char **argv)
 		rc = kc_cli_fail("remediate", "%s", kc_error_last());
 		goto done;
 	}
-	if (kc_flows_load(kc_store_db(st), run.cluster, &flows)) {
+	if (kc_flows_load(kc_store_db(st), run.cluster, since, &flows) ||
+	    kc_store_flows(st, run.cluster, since, add_flow_row, &flows)) {
 		rc = kc_cli_fail("remediate", "%s", kc_error_last());
 		goto done;
 	}
+	kc_flows_finish(&flows);
 
 	/* tokens: read once, handed to libgit2/libcurl, never printed */
 	if (token_file && kc_pr_read_token(token_file, &pr_token)) {

@@ -271,18 +271,20 @@ out:
 	return 0;
 }
 
-int kc_flows_load(struct sqlite3 *db, const char *cluster, struct kc_flow_set *set)
+int kc_flows_load(struct sqlite3 *db, const char *cluster, const char *since, struct kc_flow_set *set)
 {
 	static const char sql[] =
 		"SELECT e.time, e.data_json FROM events e LEFT JOIN runs r ON r.id = e.run_id"
 		" WHERE e.type = 'connect' AND (?1 IS NULL OR r.cluster IS NULL OR r.cluster = ?1)"
-		" ORDER BY e.id";
+		" AND (?2 IS NULL OR e.time >= ?2) ORDER BY e.id";
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return kc_error_set(KC_EDB, "reading connection events: %s", sqlite3_errmsg(db));
 	if (cluster)
 		sqlite3_bind_text(st, 1, cluster, -1, SQLITE_TRANSIENT);
+	if (since)
+		sqlite3_bind_text(st, 2, since, -1, SQLITE_TRANSIENT);
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW)
 		kc_flows_add_json(set, (const char *)sqlite3_column_text(st, 0),
@@ -290,8 +292,47 @@ int kc_flows_load(struct sqlite3 *db, const char *cluster, struct kc_flow_set *s
 	if (step != SQLITE_DONE)
 		rc = kc_error_set(KC_EDB, "reading connection events: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	kc_flows_finish(set);
 	return rc;
+}
+
+static void observed_side(struct json_object *o, const char *side, const char *kind, const char *ns,
+			  const char *pod, const char *addr)
+{
+	char key[32];
+	int is_pod = kind && strcmp(kind, "pod") == 0;
+	snprintf(key, sizeof(key), "%s_ip", side);
+	if (addr && *addr)
+		json_object_object_add(o, key, json_object_new_string(addr));
+	if (is_pod) {
+		snprintf(key, sizeof(key), "%s_namespace", side);
+		json_object_object_add(o, key, json_object_new_string(ns ? ns : ""));
+		snprintf(key, sizeof(key), "%s_pod", side);
+		if (pod)
+			json_object_object_add(o, key, json_object_new_string(pod));
+	}
+}
+
+void kc_flows_add_observed(struct kc_flow_set *set, const struct kc_flow_observed *ob)
+{
+	if ((ob->src_kind && strcmp(ob->src_kind, "pod") == 0 && (!ob->src_namespace || !*ob->src_namespace)) ||
+	    (ob->dst_kind && strcmp(ob->dst_kind, "pod") == 0 && (!ob->dst_namespace || !*ob->dst_namespace))) {
+		skip(set, "a pod whose namespace kubelet's /var/log/pods did not name");
+		return;
+	}
+	/* one validation path for every producer: the same checks as stored events */
+	struct json_object *o = json_object_new_object();
+	observed_side(o, "src", ob->src_kind, ob->src_namespace, ob->src_pod, ob->src_addr);
+	observed_side(o, "dst", ob->dst_kind, ob->dst_namespace, ob->dst_pod, ob->dst_addr);
+	json_object_object_add(o, "dst_port", json_object_new_int(ob->port));
+	json_object_object_add(o, "protocol", json_object_new_string(ob->protocol ? ob->protocol : "TCP"));
+	json_object_object_add(o, "count", json_object_new_int64(ob->count > 0 ? ob->count : 1));
+	size_t before = set->n;
+	kc_flows_add_json(set, ob->first_seen, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	if (set->n > before && ob->last_seen) {
+		free(set->flows[before].last_seen);
+		set->flows[before].last_seen = kc_strdup(ob->last_seen);
+	}
 }
 
 void kc_flows_describe_peer(struct kc_buf *out, const struct kc_flow_peer *p)

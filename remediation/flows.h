@@ -55,8 +55,22 @@ void kc_flows_init(struct kc_flow_set *set);
 void kc_flows_free(struct kc_flow_set *set);
 /* Adds one connection event. Returns 0 when added or skipped (set->skipped counts it). */
 int kc_flows_add_json(struct kc_flow_set *set, const char *time, const char *data_json);
-/* Loads every 'connect' event of runs of `cluster` (NULL: every run), then finishes. */
-int kc_flows_load(struct sqlite3 *db, const char *cluster, struct kc_flow_set *set);
+/* Loads every 'connect' event of runs of `cluster` (NULL: every run) at or after since
+ * (RFC 3339; NULL: all). Does not finish: more may be added (kc_flows_add_observed). */
+int kc_flows_load(struct sqlite3 *db, const char *cluster, const char *since, struct kc_flow_set *set);
+/* One aggregated observation (the store's flows table, from `watch --bpf`): a peer is a pod
+ * (kind "pod": namespace + pod; its labels come later from the repository, see
+ * kc_flows_resolve), "node" or "address" (addr). A pod without a namespace is skipped and
+ * counted: it stays denied. */
+struct kc_flow_observed {
+	const char *src_kind, *src_namespace, *src_pod, *src_addr;
+	const char *dst_kind, *dst_namespace, *dst_pod, *dst_addr;
+	int port;
+	const char *protocol;
+	int64_t count;
+	const char *first_seen, *last_seen;
+};
+void kc_flows_add_observed(struct kc_flow_set *set, const struct kc_flow_observed *o);
 /* Sorts (destination, source, port, protocol) and merges events of the same flow, adding
  * counts and keeping the first and last time seen. Call after the last kc_flows_add_json. */
 void kc_flows_finish(struct kc_flow_set *set);
