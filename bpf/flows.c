@@ -335,6 +335,17 @@ static void *flows_main(void *arg)
 	return NULL;
 }
 
+static void watch_free(struct kc_flows_watch *w)
+{
+	kc_flowmon_free(w->mon);
+	kc_attr_free(w->attr);
+	kc_store_free(w->st);
+	free(w->cluster);
+	free(w->node);
+	free(w->started);
+	free(w);
+}
+
 int kc_flows_watch_start(const char *db, const char *root, const char *cluster, const char *node, int64_t run_id,
 			 struct kc_flows_watch **out)
 {
@@ -355,13 +366,7 @@ int kc_flows_watch_start(const char *db, const char *root, const char *cluster, 
 	*out = w;
 	return 0;
 fail:
-	kc_flowmon_free(w->mon);
-	kc_attr_free(w->attr);
-	kc_store_free(w->st);
-	free(w->cluster);
-	free(w->node);
-	free(w->started);
-	free(w);
+	watch_free(w);
 	return rc;
 }
 
@@ -394,12 +399,6 @@ int kc_flows_watch_stop(struct kc_flows_watch *w)
 	}
 	kc_log(KC_LOG_INFO, "flow recorder: %llu TCP connections seen, %llu dropped", (unsigned long long)seen,
 	       (unsigned long long)dropped);
-	kc_flowmon_free(w->mon);
-	kc_attr_free(w->attr);
-	kc_store_free(w->st);
-	free(w->cluster);
-	free(w->node);
-	free(w->started);
-	free(w);
+	watch_free(w);
 	return rc < 0 ? (rc == -1 ? KC_EGENERIC : rc) : 0;
 }

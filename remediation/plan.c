@@ -837,12 +837,27 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 
 /* ---- entry points --------------------------------------------------------------- */
 
-static void plan_hash(struct kc_plan *plan)
+/* Ends ctx (freed) and writes the first nbytes of the digest as hex into out. */
+static void digest_hex(EVP_MD_CTX *ctx, char *out, int nbytes)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static EVP_MD_CTX *sha256_new(void)
+{
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	return ctx;
+}
+
+static void plan_hash(struct kc_plan *plan)
+{
+	EVP_MD_CTX *ctx = sha256_new();
 	for (size_t i = 0; i < plan->ngroups; i++) {
 		for (size_t j = 0; j < plan->groups[i].nfiles; j++) {
 			const struct kc_plan_file *f = &plan->groups[i].files[j];
@@ -850,10 +865,7 @@ static void plan_hash(struct kc_plan *plan)
 			EVP_DigestUpdate(ctx, f->content, f->len);
 		}
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (int i = 0; i < 4; i++)
-		snprintf(plan->hash + 2 * i, 3, "%02x", md[i]);
+	digest_hex(ctx, plan->hash, 4);
 }
 
 /* Chart.yaml: Helm renders templates/ (recursively) and nothing else. A kustomization:
@@ -900,20 +912,14 @@ static int detect_layout(struct builder *b)
  * same findings has the same value even when the manifests were stamped differently. */
 static void findings_hash(struct kc_plan *plan)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_MD_CTX *ctx = sha256_new();
 	for (size_t i = 0; i < plan->ngroups; i++) {
 		const char *k = kc_fix_kind_name(plan->groups[i].kind);
 		EVP_DigestUpdate(ctx, k, strlen(k) + 1);
 		for (size_t j = 0; j < plan->groups[i].nitems; j++)
 			EVP_DigestUpdate(ctx, plan->groups[i].items[j], strlen(plan->groups[i].items[j]) + 1);
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (int i = 0; i < 8; i++)
-		snprintf(plan->findings + 2 * i, 3, "%02x", md[i]);
+	digest_hex(ctx, plan->findings, 8);
 }
 
 int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, struct kc_plan **out)
