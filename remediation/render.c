@@ -11,6 +11,8 @@
 #include "remediation/kustomize.h"
 
 #define MAX_DEPTH 16
+#define MAX_VISITS 512   /* kustomizations rendered in one call: a repository listing the
+			  * same bases many times must not cost exponential time */
 
 /* Kinds kustomize's namespace transformer leaves without a namespace (the common ones;
  * a CRD-defined cluster-scoped kind is treated as namespaced, which only matters for the
@@ -100,6 +102,8 @@ struct walk {
 	kc_render_read_cb read;
 	void *payload;
 	struct kc_render *out;
+	const char *stack[MAX_DEPTH + 2]; /* directories being rendered: a cycle is an error */
+	size_t visits;
 };
 
 static void err(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -265,9 +269,21 @@ static int render(struct walk *w, const char *dir, int depth, struct objs *out, 
 	size_t len = 0;
 	int rc = 0;
 	if (depth > MAX_DEPTH) {
-		err(w, "%s: kustomizations nested deeper than %d (a cycle?)", dir, MAX_DEPTH);
+		err(w, "%s: kustomizations nested deeper than %d", dir, MAX_DEPTH);
 		return 0;
 	}
+	for (int i = 0; i < depth; i++) {
+		if (strcmp(w->stack[i], dir) == 0) {
+			err(w, "%s: includes itself (kustomize refuses cycles)", dir);
+			return 0;
+		}
+	}
+	if (++w->visits > MAX_VISITS) {
+		if (w->visits == MAX_VISITS + 1)
+			err(w, "%s: more than %d kustomizations to render; stopped", dir, MAX_VISITS);
+		return 0;
+	}
+	w->stack[depth] = dir;
 	char *kpath = kust_path(w, dir, &data, &len, &rc);
 	if (rc || !data) {
 		free(kpath);
@@ -346,7 +362,7 @@ done:
 
 int kc_render_dir(kc_render_read_cb read, void *payload, const char *dir, struct kc_render *out)
 {
-	struct walk w = { read, payload, out };
+	struct walk w = { read, payload, out, { 0 }, 0 };
 	struct objs o = { 0 };
 	int rc = render(&w, dir, 0, &o, 1);
 	if (rc == 0) {

@@ -14,6 +14,7 @@
 #include "remediation/manifest.h"
 #include "remediation/names.h"
 #include "remediation/plan.h"
+#include "remediation/render.h"
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -902,6 +903,33 @@ static void test_psa_enforce_only_at_a_level_the_workloads_meet(void **state)
 	}
 }
 
+static int read_render_fake(void *payload, const char *path, char **out, size_t *len)
+{
+	return read_fake(payload, KC_PLAN_BASE, path, out, len);
+}
+
+/* The built-in render check: a missing resource, an object declared twice and a
+ * kustomization that includes itself are errors, as `kustomize build` makes them. */
+static void test_render_check_finds_what_kustomize_refuses(void **state)
+{
+	(void)state;
+	struct fake_tree tree = { { "c/kustomization.yaml", "c/a.yaml", "c/b.yaml", "c/loop/kustomization.yaml" },
+				  { "resources:\n- a.yaml\n- b.yaml\n- missing.yaml\n- loop\n",
+				    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: n}\n",
+				    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: n}\n",
+				    "resources:\n- ../loop\n" }, 4, 0 };
+	struct kc_render r;
+	kc_render_init(&r);
+	assert_int_equal(kc_render_dir(read_render_fake, &tree, "c", &r), 0);
+	print_message("%s", r.errors.ptr);
+	assert_int_equal(r.nerrors, 3);
+	assert_non_null(strstr(r.errors.ptr, "ConfigMap n/x is rendered twice (c/a.yaml and c/b.yaml)"));
+	assert_non_null(strstr(r.errors.ptr, "resource missing.yaml: no such file"));
+	assert_non_null(strstr(r.errors.ptr, "c/loop: includes itself"));
+	assert_int_equal(r.n, 1);
+	kc_render_clear(&r);
+}
+
 static void test_quoting_round_trips(void **state)
 {
 	(void)state;
@@ -939,6 +967,7 @@ int main(void)
 		cmocka_unit_test(test_kustomization_edited_in_place_keeps_comments_order_and_indentation),
 		cmocka_unit_test(test_plan_groups_and_idempotence),
 		cmocka_unit_test(test_quoting_round_trips),
+		cmocka_unit_test(test_render_check_finds_what_kustomize_refuses),
 		cmocka_unit_test(test_flow_peers_selected_by_controller_match_labels),
 		cmocka_unit_test(test_infrastructure_namespaces_left_alone_unless_listed),
 		cmocka_unit_test(test_psa_enforce_only_at_a_level_the_workloads_meet),
