@@ -5,12 +5,17 @@
  * base). Every commit of every generated branch is checked twice: by the built-in render
  * check (every resource rendered exactly once, every path resolvable) everywhere, and by
  * `kubectl kustomize` where kubectl is installed (skipped with a kc-skip line otherwise).
- * Pushes go to bare repositories served by `git daemon` on loopback with a pre-receive
- * hook that protects main and logs every ref update. */
+ * Pushes go to bare repositories served on loopback with a pre-receive hook that protects
+ * main and logs every ref update: by `git daemon` (git://) and by `git http-backend`
+ * behind a small CGI server in this file (smart HTTP, chunked request bodies included). */
 #include "kc_test.h"
 
+#include <arpa/inet.h>
 #include <git2.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,6 +453,195 @@ static char *hook_log(struct fixture *f)
 	return s ? s : kc_strdup("");
 }
 
+/* ---- smart HTTP: git http-backend behind a CGI server ------------------------------ */
+
+struct http_server {
+	int fd, port;
+	pthread_t thread;
+	const char *root;      /* GIT_PROJECT_ROOT */
+	int requests;
+};
+
+static int read_all(int fd, struct kc_buf *b)
+{
+	char tmp[8192];
+	ssize_t n;
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		kc_buf_add(b, tmp, (size_t)n);
+	return n < 0 ? -1 : 0;
+}
+
+/* Request body per Content-Length or chunked transfer coding (how libgit2 streams pushes). */
+static int read_body(int c, struct kc_buf *in, size_t hdr_len, struct kc_buf *body)
+{
+	const char *h = in->ptr;
+	const char *cl = strcasestr(h, "\r\ncontent-length:");
+	int chunked = strcasestr(h, "\r\ntransfer-encoding: chunked") != NULL;
+	char tmp[8192];
+	ssize_t n;
+	if (!chunked) {
+		size_t want = cl && cl < h + hdr_len ? strtoul(cl + 17, NULL, 10) : 0;
+		while (in->len - hdr_len < want && (n = read(c, tmp, sizeof(tmp))) > 0)
+			kc_buf_add(in, tmp, (size_t)n);
+		kc_buf_add(body, in->ptr + hdr_len, in->len - hdr_len < want ? in->len - hdr_len : want);
+		return 0;
+	}
+	size_t pos = hdr_len;
+	for (;;) {
+		char *eol;
+		while ((eol = memmem(in->ptr + pos, in->len - pos, "\r\n", 2)) == NULL) {
+			if ((n = read(c, tmp, sizeof(tmp))) <= 0)
+				return -1;
+			kc_buf_add(in, tmp, (size_t)n);
+		}
+		size_t size = strtoul(in->ptr + pos, NULL, 16);
+		size_t data = (size_t)(eol - in->ptr) + 2;
+		while (in->len < data + size + 2) {
+			if ((n = read(c, tmp, sizeof(tmp))) <= 0)
+				return -1;
+			kc_buf_add(in, tmp, (size_t)n);
+		}
+		if (size == 0)
+			return 0;
+		kc_buf_add(body, in->ptr + data, size);
+		pos = data + size + 2;
+	}
+}
+
+static void serve_one(struct http_server *h, int c)
+{
+	struct kc_buf in = KC_BUF_INIT, body = KC_BUF_INIT, out = KC_BUF_INIT;
+	char tmp[8192], *end = NULL;
+	ssize_t n;
+	while (!end && (n = read(c, tmp, sizeof(tmp))) > 0) {
+		kc_buf_add(&in, tmp, (size_t)n);
+		end = strstr(in.ptr, "\r\n\r\n");
+	}
+	if (!end)
+		goto done;
+	size_t hdr_len = (size_t)(end - in.ptr) + 4;
+	char method[16] = "", target[1024] = "";
+	sscanf(in.ptr, "%15s %1023s", method, target);
+	char ctype[256] = "";
+	const char *ct = strcasestr(in.ptr, "\r\ncontent-type:");
+	if (ct && ct < end)
+		sscanf(ct + 15, " %255[^\r]", ctype);
+	if (read_body(c, &in, hdr_len, &body) < 0)
+		goto done;
+	char *q = strchr(target, '?');
+	if (q)
+		*q++ = '\0';
+	int to_cgi[2], from_cgi[2];
+	if (pipe(to_cgi) || pipe(from_cgi))
+		goto done;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char env[8][1100];
+		snprintf(env[0], sizeof(env[0]), "GIT_PROJECT_ROOT=%s", h->root);
+		snprintf(env[1], sizeof(env[1]), "GIT_HTTP_EXPORT_ALL=1");
+		snprintf(env[2], sizeof(env[2]), "REQUEST_METHOD=%s", method);
+		snprintf(env[3], sizeof(env[3]), "PATH_INFO=%s", target);
+		snprintf(env[4], sizeof(env[4]), "QUERY_STRING=%s", q ? q : "");
+		snprintf(env[5], sizeof(env[5]), "CONTENT_TYPE=%s", ctype);
+		snprintf(env[6], sizeof(env[6]), "CONTENT_LENGTH=%zu", body.len);
+		snprintf(env[7], sizeof(env[7]), "REMOTE_ADDR=127.0.0.1");
+		char *envp[] = { env[0], env[1], env[2], env[3], env[4], env[5], env[6], env[7], "PATH=/usr/bin:/bin", NULL };
+		dup2(to_cgi[0], 0);
+		dup2(from_cgi[1], 1);
+		close(to_cgi[1]);
+		close(from_cgi[0]);
+		execle("/usr/lib/git-core/git-http-backend", "git-http-backend", (char *)NULL, envp);
+		_exit(127);
+	}
+	close(to_cgi[0]);
+	close(from_cgi[1]);
+	/* the pack can exceed the pipe: write from a child so that reading never deadlocks */
+	pid_t writer = fork();
+	if (writer == 0) {
+		close(from_cgi[0]);
+		size_t off = 0;
+		while (off < body.len) {
+			ssize_t w = write(to_cgi[1], body.ptr + off, body.len - off);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(to_cgi[1]);
+	read_all(from_cgi[0], &out);
+	close(from_cgi[0]);
+	waitpid(writer, NULL, 0);
+	waitpid(pid, NULL, 0);
+	/* CGI headers -> an HTTP response */
+	char *sep = out.ptr ? strstr(out.ptr, "\r\n\r\n") : NULL;
+	size_t skip = 4;
+	if (!sep && out.ptr) {
+		sep = strstr(out.ptr, "\n\n");
+		skip = 2;
+	}
+	if (!sep)
+		goto done;
+	*sep = '\0';
+	int status = 200;
+	const char *st = strstr(out.ptr, "Status: ");
+	if (st)
+		status = atoi(st + 8);
+	struct kc_buf resp = KC_BUF_INIT;
+	kc_buf_printf(&resp, "HTTP/1.1 %d X\r\n", status);
+	for (char *line = strtok(out.ptr, "\r\n"); line; line = strtok(NULL, "\r\n"))
+		if (strncmp(line, "Status:", 7) != 0)
+			kc_buf_printf(&resp, "%s\r\n", line);
+	size_t blen = out.len - (size_t)(sep + skip - out.ptr);
+	kc_buf_printf(&resp, "Content-Length: %zu\r\nConnection: close\r\n\r\n", blen);
+	kc_buf_add(&resp, sep + skip, blen);
+	size_t off = 0;
+	while (off < resp.len) {
+		ssize_t w = write(c, resp.ptr + off, resp.len - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	kc_buf_free(&resp);
+	h->requests++;
+done:
+	kc_buf_free(&in);
+	kc_buf_free(&body);
+	kc_buf_free(&out);
+}
+
+static void *http_main(void *arg)
+{
+	struct http_server *h = arg;
+	for (;;) {
+		int c = accept(h->fd, NULL, NULL);
+		if (c < 0)
+			return NULL;
+		serve_one(h, c);
+		close(c);
+	}
+}
+
+static void http_start(struct http_server *h, const char *root)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	h->root = root;
+	h->fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(h->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(h->fd, 8), 0);
+	getsockname(h->fd, (struct sockaddr *)&a, &al);
+	h->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&h->thread, NULL, http_main, h), 0);
+}
+
+static void http_stop(struct http_server *h)
+{
+	shutdown(h->fd, SHUT_RDWR);
+	pthread_join(h->thread, NULL);
+	close(h->fd);
+}
+
 /* ---- tests ---------------------------------------------------------------------------- */
 
 /* clusters/prod: Namespace shop and ServiceAccount shop/default are already declared, so
@@ -587,12 +781,70 @@ static void test_flux_fleet_overlay_honours_namespace_transformer(void **state)
 	kc_run_clear(&run);
 }
 
+/* The same flow over smart HTTP (git http-backend, receive-pack enabled): the branch is
+ * pushed through the hook, a second run with a new finding rebuilds it, and --direct to
+ * the protected main is refused with the hook's words. */
+static void test_smart_http_push_through_hook(void **state)
+{
+	struct fixture *f = *state;
+	if (access("/usr/lib/git-core/git-http-backend", X_OK) != 0) {
+		print_message("kc-skip: git-http-backend not installed\n");
+		skip();
+	}
+	git_repository *r;
+	git_config *cfg;
+	ok(git_repository_open(&r, f->remote));
+	ok(git_repository_config(&cfg, r));
+	ok(git_config_set_bool(cfg, "http.receivepack", 1));
+	git_config_free(cfg);
+	git_repository_free(r);
+	struct http_server h = { 0 };
+	http_start(&h, f->tmp);
+	char url[256];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/remote.git", h.port);
+	snprintf(f->url, sizeof(f->url), "%s", url);
+
+	struct kc_run run;
+	memset(&run, 0, sizeof(run));
+	run.id = 45;
+	run.cluster = kc_strdup("prod");
+	finding(&run, "5.3.2", "Namespace", "shop", NULL);
+	struct kc_gitops_result res;
+	int rc = remediate(f, &run, "clusters/prod", 0, &res);
+	if (rc)
+		print_message("%s\n%s", kc_error_last(), res.log.ptr);
+	assert_int_equal(rc, 0);
+	assert_true(res.pushed && res.created);
+	char ref[300];
+	snprintf(ref, sizeof(ref), "refs/heads/%s", res.branch);
+	kc_gitops_result_clear(&res);
+	finding(&run, "5.3.2", "Namespace", "team-a", NULL);
+	assert_int_equal(remediate(f, &run, "clusters/prod", 0, &res), 0);
+	assert_true(res.pushed && res.changed && !res.created);
+	kc_gitops_result_clear(&res);
+	char *dd = blob_at(f, ref, "clusters/prod/team-a/networkpolicy-default-deny.yaml");
+	assert_non_null(dd);
+	free(dd);
+	check_every_commit(f, ref, "clusters/prod", 1);
+
+	assert_int_not_equal(remediate(f, &run, "clusters/prod", 1, &res), 0);
+	assert_non_null(strstr(kc_error_last(), "main is protected"));
+	kc_gitops_result_clear(&res);
+	char *hl = hook_log(f);
+	assert_non_null(strstr(hl, ref));
+	free(hl);
+	assert_true(h.requests >= 6);
+	http_stop(&h);
+	kc_run_clear(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_argocd_cluster_dir_patches_declared_objects_and_builds, setup_argocd, teardown),
 		cmocka_unit_test_setup_teardown(test_argocd_example_apps_layouts, setup_argocd, teardown),
 		cmocka_unit_test_setup_teardown(test_flux_fleet_overlay_honours_namespace_transformer, setup_flux, teardown),
+		cmocka_unit_test_setup_teardown(test_smart_http_push_through_hook, setup_argocd, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
