@@ -16,6 +16,7 @@
 #include "auditor/correlate.h"
 #include "auditor/store.h"
 #include "auditor/watch.h"
+#include "bpf/flows.h"
 #include "auditor/metrics_http.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -248,12 +249,17 @@ int kc_cmd_watch(int argc, char **argv)
 	} else if (o.audit_log || o.webhook_addr) {
 		audit_main(&at);
 	}
+	struct kc_flows_watch *flows_rec = NULL;
+	if (o.bpf && kc_flows_watch_start(o.db, o.root, cluster_opt, run.host, run.id, &flows_rec) < 0)
+		kc_log(KC_LOG_WARN, "TCP flows are not recorded: %s", kc_error_last());
 	if (o.bpf) {
 		mrc = kc_bpf_watch(&o, st, &run);
 		if (mrc < 0)
 			kc_cli_fail("watch", "bpf: %s", kc_error_last());
 		kc_watch_request_stop();
 	}
+	if (flows_rec && kc_flows_watch_stop(flows_rec) < 0)
+		kc_cli_fail("watch", "flows: %s", kc_error_last());
 	if (threaded)
 		pthread_join(th, NULL);
 	kc_store_free(audit_st);

@@ -563,3 +563,114 @@ int kc_store_history(struct kc_store *st, int64_t run_id, int64_t *ids, int max,
 	}
 	return step == SQLITE_DONE || step == SQLITE_ROW ? 0 : db_error(st, "reading run history");
 }
+
+/* ---- flows (issue 14) ---------------------------------------------------------------- */
+
+/* The key columns are texts ("ns/workload" or the address) so that one UNIQUE index
+ * decides what aggregates with what; the parts stay in their own columns for reading. */
+static const char flows_ddl[] =
+	"CREATE TABLE IF NOT EXISTS flows ("
+	" id INTEGER PRIMARY KEY, cluster TEXT NOT NULL DEFAULT '', node TEXT, run_id INTEGER,"
+	" src_key TEXT NOT NULL, src_kind TEXT, src_namespace TEXT, src_workload TEXT, src_pod TEXT, src_addr TEXT,"
+	" dst_key TEXT NOT NULL, dst_kind TEXT, dst_namespace TEXT, dst_workload TEXT, dst_pod TEXT, dst_addr TEXT,"
+	" port INTEGER NOT NULL, protocol TEXT NOT NULL, count INTEGER NOT NULL,"
+	" first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS flows_key ON flows(cluster, src_key, dst_key, port, protocol);"
+	"CREATE INDEX IF NOT EXISTS flows_last ON flows(cluster, last_seen);";
+
+static int flows_ensure(struct kc_store *st)
+{
+	char *err = NULL;
+	if (sqlite3_exec(st->db, flows_ddl, NULL, NULL, &err) != SQLITE_OK) {
+		int rc = kc_error_set(KC_EDB, "creating the flows table in %s: %s", st->path, err ? err : "?");
+		sqlite3_free(err);
+		return rc;
+	}
+	return 0;
+}
+
+static void flow_key(struct kc_buf *b, const char *kind, const char *ns, const char *workload, const char *addr)
+{
+	if (kind && strcmp(kind, "pod") == 0 && ns)
+		kc_buf_printf(b, "%s/%s", ns, workload ? workload : "");
+	else
+		kc_buf_printf(b, "%s:%s", kind ? kind : "address", addr ? addr : "");
+}
+
+int kc_store_flow_add(struct kc_store *st, const struct kc_store_flow *f)
+{
+	static const char sql[] =
+		"INSERT INTO flows(cluster, node, run_id, src_key, src_kind, src_namespace, src_workload, src_pod, src_addr,"
+		" dst_key, dst_kind, dst_namespace, dst_workload, dst_pod, dst_addr, port, protocol, count, first_seen, last_seen)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+		" ON CONFLICT(cluster, src_key, dst_key, port, protocol) DO UPDATE SET"
+		" count = count + excluded.count, node = excluded.node, run_id = excluded.run_id,"
+		" src_pod = excluded.src_pod, dst_pod = excluded.dst_pod,"
+		" src_addr = excluded.src_addr, dst_addr = excluded.dst_addr,"
+		" first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)";
+	sqlite3_stmt *s = NULL;
+	struct kc_buf sk = KC_BUF_INIT, dk = KC_BUF_INIT;
+	int rc = flows_ensure(st);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return kc_error_set(KC_EDB, "saving a flow: %s", sqlite3_errmsg(st->db));
+	flow_key(&sk, f->src_kind, f->src_namespace, f->src_workload, f->src_addr);
+	flow_key(&dk, f->dst_kind, f->dst_namespace, f->dst_workload, f->dst_addr);
+	bind_text(s, 1, f->cluster ? f->cluster : "");
+	bind_text(s, 2, f->node);
+	if (f->run_id)
+		sqlite3_bind_int64(s, 3, f->run_id);
+	bind_text(s, 4, sk.ptr);
+	bind_text(s, 5, f->src_kind);
+	bind_text(s, 6, f->src_namespace);
+	bind_text(s, 7, f->src_workload);
+	bind_text(s, 8, f->src_pod);
+	bind_text(s, 9, f->src_addr);
+	bind_text(s, 10, dk.ptr);
+	bind_text(s, 11, f->dst_kind);
+	bind_text(s, 12, f->dst_namespace);
+	bind_text(s, 13, f->dst_workload);
+	bind_text(s, 14, f->dst_pod);
+	bind_text(s, 15, f->dst_addr);
+	sqlite3_bind_int(s, 16, f->port);
+	bind_text(s, 17, f->protocol ? f->protocol : "TCP");
+	sqlite3_bind_int64(s, 18, f->count);
+	bind_text(s, 19, f->first_seen);
+	bind_text(s, 20, f->last_seen);
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : kc_error_set(KC_EDB, "saving a flow: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	kc_buf_free(&sk);
+	kc_buf_free(&dk);
+	return rc;
+}
+
+int kc_store_flows(struct kc_store *st, const char *cluster, const char *since, kc_store_flow_cb cb, void *payload)
+{
+	static const char sql[] =
+		"SELECT cluster, node, run_id, src_kind, src_namespace, src_workload, src_pod, src_addr,"
+		" dst_kind, dst_namespace, dst_workload, dst_pod, dst_addr, port, protocol, count, first_seen, last_seen"
+		" FROM flows WHERE (?1 IS NULL OR cluster = ?1) AND (?2 IS NULL OR last_seen >= ?2) ORDER BY id";
+	sqlite3_stmt *s = NULL;
+	int rc = flows_ensure(st), step;
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return kc_error_set(KC_EDB, "reading flows: %s", sqlite3_errmsg(st->db));
+	bind_text(s, 1, cluster);
+	bind_text(s, 2, since);
+	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
+#define COL(i) ((const char *)sqlite3_column_text(s, i))
+		struct kc_store_flow f = {
+			COL(0), COL(1), sqlite3_column_int64(s, 2), COL(3), COL(4), COL(5), COL(6), COL(7),
+			COL(8), COL(9), COL(10), COL(11), COL(12), sqlite3_column_int(s, 13), COL(14),
+			sqlite3_column_int64(s, 15), COL(16), COL(17),
+		};
+#undef COL
+		rc = cb(payload, &f);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = kc_error_set(KC_EDB, "reading flows: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return rc;
+}

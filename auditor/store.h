@@ -75,4 +75,27 @@ int kc_store_add_event(struct kc_store *st, int64_t run_id, const struct kc_even
 int kc_store_add_finding(struct kc_store *st, int64_t run_id, struct kc_finding *f);
 int kc_store_add_gap(struct kc_store *st, int64_t run_id, const struct kc_gap *g);
 
+/* ---- flows (issue 14; self-contained for the store module to absorb) ----------------
+ * Observed TCP connections aggregated per (cluster, source workload or address,
+ * destination workload or address, port, protocol) with counts and first/last seen:
+ * one row per pair, not per connection. The table is created on first use (no migration
+ * number taken). Peers: kind "pod" (namespace, workload derived from the pod name, one pod
+ * seen), "node" or "address" (addr). */
+struct kc_store_flow {
+	const char *cluster, *node;
+	int64_t run_id;                 /* the watch run that last saw it */
+	const char *src_kind, *src_namespace, *src_workload, *src_pod, *src_addr;
+	const char *dst_kind, *dst_namespace, *dst_workload, *dst_pod, *dst_addr;
+	int port;
+	const char *protocol;
+	int64_t count;
+	const char *first_seen, *last_seen;   /* RFC 3339 UTC */
+};
+/* Adds f's count to its row (created when new), widening first/last seen. */
+int kc_store_flow_add(struct kc_store *st, const struct kc_store_flow *f);
+typedef int (*kc_store_flow_cb)(void *payload, const struct kc_store_flow *f);
+/* Rows of cluster (NULL: all) last seen at or after since (NULL: all), in a stable order;
+ * a non-zero return of cb stops and is returned. */
+int kc_store_flows(struct kc_store *st, const char *cluster, const char *since, kc_store_flow_cb cb, void *payload);
+
 #endif

@@ -25,3 +25,4 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 # User-side objects of bpf/ include the skeletons; tests and benches reach them through the
 # library. Real prerequisites so a changed kernel program rebuilds its loader.
 $(patsubst bpf/%.c,$(BUILD)/bpf/%.o,$(filter-out %.bpf.c,$(wildcard bpf/*.c))): $(BPF_SKEL)
+$(BUILD)/bpf/flows.bpf.o: bpf/flows.h

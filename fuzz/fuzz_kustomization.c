@@ -1,5 +1,6 @@
-/* Fuzzes the kustomization editor: any input either is refused with an error or yields a
- * file that parses back as one mapping whose resources list holds every added entry. */
+/* Fuzzes the kustomization editor (line insertion at libyaml's positions): any input either
+ * is refused with an error or yields a file that parses back as one mapping whose
+ * resources list holds every added entry; the same for the patches list. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			kc_yaml_free(&y);
 		}
 	}
+	kc_error_clear();
+	kc_buf_reset(&out);
+	static const char *const patch[] = { "shop/namespace-pod-security.yaml" };
+	if (kc_kustomize_add("fuzz", (const char *)data, size, KC_KUSTOMIZE_PATCHES, patch, 1, &out, &changed) == 0 &&
+	    !kc_kustomize_lists_patch(changed ? out.ptr : (const char *)data, changed ? out.len : size, patch[0]))
+		abort();
 	kc_error_clear();
 	kc_buf_free(&out);
 	return 0;

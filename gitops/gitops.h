@@ -6,12 +6,21 @@
  * compare-and-swap on its old value. A failure therefore leaves at most unreferenced
  * objects, never a half-made branch, and never touches a working tree.
  *
- * Branches: new work goes to kubecomply/remediate-<run>-<hash> made from the up-to-date
- * default branch. An open remediation branch (not merged into the default branch) is
- * reused instead of creating another: when every commit on it is kubecomply's (they carry
- * the Kubecomply-Run trailer) it is rebuilt on the current default branch and
- * force-pushed; when a human added commits, the new commits go on top and the push is a
- * fast-forward. The default branch itself is only written with `direct`. */
+ * Branches: one branch (and one pull request) per target, the repository path plus the
+ * cluster: kubecomply/remediate-<cluster>-<path slug>-<hash of both>. A run for another
+ * --path or cluster never touches it. Ownership follows Renovate's manners:
+ *   - every commit on it between the default branch and its tip carries our trailers
+ *     (Kubecomply-Run and Kubecomply-Target naming this target): rebuilt on the current
+ *     default branch and force-pushed with a lease;
+ *   - the only other commits are reverts ("This reverts commit X") of our commits on the
+ *     branch: the reviewer said no to those fixes; new commits go on top (fast-forward)
+ *     and the reverted files are not proposed again on that branch;
+ *   - anything else (a person pushed, merged the default branch in, amended): kubecomply
+ *     stops updating the branch and says so; `rebuild` starts it over from the default
+ *     branch.
+ * `--branch NAME` is refused when NAME is the default branch or an existing branch whose
+ * commits are not all ours, unless `direct` (then commits go on top of it, never
+ * rewriting). The default branch itself is only written with `direct`. */
 #ifndef KC_GITOPS_H
 #define KC_GITOPS_H
 
@@ -41,9 +50,19 @@ struct kc_gitops_opts {
 	int push;                /* push the branch to origin */
 	int direct;              /* commit on the default branch itself */
 	int dry_run;             /* plan and diff only: no fetch into a local repo, no object, no ref */
+	int rebuild;             /* start the target's branch over even when a person pushed to it */
+	int create_path;         /* --path may be absent from the repository (a new cluster directory) */
+	/* Asked once the plan and branch are known and before anything is written: returns 0
+	 * to go on, 1 to stop without writing (reason appended to why), negative on error.
+	 * The CLI uses it to honour a pull request closed without merging. NULL: go on. */
+	int (*approve)(void *payload, const struct kc_plan *plan, const char *branch, const char *base,
+		       struct kc_buf *why);
+	void *approve_payload;
 	const char *author;      /* "Name <mail>"; NULL: the repository's user.name/user.email */
 	const char *workdir;     /* parent of the clone made for a URL; NULL: $TMPDIR or /tmp */
 	struct kc_netpol_opts netpol;
+	char *const *include_namespaces;  /* remediate these although they look like infrastructure */
+	size_t ninclude;
 	struct kc_git_cred cred;
 };
 
@@ -56,6 +75,7 @@ struct kc_gitops_result {
 	int created;             /* the branch did not exist before */
 	int changed;             /* commits were written this run */
 	int pushed;              /* the remote branch now equals head */
+	int stopped;             /* the branch was left alone (a person pushed, a PR was closed); log says why */
 	size_t ncommits;
 	struct kc_buf diff;      /* unified diff of the plan against its base (always filled) */
 	struct kc_buf log;       /* what happened, one line each, for the command to print */
@@ -75,6 +95,11 @@ int kc_gitops_remediate(const struct kc_run *run, const struct kc_flow_set *flow
 struct git_credential;
 int kc_git_cred_acquire(struct git_credential **out, const char *url, const char *username_from_url,
 			unsigned int allowed_types, void *payload);
+
+/* The target's branch name ("kubecomply/remediate-prod-clusters-prod-1a2b3c") and its
+ * trailer value ("prod:clusters/prod"); callers free both. cluster may be NULL. */
+char *kc_gitops_branch_name(const char *cluster, const char *dir);
+char *kc_gitops_target(const char *cluster, const char *dir);
 
 /* 1 when repo names a remote (scheme://..., user@host:path) rather than a local path. */
 int kc_gitops_is_url(const char *repo);

@@ -6,8 +6,11 @@
  *           (or /projects/<numeric id>)
  *   gitea   https://HOST/api/v1/repos/OWNER/REPO            POST <url>/pulls
  * The token goes only into the request header (Authorization: Bearer / PRIVATE-TOKEN /
- * Authorization: token) and never into a message. An already open request for the same
- * branch counts as success: re-running after a push updates that request. */
+ * Authorization: token) and never into a message; what a forge answers is shown scrubbed
+ * of credentials. Like Renovate and Dependabot, one request per branch stays true: when it
+ * is open, its title, body and labels are updated in place (PATCH/PUT) instead of opening
+ * another; a request closed without merging is reported so that the caller can leave its
+ * findings alone until they change. */
 #ifndef KC_PR_H
 #define KC_PR_H
 
@@ -21,13 +24,37 @@ struct kc_pr_opts {
 	const char *token;       /* from --token-file */
 	const char *ca_file;     /* extra CA bundle ($KUBECOMPLY_CA_FILE); NULL: the system's */
 	long timeout_s;          /* whole request; 0: 60 s */
+	char *const *labels;     /* --pr-label (default "compliance"); NULL/0: none */
+	size_t nlabels;
+	int draft;               /* --pr-draft: GitHub's draft flag, GitLab's "Draft: ", Gitea's "WIP: " */
 };
+
+/* The body limit of the strictest forge (GitHub's pull-request body, in characters). */
+#define KC_PR_BODY_MAX 65536
+
+enum kc_pr_state { KC_PR_NONE, KC_PR_OPEN, KC_PR_CLOSED, KC_PR_MERGED };
+
+struct kc_pr_info {
+	enum kc_pr_state state;
+	long number;             /* GitHub/Gitea number, GitLab iid */
+	char *url;               /* web URL, may be NULL */
+	char *body;              /* its current body, may be NULL */
+};
+void kc_pr_info_clear(struct kc_pr_info *i);
+
+/* 1 when https:// (anything else would carry the token in clear); 0 with a message. */
+int kc_pr_url_ok(const char *api_url);
+
+/* The newest request from head into base, whatever its state (KC_PR_NONE: none). */
+int kc_pr_find(const struct kc_pr_opts *o, const char *head, const char *base, struct kc_pr_info *out);
 
 int kc_pr_kind_parse(const char *s, enum kc_pr_kind *out);   /* 0 or KC_EINVAL */
 const char *kc_pr_kind_name(enum kc_pr_kind k);
 
-/* Creates the request from head into base. *url_out (may be NULL; caller frees) is the web
- * URL of the request when the forge returned one; *existed is 1 when one was already open. */
+/* Makes the open request from head into base say title and body: updates the open one in
+ * place (*existed = 1) or creates it, then sets the labels. *url_out (may be NULL; caller
+ * frees) is its web URL when the forge returned one. A body over KC_PR_BODY_MAX is refused
+ * (the caller fits it first: kc_plan_pr_text does). */
 int kc_pr_open(const struct kc_pr_opts *o, const char *head, const char *base, const char *title,
 	       const char *body, char **url_out, int *existed);
 

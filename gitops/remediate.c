@@ -2,13 +2,16 @@
  * ref, push. See gitops.h for the rules this enforces. */
 #include <git2.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
 #include "gitops/gitops.h"
+#include "common/redact.h"
 #include "gitops/repo.h"
+#include "remediation/kustomize.h"
 
 #define MAX_READ (1u << 20) /* a kustomization or manifest bigger than 1 MiB is not ours to edit */
 
@@ -40,6 +43,8 @@ struct trees {
 static int read_cb(void *payload, enum kc_plan_tree which, const char *path, char **out, size_t *len)
 {
 	struct trees *t = payload;
+	int dir_ok = ((int)which & KC_PLAN_DIR_OK) != 0;
+	which = (enum kc_plan_tree)((int)which & ~KC_PLAN_DIR_OK);
 	git_tree *tree = which == KC_PLAN_DEPLOYED ? t->deployed : which == KC_PLAN_PREVIOUS ? t->previous : t->base;
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
@@ -56,6 +61,8 @@ static int read_cb(void *payload, enum kc_plan_tree which, const char *path, cha
 	}
 	if (grc < 0)
 		return kc_gitops_git_error(t->r, "reading %s", path);
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE && dir_ok)
+		goto done;
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		rc = kc_error_set(KC_EUNSAFE, "%s exists in the repository and is not a file", path);
 		goto done;
@@ -81,9 +88,11 @@ done:
 	return rc;
 }
 
+struct branch_state;
+static void suppress_from(const struct branch_state *bs, struct kc_plan_opts *po);
 static int plan_on(struct kc_gitops_repo *r, const struct kc_run *run, const struct kc_flow_set *flows,
-		   const struct kc_gitops_opts *opts, git_commit *base, const git_oid *previous,
-		   struct kc_plan **out)
+		   const struct kc_gitops_opts *opts, const char *target, git_commit *base,
+		   const git_oid *previous, const struct branch_state *bs, struct kc_plan **out)
 {
 	struct trees t = { r, NULL, NULL, NULL };
 	git_commit *prev = NULL;
@@ -102,12 +111,45 @@ static int plan_on(struct kc_gitops_repo *r, const struct kc_run *run, const str
 	po.flows = flows;
 	po.read = read_cb;
 	po.payload = &t;
+	po.target = target;
+	po.include_namespaces = opts->include_namespaces;
+	po.ninclude = opts->ninclude;
+	suppress_from(bs, &po);
 	rc = kc_plan_build(run, &po, out);
 done:
 	git_tree_free(t.base);
 	git_tree_free(t.deployed);
 	git_tree_free(t.previous);
 	git_commit_free(prev);
+	return rc;
+}
+
+/* A --path that does not exist is a typo more often than a new cluster. */
+static int check_path(struct kc_gitops_repo *r, const struct kc_gitops_opts *opts)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	int rc = 0;
+	const char *p = opts->path;
+	size_t n = strlen(p);
+	while (n && p[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && p[0] == '.'))
+		return 0;
+	char *dir = kc_strndup(p, n);
+	if (git_commit_tree(&tree, r->base) < 0) {
+		rc = kc_gitops_git_error(r, "reading %s", r->base_ref);
+	} else if (git_tree_entry_bypath(&e, tree, dir) < 0) {
+		git_error_clear();
+		if (!opts->create_path)
+			rc = kc_error_set(KC_EINVAL, "--path %s does not exist on %s of %s (pass --create-path for a new directory)",
+					  dir, r->default_branch, r->url_shown);
+	} else if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+		rc = kc_error_set(KC_EINVAL, "--path %s is a file on %s, not a directory", dir, r->default_branch);
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	free(dir);
 	return rc;
 }
 
@@ -148,65 +190,171 @@ static int is_open(struct kc_gitops_repo *r, const git_oid *tip)
 	return !git_oid_equal(tip, base) && git_graph_descendant_of(r->repo, base, tip) != 1;
 }
 
-/* The newest open kubecomply/remediate-* branch, local or on origin. */
-static int find_open_branch(struct kc_gitops_repo *r, char **out)
+char *kc_gitops_target(const char *cluster, const char *dir)
 {
-	static const char *const globs[] = { "refs/remotes/origin/kubecomply/remediate-*", "refs/heads/kubecomply/remediate-*" };
-	int64_t best_time = -1;
-	*out = NULL;
-	for (size_t g = 0; g < 2; g++) {
-		git_reference_iterator *it = NULL;
-		git_reference *ref;
-		if (git_reference_iterator_glob_new(&it, r->repo, globs[g]) < 0)
-			return kc_gitops_git_error(r, "listing branches");
-		while (git_reference_next(&ref, it) == 0) {
-			const char *name = strstr(git_reference_name(ref), branch_prefix);
-			const git_oid *id = git_reference_target(ref);
-			git_commit *c = NULL;
-			if (name && id && is_open(r, id) && git_commit_lookup(&c, r->repo, id) == 0) {
-				int64_t t = git_commit_time(c);
-				if (t > best_time) {
-					best_time = t;
-					free(*out);
-					*out = kc_strdup(name);
-				}
-			}
-			git_commit_free(c);
-			git_reference_free(ref);
-		}
-		git_reference_iterator_free(it);
+	struct kc_buf b = KC_BUF_INIT;
+	kc_buf_printf(&b, "%s:%s", cluster && *cluster ? cluster : "-", dir && *dir ? dir : ".");
+	return kc_buf_detach(&b);
+}
+
+/* Readable and unique: the slug keeps [a-z0-9.-] of cluster and path, the hash of the
+ * exact target keeps "a/b" and "a-b" (or two long paths cut alike) apart. */
+char *kc_gitops_branch_name(const char *cluster, const char *dir)
+{
+	char *target = kc_gitops_target(cluster, dir);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct kc_buf b = KC_BUF_INIT;
+	EVP_Digest(target, strlen(target), md, &mdlen, EVP_sha256(), NULL);
+	kc_buf_puts(&b, branch_prefix);
+	size_t start = b.len;
+	for (const char *p = target; *p && b.len - start < 60; p++) {
+		char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+		int keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.';
+		if (keep)
+			kc_buf_putc(&b, c);
+		else if (b.len > start && b.ptr[b.len - 1] != '-')
+			kc_buf_putc(&b, '-');
 	}
-	git_error_clear();
+	while (b.len > start && (b.ptr[b.len - 1] == '-' || b.ptr[b.len - 1] == '.'))
+		b.ptr[--b.len] = '\0';
+	kc_buf_printf(&b, "-%02x%02x%02x", md[0], md[1], md[2]);
+	free(target);
+	return kc_buf_detach(&b);
+}
+
+enum ownership {
+	OWN_EMPTY,        /* no commit between the default branch and the tip */
+	OWN_OURS,         /* every commit is ours for this target */
+	OWN_REVERTED,     /* ours plus reverts of ours */
+	OWN_FOREIGN,      /* someone else wrote to it */
+};
+
+struct branch_state {
+	enum ownership own;
+	char who[256];            /* the first foreign commit, for the message */
+	char **reverted;          /* files of reverted commits (kustomizations excluded) */
+	size_t nreverted, cap;
+};
+
+static void suppress_from(const struct branch_state *bs, struct kc_plan_opts *po)
+{
+	po->suppress = bs ? bs->reverted : NULL;
+	po->nsuppress = bs ? bs->nreverted : 0;
+}
+
+static void branch_state_clear(struct branch_state *bs)
+{
+	for (size_t i = 0; i < bs->nreverted; i++)
+		free(bs->reverted[i]);
+	free(bs->reverted);
+	memset(bs, 0, sizeof(*bs));
+}
+
+static int commit_is_ours(git_commit *c, const char *target)
+{
+	const char *msg = git_commit_message(c);
+	char want[600];
+	snprintf(want, sizeof(want), "\n" KC_PLAN_TARGET_TRAILER ": %s\n", target);
+	return msg && strstr(msg, "\n" KC_PLAN_TRAILER ": ") && strstr(msg, want);
+}
+
+static int is_kustomization(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(base, kc_kustomize_names[i]) == 0)
+			return 1;
 	return 0;
 }
 
-/* 1 when every commit between the default branch and tip carries our trailer: only then
- * may the branch be rebuilt and force-pushed. */
-static int all_ours(struct kc_gitops_repo *r, const git_oid *tip)
+/* Files a commit changed against its first parent. */
+static void reverted_files(struct kc_gitops_repo *r, const git_oid *id, struct branch_state *bs)
+{
+	git_commit *c = NULL, *parent = NULL;
+	git_tree *t = NULL, *pt = NULL;
+	git_diff *diff = NULL;
+	if (git_commit_lookup(&c, r->repo, id) == 0 && git_commit_parent(&parent, c, 0) == 0 &&
+	    git_commit_tree(&t, c) == 0 && git_commit_tree(&pt, parent) == 0 &&
+	    git_diff_tree_to_tree(&diff, r->repo, pt, t, NULL) == 0) {
+		for (size_t i = 0; i < git_diff_num_deltas(diff); i++) {
+			const char *path = git_diff_get_delta(diff, i)->new_file.path;
+			if (!path || is_kustomization(path))
+				continue;
+			bs->reverted = kc_array_grow(bs->reverted, &bs->cap, bs->nreverted + 1, sizeof(*bs->reverted));
+			bs->reverted[bs->nreverted++] = kc_strdup(path);
+		}
+	}
+	git_error_clear();
+	git_diff_free(diff);
+	git_tree_free(t);
+	git_tree_free(pt);
+	git_commit_free(parent);
+	git_commit_free(c);
+}
+
+/* Who wrote the commits between the default branch and tip. A revert is recognised by
+ * git's own message ("This reverts commit <40 hex>.") naming one of our commits there. */
+static int classify_branch(struct kc_gitops_repo *r, const git_oid *tip, const char *target, struct branch_state *bs)
 {
 	git_revwalk *walk = NULL;
-	git_oid id;
-	int ours = 1, n = 0;
+	git_oid id, *ours = NULL;
+	size_t nours = 0, ours_cap = 0, nall = 0;
+	git_oid *reverts = NULL;
+	size_t nrev = 0, rev_cap = 0;
+	int rc = 0;
+	memset(bs, 0, sizeof(*bs));
 	if (git_revwalk_new(&walk, r->repo) < 0 || git_revwalk_push(walk, tip) < 0 ||
 	    git_revwalk_hide(walk, git_commit_id(r->base)) < 0) {
-		git_revwalk_free(walk);
-		git_error_clear();
-		return 0;
+		rc = kc_gitops_git_error(r, "walking the remediation branch");
+		goto done;
 	}
-	while (ours && git_revwalk_next(&id, walk) == 0) {
+	while (git_revwalk_next(&id, walk) == 0) {
 		git_commit *c = NULL;
 		if (git_commit_lookup(&c, r->repo, &id) < 0) {
-			ours = 0;
-			break;
+			rc = kc_gitops_git_error(r, "reading the remediation branch");
+			goto done;
 		}
-		const char *msg = git_commit_message(c);
-		ours = msg && strstr(msg, "\n" KC_PLAN_TRAILER ": ") != NULL;
+		nall++;
+		if (commit_is_ours(c, target) && git_commit_parentcount(c) == 1) {
+			ours = kc_array_grow(ours, &ours_cap, nours + 1, sizeof(*ours));
+			ours[nours++] = id;
+		} else {
+			const char *msg = git_commit_message(c), *rv = msg ? strstr(msg, "This reverts commit ") : NULL;
+			git_oid target_id;
+			if (rv && git_commit_parentcount(c) == 1 && git_oid_fromstrn(&target_id, rv + 20, GIT_OID_HEXSZ) == 0) {
+				reverts = kc_array_grow(reverts, &rev_cap, nrev + 1, sizeof(*reverts));
+				reverts[nrev++] = target_id;
+			} else if (!bs->who[0]) {
+				char hex[10];
+				git_oid_tostr(hex, sizeof(hex), &id);
+				const git_signature *a = git_commit_author(c);
+				snprintf(bs->who, sizeof(bs->who), "%s by %s", hex, a && a->name ? a->name : "?");
+			}
+		}
 		git_commit_free(c);
-		n++;
 	}
-	git_revwalk_free(walk);
+	/* a revert of anything but our own commit on this branch is someone else's work */
+	for (size_t i = 0; i < nrev && !bs->who[0]; i++) {
+		int known = 0;
+		for (size_t j = 0; j < nours && !known; j++)
+			known = git_oid_equal(&reverts[i], &ours[j]);
+		if (!known) {
+			char hex[10];
+			git_oid_tostr(hex, sizeof(hex), &reverts[i]);
+			snprintf(bs->who, sizeof(bs->who), "a revert of %s, which kubecomply did not write", hex);
+		} else {
+			reverted_files(r, &reverts[i], bs);
+		}
+	}
+	bs->own = nall == 0 ? OWN_EMPTY : bs->who[0] || nours == 0 ? OWN_FOREIGN : nrev ? OWN_REVERTED : OWN_OURS;
+done:
 	git_error_clear();
-	return ours && n > 0;
+	free(ours);
+	free(reverts);
+	git_revwalk_free(walk);
+	return rc;
 }
 
 /* ---- writing ---------------------------------------------------------------------- */
@@ -364,6 +512,7 @@ struct push_state {
 	int have_expected;
 	git_oid expected;        /* what origin had when we fetched: a lease for forced pushes */
 	char *rejected;
+	struct kc_buf remote_says; /* the server's sideband text (hook output), bounded */
 };
 
 struct push_payload {
@@ -400,10 +549,19 @@ static int update_status(const char *refname, const char *status, void *payload)
 	return 0;
 }
 
+/* What the server printed (a pre-receive hook's reason for refusing) */
+static int sideband(const char *str, int len, void *payload)
+{
+	struct push_state *st = ((struct push_payload *)payload)->state;
+	if (len > 0 && st->remote_says.len < 1024)
+		kc_buf_add(&st->remote_says, str, (size_t)len < 1024 - st->remote_says.len ? (size_t)len : 1024 - st->remote_says.len);
+	return 0;
+}
+
 static int push_branch(struct kc_gitops_repo *r, const char *name, int force, int have_expected,
 		       const git_oid *expected)
 {
-	struct push_state st = { have_expected, { { 0 } }, NULL };
+	struct push_state st = { have_expected, { { 0 } }, NULL, KC_BUF_INIT };
 	struct push_payload pp = { r->cred, &st };
 	git_push_options po;
 	char spec[600];
@@ -418,15 +576,28 @@ static int push_branch(struct kc_gitops_repo *r, const char *name, int force, in
 	r->cred->attempts = 0;
 	po.callbacks.credentials = cred_shim;
 	po.callbacks.push_update_reference = update_status;
+	po.callbacks.sideband_progress = sideband;
 	/* forced pushes only replace what we fetched and checked is ours */
 	if (force)
 		po.callbacks.push_negotiation = lease_check;
 	po.callbacks.payload = &pp;
 	if (git_remote_push(r->remote, &arr, &po) < 0)
 		rc = kc_gitops_git_error(r, "pushing %s to %s", name, r->url_shown);
-	else if (st.rejected)
-		rc = kc_error_set(KC_EGENERIC, "pushing %s to %s: rejected (%s)", name, r->url_shown, st.rejected);
+	else if (st.rejected) {
+		/* one line of what the server said, without control bytes or credentials */
+		char *said = NULL;
+		if (st.remote_says.len) {
+			for (size_t i = 0; i < st.remote_says.len; i++)
+				if ((unsigned char)st.remote_says.ptr[i] < 0x20)
+					st.remote_says.ptr[i] = ' ';
+			said = kc_redact_text(st.remote_says.ptr);
+		}
+		rc = kc_error_set(KC_EGENERIC, "pushing %s to %s: rejected (%s)%s%s", name, r->url_shown, st.rejected,
+				  said ? "; the server said: " : "", said ? said : "");
+		free(said);
+	}
 	free(st.rejected);
+	kc_buf_free(&st.remote_says);
 	return rc;
 }
 
@@ -475,12 +646,14 @@ int kc_gitops_remediate(const struct kc_run *run, const struct kc_flow_set *flow
 	struct kc_plan *plan = NULL;
 	git_commit *build_on = NULL;
 	git_signature *sig = NULL;
-	char *branch = NULL;
+	char *branch = NULL, *target = NULL;
+	struct branch_state bs;
 	int rc, force = 0;
 	git_oid tip, local, remote, head;
 	int have_tip = 0, have_local = 0, have_remote = 0;
 
 	memset(&r, 0, sizeof(r));
+	memset(&bs, 0, sizeof(bs));
 	git_libgit2_init();
 	if (!opts->repo || !opts->path) {
 		rc = kc_error_set(KC_EINVAL, "a repository and a path inside it are required");
@@ -504,8 +677,12 @@ int kc_gitops_remediate(const struct kc_run *run, const struct kc_flow_set *flow
 	if (r.remote)
 		out->remote_url = kc_gitops_url_for_humans(git_remote_url(r.remote));
 
+	target = kc_gitops_target(run->cluster, opts->path);
+	if ((rc = check_path(&r, opts)) != 0)
+		goto done;
+
 	/* 1. What does the default branch still lack? Nothing: no branch at all. */
-	if ((rc = plan_on(&r, run, flows, opts, r.base, NULL, &plan)) != 0)
+	if ((rc = plan_on(&r, run, flows, opts, target, r.base, NULL, NULL, &plan)) != 0)
 		goto done;
 	if (plan->ngroups == 0) {
 		kc_buf_printf(&out->log, "nothing to fix: %s already has every remediation for run %" PRId64 "\n",
@@ -513,51 +690,94 @@ int kc_gitops_remediate(const struct kc_run *run, const struct kc_flow_set *flow
 		goto done;
 	}
 
-	/* 2. Which branch: the default one (--direct), --branch, an open remediation branch, or a new one. */
-	if (opts->direct)
-		branch = kc_strdup(r.default_branch);
-	else if (opts->branch)
+	/* 2. Which branch: the default one (--direct), --branch, or the target's own. */
+	if (opts->branch)
 		branch = kc_strdup(opts->branch);
-	else if ((rc = find_open_branch(&r, &branch)) != 0)
-		goto done;
-	if (!branch) {
-		struct kc_buf b = KC_BUF_INIT;
-		kc_buf_printf(&b, "%s%" PRId64 "-%s", branch_prefix, run->id, plan->hash);
-		branch = kc_buf_detach(&b);
-	}
+	else if (opts->direct)
+		branch = kc_strdup(r.default_branch);
+	else
+		branch = kc_gitops_branch_name(run->cluster, plan->dir);
 	have_tip = branch_tip(&r, branch, &tip, &have_local, &local, &have_remote, &remote) == 0;
 	out->branch = kc_strdup(branch);
 	out->created = !have_tip;
+	if (have_tip && is_open(&r, &tip) && (rc = classify_branch(&r, &tip, target, &bs)) != 0)
+		goto done;
+	else if (have_tip && !is_open(&r, &tip))
+		bs.own = OWN_EMPTY;
+	int is_default = strcmp(branch, r.default_branch) == 0;
+	if (opts->branch && !opts->direct &&
+	    (is_default || (have_tip && bs.own != OWN_OURS && bs.own != OWN_REVERTED))) {
+		rc = kc_error_set(KC_EINVAL, "--branch %s: %s; kubecomply only writes branches it created "
+				  "(pass --direct to commit on top of it anyway)", branch,
+				  is_default ? "that is the default branch" :
+				  bs.own == OWN_EMPTY ? "it exists and has no kubecomply commit" : "it has commits kubecomply did not write");
+		goto done;
+	}
 
 	/* 3. What to build on. */
 	if (opts->direct) {
-		if (have_local && !git_oid_equal(&local, git_commit_id(r.base)) &&
+		/* on top of what is there, never rewriting */
+		if (is_default && have_local && !git_oid_equal(&local, git_commit_id(r.base)) &&
 		    git_graph_descendant_of(r.repo, git_commit_id(r.base), &local) != 1) {
 			rc = kc_error_set(KC_EINVAL, "local %s has commits that origin does not; push or drop them first", branch);
 			goto done;
 		}
-		build_on = r.base;
-	} else if (have_tip && !all_ours(&r, &tip) && is_open(&r, &tip)) {
-		/* a human worked on this branch: add on top, never rewrite */
+		if (is_default || !have_tip) {
+			build_on = r.base;
+		} else {
+			if (git_commit_lookup(&build_on, r.repo, &tip) < 0) {
+				rc = kc_gitops_git_error(&r, "reading %s", branch);
+				goto done;
+			}
+			kc_plan_free(plan);
+			plan = NULL;
+			if ((rc = plan_on(&r, run, flows, opts, target, build_on, NULL, NULL, &plan)) != 0)
+				goto done;
+		}
+	} else if (have_tip && bs.own == OWN_FOREIGN && !opts->rebuild) {
+		kc_buf_printf(&out->log, "%s has commits kubecomply did not write (%s): kubecomply stops updating it. "
+			      "Merge or close it, or pass --rebuild to start it over from %s.\n",
+			      branch, bs.who, r.default_branch);
+		out->stopped = 1;
+		goto done;
+	} else if (have_tip && bs.own == OWN_REVERTED && !opts->rebuild) {
+		/* a reviewer reverted some fixes: keep their reverts, add on top, never rewrite */
 		if (git_commit_lookup(&build_on, r.repo, &tip) < 0) {
 			rc = kc_gitops_git_error(&r, "reading %s", branch);
 			goto done;
 		}
 		kc_plan_free(plan);
 		plan = NULL;
-		if ((rc = plan_on(&r, run, flows, opts, build_on, NULL, &plan)) != 0)
+		if ((rc = plan_on(&r, run, flows, opts, target, build_on, NULL, &bs, &plan)) != 0)
 			goto done;
 	} else {
 		build_on = r.base;
 		force = have_tip;
-		if (have_tip && is_open(&r, &tip)) {
+		if (have_tip && bs.own == OWN_OURS) {
 			/* our own open branch: rebuilt on the current default branch, keeping the
 			 * run stamps of what it already proposed */
 			kc_plan_free(plan);
 			plan = NULL;
-			if ((rc = plan_on(&r, run, flows, opts, build_on, &tip, &plan)) != 0)
+			if ((rc = plan_on(&r, run, flows, opts, target, build_on, &tip, NULL, &plan)) != 0)
 				goto done;
 		}
+		if (have_tip && bs.own == OWN_FOREIGN)
+			kc_buf_printf(&out->log, "--rebuild: %s starts over from %s; the commits by others (%s) are dropped from it\n",
+				      branch, r.default_branch, bs.who);
+	}
+	if (plan->ngroups > 0 && opts->approve) {
+		struct kc_buf why = KC_BUF_INIT;
+		int a = opts->approve(opts->approve_payload, plan, branch, r.default_branch, &why);
+		if (a != 0) {
+			if (a > 0) {
+				kc_buf_add(&out->log, why.ptr, why.len);
+				out->stopped = 1;
+			}
+			kc_buf_free(&why);
+			rc = a < 0 ? a : 0;
+			goto done;
+		}
+		kc_buf_free(&why);
 	}
 
 	if ((rc = plan_diff(&r, plan, &out->diff)) != 0)
@@ -621,6 +841,8 @@ done:
 		git_commit_free(build_on);
 	git_signature_free(sig);
 	free(branch);
+	free(target);
+	branch_state_clear(&bs);
 	kc_gitops_repo_close(&r);
 	git_libgit2_shutdown();
 	return rc;

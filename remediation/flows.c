@@ -170,6 +170,11 @@ static int flow_cmp(const struct kc_flow *a, const struct kc_flow *b)
 	/* an API-server flow is keyed by the endpoint address it reached */
 	if (!c && a->apiserver)
 		c = nullcmp(a->dst.ip, b->dst.ip);
+	/* a refused pod peer is kept apart by the pod it was seen as */
+	if (!c)
+		c = (a->refused != NULL) - (b->refused != NULL);
+	if (!c && a->refused)
+		c = nullcmp(a->src.pod, b->src.pod) ? nullcmp(a->src.pod, b->src.pod) : nullcmp(a->dst.pod, b->dst.pod);
 	return c;
 }
 
@@ -266,18 +271,20 @@ out:
 	return 0;
 }
 
-int kc_flows_load(struct sqlite3 *db, const char *cluster, struct kc_flow_set *set)
+int kc_flows_load(struct sqlite3 *db, const char *cluster, const char *since, struct kc_flow_set *set)
 {
 	static const char sql[] =
 		"SELECT e.time, e.data_json FROM events e LEFT JOIN runs r ON r.id = e.run_id"
 		" WHERE e.type = 'connect' AND (?1 IS NULL OR r.cluster IS NULL OR r.cluster = ?1)"
-		" ORDER BY e.id";
+		" AND (?2 IS NULL OR e.time >= ?2) ORDER BY e.id";
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return kc_error_set(KC_EDB, "reading connection events: %s", sqlite3_errmsg(db));
 	if (cluster)
 		sqlite3_bind_text(st, 1, cluster, -1, SQLITE_TRANSIENT);
+	if (since)
+		sqlite3_bind_text(st, 2, since, -1, SQLITE_TRANSIENT);
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW)
 		kc_flows_add_json(set, (const char *)sqlite3_column_text(st, 0),
@@ -285,8 +292,47 @@ int kc_flows_load(struct sqlite3 *db, const char *cluster, struct kc_flow_set *s
 	if (step != SQLITE_DONE)
 		rc = kc_error_set(KC_EDB, "reading connection events: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	kc_flows_finish(set);
 	return rc;
+}
+
+static void observed_side(struct json_object *o, const char *side, const char *kind, const char *ns,
+			  const char *pod, const char *addr)
+{
+	char key[32];
+	int is_pod = kind && strcmp(kind, "pod") == 0;
+	snprintf(key, sizeof(key), "%s_ip", side);
+	if (addr && *addr)
+		json_object_object_add(o, key, json_object_new_string(addr));
+	if (is_pod) {
+		snprintf(key, sizeof(key), "%s_namespace", side);
+		json_object_object_add(o, key, json_object_new_string(ns ? ns : ""));
+		snprintf(key, sizeof(key), "%s_pod", side);
+		if (pod)
+			json_object_object_add(o, key, json_object_new_string(pod));
+	}
+}
+
+void kc_flows_add_observed(struct kc_flow_set *set, const struct kc_flow_observed *ob)
+{
+	if ((ob->src_kind && strcmp(ob->src_kind, "pod") == 0 && (!ob->src_namespace || !*ob->src_namespace)) ||
+	    (ob->dst_kind && strcmp(ob->dst_kind, "pod") == 0 && (!ob->dst_namespace || !*ob->dst_namespace))) {
+		skip(set, "a pod whose namespace kubelet's /var/log/pods did not name");
+		return;
+	}
+	/* one validation path for every producer: the same checks as stored events */
+	struct json_object *o = json_object_new_object();
+	observed_side(o, "src", ob->src_kind, ob->src_namespace, ob->src_pod, ob->src_addr);
+	observed_side(o, "dst", ob->dst_kind, ob->dst_namespace, ob->dst_pod, ob->dst_addr);
+	json_object_object_add(o, "dst_port", json_object_new_int(ob->port));
+	json_object_object_add(o, "protocol", json_object_new_string(ob->protocol ? ob->protocol : "TCP"));
+	json_object_object_add(o, "count", json_object_new_int64(ob->count > 0 ? ob->count : 1));
+	size_t before = set->n;
+	kc_flows_add_json(set, ob->first_seen, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	if (set->n > before && ob->last_seen) {
+		free(set->flows[before].last_seen);
+		set->flows[before].last_seen = kc_strdup(ob->last_seen);
+	}
 }
 
 void kc_flows_describe_peer(struct kc_buf *out, const struct kc_flow_peer *p)
@@ -300,4 +346,103 @@ void kc_flows_describe_peer(struct kc_buf *out, const struct kc_flow_peer *p)
 		kc_buf_puts(out, "(any pod)");
 	for (size_t i = 0; i < p->nlabels; i++)
 		kc_buf_printf(out, "%s%s=%s", i ? "," : "", p->labels[i].key, p->labels[i].value);
+}
+
+/* Set per revision by the Deployment controller (pod-template-hash), the StatefulSet and
+ * DaemonSet controllers (controller-revision-hash), per pod by the StatefulSet controller
+ * (statefulset.kubernetes.io/pod-name, apps.kubernetes.io/pod-index), per Job run by the
+ * Job controller (controller-uid, batch.kubernetes.io/controller-uid): kubernetes
+ * pkg/controller/deployment/util, pkg/controller/history, pkg/controller/statefulset and
+ * pkg/controller/job. */
+static const char *const ephemeral_keys[] = {
+	"pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name",
+	"apps.kubernetes.io/pod-index", "controller-uid", "batch.kubernetes.io/controller-uid",
+	"pod-template-generation",
+};
+
+int kc_flows_label_is_ephemeral(const char *key)
+{
+	for (size_t i = 0; i < sizeof(ephemeral_keys) / sizeof(ephemeral_keys[0]); i++)
+		if (strcmp(key, ephemeral_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void kc_flows_labels_free(struct kc_flow_label *labels, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(labels[i].key);
+		free(labels[i].value);
+	}
+	free(labels);
+}
+
+static void peer_copy(struct kc_flow_peer *dst, const struct kc_flow_peer *src)
+{
+	dst->namespace_ = kc_strdup(src->namespace_);
+	dst->ip = kc_strdup(src->ip);
+	dst->pod = kc_strdup(src->pod);
+	dst->labels = src->nlabels ? kc_xcalloc(src->nlabels, sizeof(*dst->labels)) : NULL;
+	dst->nlabels = 0;
+	for (size_t i = 0; i < src->nlabels; i++) {
+		dst->labels[dst->nlabels].key = kc_strdup(src->labels[i].key);
+		dst->labels[dst->nlabels].value = kc_strdup(src->labels[i].value);
+		dst->nlabels++;
+	}
+}
+
+/* 0 when the peer can be selected, else it is a pod peer with nothing stable to select */
+static int peer_select(struct kc_flow_peer *p, kc_flows_selector_cb cb, void *payload)
+{
+	if (!p->namespace_)
+		return 0;
+	struct kc_flow_label *sel = NULL;
+	size_t nsel = 0;
+	if (cb && p->pod && cb(payload, p->namespace_, p->pod, &sel, &nsel) == 1) {
+		kc_flows_labels_free(p->labels, p->nlabels);
+		p->labels = sel;
+		p->nlabels = nsel;
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < p->nlabels; i++) {
+		if (kc_flows_label_is_ephemeral(p->labels[i].key)) {
+			free(p->labels[i].key);
+			free(p->labels[i].value);
+			continue;
+		}
+		p->labels[w++] = p->labels[i];
+	}
+	p->nlabels = w;
+	if (p->nlabels > 1)
+		qsort(p->labels, p->nlabels, sizeof(*p->labels), label_cmp);
+	return p->nlabels ? 0 : -1;
+}
+
+void kc_flows_resolve(const struct kc_flow_set *in, kc_flows_selector_cb cb, void *payload,
+		      struct kc_flow_set *out)
+{
+	kc_flows_init(out);
+	out->skipped = in->skipped;
+	out->first_skip = kc_strdup(in->first_skip);
+	for (size_t i = 0; i < in->n; i++) {
+		const struct kc_flow *f = &in->flows[i];
+		struct kc_flow c;
+		memset(&c, 0, sizeof(c));
+		peer_copy(&c.src, &f->src);
+		peer_copy(&c.dst, &f->dst);
+		c.port = f->port;
+		c.protocol = kc_strdup(f->protocol);
+		c.apiserver = f->apiserver;
+		c.count = f->count;
+		c.first_seen = kc_strdup(f->first_seen);
+		c.last_seen = kc_strdup(f->last_seen);
+		c.refused = f->refused;
+		if (peer_select(&c.src, cb, payload) != 0)
+			c.refused = "the source pod has no label that survives a rollout and no controller in the repository selects it";
+		if (!c.apiserver && peer_select(&c.dst, cb, payload) != 0)
+			c.refused = "the destination pod has no label that survives a rollout and no controller in the repository selects it";
+		out->flows = kc_array_grow(out->flows, &out->cap, out->n + 1, sizeof(*out->flows));
+		out->flows[out->n++] = c;
+	}
+	kc_flows_finish(out);
 }

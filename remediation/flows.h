@@ -35,6 +35,8 @@ struct kc_flow_peer {
 
 struct kc_flow {
 	struct kc_flow_peer src, dst;
+	const char *refused;           /* static reason when no allow rule may be written for it
+					* (a pod peer without labels that survive rollouts) */
 	int port;
 	char *protocol;                /* "TCP", "UDP", "SCTP" */
 	int apiserver;                 /* dst is the Kubernetes API server */
@@ -53,11 +55,44 @@ void kc_flows_init(struct kc_flow_set *set);
 void kc_flows_free(struct kc_flow_set *set);
 /* Adds one connection event. Returns 0 when added or skipped (set->skipped counts it). */
 int kc_flows_add_json(struct kc_flow_set *set, const char *time, const char *data_json);
-/* Loads every 'connect' event of runs of `cluster` (NULL: every run), then finishes. */
-int kc_flows_load(struct sqlite3 *db, const char *cluster, struct kc_flow_set *set);
+/* Loads every 'connect' event of runs of `cluster` (NULL: every run) at or after since
+ * (RFC 3339; NULL: all). Does not finish: more may be added (kc_flows_add_observed). */
+int kc_flows_load(struct sqlite3 *db, const char *cluster, const char *since, struct kc_flow_set *set);
+/* One aggregated observation (the store's flows table, from `watch --bpf`): a peer is a pod
+ * (kind "pod": namespace + pod; its labels come later from the repository, see
+ * kc_flows_resolve), "node" or "address" (addr). A pod without a namespace is skipped and
+ * counted: it stays denied. */
+struct kc_flow_observed {
+	const char *src_kind, *src_namespace, *src_pod, *src_addr;
+	const char *dst_kind, *dst_namespace, *dst_pod, *dst_addr;
+	int port;
+	const char *protocol;
+	int64_t count;
+	const char *first_seen, *last_seen;
+};
+void kc_flows_add_observed(struct kc_flow_set *set, const struct kc_flow_observed *o);
 /* Sorts (destination, source, port, protocol) and merges events of the same flow, adding
  * counts and keeping the first and last time seen. Call after the last kc_flows_add_json. */
 void kc_flows_finish(struct kc_flow_set *set);
+
+/* Labels the pod's controller writes per revision or per pod: selecting on them allows
+ * one ReplicaSet or one pod, and the rule breaks on the next rollout. Never selected on. */
+int kc_flows_label_is_ephemeral(const char *key);
+
+/* The labels that select a pod's workload: the owning controller's
+ * spec.selector.matchLabels (Deployment, StatefulSet, DaemonSet) or its pod template's
+ * labels (Job, CronJob). Returns 1 with *out and *n (caller frees with kc_flows_labels_free)
+ * when the pod's owner is known, 0 when not. */
+typedef int (*kc_flows_selector_cb)(void *payload, const char *ns, const char *pod,
+				    struct kc_flow_label **out, size_t *n);
+void kc_flows_labels_free(struct kc_flow_label *labels, size_t n);
+
+/* A copy of in whose pod peers select their workload: labels from cb when it knows the
+ * owner, else the observed labels without ephemeral keys. A pod peer left with no label
+ * gets flow->refused set: it is never widened to the whole namespace. Flows of one
+ * workload pair are merged (counts added, first and last seen kept). */
+void kc_flows_resolve(const struct kc_flow_set *in, kc_flows_selector_cb cb, void *payload,
+		      struct kc_flow_set *out);
 
 /* "shop/app=web,tier=front" or "203.0.113.7" into out (appended). */
 struct kc_buf;

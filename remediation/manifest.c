@@ -45,8 +45,12 @@ void kc_manifest__metadata(struct kc_yemit *y, const char *name, const char *ns,
  * everything in it. */
 static const char argocd_keep_key[] = "argocd.argoproj.io/sync-options";
 static const char argocd_keep_value[] = "Prune=false,Delete=false";
+/* Flux's kustomize-controller: garbage collection skips objects with this annotation
+ * (fluxcd/kustomize-controller docs, "Garbage collection"). */
+static const char flux_keep_key[] = "kustomize.toolkit.fluxcd.io/prune";
+static const char flux_keep_value[] = "disabled";
 
-int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_stage stage,
+int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_stage stage, const char *level,
 			      const struct kc_manifest_meta *meta)
 {
 	struct kc_yemit y;
@@ -63,7 +67,7 @@ int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_st
 	const char *enforce[] = {
 		"pod-security.kubernetes.io/audit", "restricted",
 		"pod-security.kubernetes.io/audit-version", "latest",
-		"pod-security.kubernetes.io/enforce", "baseline",
+		"pod-security.kubernetes.io/enforce", level,
 		"pod-security.kubernetes.io/enforce-version", "latest",
 		"pod-security.kubernetes.io/warn", "restricted",
 		"pod-security.kubernetes.io/warn-version", "latest",
@@ -71,9 +75,12 @@ int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_st
 	};
 	const char *ann[] = {
 		argocd_keep_key, argocd_keep_value,
+		flux_keep_key, flux_keep_value,
 		"kubecomply.io/pod-security-stage", stage == KC_PSA_ENFORCE ? "enforce" : "observe",
 		NULL,
 	};
+	if (stage == KC_PSA_ENFORCE && (!level || (strcmp(level, "baseline") != 0 && strcmp(level, "restricted") != 0)))
+		return kc_error_set(KC_EINVAL, "Pod Security level \"%s\": expected baseline or restricted", level ? level : "");
 	if ((rc = kc_yemit_init(&y, out)) != 0)
 		goto done;
 	kc_yemit_doc_start(&y);
@@ -96,7 +103,7 @@ int kc_manifest_service_account(struct kc_buf *out, const char *ns, const char *
 		rc = kc_names_check_label("service account", name);
 	if (rc)
 		return rc;
-	const char *ann[] = { argocd_keep_key, argocd_keep_value, NULL };
+	const char *ann[] = { argocd_keep_key, argocd_keep_value, flux_keep_key, flux_keep_value, NULL };
 	if ((rc = kc_yemit_init(&y, out)) != 0)
 		goto done;
 	kc_yemit_doc_start(&y);

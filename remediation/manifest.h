@@ -9,6 +9,7 @@
 #ifndef KC_MANIFEST_H
 #define KC_MANIFEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/strbuf.h"
@@ -30,8 +31,9 @@ struct kc_netpol_opts {
 	int allow_dns;            /* egress to kube-system/k8s-app=kube-dns on UDP+TCP 53 */
 	int allow_apiserver;      /* egress to the API-server endpoints the namespace was seen using */
 	int allow_same_namespace; /* ingress from / egress to pods of the same namespace */
+	const char *nodelocal_dns;/* NodeLocal DNSCache's address ("169.254.20.10"): allowed with kube-dns; NULL: none */
 };
-#define KC_NETPOL_OPTS_INIT { 0, 1, 1, 1 }
+#define KC_NETPOL_OPTS_INIT { 0, 1, 1, 1, NULL }
 
 /* <ns>/networkpolicy-default-deny.yaml: kubecomply-default-deny (podSelector {}) and one
  * policy per enabled allowance. API-server egress uses the endpoints of `flows` whose
@@ -47,12 +49,18 @@ int kc_manifest_flow_policies(struct kc_buf *out, const char *ns, const struct k
 			      const struct kc_flow_set *flows, const struct kc_manifest_meta *meta,
 			      size_t *nrules_out);
 
+/* The name of the flow policy of a workload ("kubecomply-ingress-web-1a2b3c4d"); dir is
+ * "ingress" or "egress". */
+void kc_manifest_flow_policy_name(char *out, size_t cap, const char *dir, const struct kc_flow_peer *p);
+
 /* Pod Security Admission, in two steps so that nothing breaks unannounced:
  * OBSERVE sets warn and audit to "restricted" (violations show up in kubectl output and
- * the audit log, nothing is rejected); ENFORCE adds enforce "baseline" on top. */
+ * the audit log, nothing is rejected); ENFORCE adds enforce at `level` ("baseline" or
+ * "restricted"), a level the namespace's workloads already meet. */
 enum kc_psa_stage { KC_PSA_OBSERVE, KC_PSA_ENFORCE };
-/* <ns>/namespace-pod-security.yaml: the Namespace with the labels of the stage. */
-int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_stage stage,
+/* <ns>/namespace-pod-security.yaml: the Namespace with the labels of the stage; level is
+ * used with KC_PSA_ENFORCE only. */
+int kc_manifest_psa_namespace(struct kc_buf *out, const char *ns, enum kc_psa_stage stage, const char *level,
 			      const struct kc_manifest_meta *meta);
 
 /* <ns>/serviceaccount-<name>.yaml: the ServiceAccount with automountServiceAccountToken false. */

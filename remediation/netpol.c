@@ -176,6 +176,13 @@ int kc_manifest_default_deny(struct kc_buf *out, const char *ns, const struct kc
 		kc_yemit_map_end(&y);
 		kc_yemit_map_end(&y);
 		kc_yemit_map_end(&y);
+		/* NodeLocal DNSCache answers on a link-local address on every node, and pods
+		 * configured for it never reach kube-dns directly */
+		if (opts->nodelocal_dns) {
+			kc_yemit_map_start(&y);
+			ip_block(&y, opts->nodelocal_dns);
+			kc_yemit_map_end(&y);
+		}
 		kc_yemit_seq_end(&y);
 		kc_yemit_str(&y, "ports");
 		kc_yemit_seq_start(&y);
@@ -251,7 +258,7 @@ done:
 
 /* A short stable name for a workload's policy: the value of its app label when that is a
  * usable name, plus a hash of the whole label set so that two workloads never collide. */
-static void workload_policy_name(char *out, size_t cap, const char *dir, const struct kc_flow_peer *p)
+void kc_manifest_flow_policy_name(char *out, size_t cap, const char *dir, const struct kc_flow_peer *p)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
 	for (size_t i = 0; i < p->nlabels; i++) {
@@ -309,9 +316,9 @@ int kc_manifest_flow_policies(struct kc_buf *out, const char *ns, const struct k
 	flow_reason(why, sizeof(why), "inbound");
 	for (size_t i = 0; i < n; i++) {
 		const struct kc_flow *f = &flows->flows[i];
-		if (done_in[i] || f->apiserver || !f->dst.namespace_ || strcmp(f->dst.namespace_, ns) != 0)
+		if (done_in[i] || f->refused || f->apiserver || !f->dst.namespace_ || strcmp(f->dst.namespace_, ns) != 0)
 			continue;
-		workload_policy_name(name, sizeof(name), "ingress", &f->dst);
+		kc_manifest_flow_policy_name(name, sizeof(name), "ingress", &f->dst);
 		policy_head(&y, name, ns, meta, why);
 		pod_selector_labels(&y, &f->dst);
 		policy_types(&y, 1, 0);
@@ -319,7 +326,7 @@ int kc_manifest_flow_policies(struct kc_buf *out, const char *ns, const struct k
 		kc_yemit_seq_start(&y);
 		for (size_t j = i; j < n; j++) {
 			const struct kc_flow *g = &flows->flows[j];
-			if (done_in[j] || g->apiserver || !same_workload(&g->dst, &f->dst))
+			if (done_in[j] || g->refused || g->apiserver || !same_workload(&g->dst, &f->dst))
 				continue;
 			done_in[j] = 1;
 			flow_rule(&y, "from", &g->src, 0, g->protocol, g->port);
@@ -333,9 +340,9 @@ int kc_manifest_flow_policies(struct kc_buf *out, const char *ns, const struct k
 	flow_reason(why, sizeof(why), "outbound");
 	for (size_t i = 0; i < n && !opts->ingress_only; i++) {
 		const struct kc_flow *f = &flows->flows[i];
-		if (done_out[i] || !f->src.namespace_ || strcmp(f->src.namespace_, ns) != 0)
+		if (done_out[i] || f->refused || !f->src.namespace_ || strcmp(f->src.namespace_, ns) != 0)
 			continue;
-		workload_policy_name(name, sizeof(name), "egress", &f->src);
+		kc_manifest_flow_policy_name(name, sizeof(name), "egress", &f->src);
 		policy_head(&y, name, ns, meta, why);
 		pod_selector_labels(&y, &f->src);
 		policy_types(&y, 0, 1);
@@ -343,7 +350,7 @@ int kc_manifest_flow_policies(struct kc_buf *out, const char *ns, const struct k
 		kc_yemit_seq_start(&y);
 		for (size_t j = i; j < n; j++) {
 			const struct kc_flow *g = &flows->flows[j];
-			if (done_out[j] || !same_workload(&g->src, &f->src))
+			if (done_out[j] || g->refused || !same_workload(&g->src, &f->src))
 				continue;
 			done_out[j] = 1;
 			flow_rule(&y, "to", &g->dst, g->apiserver, g->protocol, g->port);

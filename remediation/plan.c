@@ -10,6 +10,8 @@
 #include "common/yaml.h"
 #include "remediation/kustomize.h"
 #include "remediation/names.h"
+#include "remediation/render.h"
+#include "remediation/workloads.h"
 
 static const char *const system_namespaces[] = { "kube-system", "kube-public", "kube-node-lease" };
 
@@ -30,6 +32,13 @@ struct targets {
 	size_t n, cap;
 };
 
+/* How the application at --path is rendered, which decides where files go. */
+enum layout {
+	LAYOUT_KUSTOMIZE,      /* <path>/kustomization.yaml: <path>/<ns>/<file>, listed in it */
+	LAYOUT_HELM,           /* <path>/Chart.yaml: <path>/templates/kubecomply-<ns>-<file> */
+	LAYOUT_PLAIN,          /* a directory source (not recursive): <path>/<ns>-<file> */
+};
+
 struct builder {
 	const struct kc_run *run;
 	const struct kc_plan_opts *opts;
@@ -37,7 +46,13 @@ struct builder {
 	struct overlay *ov;
 	size_t nov, ov_cap;
 	char **newfiles;       /* files the current group creates: kustomization entries */
-	size_t nnew, new_cap;
+	unsigned char *newpatch; /* parallel: 1 when the entry goes to `patches` */
+	size_t nnew, new_cap, newpatch_cap;
+	enum layout layout;
+	struct kc_render base; /* what --path renders on the base tree (LAYOUT_KUSTOMIZE) */
+	size_t base_errors;
+	struct kc_plan_opts own;       /* the caller's options with the flows below */
+	struct kc_flow_set resolved;   /* flows with peers selected by their controllers */
 };
 
 const char *kc_fix_kind_name(enum kc_fix_kind k)
@@ -198,6 +213,10 @@ struct gen_args {
 	const char *ns, *name;
 	enum kc_psa_stage stage;
 	size_t nrules;
+	/* a patch names the object as the kustomization sees it before its transformers */
+	const char *obj_ns, *obj_name;
+	int patch;
+	const char *level;     /* Pod Security level to enforce */
 };
 
 typedef int (*gen_fn)(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta);
@@ -214,12 +233,12 @@ static int gen_flows(struct kc_buf *out, struct gen_args *a, const struct kc_man
 
 static int gen_sa(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta)
 {
-	return kc_manifest_service_account(out, a->ns, a->name, meta);
+	return kc_manifest_service_account(out, a->obj_ns ? a->obj_ns : a->ns, a->obj_name ? a->obj_name : a->name, meta);
 }
 
 static int gen_psa(struct kc_buf *out, struct gen_args *a, const struct kc_manifest_meta *meta)
 {
-	return kc_manifest_psa_namespace(out, a->ns, a->stage, meta);
+	return kc_manifest_psa_namespace(out, a->obj_name ? a->obj_name : a->ns, a->stage, a->level, meta);
 }
 
 static struct kc_plan_group *group_new(struct kc_plan *plan, enum kc_fix_kind kind)
@@ -276,6 +295,12 @@ static int add_manifest(struct builder *b, struct kc_plan_group *g, const char *
 	int rc;
 
 	*changed = 0;
+	for (size_t i = 0; i < b->opts->nsuppress; i++) {
+		if (strcmp(b->opts->suppress[i], path) == 0) {
+			kc_buf_printf(&b->plan->notes, "- `%s` was reverted by a reviewer on this branch; not proposed again.\n", path);
+			return 0;
+		}
+	}
 	if ((rc = fn(&content, a, &meta)) != 0)
 		goto done;
 	if (g->kind == KC_FIX_FLOWS && a->nrules == 0)
@@ -315,6 +340,8 @@ static int add_manifest(struct builder *b, struct kc_plan_group *g, const char *
 	group_add_file(g, path, content.ptr, content.len, prior, prior_len);
 	if (!prior) {
 		b->newfiles = kc_array_grow(b->newfiles, &b->new_cap, b->nnew + 1, sizeof(*b->newfiles));
+		b->newpatch = kc_array_grow(b->newpatch, &b->newpatch_cap, b->nnew + 1, 1);
+		b->newpatch[b->nnew] = (unsigned char)a->patch;
 		b->newfiles[b->nnew++] = kc_strdup(path);
 	}
 	ov_set(b, path, content.ptr, content.len);
@@ -351,6 +378,12 @@ static int kustomize_group(struct builder *b, struct kc_plan_group *g)
 {
 	const char *dir = b->plan->dir;
 	size_t dlen = strlen(dir);
+	if (b->layout != LAYOUT_KUSTOMIZE) {
+		for (size_t i = 0; i < b->nnew; i++)
+			free(b->newfiles[i]);
+		b->nnew = 0;
+		return 0;
+	}
 	char **kpaths = kc_xcalloc(b->nnew + 1, sizeof(char *));
 	char **entries = kc_xcalloc(b->nnew + 1, sizeof(char *));
 	int rc = 0;
@@ -359,7 +392,9 @@ static int kustomize_group(struct builder *b, struct kc_plan_group *g)
 		const char *rel = b->newfiles[i] + (dlen ? dlen + 1 : 0);  /* "<ns>/<file>" */
 		const char *slash = strchr(rel, '/');
 		char *nsdir = kc_strndup(b->newfiles[i], (size_t)(slash - b->newfiles[i]));
-		rc = find_kustomization(b, nsdir, &kpaths[i]);
+		/* a patch is listed where the object is seen with the names it has: --path's own */
+		if (!b->newpatch[i])
+			rc = find_kustomization(b, nsdir, &kpaths[i]);
 		free(nsdir);
 		if (!rc && kpaths[i]) {
 			entries[i] = kc_strdup(slash + 1);
@@ -375,7 +410,7 @@ static int kustomize_group(struct builder *b, struct kc_plan_group *g)
 		const char **add = kc_xcalloc(b->nnew, sizeof(*add));
 		size_t nadd = 0;
 		for (size_t j = i; j < b->nnew; j++) {
-			if (kpaths[j] && entries[j] && strcmp(kpaths[j], kpaths[i]) == 0) {
+			if (kpaths[j] && entries[j] && strcmp(kpaths[j], kpaths[i]) == 0 && b->newpatch[j] == b->newpatch[i]) {
 				add[nadd++] = entries[j];
 				if (j != i) {
 					free(kpaths[j]);
@@ -389,7 +424,8 @@ static int kustomize_group(struct builder *b, struct kc_plan_group *g)
 		int changed = 0;
 		rc = ov_read(b, kpaths[i], &data, &len);
 		if (!rc)
-			rc = kc_kustomize_add_resources(kpaths[i], data, len, add, nadd, &nk, &changed);
+			rc = kc_kustomize_add(kpaths[i], data, len, b->newpatch[i] ? KC_KUSTOMIZE_PATCHES : KC_KUSTOMIZE_RESOURCES,
+					      add, nadd, &nk, &changed);
 		if (!rc && changed) {
 			/* the file found in the tree may sit in the namespace directory or in --path */
 			int have = 0;
@@ -427,7 +463,7 @@ static void join_items(struct kc_buf *out, const struct kc_plan_group *g, size_t
 		kc_buf_printf(out, " and %zu more", g->nitems - max);
 }
 
-static void group_messages(const struct kc_run *run, struct kc_plan_group *g)
+static void group_messages(const struct kc_run *run, const char *target, struct kc_plan_group *g)
 {
 	struct kc_buf s = KC_BUF_INIT, m = KC_BUF_INIT;
 	size_t n = g->nitems;
@@ -457,11 +493,174 @@ static void group_messages(const struct kc_run *run, struct kc_plan_group *g)
 	kc_buf_puts(&m, "\nRoll back by reverting this commit; Argo CD removes or restores the objects on its next sync.\n\n");
 	kc_buf_printf(&m, KC_PLAN_TRAILER ": %" PRId64 "\nKubecomply-Checks: %s\nKubecomply-Fix: %s\n",
 		      run->id, g->checks, kc_fix_kind_name(g->kind));
+	if (target)
+		kc_buf_printf(&m, KC_PLAN_TARGET_TRAILER ": %s\n", target);
 	g->subject = kc_buf_detach(&s);
 	g->message = kc_buf_detach(&m);
 }
 
+/* A namespace a default-deny or an enforced profile would break, unless listed. */
+static int left_alone(struct builder *b, enum kc_fix_kind kind, const char *ns)
+{
+	char why[256];
+	for (size_t i = 0; i < b->opts->ninclude; i++)
+		if (strcmp(b->opts->include_namespaces[i], ns) == 0)
+			return 0;
+	if (!kc_workloads_infrastructure(b->layout == LAYOUT_KUSTOMIZE ? &b->base : NULL, ns, why, sizeof(why)))
+		return 0;
+	kc_buf_printf(&b->plan->notes, "- CIS %s: `%s` left alone: %s (list it with --include-namespace to remediate it).\n",
+		      kind_checks[kind], ns, why);
+	return 1;
+}
+
 /* ---- the four kinds ------------------------------------------------------------- */
+
+/* Where a fix's file goes for the application's layout. */
+static char *fix_path(struct builder *b, const char *ns, const char *file)
+{
+	struct kc_buf p = KC_BUF_INIT;
+	if (*b->plan->dir)
+		kc_buf_printf(&p, "%s/", b->plan->dir);
+	if (b->layout == LAYOUT_HELM)
+		kc_buf_printf(&p, "templates/kubecomply-%s-%s", ns, file);
+	else if (b->layout == LAYOUT_PLAIN)
+		kc_buf_printf(&p, "%s-%s", ns, file);
+	else
+		kc_buf_printf(&p, "%s/%s", ns, file);
+	return kc_buf_detach(&p);
+}
+
+/* The renderer's reads: the overlay, then the base tree (directories read as absent). */
+static int render_read(void *payload, const char *path, char **out, size_t *len)
+{
+	struct builder *b = payload;
+	*out = NULL;
+	*len = 0;
+	for (size_t i = 0; i < b->nov; i++) {
+		if (strcmp(b->ov[i].path, path) == 0) {
+			if (b->ov[i].data) {
+				*out = kc_strndup(b->ov[i].data, b->ov[i].len);
+				*len = b->ov[i].len;
+			}
+			return 0;
+		}
+	}
+	if (!b->opts->read)
+		return 0;
+	return b->opts->read(b->opts->payload, (enum kc_plan_tree)(KC_PLAN_BASE | KC_PLAN_DIR_OK), path, out, len);
+}
+
+/* The namespace a kustomization file sets, or NULL (caller frees). */
+static char *kustomization_namespace(const char *data, size_t len)
+{
+	struct kc_yaml y;
+	char *ns = NULL;
+	if (kc_yaml_load(&y, "kustomization", data, len) == 0 && y.ndocs == 1) {
+		const char *v = kc_yaml_scalar(kc_yaml_get(&y.docs[0], kc_yaml_root(&y, 0), "namespace"));
+		if (v && *v)
+			ns = kc_strdup(v);
+	}
+	kc_error_clear();
+	kc_yaml_free(&y);
+	return ns;
+}
+
+/* Whether the kustomization's transformers let the fix change the object the cluster
+ * really has. An object the kustomization already renders is patched (with the names it
+ * has before the transformers), never declared twice. Returns 1 (and a note) to refuse. */
+static int transformers_refuse(struct builder *b, enum kc_fix_kind kind, const char *ns, const char *name,
+			       struct gen_args *a)
+{
+	if (b->layout != LAYOUT_KUSTOMIZE)
+		return 0;
+	const struct kc_render *r = &b->base;
+	const struct kc_render_obj *o = NULL;
+	if (kind == KC_FIX_POD_SECURITY)
+		o = kc_render_find(r, "Namespace", NULL, ns);
+	else if (kind == KC_FIX_SERVICE_ACCOUNT)
+		o = kc_render_find(r, "ServiceAccount", ns, name);
+	if (o) {
+		a->patch = 1;
+		a->obj_ns = o->in_ns;
+		a->obj_name = o->in_name;
+		return 0;
+	}
+	const char *dir = *b->plan->dir ? b->plan->dir : ".";
+	if (r->namespace_ && strcmp(r->namespace_, ns) != 0) {
+		kc_buf_printf(&b->plan->notes, "- CIS %s: `%s`: the kustomization of `%s` sets `namespace: %s`, which would move "
+			      "the fix into `%s`; refused (add it in a kustomization of its own).\n",
+			      kind_checks[kind], ns, dir, r->namespace_, r->namespace_);
+		return 1;
+	}
+	if (kind == KC_FIX_SERVICE_ACCOUNT && (r->name_prefix || r->name_suffix)) {
+		kc_buf_printf(&b->plan->notes, "- CIS %s: `%s/%s`: `namePrefix`/`nameSuffix` of `%s` would create `%s%s%s` instead "
+			      "of changing the service account the cluster has; refused.\n", kind_checks[kind], ns, name, dir,
+			      r->name_prefix ? r->name_prefix : "", name, r->name_suffix ? r->name_suffix : "");
+		return 1;
+	}
+	/* the namespace directory's own kustomization, when the file would be listed there */
+	for (size_t i = 0; i < 3; i++) {
+		struct kc_buf p = KC_BUF_INIT;
+		const char *data;
+		size_t len;
+		if (*b->plan->dir)
+			kc_buf_printf(&p, "%s/", b->plan->dir);
+		kc_buf_printf(&p, "%s/%s", ns, kc_kustomize_names[i]);
+		int rc = ov_read(b, p.ptr, &data, &len);
+		kc_buf_free(&p);
+		if (rc) {
+			kc_error_clear();
+			break;
+		}
+		if (!data)
+			continue;
+		char *kns = kustomization_namespace(data, len);
+		int bad = kns && strcmp(kns, ns) != 0;
+		if (bad)
+			kc_buf_printf(&b->plan->notes, "- CIS %s: `%s`: the kustomization of `%s/%s` sets `namespace: %s`; refused.\n",
+				      kind_checks[kind], ns, dir, ns, kns);
+		free(kns);
+		return bad;
+	}
+	return 0;
+}
+
+/* The built-in check of one commit's tree: it builds (every path resolves, nothing is
+ * rendered twice) and every file the commit adds is rendered or listed as a patch. */
+static int check_group(struct builder *b, const struct kc_plan_group *g)
+{
+	if (b->layout != LAYOUT_KUSTOMIZE || !g->nfiles)
+		return 0;
+	struct kc_render r;
+	kc_render_init(&r);
+	int rc = kc_render_dir(render_read, b, b->plan->dir, &r);
+	if (rc == 0 && r.nerrors > b->base_errors)
+		rc = kc_error_set(KC_EINVAL, "the %s commit would not build: %s", kc_fix_kind_name(g->kind), r.errors.ptr);
+	for (size_t i = 0; i < g->nfiles && rc == 0; i++) {
+		const char *f = g->files[i].path, *base = strrchr(f, '/');
+		base = base ? base + 1 : f;
+		int is_k = 0;
+		for (size_t k = 0; k < 3; k++)
+			is_k |= strcmp(base, kc_kustomize_names[k]) == 0;
+		if (is_k || kc_render_has_file(&r, f))
+			continue;
+		/* a patch: listed in --path's kustomization */
+		int listed = 0;
+		for (size_t k = 0; k < 3 && !listed; k++) {
+			char *kp = join(b->plan->dir, kc_kustomize_names[k], NULL);
+			const char *data;
+			size_t len;
+			if (ov_read(b, kp, &data, &len) == 0 && data)
+				listed = kc_kustomize_lists_patch(data, len, f + (*b->plan->dir ? strlen(b->plan->dir) + 1 : 0));
+			free(kp);
+		}
+		if (!listed)
+			rc = kc_error_set(KC_EINVAL, "%s would not be rendered by %s: no kustomization lists it", f,
+					  *b->plan->dir ? b->plan->dir : ".");
+	}
+	kc_render_clear(&r);
+	return rc < 0 ? rc : 0;
+}
 
 static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct targets *t,
 			const char *file, gen_fn fn)
@@ -474,16 +673,37 @@ static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct t
 		kc_buf_puts(&fname, file);
 		if (t->v[i].name)
 			kc_buf_printf(&fname, "%s.yaml", t->v[i].name);
-		char *path = join(b->plan->dir, t->v[i].ns, fname.ptr);
+		char *path = fix_path(b, t->v[i].ns, fname.ptr);
 		kc_buf_free(&fname);
-		struct gen_args a = { b->opts, t->v[i].ns, t->v[i].name, KC_PSA_OBSERVE, 0 };
+		struct gen_args a = { b->opts, t->v[i].ns, t->v[i].name, KC_PSA_OBSERVE, 0, NULL, NULL, 0, NULL };
+		if (left_alone(b, kind, t->v[i].ns) || transformers_refuse(b, kind, t->v[i].ns, t->v[i].name, &a)) {
+			free(path);
+			continue;
+		}
 		if (kind == KC_FIX_POD_SECURITY) {
 			/* warn/audit first; enforce once the observing labels are on the default branch */
 			char *dep;
 			size_t dlen;
 			rc = deployed_read(b, path, &dep, &dlen);
-			if (!rc && dep && strstr(dep, "pod-security.kubernetes.io/warn"))
-				a.stage = KC_PSA_ENFORCE;
+			if (!rc && dep && strstr(dep, "pod-security.kubernetes.io/warn")) {
+				/* enforce only a level every workload of the namespace already meets */
+				struct kc_buf why = KC_BUF_INIT;
+				size_t nw = 0;
+				enum kc_pss_level lvl = kc_workloads_pss_level(b->layout == LAYOUT_KUSTOMIZE ? &b->base : NULL,
+									       t->v[i].ns, &nw, &why);
+				if (lvl >= KC_PSS_BASELINE) {
+					a.stage = KC_PSA_ENFORCE;
+					a.level = kc_pss_level_name(lvl);
+				} else if (!nw) {
+					kc_buf_printf(&b->plan->notes, "- CIS %s: `%s`: no workload of the namespace is in the repository, so no "
+						      "Pod Security level is known to hold; `enforce` is not proposed (warn and audit stay).\n",
+						      kind_checks[kind], t->v[i].ns);
+				} else {
+					kc_buf_printf(&b->plan->notes, "- CIS %s: `%s`: `enforce` is not proposed, workloads violate even baseline "
+						      "(warn and audit stay):\n%s", kind_checks[kind], t->v[i].ns, why.ptr);
+				}
+				kc_buf_free(&why);
+			}
 			free(dep);
 		}
 		int changed = 0;
@@ -495,7 +715,9 @@ static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct t
 				      t->v[i].name ? t->v[i].name : "", t->v[i].detail ? ": " : "",
 				      t->v[i].detail ? t->v[i].detail : "",
 				      kind == KC_FIX_POD_SECURITY
-					      ? (a.stage == KC_PSA_ENFORCE ? " (step 2: enforce baseline)"
+					      ? (a.stage == KC_PSA_ENFORCE ? (strcmp(a.level, "restricted") == 0
+										  ? " (step 2: enforce restricted, which every workload meets)"
+										  : " (step 2: enforce baseline, which every workload meets)")
 									   : " (step 1: warn and audit restricted)")
 					      : "");
 		}
@@ -503,6 +725,8 @@ static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct t
 	}
 	if (!rc)
 		rc = kustomize_group(b, g);
+	if (!rc)
+		rc = check_group(b, g);
 	return rc;
 }
 
@@ -548,10 +772,10 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 	struct kc_plan_group *g = group_new(b->plan, KC_FIX_FLOWS);
 	for (size_t i = 0; i < nns && !rc; i++) {
 		const char *ns = nss[i];
-		if (is_system_namespace(ns))
+		if (is_system_namespace(ns) || (!ns_in(deny, ns) && left_alone(b, KC_FIX_FLOWS, ns)))
 			continue;
 		if (!ns_in(deny, ns)) {
-			char *dd = join(b->plan->dir, ns, "networkpolicy-default-deny.yaml"), *dep;
+			char *dd = fix_path(b, ns, "networkpolicy-default-deny.yaml"), *dep;
 			size_t dlen;
 			rc = deployed_read(b, dd, &dep, &dlen);
 			free(dd);
@@ -560,8 +784,12 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 			if (rc || !managed)
 				continue;
 		}
-		char *path = join(b->plan->dir, ns, "networkpolicy-observed-flows.yaml");
-		struct gen_args a = { b->opts, ns, NULL, KC_PSA_OBSERVE, 0 };
+		char *path = fix_path(b, ns, "networkpolicy-observed-flows.yaml");
+		struct gen_args a = { b->opts, ns, NULL, KC_PSA_OBSERVE, 0, NULL, NULL, 0, NULL };
+		if (transformers_refuse(b, KC_FIX_FLOWS, ns, NULL, &a)) {
+			free(path);
+			continue;
+		}
 		int changed = 0;
 		rc = add_manifest(b, g, path, gen_flows, &a, &changed);
 		free(path);
@@ -574,7 +802,19 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 			int outb = f->src.namespace_ && strcmp(f->src.namespace_, ns) == 0 && !b->opts->netpol.ingress_only;
 			if (!in && !outb)
 				continue;
-			kc_buf_puts(&g->evidence, "| ");
+			char pol[96];
+			if (f->refused) {
+				kc_buf_puts(&b->plan->notes, "- Not allowed, and not widened to the namespace: ");
+				kc_flows_describe_peer(&b->plan->notes, &f->src);
+				kc_buf_printf(&b->plan->notes, " (pod %s) -> ", f->src.pod ? f->src.pod : "?");
+				kc_flows_describe_peer(&b->plan->notes, &f->dst);
+				kc_buf_printf(&b->plan->notes, " (pod %s) %s/%d: %s.\n", f->dst.pod ? f->dst.pod : "?",
+					      f->protocol, f->port, f->refused);
+				continue;
+			}
+			/* the rule that allows it: the destination's ingress policy here, else the source's egress */
+			kc_manifest_flow_policy_name(pol, sizeof(pol), in ? "ingress" : "egress", in ? &f->dst : &f->src);
+			kc_buf_printf(&g->evidence, "| `%s/%s` | ", ns, pol);
 			kc_flows_describe_peer(&g->evidence, &f->src);
 			kc_buf_puts(&g->evidence, " | ");
 			if (f->apiserver)
@@ -590,17 +830,34 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 	free(nss);
 	if (!rc)
 		rc = kustomize_group(b, g);
+	if (!rc)
+		rc = check_group(b, g);
 	return rc;
 }
 
 /* ---- entry points --------------------------------------------------------------- */
 
-static void plan_hash(struct kc_plan *plan)
+/* Ends ctx (freed) and writes the first nbytes of the digest as hex into out. */
+static void digest_hex(EVP_MD_CTX *ctx, char *out, int nbytes)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static EVP_MD_CTX *sha256_new(void)
+{
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	return ctx;
+}
+
+static void plan_hash(struct kc_plan *plan)
+{
+	EVP_MD_CTX *ctx = sha256_new();
 	for (size_t i = 0; i < plan->ngroups; i++) {
 		for (size_t j = 0; j < plan->groups[i].nfiles; j++) {
 			const struct kc_plan_file *f = &plan->groups[i].files[j];
@@ -608,10 +865,61 @@ static void plan_hash(struct kc_plan *plan)
 			EVP_DigestUpdate(ctx, f->content, f->len);
 		}
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (int i = 0; i < 4; i++)
-		snprintf(plan->hash + 2 * i, 3, "%02x", md[i]);
+	digest_hex(ctx, plan->hash, 4);
+}
+
+/* Chart.yaml: Helm renders templates/ (recursively) and nothing else. A kustomization:
+ * kustomize renders what it lists. Neither: Argo CD's directory source, which reads the
+ * manifests directly in the directory (not below it unless `recurse` is set). */
+static int detect_layout(struct builder *b)
+{
+	const char *data;
+	size_t len;
+	char *chart = join(b->plan->dir, "Chart.yaml", NULL), *k = NULL;
+	int rc = ov_read(b, chart, &data, &len);
+	free(chart);
+	if (rc)
+		return rc;
+	if (data) {
+		b->layout = LAYOUT_HELM;
+		kc_buf_printf(&b->plan->notes, "- `%s` is a Helm chart: the manifests go under `templates/`, which Helm renders as they are.\n",
+			      *b->plan->dir ? b->plan->dir : ".");
+		return 0;
+	}
+	if ((rc = find_kustomization(b, b->plan->dir, &k)) != 0)
+		return rc;
+	if (!k) {
+		b->layout = LAYOUT_PLAIN;
+		kc_buf_printf(&b->plan->notes, "- `%s` has no kustomization.yaml: the manifests are placed directly in it, where a "
+			      "non-recursive directory source reads them. If the application sets `directory.include`, check it.\n",
+			      *b->plan->dir ? b->plan->dir : ".");
+		return 0;
+	}
+	free(k);
+	b->layout = LAYOUT_KUSTOMIZE;
+	rc = kc_render_dir(render_read, b, b->plan->dir, &b->base);
+	if (rc < 0)
+		return rc;
+	b->base_errors = b->base.nerrors;
+	if (b->base.nerrors)
+		kc_buf_printf(&b->plan->notes, "- `%s` does not build on the default branch already: %.*s\n",
+			      *b->plan->dir ? b->plan->dir : ".", (int)(b->base.errors.len > 400 ? 400 : b->base.errors.len),
+			      b->base.errors.ptr);
+	return 0;
+}
+
+/* The findings a plan acts on, without run ids or file contents: a later run with the
+ * same findings has the same value even when the manifests were stamped differently. */
+static void findings_hash(struct kc_plan *plan)
+{
+	EVP_MD_CTX *ctx = sha256_new();
+	for (size_t i = 0; i < plan->ngroups; i++) {
+		const char *k = kc_fix_kind_name(plan->groups[i].kind);
+		EVP_DigestUpdate(ctx, k, strlen(k) + 1);
+		for (size_t j = 0; j < plan->groups[i].nitems; j++)
+			EVP_DigestUpdate(ctx, plan->groups[i].items[j], strlen(plan->groups[i].items[j]) + 1);
+	}
+	digest_hex(ctx, plan->findings, 8);
 }
 
 int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, struct kc_plan **out)
@@ -623,6 +931,7 @@ int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, str
 
 	*out = NULL;
 	memset(&b, 0, sizeof(b));
+	kc_render_init(&b.base);
 	b.run = run;
 	b.opts = opts;
 	b.plan = plan;
@@ -646,6 +955,24 @@ int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, str
 	    (rc = collect(&b, "5.1.5", "ServiceAccount", &sa)) != 0 ||
 	    (rc = collect(&b, "5.2.1", "Namespace", &psa)) != 0)
 		goto done;
+	/* only then is the repository read */
+	if ((rc = detect_layout(&b)) != 0)
+		goto done;
+	b.own = *opts;
+	b.opts = &b.own;
+	if (opts->flows) {
+		kc_flows_resolve(opts->flows, kc_workloads_selector, b.layout == LAYOUT_KUSTOMIZE ? &b.base : NULL, &b.resolved);
+		b.own.flows = &b.resolved;
+	}
+	if (!b.own.netpol.nodelocal_dns) {
+		static char nld[48];
+		b.own.netpol.nodelocal_dns = kc_workloads_nodelocal_dns(&b.base, nld, sizeof(nld));
+		for (size_t i = 0; opts->flows && !b.own.netpol.nodelocal_dns && i < opts->flows->n; i++) {
+			const struct kc_flow *f = &opts->flows->flows[i];
+			if (!f->dst.namespace_ && f->dst.ip && strcmp(f->dst.ip, "169.254.20.10") == 0 && f->port == 53)
+				b.own.netpol.nodelocal_dns = "169.254.20.10";
+		}
+	}
 	if (opts->flows && opts->flows->skipped)
 		kc_buf_printf(&plan->notes, "- %zu connection event%s could not be attributed and stay denied (first: %s).\n",
 			      opts->flows->skipped, opts->flows->skipped == 1 ? "" : "s",
@@ -668,8 +995,9 @@ int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, str
 	}
 	plan->ngroups = w;
 	for (size_t i = 0; i < plan->ngroups; i++)
-		group_messages(run, &plan->groups[i]);
+		group_messages(run, opts->target, &plan->groups[i]);
 	plan_hash(plan);
+	findings_hash(plan);
 done:
 	targets_free(&deny);
 	targets_free(&sa);
@@ -682,6 +1010,9 @@ done:
 	for (size_t i = 0; i < b.nnew; i++)
 		free(b.newfiles[i]);
 	free(b.newfiles);
+	free(b.newpatch);
+	kc_render_clear(&b.base);
+	kc_flows_free(&b.resolved);
 	if (rc)
 		kc_plan_free(plan);
 	else

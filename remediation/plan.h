@@ -40,6 +40,9 @@ enum kc_fix_kind {
  * PREVIOUS is the open remediation branch being rebuilt, if any: a file it already has
  * keeps the run id it was stamped with, so the rebuild of unchanged findings is identical. */
 enum kc_plan_tree { KC_PLAN_BASE, KC_PLAN_DEPLOYED, KC_PLAN_PREVIOUS };
+/* Or'ed into `which` by the renderer: a directory at path reads as absent instead of
+ * being refused (paths the plan writes are still refused when they are directories). */
+#define KC_PLAN_DIR_OK 0x10
 /* Reads a repository-relative path: 0 with *out = NULL when absent; *out is freed by the
  * caller. A negative code aborts the plan. */
 typedef int (*kc_plan_read_cb)(void *payload, enum kc_plan_tree which, const char *path,
@@ -51,8 +54,17 @@ struct kc_plan_opts {
 	const struct kc_flow_set *flows;  /* NULL: no least-privilege policies */
 	kc_plan_read_cb read;             /* NULL: an empty repository */
 	void *payload;
+	const char *target;               /* "cluster:path", the Kubecomply-Target trailer; NULL: none */
+	/* Files a reviewer reverted on the branch: never proposed again there. */
+	char *const *suppress;
+	size_t nsuppress;
+	/* Namespaces to remediate although they look like infrastructure (kube-* but the
+	 * three system namespaces, ingress/CNI/GitOps controllers, webhook backends, host
+	 * network): listed explicitly by the user. */
+	char *const *include_namespaces;
+	size_t ninclude;
 };
-#define KC_PLAN_OPTS_INIT { NULL, KC_NETPOL_OPTS_INIT, NULL, NULL, NULL }
+#define KC_PLAN_OPTS_INIT { NULL, KC_NETPOL_OPTS_INIT, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 }
 
 struct kc_plan_file {
 	char *path;          /* repository-relative */
@@ -80,6 +92,8 @@ struct kc_plan {
 	struct kc_plan_group *groups; /* in commit order, only kinds that change something */
 	size_t ngroups;
 	char hash[9];              /* 8 hex of SHA-256 over every (path, content) */
+	char findings[17];         /* 16 hex of SHA-256 over the findings acted on (kind, items):
+				    * what a closed pull request is compared with */
 	struct kc_buf notes;       /* markdown lines: what was left alone and why */
 };
 
@@ -89,13 +103,19 @@ struct kc_plan {
 int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, struct kc_plan **out);
 void kc_plan_free(struct kc_plan *plan);
 
-/* Pull-request title and markdown body: findings, evidence, files, how to roll back. */
+/* Pull-request title and markdown body: findings, evidence, files, how to roll back, and a
+ * hidden marker with plan->findings. With max > 0 the body fits in max bytes: the
+ * summary stays, the evidence tables and notes are cut with a note saying so. */
 void kc_plan_pr_text(const struct kc_plan *plan, const struct kc_run *run, const char *branch,
-		     const char *base, struct kc_buf *title, struct kc_buf *body);
+		     const char *base, size_t max, struct kc_buf *title, struct kc_buf *body);
+/* "kubecomply-findings: " + plan->findings, inside an HTML comment of the body */
+#define KC_PLAN_FINDINGS_MARKER "kubecomply-findings: "
 
 const char *kc_fix_kind_name(enum kc_fix_kind k);  /* "default-deny", "observed-flows", ... */
 
 /* Trailer every kubecomply commit carries; a branch whose commits all have it was made by us. */
 #define KC_PLAN_TRAILER "Kubecomply-Run"
+/* Which target (cluster:path) a commit belongs to. */
+#define KC_PLAN_TARGET_TRAILER "Kubecomply-Target"
 
 #endif

@@ -30,7 +30,7 @@ struct fixture {
 static const char kustomization[] =
 	"apiVersion: kustomize.config.k8s.io/v1beta1\n"
 	"kind: Kustomization\n"
-	"namespace: prod\n"
+	"# production cluster: every namespace has its own directory\n"
 	"resources:\n"
 	"- apps/web.yaml\n";
 
@@ -257,8 +257,9 @@ static void test_branch_pushed_with_tree_kustomization_and_messages(void **state
 	make_run(&run, 5);
 	assert_int_equal(remediate(f, &run, NULL, 1, 0, 0, &res), 0);
 	assert_non_null(res.branch);
-	assert_true(strncmp(res.branch, "kubecomply/remediate-5-", 23) == 0);
-	assert_int_equal(strlen(res.branch), 23 + 8);
+	/* the target's branch: cluster and path, plus a hash of both */
+	assert_true(strncmp(res.branch, "kubecomply/remediate-prod-clusters-prod-", 40) == 0);
+	assert_int_equal(strlen(res.branch), 40 + 6);
 	assert_true(res.created && res.changed && res.pushed);
 	assert_int_equal(res.ncommits, 3);
 	assert_string_equal(res.base_branch, "main");
@@ -305,7 +306,7 @@ static void test_branch_pushed_with_tree_kustomization_and_messages(void **state
 	assert_int_equal(n, 5);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(kc_yaml_scalar(yaml_document_get_node(&y.docs[0], res_node->data.sequence.items.start[i])), want[i]);
-	assert_string_equal(kc_yaml_scalar(kc_yaml_get(&y.docs[0], kc_yaml_root(&y, 0), "namespace")), "prod");
+	assert_non_null(strstr(k, "# production cluster: every namespace has its own directory\n"));
 	kc_yaml_free(&y);
 	free(k);
 
@@ -347,7 +348,7 @@ static void test_branch_pushed_with_tree_kustomization_and_messages(void **state
 	assert_int_equal(remediate(f, &run, NULL, 1, 0, 0, &res), 0);
 	assert_true(res.changed);
 	assert_false(res.created);
-	assert_true(strncmp(res.branch, "kubecomply/remediate-5-", 23) == 0);
+	assert_true(strncmp(res.branch, "kubecomply/remediate-prod-clusters-prod-", 40) == 0);
 	assert_int_equal(count_refs(f->remote, "refs/heads/kubecomply/*"), 1);
 	char *c = blob_at(f->remote, ref, "clusters/prod/team-c/networkpolicy-default-deny.yaml");
 	assert_non_null(strstr(c, "kubecomply.io/run-id: \"6\""));
@@ -362,7 +363,9 @@ static void test_branch_pushed_with_tree_kustomization_and_messages(void **state
 	kc_run_clear(&run);
 }
 
-static void test_human_commits_are_never_rewritten(void **state)
+/* A reviewer's commit on the branch: kubecomply stops updating it and says so (Renovate's
+ * "edited/blocked" manners); --rebuild starts it over from main with a lease. */
+static void test_person_pushed_branch_is_left_alone_until_rebuild(void **state)
 {
 	struct fixture *f = *state;
 	struct kc_run run;
@@ -373,9 +376,8 @@ static void test_human_commits_are_never_rewritten(void **state)
 	snprintf(ref, sizeof(ref), "refs/heads/%s", res.branch);
 	kc_gitops_result_clear(&res);
 
-	/* a reviewer pushes a fix-up on the branch */
 	git_repository *remote;
-	git_oid tip, human;
+	git_oid tip, human, now;
 	ok(git_repository_open(&remote, f->remote));
 	ok(git_reference_name_to_id(&tip, remote, ref));
 	static const char *const files[] = { "clusters/prod/shop/extra.yaml", "# reviewer's note\n", NULL };
@@ -384,21 +386,260 @@ static void test_human_commits_are_never_rewritten(void **state)
 
 	add_ns_finding(&run, "5.3.2", "Namespace", "team-d", NULL);
 	assert_int_equal(remediate(f, &run, NULL, 1, 0, 0, &res), 0);
-	assert_true(res.changed);
-	assert_int_equal(res.ncommits, 1);
-	/* fast-forward on top of the human commit */
-	git_repository *r2;
-	git_oid now;
-	ok(git_repository_open(&r2, f->remote));
-	ok(git_reference_name_to_id(&now, r2, ref));
-	assert_int_equal(git_graph_descendant_of(r2, &now, &human), 1);
-	git_repository_free(r2);
+	assert_true(res.stopped);
+	assert_false(res.changed);
+	assert_false(res.pushed);
+	assert_non_null(strstr(res.log.ptr, "kubecomply did not write"));
+	assert_non_null(strstr(res.log.ptr, "by Human"));
+	assert_non_null(strstr(res.log.ptr, "--rebuild"));
+	ref_oid(f->remote, ref, &now);
+	assert_true(git_oid_equal(&now, &human));
+	kc_gitops_result_clear(&res);
+
+	/* --rebuild: from main again, the person's commit gone, the new finding in */
+	struct kc_gitops_opts o = { .netpol = KC_NETPOL_OPTS_INIT };
+	o.repo = f->work;
+	o.path = "clusters/prod";
+	o.push = 1;
+	o.rebuild = 1;
+	o.author = AUTHOR;
+	kc_gitops_result_init(&res);
+	assert_int_equal(kc_gitops_remediate(&run, NULL, &o, &res), 0);
+	assert_true(res.changed && res.pushed);
+	assert_non_null(strstr(res.log.ptr, "starts over"));
 	char *extra = blob_at(f->remote, ref, "clusters/prod/shop/extra.yaml");
-	assert_non_null(extra);
-	free(extra);
+	assert_null(extra);
 	char *dd = blob_at(f->remote, ref, "clusters/prod/team-d/networkpolicy-default-deny.yaml");
 	assert_non_null(dd);
 	free(dd);
+	ok(git_repository_open(&remote, f->remote));
+	ok(git_reference_name_to_id(&now, remote, ref));
+	assert_int_equal(git_graph_descendant_of(remote, &now, &human), 0);
+	git_repository_free(remote);
+	kc_gitops_result_clear(&res);
+	kc_run_clear(&run);
+}
+
+/* A reviewer reverts one of our commits on the branch: the revert stays, the next run adds
+ * on top, and the reverted file is not proposed again on that branch. */
+static void test_reverted_fix_is_not_proposed_again(void **state)
+{
+	struct fixture *f = *state;
+	struct kc_run run;
+	struct kc_gitops_result res;
+	make_run(&run, 8);
+	assert_int_equal(remediate(f, &run, NULL, 1, 0, 0, &res), 0);
+	char ref[256];
+	snprintf(ref, sizeof(ref), "refs/heads/%s", res.branch);
+	kc_gitops_result_clear(&res);
+
+	/* revert the service-account commit the way `git revert` does, in a clone */
+	git_repository *remote;
+	git_oid tip, sa_commit, revert;
+	ok(git_repository_open(&remote, f->remote));
+	ok(git_reference_name_to_id(&tip, remote, ref));
+	git_commit *c = NULL;
+	ok(git_commit_lookup(&c, remote, &tip));
+	while (!strstr(git_commit_summary(c), "service account")) {
+		git_commit *p;
+		ok(git_commit_parent(&p, c, 0));
+		git_commit_free(c);
+		c = p;
+	}
+	sa_commit = *git_commit_id(c);
+	/* the reviewer resolves the kustomization conflict `git revert` leaves by hand: the
+	 * file goes, its entry goes */
+	git_commit *tipc = NULL;
+	git_tree *tip_tree = NULL, *tree = NULL;
+	ok(git_commit_lookup(&tipc, remote, &tip));
+	ok(git_commit_tree(&tip_tree, tipc));
+	char *k0 = blob_at(f->remote, ref, "clusters/prod/kustomization.yaml");
+	char *line = strstr(k0, "- shop/serviceaccount-default.yaml\n");
+	assert_non_null(line);
+	memmove(line, line + strlen("- shop/serviceaccount-default.yaml\n"), strlen(line) - strlen("- shop/serviceaccount-default.yaml\n") + 1);
+	git_tree_update up[2];
+	memset(up, 0, sizeof(up));
+	up[0].action = GIT_TREE_UPDATE_REMOVE;
+	up[0].path = "clusters/prod/shop/serviceaccount-default.yaml";
+	up[1].action = GIT_TREE_UPDATE_UPSERT;
+	up[1].filemode = GIT_FILEMODE_BLOB;
+	up[1].path = "clusters/prod/kustomization.yaml";
+	ok(git_blob_create_from_buffer(&up[1].id, remote, k0, strlen(k0)));
+	free(k0);
+	git_oid tree_id;
+	ok(git_tree_create_updated(&tree_id, remote, tip_tree, 2, up));
+	ok(git_tree_lookup(&tree, remote, &tree_id));
+	char msg[256], hex[41];
+	git_oid_tostr(hex, sizeof(hex), &sa_commit);
+	snprintf(msg, sizeof(msg), "Revert \"%s\"\n\nThis reverts commit %s.\n", git_commit_summary(c), hex);
+	git_signature *sig;
+	ok(git_signature_now(&sig, "Reviewer", "reviewer@example.test"));
+	const git_commit *parents[1] = { tipc };
+	ok(git_commit_create(&revert, remote, ref, sig, sig, NULL, msg, tree, 1, parents));
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(tip_tree);
+	git_commit_free(tipc);
+	git_commit_free(c);
+	git_repository_free(remote);
+	char *sa = blob_at(f->remote, ref, "clusters/prod/shop/serviceaccount-default.yaml");
+	assert_null(sa);
+
+	add_ns_finding(&run, "5.3.2", "Namespace", "team-e", NULL);
+	assert_int_equal(remediate(f, &run, NULL, 1, 0, 0, &res), 0);
+	assert_false(res.stopped);
+	assert_true(res.changed && res.pushed);
+	assert_int_equal(res.ncommits, 1);
+	git_oid now;
+	ok(git_repository_open(&remote, f->remote));
+	ok(git_reference_name_to_id(&now, remote, ref));
+	assert_int_equal(git_graph_descendant_of(remote, &now, &revert), 1);
+	git_repository_free(remote);
+	sa = blob_at(f->remote, ref, "clusters/prod/shop/serviceaccount-default.yaml");
+	assert_null(sa);
+	char *dd = blob_at(f->remote, ref, "clusters/prod/team-e/networkpolicy-default-deny.yaml");
+	assert_non_null(dd);
+	free(dd);
+	assert_non_null(strstr(res.plan->notes.ptr, "reverted by a reviewer"));
+	/* the kustomization does not list the reverted file again */
+	char *k = blob_at(f->remote, ref, "clusters/prod/kustomization.yaml");
+	assert_null(strstr(k, "serviceaccount-default.yaml"));
+	free(k);
+	kc_gitops_result_clear(&res);
+	kc_run_clear(&run);
+}
+
+/* Two clusters in one repository: each --path has its own branch, and a run for one never
+ * moves the other's. */
+static void test_one_branch_per_target(void **state)
+{
+	struct fixture *f = *state;
+	struct kc_run prod, staging;
+	struct kc_gitops_result res;
+	git_repository *remote;
+	git_oid main_tip, seed2;
+	ok(git_repository_open(&remote, f->remote));
+	ok(git_reference_name_to_id(&main_tip, remote, "refs/heads/main"));
+	static const char *const files[] = {
+		"clusters/staging/kustomization.yaml", "resources:\n- apps.yaml\n",
+		"clusters/staging/apps.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\n",
+		NULL,
+	};
+	commit_files(remote, "refs/heads/main", &main_tip, files, "staging cluster\n", &seed2);
+	git_repository_free(remote);
+
+	make_run(&prod, 20);
+	make_run(&staging, 21);
+	free(staging.cluster);
+	staging.cluster = kc_strdup("staging");
+	assert_int_equal(remediate(f, &prod, NULL, 1, 0, 0, &res), 0);
+	char *prod_branch = kc_strdup(res.branch);
+	kc_gitops_result_clear(&res);
+
+	struct kc_gitops_opts o = { .netpol = KC_NETPOL_OPTS_INIT };
+	o.repo = f->work;
+	o.path = "clusters/staging";
+	o.push = 1;
+	o.author = AUTHOR;
+	kc_gitops_result_init(&res);
+	assert_int_equal(kc_gitops_remediate(&staging, NULL, &o, &res), 0);
+	assert_true(res.created);
+	assert_string_not_equal(res.branch, prod_branch);
+	assert_non_null(strstr(res.branch, "staging-clusters-staging"));
+	char sref[256], pref[256];
+	snprintf(sref, sizeof(sref), "refs/heads/%s", res.branch);
+	snprintf(pref, sizeof(pref), "refs/heads/%s", prod_branch);
+	assert_null(blob_at(f->remote, sref, "clusters/prod/shop/networkpolicy-default-deny.yaml"));
+	char *m = blob_at(f->remote, sref, "clusters/staging/shop/networkpolicy-default-deny.yaml");
+	assert_non_null(m);
+	free(m);
+	kc_gitops_result_clear(&res);
+	assert_int_equal(count_refs(f->remote, "refs/heads/kubecomply/*"), 2);
+
+	/* prod again with a new finding: only prod's branch moves */
+	git_oid staging_tip, staging_after;
+	ref_oid(f->remote, sref, &staging_tip);
+	add_ns_finding(&prod, "5.3.2", "Namespace", "team-z", NULL);
+	assert_int_equal(remediate(f, &prod, NULL, 1, 0, 0, &res), 0);
+	assert_string_equal(res.branch, prod_branch);
+	assert_true(res.changed);
+	ref_oid(f->remote, sref, &staging_after);
+	assert_true(git_oid_equal(&staging_tip, &staging_after));
+	/* prod's commits say which target they belong to */
+	assert_non_null(strstr(res.plan->groups[0].message, "Kubecomply-Target: prod:clusters/prod\n"));
+	kc_gitops_result_clear(&res);
+	free(prod_branch);
+	kc_run_clear(&prod);
+	kc_run_clear(&staging);
+}
+
+/* --branch naming the default branch, or a person's branch, is refused without --direct;
+ * with --direct the commits go on top of the person's branch, never rewriting it. */
+static void test_branch_option_refuses_default_and_foreign_branches(void **state)
+{
+	struct fixture *f = *state;
+	struct kc_run run;
+	struct kc_gitops_result res;
+	make_run(&run, 30);
+	struct kc_gitops_opts o = { .netpol = KC_NETPOL_OPTS_INIT };
+	o.repo = f->work;
+	o.path = "clusters/prod";
+	o.push = 1;
+	o.author = AUTHOR;
+	o.branch = "main";
+	kc_gitops_result_init(&res);
+	assert_int_equal(kc_gitops_remediate(&run, NULL, &o, &res), KC_EINVAL);
+	assert_non_null(strstr(kc_error_last(), "default branch"));
+	kc_gitops_result_clear(&res);
+
+	/* a person's branch named like ours */
+	git_repository *remote;
+	git_oid human;
+	ok(git_repository_open(&remote, f->remote));
+	static const char *const files[] = { "notes.txt", "mine\n", NULL };
+	commit_files(remote, "refs/heads/kubecomply/remediate-mine", &f->seed, files, "my own work\n", &human);
+	git_repository_free(remote);
+	o.branch = "kubecomply/remediate-mine";
+	kc_gitops_result_init(&res);
+	assert_int_equal(kc_gitops_remediate(&run, NULL, &o, &res), KC_EINVAL);
+	assert_non_null(strstr(kc_error_last(), "kubecomply did not write"));
+	kc_gitops_result_clear(&res);
+	git_oid now;
+	ref_oid(f->remote, "refs/heads/kubecomply/remediate-mine", &now);
+	assert_true(git_oid_equal(&now, &human));
+
+	o.direct = 1;
+	kc_gitops_result_init(&res);
+	assert_int_equal(kc_gitops_remediate(&run, NULL, &o, &res), 0);
+	assert_true(res.pushed);
+	ok(git_repository_open(&remote, f->remote));
+	ok(git_reference_name_to_id(&now, remote, "refs/heads/kubecomply/remediate-mine"));
+	assert_int_equal(git_graph_descendant_of(remote, &now, &human), 1);
+	git_repository_free(remote);
+	kc_gitops_result_clear(&res);
+	kc_run_clear(&run);
+}
+
+/* A --path that is not in the repository is an error; --create-path makes it. */
+static void test_missing_path_needs_create_path(void **state)
+{
+	struct fixture *f = *state;
+	struct kc_run run;
+	struct kc_gitops_result res;
+	make_run(&run, 31);
+	struct kc_gitops_opts o = { .netpol = KC_NETPOL_OPTS_INIT };
+	o.repo = f->work;
+	o.path = "clusters/prdo";
+	o.author = AUTHOR;
+	kc_gitops_result_init(&res);
+	assert_int_equal(kc_gitops_remediate(&run, NULL, &o, &res), KC_EINVAL);
+	assert_non_null(strstr(kc_error_last(), "--path clusters/prdo does not exist"));
+	assert_null(res.branch);
+	kc_gitops_result_clear(&res);
+	o.create_path = 1;
+	kc_gitops_result_init(&res);
+	assert_int_equal(kc_gitops_remediate(&run, NULL, &o, &res), 0);
+	assert_true(res.changed);
 	kc_gitops_result_clear(&res);
 	kc_run_clear(&run);
 }
@@ -504,8 +745,33 @@ static void test_url_clone_push_and_direct(void **state)
 	free(m);
 	kc_gitops_result_clear(&res);
 
-	/* now merged: of the same findings only 5.2.1 is left (warn/audit do not satisfy it),
-	 * so the next step is proposed: enforce */
+	/* now merged: of the same findings only 5.2.1 is left (warn/audit do not satisfy it).
+	 * The repository has no workload of shop, so no level is known to hold: enforce is
+	 * not proposed, and nothing else is left to do */
+	assert_int_equal(remediate(f, &run, url, 1, 0, 0, &res), 0);
+	assert_null(res.branch);
+	assert_non_null(strstr(res.plan->notes.ptr, "`enforce` is not proposed"));
+	kc_gitops_result_clear(&res);
+
+	/* a compliant Deployment of shop lands on main: enforce restricted is proposed */
+	git_repository *r2;
+	git_oid main_tip, with_app;
+	ok(git_repository_open(&r2, f->remote));
+	ok(git_reference_name_to_id(&main_tip, r2, "refs/heads/main"));
+	char *k = blob_at(f->remote, "refs/heads/main", "clusters/prod/kustomization.yaml");
+	struct kc_buf k2 = KC_BUF_INIT;
+	kc_buf_printf(&k2, "%s- shop/api.yaml\n", k);
+	free(k);
+	static const char deploy[] =
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n"
+		"  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n"
+		"    spec:\n      securityContext:\n        runAsNonRoot: true\n        seccompProfile:\n          type: RuntimeDefault\n"
+		"      containers:\n      - name: api\n        image: api:1\n        securityContext:\n"
+		"          allowPrivilegeEscalation: false\n          capabilities:\n            drop: [ALL]\n";
+	const char *const files[] = { "clusters/prod/kustomization.yaml", k2.ptr, "clusters/prod/shop/api.yaml", deploy, NULL };
+	commit_files(r2, "refs/heads/main", &main_tip, files, "shop: api\n", &with_app);
+	git_repository_free(r2);
+	kc_buf_free(&k2);
 	assert_int_equal(remediate(f, &run, url, 1, 0, 0, &res), 0);
 	assert_non_null(res.branch);
 	assert_int_equal(res.plan->ngroups, 1);
@@ -513,7 +779,7 @@ static void test_url_clone_push_and_direct(void **state)
 	char bref[256];
 	snprintf(bref, sizeof(bref), "refs/heads/%s", res.branch);
 	m = blob_at(f->remote, bref, "clusters/prod/shop/namespace-pod-security.yaml");
-	assert_non_null(strstr(m, "pod-security.kubernetes.io/enforce: baseline"));
+	assert_non_null(strstr(m, "pod-security.kubernetes.io/enforce: restricted"));
 	free(m);
 	kc_gitops_result_clear(&res);
 
@@ -597,7 +863,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_branch_pushed_with_tree_kustomization_and_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_human_commits_are_never_rewritten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_person_pushed_branch_is_left_alone_until_rebuild, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reverted_fix_is_not_proposed_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_branch_per_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_branch_option_refuses_default_and_foreign_branches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_path_needs_create_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_to_fix_makes_no_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_namespaces_write_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run_touches_nothing, setup, teardown),

@@ -14,6 +14,7 @@
 #include "remediation/manifest.h"
 #include "remediation/names.h"
 #include "remediation/plan.h"
+#include "remediation/render.h"
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -167,7 +168,7 @@ static void test_default_deny_parses_and_selects(void **state)
 
 	/* every allowance switched off: the deny alone; no API server policy without flows */
 	kc_buf_reset(&out);
-	struct kc_netpol_opts none = { 0, 0, 0, 0 };
+	struct kc_netpol_opts none = { 0, 0, 0, 0, NULL };
 	assert_int_equal(kc_manifest_default_deny(&out, "shop", &none, NULL, &meta7), 0);
 	n = parse_docs(out.ptr, d, 8);
 	assert_int_equal(n, 1);
@@ -182,7 +183,7 @@ static void test_psa_and_service_account(void **state)
 	struct kc_buf out = KC_BUF_INIT;
 	struct kc_manifest_meta m = { "5.2.1", 3 };
 	struct json_object *d[2];
-	assert_int_equal(kc_manifest_psa_namespace(&out, "shop", KC_PSA_OBSERVE, &m), 0);
+	assert_int_equal(kc_manifest_psa_namespace(&out, "shop", KC_PSA_OBSERVE, NULL, &m), 0);
 	size_t n = parse_docs(out.ptr, d, 2);
 	assert_int_equal(n, 1);
 	struct json_object *labels = jpath(d[0], "metadata.labels");
@@ -195,7 +196,7 @@ static void test_psa_and_service_account(void **state)
 	free_docs(d, n);
 
 	kc_buf_reset(&out);
-	assert_int_equal(kc_manifest_psa_namespace(&out, "shop", KC_PSA_ENFORCE, &m), 0);
+	assert_int_equal(kc_manifest_psa_namespace(&out, "shop", KC_PSA_ENFORCE, "baseline", &m), 0);
 	n = parse_docs(out.ptr, d, 2);
 	assert_string_equal(jget(jpath(d[0], "metadata.labels"), "pod-security.kubernetes.io/enforce"), "baseline");
 	assert_string_equal(jget(jpath(d[0], "metadata.labels"), "pod-security.kubernetes.io/warn"), "restricted");
@@ -520,11 +521,75 @@ static void test_kustomize_add_keeps_the_rest(void **state)
 	kc_buf_free(&again);
 }
 
+/* The edit is a line insertion at libyaml's positions: comments, indentation, quoting and
+ * key order survive byte for byte; only the new lines differ. */
+static void test_kustomization_edited_in_place_keeps_comments_order_and_indentation(void **state)
+{
+	(void)state;
+	const char *k =
+		"# cluster prod: managed by the platform team\n"
+		"apiVersion: kustomize.config.k8s.io/v1beta1\n"
+		"kind: Kustomization\n"
+		"\n"
+		"resources:\n"
+		"  # the apps\n"
+		"  - apps/web.yaml   # web tier\n"
+		"  - 'apps/db.yaml'\n"
+		"  # more to come\n"
+		"\n"
+		"commonLabels: {env: prod}  # flow map kept\n"
+		"images:\n"
+		"- name: web\n"
+		"  newTag: \"1.2\"\n";
+	const char *add[] = { "shop/networkpolicy-default-deny.yaml" };
+	struct kc_buf out = KC_BUF_INIT;
+	int changed = 0;
+	assert_int_equal(kc_kustomize_add_resources("k", k, strlen(k), add, 1, &out, &changed), 0);
+	assert_int_equal(changed, 1);
+	const char *want =
+		"# cluster prod: managed by the platform team\n"
+		"apiVersion: kustomize.config.k8s.io/v1beta1\n"
+		"kind: Kustomization\n"
+		"\n"
+		"resources:\n"
+		"  # the apps\n"
+		"  - apps/web.yaml   # web tier\n"
+		"  - 'apps/db.yaml'\n"
+		"  - shop/networkpolicy-default-deny.yaml\n"
+		"  # more to come\n"
+		"\n"
+		"commonLabels: {env: prod}  # flow map kept\n"
+		"images:\n"
+		"- name: web\n"
+		"  newTag: \"1.2\"\n";
+	assert_string_equal(out.ptr, want);
+
+	/* `resources:` with nothing under it, no trailing newline */
+	kc_buf_reset(&out);
+	const char *empty = "kind: Kustomization\nresources:\nnamespace: shop";
+	assert_int_equal(kc_kustomize_add_resources("k", empty, strlen(empty), add, 1, &out, &changed), 0);
+	assert_string_equal(out.ptr, "kind: Kustomization\nresources:\n- shop/networkpolicy-default-deny.yaml\nnamespace: shop");
+
+	/* patches as `- path:` items, after the last item's nested lines */
+	kc_buf_reset(&out);
+	const char *pk = "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target:\n    kind: Deployment\n# end\n";
+	const char *padd[] = { "shop/namespace-pod-security.yaml" };
+	assert_int_equal(kc_kustomize_add("k", pk, strlen(pk), KC_KUSTOMIZE_PATCHES, padd, 1, &out, &changed), 0);
+	assert_string_equal(out.ptr, "resources:\n- a.yaml\npatches:\n- path: p.yaml\n  target:\n    kind: Deployment\n"
+				     "- path: shop/namespace-pod-security.yaml\n# end\n");
+	assert_true(kc_kustomize_lists_patch(out.ptr, out.len, "shop/namespace-pod-security.yaml"));
+	/* a flow mapping root cannot be edited line by line: refused, not rewritten */
+	kc_buf_reset(&out);
+	const char *flowroot = "{resources: [a.yaml]}\n";
+	assert_int_equal(kc_kustomize_add_resources("k", flowroot, strlen(flowroot), add, 1, &out, &changed), KC_EINVAL);
+	kc_buf_free(&out);
+}
+
 /* ---- planning ------------------------------------------------------------------------- */
 
 struct fake_tree {
-	const char *paths[8];
-	const char *data[8];
+	const char *paths[12];
+	const char *data[12];
 	size_t n;
 	int deployed;   /* the default branch has these files too (merged) */
 };
@@ -597,7 +662,7 @@ static void test_plan_groups_and_idempotence(void **state)
 	assert_non_null(strstr(plan->notes.ptr, "builder"));
 
 	struct kc_buf title = KC_BUF_INIT, body = KC_BUF_INIT;
-	kc_plan_pr_text(plan, &run, "kubecomply/remediate-5-x", "main", &title, &body);
+	kc_plan_pr_text(plan, &run, "kubecomply/remediate-5-x", "main", 0, &title, &body);
 	assert_non_null(strstr(title.ptr, "5.3.2, 5.1.5, 5.2.1"));
 	assert_non_null(strstr(body.ptr, "## Roll back"));
 	assert_non_null(strstr(body.ptr, "`team-b`: seen in test"));
@@ -624,19 +689,245 @@ static void test_plan_groups_and_idempotence(void **state)
 	assert_int_equal(again->ngroups, 0);
 	kc_plan_free(again);
 
-	/* once merged, a run that still fails 5.2.1 proposes step 2: enforce */
+	/* once merged, a run that still fails 5.2.1 would propose step 2, enforce - but no
+	 * workload of shop is in the tree, so no level is known to hold: nothing, and why */
 	done.deployed = 1;
 	assert_int_equal(kc_plan_build(&run, &po, &again), 0);
-	assert_int_equal(again->ngroups, 1);
-	assert_int_equal(again->groups[0].kind, KC_FIX_POD_SECURITY);
-	assert_int_equal(again->groups[0].nfiles, 1);
-	assert_non_null(strstr(again->groups[0].files[0].content, "pod-security.kubernetes.io/enforce: baseline"));
-	assert_non_null(strstr(again->groups[0].evidence.ptr, "step 2"));
+	assert_int_equal(again->ngroups, 0);
+	assert_non_null(strstr(again->notes.ptr, "`enforce` is not proposed"));
 	kc_plan_free(again);
 	kc_plan_free(plan);
 	kc_buf_free(&title);
 	kc_buf_free(&body);
 	kc_run_clear(&run);
+}
+
+/* The cluster as the repository declares it: shop's web Deployment, db StatefulSet and
+ * migrate Job; an ingress controller; an admission webhook's backend in `policy`; a
+ * host-network agent; NodeLocal DNSCache. */
+static const char prod_kustomization[] =
+	"resources:\n- shop/apps.yaml\n- ingress-nginx/controller.yaml\n- webhooks.yaml\n- kube-system/nodelocaldns.yaml\n"
+	"- agents/agent.yaml\n";
+static const char prod_apps[] =
+	"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n"
+	"  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web, version: v2}}\n"
+	"    spec: {containers: [{name: web, image: web}]}\n---\n"
+	"apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: shop}\nspec:\n"
+	"  selector: {matchLabels: {app: db, tier: data}}\n  template:\n    metadata: {labels: {app: db, tier: data}}\n"
+	"    spec: {containers: [{name: db, image: db}]}\n---\n"
+	"apiVersion: batch/v1\nkind: Job\nmetadata: {name: migrate, namespace: shop}\nspec:\n"
+	"  template:\n    metadata: {labels: {app: migrate}}\n    spec: {restartPolicy: Never, containers: [{name: m, image: m}]}\n";
+static const char prod_ingress[] =
+	"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\n"
+	"spec:\n  selector: {matchLabels: {app: ingress}}\n  template:\n    metadata: {labels: {app: ingress}}\n"
+	"    spec: {containers: [{name: c, image: c}]}\n";
+static const char prod_webhooks[] =
+	"apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: policy-check}\n"
+	"webhooks:\n- name: check.policy.example\n  clientConfig:\n    service: {name: checker, namespace: policy}\n";
+static const char prod_nodelocal[] =
+	"apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: node-local-dns, namespace: kube-system}\nspec:\n"
+	"  selector: {matchLabels: {k8s-app: node-local-dns}}\n  template:\n    metadata: {labels: {k8s-app: node-local-dns}}\n"
+	"    spec:\n      hostNetwork: true\n      containers:\n      - name: node-cache\n        image: k8s.gcr.io/dns/k8s-dns-node-cache:1.22.20\n"
+	"        args: [\"-localip\", \"169.254.20.10,10.96.0.10\", \"-conf\", \"/etc/Corefile\"]\n";
+static const char prod_agent[] =
+	"apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: node-agent, namespace: monitoring-agent}\nspec:\n"
+	"  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n"
+	"    spec: {hostNetwork: true, containers: [{name: a, image: a}]}\n";
+
+static const char *rule_of(char **lines, size_t n, const char *prefix)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(lines[i], prefix, strlen(prefix)) == 0)
+			return lines[i];
+	return NULL;
+}
+
+/* Pods are selected by what their controller selects (Deployment/StatefulSet
+ * spec.selector.matchLabels, a Job's template labels), never by pod-template-hash,
+ * controller-revision-hash or statefulset.kubernetes.io/pod-name; a pod nothing stable
+ * selects is refused with the reason, never widened to its namespace. */
+static void test_flow_peers_selected_by_controller_match_labels(void **state)
+{
+	(void)state;
+	static const char *const events[] = {
+		"{\"src_pod\":\"web-7d9c5b6f4-x2x9k\",\"src_namespace\":\"shop\",\"src_labels\":{\"app\":\"web\",\"version\":\"v2\",\"pod-template-hash\":\"7d9c5b6f4\"},"
+		"\"dst_pod\":\"db-0\",\"dst_namespace\":\"shop\",\"dst_labels\":{\"app\":\"db\",\"tier\":\"data\",\"controller-revision-hash\":\"db-5f8d\",\"statefulset.kubernetes.io/pod-name\":\"db-0\"},"
+		"\"dst_port\":5432,\"protocol\":\"TCP\"}",
+		/* the second replica: the same workload pair, one rule */
+		"{\"src_pod\":\"web-7d9c5b6f4-q8w2e\",\"src_namespace\":\"shop\",\"dst_pod\":\"db-1\",\"dst_namespace\":\"shop\",\"dst_port\":5432,\"count\":3}",
+		"{\"src_pod\":\"migrate-k2j4h\",\"src_namespace\":\"shop\",\"src_labels\":{\"controller-uid\":\"4c1e\",\"job-name\":\"migrate\"},"
+		"\"dst_pod\":\"db-0\",\"dst_namespace\":\"shop\",\"dst_port\":5432}",
+		/* a pod of no controller in the repository, with only a revision label */
+		"{\"src_pod\":\"debug-6b7f8c9d5-zzzzz\",\"src_namespace\":\"shop\",\"src_labels\":{\"pod-template-hash\":\"6b7f8c9d5\"},"
+		"\"dst_pod\":\"db-0\",\"dst_namespace\":\"shop\",\"dst_port\":5432}",
+	};
+	struct kc_flow_set fs;
+	kc_flows_init(&fs);
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		kc_flows_add_json(&fs, "2026-12-04T10:00:00Z", events[i]);
+	kc_flows_finish(&fs);
+	assert_int_equal(fs.skipped, 0);
+
+	struct kc_run run = { .id = 9 };
+	obj_ev(fail_result(&run, "5.3.2"), "Namespace", NULL, "shop");
+	struct fake_tree tree = { { "clusters/prod/kustomization.yaml", "clusters/prod/shop/apps.yaml",
+				    "clusters/prod/ingress-nginx/controller.yaml", "clusters/prod/webhooks.yaml",
+				    "clusters/prod/kube-system/nodelocaldns.yaml", "clusters/prod/agents/agent.yaml" },
+				  { prod_kustomization, prod_apps, prod_ingress, prod_webhooks, prod_nodelocal, prod_agent }, 6, 0 };
+	struct kc_plan_opts po = KC_PLAN_OPTS_INIT;
+	po.path = "clusters/prod";
+	po.read = read_fake;
+	po.payload = &tree;
+	po.flows = &fs;
+	struct kc_plan *plan = NULL;
+	assert_int_equal(kc_plan_build(&run, &po, &plan), 0);
+	assert_int_equal(plan->ngroups, 2);
+	assert_int_equal(plan->groups[1].kind, KC_FIX_FLOWS);
+	const char *policies = plan->groups[1].files[0].content;
+	assert_null(strstr(policies, "pod-template-hash"));
+	assert_null(strstr(policies, "controller-revision-hash"));
+	assert_null(strstr(policies, "statefulset.kubernetes.io/pod-name"));
+	assert_null(strstr(policies, "controller-uid"));
+	assert_null(strstr(policies, "version: v2"));   /* template label, not the selector */
+	struct json_object *d[8];
+	size_t n = parse_docs(policies, d, 8);
+	char *lines[16];
+	size_t nl = collect_rules(d, n, lines, 16);
+	assert_non_null(rule_of(lines, nl, "ingress app=db,tier=data shop/app=web TCP/5432"));
+	assert_non_null(rule_of(lines, nl, "ingress app=db,tier=data shop/app=migrate TCP/5432"));
+	assert_non_null(rule_of(lines, nl, "egress app=web shop/app=db,tier=data TCP/5432"));
+	/* nothing selects a whole namespace */
+	for (size_t i = 0; i < nl; i++) {
+		assert_null(strstr(lines[i], "/{}"));
+		assert_null(strstr(lines[i], " {} "));
+		free(lines[i]);
+	}
+	free_docs(d, n);
+	/* the unlabelled pod's flow is in the notes with its reason, and allowed nowhere */
+	assert_non_null(strstr(plan->notes.ptr, "debug-6b7f8c9d5-zzzzz"));
+	assert_non_null(strstr(plan->notes.ptr, "not widened to the namespace"));
+	/* each allow rule lists its observed flows in the PR: the web replicas as one flow, 4 connections */
+	assert_non_null(strstr(plan->groups[1].evidence.ptr, "| shop/app=web | shop/app=db,tier=data | TCP/5432 | 4 |"));
+	/* NodeLocal DNSCache deployed: the DNS allowance covers its address */
+	const char *deny = plan->groups[0].files[0].content;
+	assert_non_null(strstr(deny, "cidr: 169.254.20.10/32"));
+	kc_plan_free(plan);
+	kc_run_clear(&run);
+	kc_flows_free(&fs);
+}
+
+/* kube-* namespaces, an ingress controller's, an admission webhook backend's and a
+ * host-network agent's are left alone with the reason; listing one explicitly remediates it. */
+static void test_infrastructure_namespaces_left_alone_unless_listed(void **state)
+{
+	(void)state;
+	struct kc_run run = { .id = 10 };
+	struct kc_result *r = fail_result(&run, "5.3.2");
+	obj_ev(r, "Namespace", NULL, "kube-flannel");
+	obj_ev(r, "Namespace", NULL, "ingress-nginx");
+	obj_ev(r, "Namespace", NULL, "policy");
+	obj_ev(r, "Namespace", NULL, "monitoring-agent");
+	obj_ev(r, "Namespace", NULL, "shop");
+	struct fake_tree tree = { { "clusters/prod/kustomization.yaml", "clusters/prod/shop/apps.yaml",
+				    "clusters/prod/ingress-nginx/controller.yaml", "clusters/prod/webhooks.yaml",
+				    "clusters/prod/kube-system/nodelocaldns.yaml", "clusters/prod/agents/agent.yaml" },
+				  { prod_kustomization, prod_apps, prod_ingress, prod_webhooks, prod_nodelocal, prod_agent }, 6, 0 };
+	struct kc_plan_opts po = KC_PLAN_OPTS_INIT;
+	po.path = "clusters/prod";
+	po.read = read_fake;
+	po.payload = &tree;
+	struct kc_plan *plan = NULL;
+	assert_int_equal(kc_plan_build(&run, &po, &plan), 0);
+	assert_int_equal(plan->ngroups, 1);
+	assert_int_equal(plan->groups[0].nitems, 1);
+	assert_string_equal(plan->groups[0].items[0], "shop");
+	assert_non_null(strstr(plan->notes.ptr, "`kube-flannel` left alone: a kube-* namespace"));
+	assert_non_null(strstr(plan->notes.ptr, "`ingress-nginx` left alone"));
+	assert_non_null(strstr(plan->notes.ptr, "`policy` left alone: the API server calls the admission webhook ValidatingWebhookConfiguration/policy-check"));
+	assert_non_null(strstr(plan->notes.ptr, "`monitoring-agent` left alone: DaemonSet/node-agent runs on the host network"));
+	kc_plan_free(plan);
+
+	char *include[] = { "policy" };
+	po.include_namespaces = include;
+	po.ninclude = 1;
+	assert_int_equal(kc_plan_build(&run, &po, &plan), 0);
+	assert_int_equal(plan->groups[0].nitems, 2);
+	assert_string_equal(plan->groups[0].items[0], "policy");
+	kc_plan_free(plan);
+	kc_run_clear(&run);
+}
+
+/* Pod Security enforce is proposed at the strictest level every workload meets:
+ * restricted for a hardened Deployment, baseline when one is merely unhardened, none
+ * (warn/audit stay, violators listed) when one is privileged. */
+static void test_psa_enforce_only_at_a_level_the_workloads_meet(void **state)
+{
+	(void)state;
+	static const char *const specs[] = {
+		"    spec:\n      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n"
+		"      containers:\n      - name: a\n        image: a\n        securityContext:\n"
+		"          allowPrivilegeEscalation: false\n          capabilities: {drop: [ALL]}\n",
+		"    spec:\n      containers:\n      - {name: a, image: a}\n",
+		"    spec:\n      containers:\n      - {name: a, image: a, securityContext: {privileged: true}}\n",
+	};
+	static const char *const want[] = { "enforce: restricted", "enforce: baseline", NULL };
+	for (size_t i = 0; i < 3; i++) {
+		struct kc_buf app = KC_BUF_INIT;
+		kc_buf_printf(&app, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n"
+				    "  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n%s", specs[i]);
+		struct kc_buf psa = KC_BUF_INIT;
+		struct kc_manifest_meta m = { "5.2.1", 3 };
+		assert_int_equal(kc_manifest_psa_namespace(&psa, "shop", KC_PSA_OBSERVE, NULL, &m), 0);
+		struct fake_tree tree = { { "clusters/prod/kustomization.yaml", "clusters/prod/shop/api.yaml",
+					    "clusters/prod/shop/namespace-pod-security.yaml" },
+					  { "resources:\n- shop/api.yaml\n- shop/namespace-pod-security.yaml\n", app.ptr, psa.ptr }, 3, 1 };
+		struct kc_run run = { .id = 11 };
+		obj_ev(fail_result(&run, "5.2.1"), "Namespace", NULL, "shop");
+		struct kc_plan_opts po = KC_PLAN_OPTS_INIT;
+		po.path = "clusters/prod";
+		po.read = read_fake;
+		po.payload = &tree;
+		struct kc_plan *plan = NULL;
+		assert_int_equal(kc_plan_build(&run, &po, &plan), 0);
+		if (want[i]) {
+			assert_int_equal(plan->ngroups, 1);
+			assert_non_null(strstr(plan->groups[0].files[0].content, want[i]));
+		} else {
+			assert_int_equal(plan->ngroups, 0);
+			assert_non_null(strstr(plan->notes.ptr, "`Deployment/api`: privileged container (not baseline)"));
+		}
+		kc_plan_free(plan);
+		kc_run_clear(&run);
+		kc_buf_free(&app);
+		kc_buf_free(&psa);
+	}
+}
+
+static int read_render_fake(void *payload, const char *path, char **out, size_t *len)
+{
+	return read_fake(payload, KC_PLAN_BASE, path, out, len);
+}
+
+/* The built-in render check: a missing resource, an object declared twice and a
+ * kustomization that includes itself are errors, as `kustomize build` makes them. */
+static void test_render_check_finds_what_kustomize_refuses(void **state)
+{
+	(void)state;
+	struct fake_tree tree = { { "c/kustomization.yaml", "c/a.yaml", "c/b.yaml", "c/loop/kustomization.yaml" },
+				  { "resources:\n- a.yaml\n- b.yaml\n- missing.yaml\n- loop\n",
+				    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: n}\n",
+				    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: n}\n",
+				    "resources:\n- ../loop\n" }, 4, 0 };
+	struct kc_render r;
+	kc_render_init(&r);
+	assert_int_equal(kc_render_dir(read_render_fake, &tree, "c", &r), 0);
+	print_message("%s", r.errors.ptr);
+	assert_int_equal(r.nerrors, 3);
+	assert_non_null(strstr(r.errors.ptr, "ConfigMap n/x is rendered twice (c/a.yaml and c/b.yaml)"));
+	assert_non_null(strstr(r.errors.ptr, "resource missing.yaml: no such file"));
+	assert_non_null(strstr(r.errors.ptr, "c/loop: includes itself"));
+	assert_int_equal(r.n, 1);
+	kc_render_clear(&r);
 }
 
 static void test_quoting_round_trips(void **state)
@@ -673,8 +964,13 @@ int main(void)
 		cmocka_unit_test(test_hostile_names_plan_nothing),
 		cmocka_unit_test(test_flow_policies_are_exactly_the_observed_pairs),
 		cmocka_unit_test(test_kustomize_add_keeps_the_rest),
+		cmocka_unit_test(test_kustomization_edited_in_place_keeps_comments_order_and_indentation),
 		cmocka_unit_test(test_plan_groups_and_idempotence),
 		cmocka_unit_test(test_quoting_round_trips),
+		cmocka_unit_test(test_render_check_finds_what_kustomize_refuses),
+		cmocka_unit_test(test_flow_peers_selected_by_controller_match_labels),
+		cmocka_unit_test(test_infrastructure_namespaces_left_alone_unless_listed),
+		cmocka_unit_test(test_psa_enforce_only_at_a_level_the_workloads_meet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,11 @@
-/* Pull requests against a local HTTPS server (OpenSSL in a thread, a self-signed
- * certificate made here) that records the request: path, token header and JSON body in
- * GitHub's and GitLab's shapes; "already exists" answers; a failed call that leaves the
- * pushed branch and prints how to open the request by hand - end to end through the
- * binary, with a stored run and recorded connections. */
+/* Pull requests against a fake forge: a local HTTPS server (OpenSSL in a thread, a
+ * self-signed certificate made here) that answers GitHub's, GitLab's and Gitea's API from a
+ * script of routes and records every request (method, path, token header, JSON body). The
+ * request stays true (found and updated in place, labels, drafts), its body fits the limit,
+ * the forge's error bodies are shown scrubbed of credentials, plain http is refused before
+ * anything is pushed, and a request closed without merging is not proposed again until the
+ * findings change - end to end through the binary, with a stored run and recorded
+ * connections. */
 #include "kc_test.h"
 
 #include <arpa/inet.h>
@@ -25,17 +28,29 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "gitops/pr.h"
+#include "remediation/plan.h"
 
 #define TOKEN "tok-3f9a-SECRET-71c2"
+
+struct route {
+	const char *method, *prefix;   /* request line method and path prefix */
+	int status;
+	const char *answer;
+};
+
+struct request {
+	char method[16];
+	char *path, *head, *body;
+};
 
 struct server {
 	int fd, port;
 	SSL_CTX *ctx;
 	pthread_t thread;
-	int status;                 /* to answer */
-	const char *answer;         /* JSON body to answer */
-	char request[65536];        /* what came in: request line + headers + body */
-	size_t len;
+	const struct route *routes;  /* first match answers; none: 404 */
+	struct request req[32];
+	size_t nreq;
+	pthread_mutex_t lock;
 	char *tmp;
 	char cert[600];
 };
@@ -75,50 +90,83 @@ static void make_cert(struct server *s)
 	EVP_PKEY_free(pkey);
 }
 
-/* Serves exactly one request. */
+/* Serves one request per connection until the listening socket is shut down. */
 static void *serve(void *arg)
 {
 	struct server *s = arg;
-	int c = accept(s->fd, NULL, NULL);
-	if (c < 0)
-		return NULL;
-	SSL *ssl = SSL_new(s->ctx);
-	SSL_set_fd(ssl, c);
-	if (SSL_accept(ssl) == 1) {
-		size_t want = 0;
-		char *hdr_end = NULL;
-		while (s->len < sizeof(s->request) - 1) {
-			int n = SSL_read(ssl, s->request + s->len, (int)(sizeof(s->request) - 1 - s->len));
-			if (n <= 0)
-				break;
-			s->len += (size_t)n;
-			s->request[s->len] = '\0';
-			if (!hdr_end && (hdr_end = strstr(s->request, "\r\n\r\n")) != NULL) {
-				const char *cl = strcasestr(s->request, "\r\ncontent-length:");
-				want = (size_t)(hdr_end + 4 - s->request) + (cl ? strtoul(cl + 17, NULL, 10) : 0);
+	for (;;) {
+		int c = accept(s->fd, NULL, NULL);
+		if (c < 0)
+			return NULL;
+		SSL *ssl = SSL_new(s->ctx);
+		SSL_set_fd(ssl, c);
+		if (SSL_accept(ssl) == 1) {
+			struct kc_buf in = KC_BUF_INIT;
+			size_t want = 0;
+			char buf[8192];
+			for (;;) {
+				int n = SSL_read(ssl, buf, sizeof(buf));
+				if (n <= 0)
+					break;
+				kc_buf_add(&in, buf, (size_t)n);
+				char *hdr_end = strstr(in.ptr, "\r\n\r\n");
+				if (hdr_end && !want) {
+					const char *cl = strcasestr(in.ptr, "\r\ncontent-length:");
+					want = (size_t)(hdr_end + 4 - in.ptr) + (cl && cl < hdr_end ? strtoul(cl + 17, NULL, 10) : 0);
+				}
+				if (want && in.len >= want)
+					break;
 			}
-			if (hdr_end && s->len >= want)
-				break;
+			struct request r;
+			memset(&r, 0, sizeof(r));
+			char *sp = in.ptr ? strchr(in.ptr, ' ') : NULL, *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+			char *end = in.ptr ? strstr(in.ptr, "\r\n\r\n") : NULL;
+			if (sp && sp2 && end) {
+				snprintf(r.method, sizeof(r.method), "%.*s", (int)(sp - in.ptr), in.ptr);
+				r.path = kc_strndup(sp + 1, (size_t)(sp2 - sp - 1));
+				r.head = kc_strndup(in.ptr, (size_t)(end - in.ptr));
+				r.body = kc_strdup(end + 4);
+			}
+			int status = 404;
+			const char *answer = "{\"message\":\"Not Found\"}";
+			for (const struct route *rt = s->routes; r.path && rt && rt->method; rt++) {
+				if (strcmp(rt->method, r.method) == 0 && strncmp(r.path, rt->prefix, strlen(rt->prefix)) == 0) {
+					status = rt->status;
+					answer = rt->answer;
+					break;
+				}
+			}
+			pthread_mutex_lock(&s->lock);
+			if (s->nreq < 32)
+				s->req[s->nreq++] = r;
+			pthread_mutex_unlock(&s->lock);
+			char head[256];
+			int hn = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+					  status, strlen(answer));
+			SSL_write(ssl, head, hn);
+			SSL_write(ssl, answer, (int)strlen(answer));
+			SSL_shutdown(ssl);
+			kc_buf_free(&in);
 		}
-		char head[256];
-		int hn = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-				  s->status, strlen(s->answer));
-		SSL_write(ssl, head, hn);
-		SSL_write(ssl, s->answer, (int)strlen(s->answer));
-		SSL_shutdown(ssl);
+		SSL_free(ssl);
+		close(c);
 	}
-	SSL_free(ssl);
-	close(c);
-	return NULL;
 }
 
-static void server_start(struct server *s, int status, const char *answer)
+static void requests_clear(struct server *s)
 {
-	s->status = status;
-	s->answer = answer;
-	s->len = 0;
-	s->request[0] = '\0';
-	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+	for (size_t i = 0; i < s->nreq; i++) {
+		free(s->req[i].path);
+		free(s->req[i].head);
+		free(s->req[i].body);
+	}
+	s->nreq = 0;
+}
+
+static void server_start(struct server *s, const struct route *routes)
+{
+	requests_clear(s);
+	s->routes = routes;
 }
 
 static int setup(void **state)
@@ -136,6 +184,8 @@ static int setup(void **state)
 	assert_int_equal(listen(s->fd, 4), 0);
 	getsockname(s->fd, (struct sockaddr *)&a, &al);
 	s->port = ntohs(a.sin_port);
+	pthread_mutex_init(&s->lock, NULL);
+	assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
 	*state = s;
 	return 0;
 }
@@ -143,18 +193,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct server *s = *state;
+	shutdown(s->fd, SHUT_RDWR);
+	pthread_join(s->thread, NULL);
 	close(s->fd);
+	requests_clear(s);
 	SSL_CTX_free(s->ctx);
 	kc_test_rmtree(s->tmp);
 	free(s->tmp);
 	free(s);
 	return 0;
-}
-
-static const char *body_of(struct server *s)
-{
-	char *b = strstr(s->request, "\r\n\r\n");
-	return b ? b + 4 : "";
 }
 
 static const char *jfield(struct json_object *o, const char *k)
@@ -163,100 +210,240 @@ static const char *jfield(struct json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
 }
 
-static void test_github_shape(void **state)
+static const struct request *req_at(struct server *s, size_t i)
+{
+	assert_true(i < s->nreq);
+	return &s->req[i];
+}
+
+static struct json_object *req_json(struct server *s, size_t i)
+{
+	struct json_object *j = json_tokener_parse(req_at(s, i)->body);
+	assert_non_null(j);
+	return j;
+}
+
+static char *labels_compliance[] = { "compliance" };
+static char *labels_two[] = { "compliance", "security" };
+
+/* GitHub: the open request of the branch is found (head=OWNER:BRANCH) and updated in place
+ * with PATCH, then labelled; without one, it is created (draft on request) and labelled. */
+static void test_github_request_updated_in_place_then_created(void **state)
 {
 	struct server *s = *state;
 	char url[256], *web = NULL;
 	int existed = -1;
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/repos/acme/gitops/", s->port);
-	struct kc_pr_opts o = { KC_PR_GITHUB, url, TOKEN, s->cert, 30 };
-	server_start(s, 201, "{\"number\":12,\"html_url\":\"https://github.example/acme/gitops/pull/12\"}");
-	int rc = kc_pr_open(&o, "kubecomply/remediate-5-abcd1234", "main", "kubecomply: remediate CIS 5.3.2",
+	struct kc_pr_opts o = { KC_PR_GITHUB, url, TOKEN, s->cert, 30, labels_compliance, 1, 0 };
+	static const struct route open_one[] = {
+		{ "GET", "/repos/acme/gitops/pulls?", 200,
+		  "[{\"number\":7,\"state\":\"open\",\"merged_at\":null,\"html_url\":\"https://github.example/acme/gitops/pull/7\",\"body\":\"old text\"}]" },
+		{ "PATCH", "/repos/acme/gitops/pulls/7", 200, "{\"number\":7,\"html_url\":\"https://github.example/acme/gitops/pull/7\"}" },
+		{ "POST", "/repos/acme/gitops/issues/7/labels", 200, "[]" },
+		{ NULL, NULL, 0, NULL },
+	};
+	server_start(s, open_one);
+	int rc = kc_pr_open(&o, "kubecomply/remediate-prod-x", "main", "kubecomply: remediate CIS 5.3.2",
 			    "Body with \"quotes\"\nand lines", &web, &existed);
-	pthread_join(s->thread, NULL);
 	if (rc)
 		print_message("%s\n", kc_error_last());
 	assert_int_equal(rc, 0);
-	assert_int_equal(existed, 0);
-	assert_string_equal(web, "https://github.example/acme/gitops/pull/12");
+	assert_int_equal(existed, 1);
+	assert_string_equal(web, "https://github.example/acme/gitops/pull/7");
 	free(web);
-	assert_true(strncmp(s->request, "POST /repos/acme/gitops/pulls HTTP/1.1\r\n", 40) == 0);
-	assert_non_null(strstr(s->request, "\r\nAuthorization: Bearer " TOKEN "\r\n"));
-	assert_non_null(strstr(s->request, "\r\nAccept: application/vnd.github+json\r\n"));
-	assert_non_null(strstr(s->request, "\r\nX-GitHub-Api-Version: 2022-11-28\r\n"));
-	struct json_object *j = json_tokener_parse(body_of(s));
-	assert_non_null(j);
+	assert_int_equal(s->nreq, 3);
+	assert_string_equal(req_at(s, 0)->method, "GET");
+	assert_string_equal(req_at(s, 0)->path, "/repos/acme/gitops/pulls?state=all&per_page=20&head=acme:kubecomply%2Fremediate-prod-x&base=main");
+	assert_non_null(strstr(req_at(s, 0)->head, "\r\nAuthorization: Bearer " TOKEN));
+	assert_non_null(strstr(req_at(s, 0)->head, "\r\nX-GitHub-Api-Version: 2022-11-28"));
+	assert_string_equal(req_at(s, 1)->method, "PATCH");
+	struct json_object *j = req_json(s, 1);
 	assert_string_equal(jfield(j, "title"), "kubecomply: remediate CIS 5.3.2");
-	assert_string_equal(jfield(j, "head"), "kubecomply/remediate-5-abcd1234");
-	assert_string_equal(jfield(j, "base"), "main");
 	assert_string_equal(jfield(j, "body"), "Body with \"quotes\"\nand lines");
 	json_object_put(j);
+	j = req_json(s, 2);
+	assert_string_equal(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), "{\"labels\":[\"compliance\"]}");
+	json_object_put(j);
 
-	/* an open request for the branch already: fine, it shows the new commits */
-	server_start(s, 422, "{\"message\":\"Validation Failed\",\"errors\":[{\"message\":\"A pull request already exists for acme:kubecomply/remediate-5-abcd1234.\"}]}");
-	rc = kc_pr_open(&o, "kubecomply/remediate-5-abcd1234", "main", "t", "b", NULL, &existed);
-	pthread_join(s->thread, NULL);
-	assert_int_equal(rc, 0);
+	/* the same body again: nothing to update, no request but the lookup */
+	static const struct route same[] = {
+		{ "GET", "/repos/acme/gitops/pulls?", 200, "[{\"number\":7,\"state\":\"open\",\"body\":\"same\"}]" },
+		{ NULL, NULL, 0, NULL },
+	};
+	server_start(s, same);
+	assert_int_equal(kc_pr_open(&o, "kubecomply/remediate-prod-x", "main", "t", "same", NULL, &existed), 0);
 	assert_int_equal(existed, 1);
+	assert_int_equal(s->nreq, 1);
+
+	/* only a merged one: a new request, a draft */
+	static const struct route none_open[] = {
+		{ "GET", "/repos/acme/gitops/pulls?", 200, "[{\"number\":3,\"state\":\"closed\",\"merged_at\":\"2026-01-01T00:00:00Z\"}]" },
+		{ "POST", "/repos/acme/gitops/pulls", 201, "{\"number\":8,\"html_url\":\"https://github.example/acme/gitops/pull/8\"}" },
+		{ "POST", "/repos/acme/gitops/issues/8/labels", 200, "[]" },
+		{ NULL, NULL, 0, NULL },
+	};
+	o.draft = 1;
+	server_start(s, none_open);
+	assert_int_equal(kc_pr_open(&o, "kubecomply/remediate-prod-x", "main", "title", "body", &web, &existed), 0);
+	assert_int_equal(existed, 0);
+	assert_string_equal(web, "https://github.example/acme/gitops/pull/8");
+	free(web);
+	assert_int_equal(s->nreq, 3);
+	j = req_json(s, 1);
+	assert_string_equal(jfield(j, "head"), "kubecomply/remediate-prod-x");
+	assert_string_equal(jfield(j, "base"), "main");
+	struct json_object *v;
+	assert_true(json_object_object_get_ex(j, "draft", &v) && json_object_get_boolean(v));
+	json_object_put(j);
+	assert_string_equal(req_at(s, 2)->path, "/repos/acme/gitops/issues/8/labels");
 }
 
-static void test_gitlab_shape(void **state)
+/* GitLab: PRIVATE-TOKEN, merge requests by source_branch, updated with PUT; labels ride
+ * along as a comma list; a draft is "Draft: " in the title. */
+static void test_gitlab_merge_request_updated_in_place(void **state)
 {
 	struct server *s = *state;
 	char url[256], *web = NULL;
 	int existed = -1;
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/v4/projects/acme%%2Fgitops", s->port);
-	struct kc_pr_opts o = { KC_PR_GITLAB, url, TOKEN, s->cert, 30 };
-	server_start(s, 201, "{\"iid\":3,\"web_url\":\"https://gitlab.example/acme/gitops/-/merge_requests/3\"}");
-	int rc = kc_pr_open(&o, "kubecomply/remediate-5-abcd1234", "main", "title", "body", &web, &existed);
-	pthread_join(s->thread, NULL);
-	assert_int_equal(rc, 0);
-	assert_string_equal(web, "https://gitlab.example/acme/gitops/-/merge_requests/3");
+	struct kc_pr_opts o = { KC_PR_GITLAB, url, TOKEN, s->cert, 30, labels_two, 2, 1 };
+	static const struct route routes[] = {
+		{ "GET", "/api/v4/projects/acme%2Fgitops/merge_requests?", 200,
+		  "[{\"iid\":3,\"state\":\"opened\",\"web_url\":\"https://gitlab.example/acme/gitops/-/merge_requests/3\",\"description\":\"old\"}]" },
+		{ "PUT", "/api/v4/projects/acme%2Fgitops/merge_requests/3", 200, "{\"iid\":3,\"web_url\":\"https://gitlab.example/acme/gitops/-/merge_requests/3\"}" },
+		{ NULL, NULL, 0, NULL },
+	};
+	server_start(s, routes);
+	assert_int_equal(kc_pr_open(&o, "kubecomply/remediate-prod-x", "main", "title", "new body", &web, &existed), 0);
+	assert_int_equal(existed, 1);
 	free(web);
-	assert_true(strncmp(s->request, "POST /api/v4/projects/acme%2Fgitops/merge_requests HTTP/1.1\r\n", 61) == 0);
-	assert_non_null(strstr(s->request, "\r\nPRIVATE-TOKEN: " TOKEN "\r\n"));
-	assert_null(strstr(s->request, "Authorization:"));
-	struct json_object *j = json_tokener_parse(body_of(s)), *v;
-	assert_non_null(j);
-	assert_string_equal(jfield(j, "source_branch"), "kubecomply/remediate-5-abcd1234");
-	assert_string_equal(jfield(j, "target_branch"), "main");
-	assert_string_equal(jfield(j, "title"), "title");
-	assert_string_equal(jfield(j, "description"), "body");
-	assert_true(json_object_object_get_ex(j, "remove_source_branch", &v) && json_object_get_boolean(v));
+	assert_int_equal(s->nreq, 2);
+	assert_string_equal(req_at(s, 0)->path, "/api/v4/projects/acme%2Fgitops/merge_requests?state=all&order_by=created_at&sort=desc"
+						"&source_branch=kubecomply%2Fremediate-prod-x&target_branch=main");
+	assert_non_null(strstr(req_at(s, 0)->head, "\r\nPRIVATE-TOKEN: " TOKEN));
+	assert_null(strstr(req_at(s, 0)->head, "Authorization:"));
+	assert_string_equal(req_at(s, 1)->method, "PUT");
+	struct json_object *j = req_json(s, 1);
+	assert_string_equal(jfield(j, "title"), "Draft: title");
+	assert_string_equal(jfield(j, "description"), "new body");
+	assert_string_equal(jfield(j, "labels"), "compliance,security");
 	json_object_put(j);
 }
 
-static void test_failure_says_why_without_the_token(void **state)
+/* Gitea: the list has no head filter, so the branch's own request is picked out (not
+ * another branch's, and the open one over an older closed one); PATCH, then labels by name. */
+static void test_gitea_request_picked_by_head_and_updated(void **state)
+{
+	struct server *s = *state;
+	char url[256];
+	int existed = -1;
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/v1/repos/acme/gitops", s->port);
+	struct kc_pr_opts o = { KC_PR_GITEA, url, TOKEN, s->cert, 30, labels_compliance, 1, 0 };
+	static const struct route routes[] = {
+		{ "GET", "/api/v1/repos/acme/gitops/pulls?", 200,
+		  "[{\"number\":9,\"state\":\"open\",\"head\":{\"ref\":\"renovate/x\"},\"base\":{\"ref\":\"main\"}},"
+		  "{\"number\":4,\"state\":\"closed\",\"merged\":false,\"head\":{\"ref\":\"kubecomply/remediate-prod-x\"},\"base\":{\"ref\":\"main\"}},"
+		  "{\"number\":5,\"state\":\"open\",\"merged\":false,\"head\":{\"ref\":\"kubecomply/remediate-prod-x\"},\"base\":{\"ref\":\"main\"},\"body\":\"old\"}]" },
+		{ "PATCH", "/api/v1/repos/acme/gitops/pulls/5", 200, "{\"number\":5}" },
+		{ "POST", "/api/v1/repos/acme/gitops/issues/5/labels", 200, "[]" },
+		{ NULL, NULL, 0, NULL },
+	};
+	server_start(s, routes);
+	assert_int_equal(kc_pr_open(&o, "kubecomply/remediate-prod-x", "main", "title", "body", NULL, &existed), 0);
+	assert_int_equal(existed, 1);
+	assert_int_equal(s->nreq, 3);
+	assert_non_null(strstr(req_at(s, 0)->head, "\r\nAuthorization: token " TOKEN));
+	assert_string_equal(req_at(s, 1)->path, "/api/v1/repos/acme/gitops/pulls/5");
+	struct kc_pr_info info;
+	assert_int_equal(kc_pr_find(&o, "kubecomply/remediate-prod-x", "main", &info), 0);
+	assert_int_equal(info.state, KC_PR_OPEN);
+	assert_int_equal(info.number, 5);
+	kc_pr_info_clear(&info);
+}
+
+/* A forge's error body may quote the token, an Authorization header or a URL with a
+ * password: the message keeps the forge's words and loses the secrets. Plain http is
+ * refused before any request. */
+static void test_forge_errors_scrubbed_of_credentials(void **state)
 {
 	struct server *s = *state;
 	char url[256];
 	int existed = -1;
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/repos/acme/gitops", s->port);
-	struct kc_pr_opts o = { KC_PR_GITHUB, url, TOKEN, s->cert, 30 };
-	server_start(s, 401, "{\"message\":\"Bad credentials\"}");
+	struct kc_pr_opts o = { KC_PR_GITHUB, url, TOKEN, s->cert, 30, NULL, 0, 0 };
+	static const struct route routes[] = {
+		{ "GET", "/repos/acme/gitops/pulls?", 401,
+		  "{\"message\":\"Bad credentials: token " TOKEN " (Authorization: Bearer " TOKEN ") for https://bot:hunter2secret@git.example/x\"}" },
+		{ NULL, NULL, 0, NULL },
+	};
+	server_start(s, routes);
 	int rc = kc_pr_open(&o, "b", "main", "t", "body", NULL, &existed);
-	pthread_join(s->thread, NULL);
 	assert_true(rc < 0);
-	assert_non_null(strstr(kc_error_last(), "401"));
+	print_message("scrubbed: %s\n", kc_error_last());
+	assert_non_null(strstr(kc_error_last(), "answered 401"));
 	assert_non_null(strstr(kc_error_last(), "Bad credentials"));
 	assert_null(strstr(kc_error_last(), TOKEN));
+	assert_null(strstr(kc_error_last(), "hunter2secret"));
 
 	struct kc_buf m = KC_BUF_INIT;
 	kc_pr_manual(&m, &o, "kubecomply/remediate-5-abcd1234", "main", "the title", "the body\n");
 	char want[256];
 	snprintf(want, sizeof(want), "https://127.0.0.1:%d/acme/gitops/compare/main...kubecomply/remediate-5-abcd1234?expand=1", s->port);
 	assert_non_null(strstr(m.ptr, want));
-	assert_non_null(strstr(m.ptr, "the title"));
-	assert_non_null(strstr(m.ptr, "the body"));
 	kc_buf_free(&m);
 
-	/* an untrusted certificate is a failure too, and plain http is refused before sending */
-	struct kc_pr_opts untrusted = { KC_PR_GITHUB, url, TOKEN, NULL, 30 };
-	server_start(s, 201, "{}");
+	/* an untrusted certificate is a failure; plain http never sends anything */
+	struct kc_pr_opts untrusted = { KC_PR_GITHUB, url, TOKEN, NULL, 30, NULL, 0, 0 };
+	server_start(s, routes);
 	assert_true(kc_pr_open(&untrusted, "b", "main", "t", "b", NULL, &existed) < 0);
-	pthread_join(s->thread, NULL);
-	struct kc_pr_opts plain = { KC_PR_GITHUB, "http://127.0.0.1:1/repos/a/b", TOKEN, NULL, 30 };
+	struct kc_pr_opts plain = { KC_PR_GITHUB, "http://127.0.0.1:1/repos/a/b", TOKEN, NULL, 30, NULL, 0, 0 };
 	assert_int_equal(kc_pr_open(&plain, "b", "main", "t", "b", NULL, &existed), KC_EINVAL);
+	assert_false(kc_pr_url_ok("http://github.example/api/v3/repos/a/b"));
+}
+
+/* Thousands of namespaces: the body stays within GitHub's 65,536 characters, summary and
+ * marker first and last, the tables cut with a note - never a failed request. */
+static void test_body_fits_the_forge_limit(void **state)
+{
+	(void)state;
+	struct kc_run run;
+	memset(&run, 0, sizeof(run));
+	run.id = 77;
+	run.cluster = kc_strdup("prod");
+	struct kc_result *r = kc_run_add_result(&run);
+	r->id = kc_strdup("5.3.2");
+	r->status = KC_FAIL;
+	for (int i = 0; i < 3000; i++) {
+		struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_OBJECT);
+		char ns[32];
+		snprintf(ns, sizeof(ns), "team-%04d", i);
+		ev->obj_kind = kc_strdup("Namespace");
+		ev->obj_name = kc_strdup(ns);
+		ev->detail = kc_strdup("no NetworkPolicy selects the pods of this namespace; a long enough explanation");
+	}
+	struct kc_plan_opts po = KC_PLAN_OPTS_INIT;
+	po.path = "clusters/prod";
+	struct kc_plan *plan = NULL;
+	assert_int_equal(kc_plan_build(&run, &po, &plan), 0);
+	struct kc_buf title = KC_BUF_INIT, body = KC_BUF_INIT, full_t = KC_BUF_INIT, full = KC_BUF_INIT;
+	kc_plan_pr_text(plan, &run, "b", "main", 0, &full_t, &full);
+	assert_true(full.len > KC_PR_BODY_MAX);
+	kc_plan_pr_text(plan, &run, "b", "main", KC_PR_BODY_MAX, &title, &body);
+	print_message("body: %zu bytes of %zu\n", body.len, full.len);
+	assert_true(body.len <= KC_PR_BODY_MAX);
+	assert_true(strncmp(body.ptr, "Generated by `kubecomply remediate` from run 77", 47) == 0);
+	assert_non_null(strstr(body.ptr, "`team-0000`"));
+	assert_non_null(strstr(body.ptr, "more rows not shown"));
+	assert_non_null(strstr(body.ptr, "## Roll back"));
+	char marker[64];
+	snprintf(marker, sizeof(marker), "<!-- " KC_PLAN_FINDINGS_MARKER "%s -->", plan->findings);
+	assert_non_null(strstr(body.ptr, marker));
+	kc_buf_free(&title);
+	kc_buf_free(&body);
+	kc_buf_free(&full_t);
+	kc_buf_free(&full);
+	kc_plan_free(plan);
+	kc_run_clear(&run);
 }
 
 /* ---- end to end through the binary ------------------------------------------------------- */
@@ -293,7 +480,8 @@ static void seed_repos(const char *tmp, char *remote, size_t rcap, char *work, s
 	git_libgit2_shutdown();
 }
 
-static void seed_db(const char *path)
+/* A run failing 5.3.2 for shop (and cart with more) plus one recorded connection. */
+static void seed_db(const char *path, int more)
 {
 	struct kc_store *st;
 	struct kc_run run;
@@ -311,6 +499,12 @@ static void seed_db(const char *path)
 	ev->obj_kind = kc_strdup("Namespace");
 	ev->obj_name = kc_strdup("shop");
 	ev->detail = kc_strdup("no NetworkPolicy selects the pods of namespace shop");
+	if (more) {
+		ev = kc_result_add_evidence(r, KC_EV_OBJECT);
+		ev->obj_kind = kc_strdup("Namespace");
+		ev->obj_name = kc_strdup("cart");
+		ev->detail = kc_strdup("no NetworkPolicy selects the pods of namespace cart");
+	}
 	assert_int_equal(kc_store_open(path, &st), 0);
 	assert_int_equal(kc_store_save_run(st, &run), 0);
 	struct kc_event e = { 0 };
@@ -324,7 +518,38 @@ static void seed_db(const char *path)
 	kc_run_clear(&run);
 }
 
-static void test_cli_failed_pr_leaves_branch_and_instructions(void **state)
+static size_t count_branches(const char *remote)
+{
+	git_libgit2_init();
+	git_repository *r;
+	git_reference_iterator *it;
+	git_reference *ref;
+	size_t n = 0;
+	assert_int_equal(git_repository_open(&r, remote), 0);
+	assert_int_equal(git_reference_iterator_glob_new(&it, r, "refs/heads/kubecomply/remediate-*"), 0);
+	while (git_reference_next(&ref, it) == 0) {
+		n++;
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_repository_free(r);
+	git_libgit2_shutdown();
+	return n;
+}
+
+static size_t count_method(struct server *s, const char *method, const char *prefix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nreq; i++)
+		n += strcmp(s->req[i].method, method) == 0 && strncmp(s->req[i].path, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* End to end: an http:// API URL is refused before anything is pushed; a failed call
+ * leaves the pushed branch and says how to open the request by hand; the retry opens it
+ * with the default label; once closed without merging, the same findings are not proposed
+ * again, new findings are. The PR body of the run is written to $KC_PR_BODY_OUT. */
+static void test_cli_request_lifecycle(void **state)
 {
 	struct server *s = *state;
 	char remote[512], work[512], db[512], tok[512], url[256], ca[700];
@@ -334,7 +559,7 @@ static void test_cli_failed_pr_leaves_branch_and_instructions(void **state)
 	}
 	seed_repos(s->tmp, remote, sizeof(remote), work, sizeof(work));
 	snprintf(db, sizeof(db), "%s/evidence.db", s->tmp);
-	seed_db(db);
+	seed_db(db, 0);
 	snprintf(tok, sizeof(tok), "%s", kc_test_write(s->tmp, "token", TOKEN "\n", 0600));
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/repos/acme/gitops", s->port);
 	snprintf(ca, sizeof(ca), "%s", s->cert);
@@ -355,44 +580,101 @@ static void test_cli_failed_pr_leaves_branch_and_instructions(void **state)
 	assert_non_null(strstr(out, "Title: kubecomply: remediate CIS 5.3.2"));
 	free(out);
 
-	server_start(s, 500, "{\"message\":\"Server Error\"}");
+	/* http:// is refused before anything is pushed */
+	const char *plain[] = { "remediate", "--db", db, "--repo", work, "--path", "clusters/prod", "--push",
+				"--author", "Kube Comply <kc@example.test>", "--pr", "github", "--pr-url",
+				"http://api.github.example/repos/acme/gitops", "--token-file", tok, NULL };
+	assert_int_equal(kc_test_run(&out, plain), 2);
+	assert_non_null(strstr(out, "must be an https://"));
+	free(out);
+	assert_int_equal(count_branches(remote), 0);
+
+	static const struct route fail500[] = {
+		{ "GET", "/repos/acme/gitops/pulls?", 200, "[]" },
+		{ "POST", "/repos/acme/gitops/pulls", 500, "{\"message\":\"Server Error\"}" },
+		{ NULL, NULL, 0, NULL },
+	};
+	server_start(s, fail500);
 	const char *argv[] = { "remediate", "--db", db, "--repo", work, "--path", "clusters/prod", "--push",
 			       "--author", "Kube Comply <kc@example.test>", "--pr", "github", "--pr-url", url,
 			       "--token-file", tok, NULL };
 	int rc = kc_test_run(&out, argv);
-	pthread_join(s->thread, NULL);
 	assert_int_equal(rc, 2);
 	assert_non_null(strstr(out, "open the pull request by hand"));
 	assert_non_null(strstr(out, "/acme/gitops/compare/main...kubecomply/remediate-"));
 	assert_non_null(strstr(out, "answered 500"));
 	assert_null(strstr(out, TOKEN));
-	/* the request carried the token; the branch is on the remote */
-	assert_non_null(strstr(s->request, "Authorization: Bearer " TOKEN));
 	free(out);
-	git_libgit2_init();
-	git_repository *r;
-	git_reference_iterator *it;
-	git_reference *ref;
-	size_t n = 0;
-	assert_int_equal(git_repository_open(&r, remote), 0);
-	assert_int_equal(git_reference_iterator_glob_new(&it, r, "refs/heads/kubecomply/remediate-*"), 0);
-	while (git_reference_next(&ref, it) == 0) {
-		n++;
-		git_reference_free(ref);
-	}
-	git_reference_iterator_free(it);
-	git_repository_free(r);
-	git_libgit2_shutdown();
-	assert_int_equal(n, 1);
+	assert_int_equal(count_branches(remote), 1);
 
-	/* a second run: nothing new to commit; the PR call is retried and succeeds */
-	server_start(s, 201, "{\"html_url\":\"https://github.example/acme/gitops/pull/1\"}");
+	/* the retry: nothing new to commit; the request is opened, labelled "compliance" */
+	static const struct route ok201[] = {
+		{ "GET", "/repos/acme/gitops/pulls?", 200, "[]" },
+		{ "POST", "/repos/acme/gitops/pulls", 201, "{\"number\":1,\"html_url\":\"https://github.example/acme/gitops/pull/1\"}" },
+		{ "POST", "/repos/acme/gitops/issues/1/labels", 200, "[]" },
+		{ NULL, NULL, 0, NULL },
+	};
+	server_start(s, ok201);
 	rc = kc_test_run(&out, argv);
-	pthread_join(s->thread, NULL);
+	if (rc)
+		print_message("%s\n", out);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "up to date"));
 	assert_non_null(strstr(out, "opened https://github.example/acme/gitops/pull/1"));
 	free(out);
+	assert_int_equal(count_method(s, "POST", "/repos/acme/gitops/issues/1/labels"), 1);
+	const char *posted = NULL;
+	for (size_t i = 0; i < s->nreq; i++)
+		if (strcmp(s->req[i].method, "POST") == 0 && strcmp(s->req[i].path, "/repos/acme/gitops/pulls") == 0)
+			posted = s->req[i].body;
+	assert_non_null(posted);
+	struct json_object *pj = json_tokener_parse(posted);
+	const char *pr_body = jfield(pj, "body");
+	assert_non_null(strstr(pr_body, "<!-- kubecomply-findings: "));
+	const char *body_out = getenv("KC_PR_BODY_OUT");
+	if (body_out && *body_out) {
+		FILE *bf = fopen(body_out, "w");
+		if (bf) {
+			fprintf(bf, "Title: %s\n\n%s", jfield(pj, "title"), pr_body);
+			fclose(bf);
+		}
+	}
+
+	/* the reviewers close it without merging: the same findings are left alone */
+	struct json_object *closed = json_object_new_array(), *one = json_object_new_object();
+	json_object_object_add(one, "number", json_object_new_int(1));
+	json_object_object_add(one, "state", json_object_new_string("closed"));
+	json_object_object_add(one, "merged_at", NULL);
+	json_object_object_add(one, "html_url", json_object_new_string("https://github.example/acme/gitops/pull/1"));
+	json_object_object_add(one, "body", json_object_new_string(pr_body));
+	json_object_array_add(closed, one);
+	char *closed_text = kc_strdup(json_object_to_json_string_ext(closed, JSON_C_TO_STRING_PLAIN));
+	json_object_put(closed);
+	json_object_put(pj);
+	struct route closed_routes[] = {
+		{ "GET", "/repos/acme/gitops/pulls?", 200, closed_text },
+		{ "POST", "/repos/acme/gitops/pulls", 201, "{\"number\":2,\"html_url\":\"https://github.example/acme/gitops/pull/2\"}" },
+		{ "POST", "/repos/acme/gitops/issues/2/labels", 200, "[]" },
+		{ NULL, NULL, 0, NULL },
+	};
+	server_start(s, closed_routes);
+	rc = kc_test_run(&out, argv);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "closed without merging"));
+	assert_int_equal(count_method(s, "POST", "/repos/acme/gitops/pulls"), 0);
+	free(out);
+
+	/* a new finding: proposed again, as a new request */
+	seed_db(db, 1);
+	server_start(s, closed_routes);
+	rc = kc_test_run(&out, argv);
+	if (rc)
+		print_message("%s\n", out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "opened https://github.example/acme/gitops/pull/2"));
+	free(out);
+	assert_int_equal(count_method(s, "POST", "/repos/acme/gitops/pulls"), 1);
+	free(closed_text);
 
 	/* usage errors are one line and exit 2 */
 	const char *bad[] = { "remediate", "--db", db, "--repo", work, NULL };
@@ -415,10 +697,12 @@ const char *__lsan_default_suppressions(void)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_github_shape, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gitlab_shape, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_says_why_without_the_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cli_failed_pr_leaves_branch_and_instructions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_github_request_updated_in_place_then_created, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gitlab_merge_request_updated_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gitea_request_picked_by_head_and_updated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forge_errors_scrubbed_of_credentials, setup, teardown),
+		cmocka_unit_test(test_body_fits_the_forge_limit),
+		cmocka_unit_test_setup_teardown(test_cli_request_lifecycle, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
