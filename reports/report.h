@@ -22,7 +22,9 @@ void kc_report_term_print(const struct kc_run *run, FILE *fp, const struct kc_te
 int kc_report_junit_write(const struct kc_run *run, const char *path);
 /* Self-contained HTML (reports/html.c); st (may be NULL) supplies drift and trend. */
 int kc_report_html_write(const struct kc_run *run, struct kc_store *st, const char *path);
-/* SARIF 2.1.0 for results with file locations (reports/sarif.c). */
+/* SARIF 2.1.0 for results with file locations (reports/sarif.c); at most KC_SARIF_MAX_RESULTS
+ * results (GitHub code scanning's per-run limit), the last one summarising what was left out. */
+#define KC_SARIF_MAX_RESULTS 25000
 int kc_report_sarif_write(const struct kc_run *run, const char *path);
 
 /* Drift between two runs (reports/diff.c): text to fp, and JSON / HTML files when given. */

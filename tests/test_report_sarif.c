@@ -35,6 +35,60 @@ static const char *gets_(json_object *o, const char *path)
 	return v ? json_object_get_string(v) : NULL;
 }
 
+static int one_of(const char *s, const char *const *set)
+{
+	for (; s && *set; set++)
+		if (strcmp(s, *set) == 0)
+			return 1;
+	return 0;
+}
+
+/* What the SARIF 2.1.0 schema requires of the parts we write (no copy of the schema can be
+ * read offline here), plus GitHub code scanning's documented limits: version and runs;
+ * tool.driver.name; rules with id; results with message.text, a ruleIndex naming the rule
+ * of the same id, level in the schema's enum, at least one location with uri and a
+ * startLine >= 1, a uriBaseId declared in originalUriBaseIds, suppressions of the
+ * schema's kinds; at most 25,000 results per run. */
+static void sarif_structure_ok(json_object *root)
+{
+	static const char *const levels[] = { "none", "note", "warning", "error", NULL };
+	static const char *const kinds[] = { "inSource", "external", NULL };
+	assert_string_equal(gets_(root, "version"), "2.1.0");
+	json_object *runs = get(root, "runs");
+	assert_true(json_object_is_type(runs, json_type_array));
+	for (size_t ri = 0; ri < json_object_array_length(runs); ri++) {
+		json_object *run = json_object_array_get_idx(runs, ri);
+		assert_non_null(gets_(run, "tool.driver.name"));
+		json_object *rules = get(run, "tool.driver.rules"), *results = get(run, "results");
+		json_object *bases = get(run, "originalUriBaseIds");
+		assert_true(json_object_array_length(results) <= KC_SARIF_MAX_RESULTS);
+		for (size_t i = 0; i < json_object_array_length(rules); i++) {
+			json_object *rule = json_object_array_get_idx(rules, i);
+			assert_non_null(gets_(rule, "id"));
+			assert_non_null(gets_(rule, "name"));
+			assert_int_equal(strncmp(gets_(rule, "helpUri"), "https://", 8), 0);
+		}
+		for (size_t i = 0; i < json_object_array_length(results); i++) {
+			json_object *r = json_object_array_get_idx(results, i);
+			assert_non_null(gets_(r, "message.text"));
+			int idx = json_object_get_int(get(r, "ruleIndex"));
+			assert_true(idx >= 0 && (size_t)idx < json_object_array_length(rules));
+			assert_string_equal(gets_(r, "ruleId"), gets_(json_object_array_get_idx(rules, (size_t)idx), "id"));
+			assert_true(one_of(gets_(r, "level"), levels));
+			assert_true(json_object_array_length(get(r, "locations")) >= 1);
+			assert_non_null(gets_(r, "locations.0.physicalLocation.artifactLocation.uri"));
+			assert_true(json_object_get_int64(get(r, "locations.0.physicalLocation.region.startLine")) >= 1);
+			const char *base = gets_(r, "locations.0.physicalLocation.artifactLocation.uriBaseId");
+			json_object *decl = NULL;
+			if (base)
+				assert_true(json_object_object_get_ex(bases, base, &decl));
+			json_object *sups = get(r, "suppressions");
+			for (size_t k = 0; sups && k < json_object_array_length(sups); k++)
+				assert_true(one_of(gets_(json_object_array_get_idx(sups, k), "kind"), kinds));
+		}
+	}
+}
+
 static json_object *write_and_load(struct kc_run *run, const char *dir)
 {
 	char path[600];
@@ -77,9 +131,12 @@ static void test_shape(void **state)
 	}
 	json_object *r0 = json_object_array_get_idx(results, 0);
 	assert_string_equal(gets_(r0, "ruleId"), "1.2.15");
+	/* node files: relative to the audited host's root, under their own base id */
 	assert_string_equal(gets_(r0, "locations.0.physicalLocation.artifactLocation.uri"),
-			    "file:///etc/kubernetes/manifests/kube-apiserver.yaml");
-	assert_null(get(r0, "locations.0.physicalLocation.artifactLocation.uriBaseId"));
+			    "etc/kubernetes/manifests/kube-apiserver.yaml");
+	assert_string_equal(gets_(r0, "locations.0.physicalLocation.artifactLocation.uriBaseId"), "NODEROOT");
+	assert_string_equal(gets_(root, "runs.0.originalUriBaseIds.NODEROOT.uri"), "file:///");
+	assert_non_null(get(root, "runs.0.originalUriBaseIds.%SRCROOT%.description.text"));
 	json_object *r1 = json_object_array_get_idx(results, 1);
 	assert_string_equal(gets_(r1, "ruleId"), "5.2.2");
 	assert_string_equal(gets_(r1, "locations.0.physicalLocation.artifactLocation.uri"), "deploy/nginx.yaml");
@@ -88,6 +145,9 @@ static void test_shape(void **state)
 	assert_non_null(strstr(gets_(r1, "message.text"), "Pod default/nginx " P_SCRIPT ": spec.containers"));
 	json_object *rule = json_object_array_get_idx(rules, 1);
 	assert_string_equal(gets_(rule, "properties.security-severity"), "9.5");
+	assert_string_equal(gets_(rule, "name"), "MinimizeTheAdmissionOfPrivilegedContainersSvgOnloadDocumentTitlePWNED");
+	assert_string_equal(gets_(rule, "helpUri"), "https://www.cisecurity.org/benchmark/kubernetes");
+	sarif_structure_ok(root);
 	assert_string_equal(gets_(rule, "shortDescription.text"), "Minimize the admission of privileged containers " P_SVG);
 	assert_string_equal(gets_(rule, "help.text"), "Edit the manifest and restart the component.");
 	/* distinct objects, distinct fingerprints */
@@ -105,6 +165,8 @@ static void test_shape(void **state)
 	root = write_and_load(&run, dir);
 	assert_string_equal(gets_(root, "runs.0.results.1.locations.0.physicalLocation.artifactLocation.uri"),
 			    "deploy/nginx%20app.yaml");
+	assert_string_equal(gets_(root, "runs.0.originalUriBaseIds.%SRCROOT%.uri"), "file:///src/repo/");
+	sarif_structure_ok(root);
 	assert_string_equal(gets_(root, "runs.0.results.2.locations.0.physicalLocation.artifactLocation.uri"),
 			    "%EF%BF%BDeploy/sys.yaml");
 	json_object_put(root);
@@ -144,11 +206,96 @@ static void test_fingerprint_stable_across_line_moves(void **state)
 	free(dir);
 }
 
+/* An excepted object is a suppressed result with the exception as justification, also when
+ * every object of the check was excepted and the check passed. */
+static void test_exceptions_are_suppressions(void **state)
+{
+	char *dir = kc_test_mkdtemp();
+	struct kc_run run;
+	fx_run(&run);
+	struct kc_result *pod = &run.results[run.nresults - 1];
+	free(pod->evidence[1].layer);
+	pod->evidence[1].layer = kc_strdup("exception");
+	pod->evidence[1].detail = kc_strdup("excepted: the CNI agent needs privileged mode (until 2027-06-30, ex.yaml:3)");
+	json_object *root = write_and_load(&run, dir);
+	sarif_structure_ok(root);
+	json_object *results = get(root, "runs.0.results");
+	assert_int_equal(json_object_array_length(results), 3);
+	assert_null(get(json_object_array_get_idx(results, 1), "suppressions"));
+	json_object *sup = json_object_array_get_idx(results, 2);
+	assert_string_equal(gets_(sup, "suppressions.0.kind"), "external");
+	assert_string_equal(gets_(sup, "suppressions.0.status"), "accepted");
+	assert_non_null(strstr(gets_(sup, "suppressions.0.justification"), "CNI agent needs privileged mode"));
+	json_object_put(root);
+
+	/* the check passed because its only failing object was excepted: still reported, suppressed */
+	pod->status = KC_PASS;
+	pod->exception = kc_strdup("1 of 1 failing object excepted: the CNI agent needs privileged mode");
+	pod->nevidence = 2;
+	free(pod->evidence[0].layer);
+	pod->evidence[0].layer = kc_strdup("exception");
+	root = write_and_load(&run, dir);
+	sarif_structure_ok(root);
+	results = get(root, "runs.0.results");
+	assert_int_equal(json_object_array_length(results), 3);
+	for (size_t i = 1; i < 3; i++)
+		assert_string_equal(gets_(json_object_array_get_idx(results, i), "suppressions.0.kind"), "external");
+	json_object_put(root);
+	pod->nevidence = 3;
+	kc_run_clear(&run);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
+/* GitHub rejects a run with more than 25,000 results: the most severe stay, the last result
+ * counts what was left out by severity. */
+static void test_capped_at_github_limit_most_severe_first(void **state)
+{
+	char *dir = kc_test_mkdtemp();
+	struct kc_run run = { 0 };
+	run.benchmark = kc_strdup("cis-1.12");
+	run.root = kc_strdup("/repo");
+	struct kc_result *low = fx_result(&run, "5.7.4", "The default namespace should not be used", "5.7",
+					  "General Policies", "policies", KC_FAIL, KC_SEV_LOW);
+	struct kc_result *crit = fx_result(&run, "5.2.2", "Minimize privileged containers", "5.2",
+					   "Pod Security Standards", "policies", KC_FAIL, KC_SEV_CRITICAL);
+	char name[32];
+	for (int i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "low-%d", i);
+		fx_object(low, "Pod", "default", name, "/repo/low.yaml", i + 1);
+		snprintf(name, sizeof(name), "crit-%d", i);
+		fx_object(crit, "Pod", "team-a", name, "/repo/crit.yaml", i + 1);
+	}
+	json_object *root = write_and_load(&run, dir);
+	sarif_structure_ok(root);
+	json_object *results = get(root, "runs.0.results");
+	assert_int_equal(json_object_array_length(results), KC_SARIF_MAX_RESULTS);
+	size_t ncrit = 0, nlow = 0;
+	for (size_t i = 0; i + 1 < json_object_array_length(results); i++) {
+		const char *id = gets_(json_object_array_get_idx(results, i), "ruleId");
+		ncrit += strcmp(id, "5.2.2") == 0;
+		nlow += strcmp(id, "5.7.4") == 0;
+	}
+	assert_int_equal(ncrit, 20000);
+	assert_int_equal(nlow, KC_SARIF_MAX_RESULTS - 1 - 20000);
+	json_object *last = json_object_array_get_idx(results, KC_SARIF_MAX_RESULTS - 1);
+	assert_string_equal(gets_(last, "ruleId"), "kubecomply/omitted");
+	assert_non_null(strstr(gets_(last, "message.text"), "15001 more results were left out"));
+	assert_non_null(strstr(gets_(last, "message.text"), "15001 low"));
+	assert_int_equal(json_object_get_int(get(last, "properties.omitted")), 15001);
+	json_object_put(root);
+	kc_run_clear(&run);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_fingerprint_stable_across_line_moves),
+		cmocka_unit_test(test_exceptions_are_suppressions),
+		cmocka_unit_test(test_capped_at_github_limit_most_severe_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
