@@ -14,6 +14,11 @@ int kc_report_json_write(const struct kc_run *run, const char *path);
 /* Writes the same JSON to a buffer-backed stream (used by tests and `-` for stdout). */
 int kc_report_json_fprint(const struct kc_run *run, FILE *fp);
 
+/* kube-bench's JSON shape ({"Controls": [...], "Totals": {...}}, reports/kubebench.c), for tools
+ * that import kube-bench results; `-` writes to stdout. */
+int kc_report_kubebench_write(const struct kc_run *run, const char *path);
+int kc_report_kubebench_fprint(const struct kc_run *run, FILE *fp);
+
 /* Terminal summary in kube-bench's shape; colour when use_color. verbose adds evidence. */
 struct kc_term_opts { int color; int quiet; int verbose; };
 void kc_report_term_print(const struct kc_run *run, FILE *fp, const struct kc_term_opts *o);
