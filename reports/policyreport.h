@@ -35,7 +35,14 @@
 
 /* Writes the stream to path atomically (`audit --policy-report FILE`, `report ... --policy-report`). */
 int kc_report_policyreport_write(const struct kc_run *run, const char *path);
-/* Appends the same stream to out (tests; a future --policy-report-apply). */
+/* Appends the same stream to out (tests, and the apply below). */
 int kc_report_policyreport_render(const struct kc_run *run, struct kc_buf *out);
+
+struct kc_k8s_client;
+/* `--policy-report-apply` (reports/policyreport_apply.c): server-side applies every part of the
+ * stream through cl and deletes the stale parts of ours (see that file for which). *applied
+ * and *deleted count objects. Stops at the first API error, with its message. */
+int kc_report_policyreport_apply(const struct kc_run *run, struct kc_k8s_client *cl, size_t *applied,
+				 size_t *deleted);
 
 #endif
