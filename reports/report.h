@@ -19,6 +19,9 @@ int kc_report_json_fprint(const struct kc_run *run, FILE *fp);
 int kc_report_kubebench_write(const struct kc_run *run, const char *path);
 int kc_report_kubebench_fprint(const struct kc_run *run, FILE *fp);
 
+/* OSCAL Assessment Results 1.0.4 JSON (reports/oscal.c); `-` writes to stdout. */
+int kc_report_oscal_write(const struct kc_run *run, const char *path);
+
 /* Terminal summary in kube-bench's shape; colour when use_color. verbose adds evidence. */
 struct kc_term_opts { int color; int quiet; int verbose; };
 void kc_report_term_print(const struct kc_run *run, FILE *fp, const struct kc_term_opts *o);
