@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checks/k8s/client.h"
@@ -417,12 +418,50 @@ static void test_namespace_that_is_not_a_dns_name_is_refused(void **state)
 	kc_run_clear(&run);
 }
 
+/* End to end: `report --db X --policy-report-apply` with $KUBECONFIG applies the stored run's
+ * ClusterPolicyReport; an unreachable or refusing API server exits 2 with the reason. */
+static void test_cli_report_policy_report_apply(void **state)
+{
+	(void)state;
+	struct stat sb;
+	if (stat("examples/node-kubeadm", &sb) != 0) {
+		print_message("kc-skip: examples/ not found (run from the checkout)\n");
+		skip();
+	}
+	struct kc_k8s_client *cl = client(); /* writes dir/kubeconfig */
+	kc_k8s_client_free(cl);
+	char db[600], kc[600];
+	snprintf(db, sizeof(db), "%s/x.db", dir);
+	snprintf(kc, sizeof(kc), "%s/kubeconfig", dir);
+	char *out = NULL;
+	const char *audit[] = { "audit", "--root", "examples/node-kubeadm", "--db", db, "--quiet", "--fail-on", "ERROR", NULL };
+	assert_int_equal(kc_test_run(&out, audit), 0);
+	free(out);
+	setenv("KUBECONFIG", kc, 1);
+	const char *report[] = { "report", "--db", db, "--policy-report-apply", NULL };
+	int rc = kc_test_run(&out, report);
+	if (rc != 0)
+		print_message("%s\n", out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "PolicyReports applied: 1, stale deleted: 0"));
+	free(out);
+	assert_true(exists(PR "/clusterpolicyreports/kubecomply-cis-1.12-node-cp-demo-1"));
+	srv.forbid_patch = 1;
+	assert_int_equal(kc_test_run(&out, report), 2);
+	assert_non_null(strstr(out, "PolicyReport apply: PATCH"));
+	assert_non_null(strstr(out, "HTTP 403"));
+	free(out);
+	srv.forbid_patch = 0;
+	unsetenv("KUBECONFIG");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply_creates_prunes_and_is_idempotent),
 		cmocka_unit_test(test_api_refusal_stops_with_its_message),
 		cmocka_unit_test(test_namespace_that_is_not_a_dns_name_is_refused),
+		cmocka_unit_test(test_cli_report_policy_report_apply),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

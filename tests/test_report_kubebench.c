@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/error.h"
 #include "common/strbuf.h"
@@ -322,12 +323,52 @@ static void test_stdout_and_atomic_file(void **state)
 	free(dir);
 }
 
+/* End to end through the CLI: `audit --json FILE --json-format kube-bench --oscal FILE`, and an
+ * unknown format refused before anything runs. */
+static void test_cli_json_format_and_oscal(void **state)
+{
+	(void)state;
+	struct stat sb;
+	if (stat("examples/node-kubeadm", &sb) != 0) {
+		print_message("kc-skip: examples/ not found (run from the checkout)\n");
+		skip();
+	}
+	char *dir = kc_test_mkdtemp(), db[600], kb[600], ar[600];
+	snprintf(db, sizeof(db), "%s/x.db", dir);
+	snprintf(kb, sizeof(kb), "%s/kb.json", dir);
+	snprintf(ar, sizeof(ar), "%s/ar.json", dir);
+	char *out = NULL;
+	const char *argv[] = { "audit", "--root", "examples/node-kubeadm", "--db", db, "--json", kb, "--json-format",
+			       "kube-bench", "--oscal", ar, "--quiet", "--fail-on", "ERROR", NULL };
+	int rc = kc_test_run(&out, argv);
+	if (rc != 0)
+		print_message("%s\n", out);
+	assert_int_equal(rc, 0);
+	free(out);
+	json_object *o = json_object_from_file(kb);
+	assert_non_null(o);
+	json_object *c0 = json_object_array_get_idx(at(o, "Controls"), 0);
+	assert_string_equal(json_object_get_string(at(c0, "node_type")), "master");
+	assert_true(json_object_get_int(at(at(o, "Totals"), "total_fail")) > 0);
+	json_object_put(o);
+	o = json_object_from_file(ar);
+	assert_non_null(o);
+	json_object_put(o);
+	const char *bad[] = { "audit", "--root", "examples/node-kubeadm", "--db", db, "--json-format", "xml", NULL };
+	assert_int_equal(kc_test_run(&out, bad), 2);
+	assert_non_null(strstr(out, "--json-format: expected kubecomply or kube-bench, got 'xml'"));
+	free(out);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_shape_as_kube_bench_result_json),
 		cmocka_unit_test(test_golden_outputs_rebuilt_from_our_json),
 		cmocka_unit_test(test_stdout_and_atomic_file),
+		cmocka_unit_test(test_cli_json_format_and_oscal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
