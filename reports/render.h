@@ -28,6 +28,10 @@ void kc_report_sections_free(struct kc_report_section *s, size_t n);
 /* Appends s with invalid UTF-8 and control characters other than tab / newline replaced by
  * U+FFFD, so that XML and JSON writers never emit an ill-formed document. */
 void kc_report_put_clean(struct kc_buf *b, const char *s);
+/* For text people read (HTML, terminal, diff): kc_report_put_clean, and every invisible
+ * format control (bidi overrides and isolates, zero-width characters, BOM) shown as
+ * "[U+202E]", so that a pod named with U+202E cannot display reversed or hide characters. */
+void kc_report_put_visible(struct kc_buf *b, const char *s);
 /* The same into a fresh string; caller frees. */
 char *kc_report_clean(const char *s);
 
