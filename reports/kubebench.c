@@ -33,14 +33,7 @@
 
 #define KB_AUDIT_LINES 50
 
-static json_object *jstr(const char *s)
-{
-	struct kc_buf b = KC_BUF_INIT;
-	kc_report_put_clean(&b, s);
-	json_object *o = json_object_new_string_len(b.ptr ? b.ptr : "", (int)b.len);
-	kc_buf_free(&b);
-	return o;
-}
+static json_object *jstr(const char *s) { return kc_report_json_string(s); }
 
 static void put(json_object *o, const char *k, json_object *v) { json_object_object_add(o, k, v); }
 

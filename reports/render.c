@@ -1,5 +1,6 @@
 #include "reports/render.h"
 
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,15 @@ void kc_report_put_clean(struct kc_buf *b, const char *s)
 void kc_report_put_visible(struct kc_buf *b, const char *s)
 {
 	put_clean(b, s, 1);
+}
+
+struct json_object *kc_report_json_string(const char *s)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	kc_report_put_clean(&b, s);
+	struct json_object *o = json_object_new_string_len(b.ptr ? b.ptr : "", (int)b.len);
+	kc_buf_free(&b);
+	return o;
 }
 
 char *kc_report_clean(const char *s)

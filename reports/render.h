@@ -45,6 +45,11 @@ void kc_report_object_name(struct kc_buf *b, const struct kc_evidence *ev);
 
 /* Seconds from a duration in milliseconds, never negative nor NaN (schemas want a decimal). */
 double kc_report_seconds(double ms);
+struct json_object;
+/* A json-c string of s cleaned with kc_report_put_clean ("" for NULL): what every JSON writer
+ * of reports/ puts in a document. */
+struct json_object *kc_report_json_string(const char *s);
+
 /* s or "" when NULL. */
 static inline const char *kc_report_str(const char *s) { return s ? s : ""; }
 

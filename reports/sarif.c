@@ -34,14 +34,7 @@
 #define KC_SARIF_HELP_URI "https://www.cisecurity.org/benchmark/kubernetes"
 #define KC_SARIF_OMITTED_RULE "kubecomply/omitted"
 
-static json_object *jstr(const char *s)
-{
-	struct kc_buf b = KC_BUF_INIT;
-	kc_report_put_clean(&b, s);
-	json_object *o = json_object_new_string_len(b.ptr, (int)b.len);
-	kc_buf_free(&b);
-	return o;
-}
+static json_object *jstr(const char *s) { return kc_report_json_string(s); }
 
 static void put(json_object *obj, const char *key, json_object *val)
 {

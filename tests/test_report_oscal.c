@@ -17,24 +17,6 @@
 #include "reports/report.h"
 #include "report_fixture.h"
 
-static json_object *get(json_object *o, const char *path)
-{
-	char *copy = strdup(path), *save = NULL;
-	for (char *tok = strtok_r(copy, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(tok));
-		else if (!json_object_object_get_ex(o, tok, &o))
-			o = NULL;
-	}
-	free(copy);
-	return o;
-}
-
-static const char *gets_(json_object *o, const char *path)
-{
-	json_object *v = get(o, path);
-	return v ? json_object_get_string(v) : NULL;
-}
 
 /* Runs the schema validator on path; skips the test (kc-skip) when it cannot run. */
 static void validate(const char *path)
@@ -78,32 +60,32 @@ static void test_valid_and_every_check_an_observation_and_finding(void **state)
 	struct kc_run run;
 	fx_run(&run);
 	json_object *doc = write_and_load(&run, dir);
-	json_object *res = get(doc, "assessment-results.results.0");
-	assert_string_equal(gets_(doc, "assessment-results.metadata.oscal-version"), "1.0.4");
-	json_object *obs = get(res, "observations"), *fs = get(res, "findings");
+	json_object *res = fx_get(doc, "assessment-results.results.0");
+	assert_string_equal(fx_gets(doc, "assessment-results.metadata.oscal-version"), "1.0.4");
+	json_object *obs = fx_get(res, "observations"), *fs = fx_get(res, "findings");
 	assert_int_equal(json_object_array_length(obs), run.nresults);
 	assert_int_equal(json_object_array_length(fs), run.nresults);
-	assert_int_equal(json_object_array_length(get(res, "reviewed-controls.control-selections.0.include-controls")),
+	assert_int_equal(json_object_array_length(fx_get(res, "reviewed-controls.control-selections.0.include-controls")),
 			 run.nresults);
 	for (size_t i = 0; i < run.nresults; i++) {
 		json_object *f = json_object_array_get_idx(fs, i), *o = json_object_array_get_idx(obs, i);
 		const struct kc_result *r = &run.results[i];
 		/* satisfied only for PASS: undecided is not satisfied */
-		assert_string_equal(gets_(f, "target.status.state"), r->status == KC_PASS ? "satisfied" : "not-satisfied");
-		assert_string_equal(gets_(f, "target.status.reason"),
+		assert_string_equal(fx_gets(f, "target.status.state"), r->status == KC_PASS ? "satisfied" : "not-satisfied");
+		assert_string_equal(fx_gets(f, "target.status.reason"),
 				    r->status == KC_PASS ? "pass" : r->status == KC_FAIL ? "fail" : "other");
-		assert_string_equal(gets_(f, "related-observations.0.observation-uuid"), gets_(o, "uuid"));
+		assert_string_equal(fx_gets(f, "related-observations.0.observation-uuid"), fx_gets(o, "uuid"));
 		char path[96];
 		snprintf(path, sizeof(path), "reviewed-controls.control-selections.0.include-controls.%zu.control-id", i);
-		assert_string_equal(gets_(f, "target.target-id"), gets_(res, path));
-		json_object *ev = get(o, "relevant-evidence");
+		assert_string_equal(fx_gets(f, "target.target-id"), fx_gets(res, path));
+		json_object *ev = fx_get(o, "relevant-evidence");
 		assert_int_equal(ev ? json_object_array_length(ev) : 0, r->nevidence);
 	}
 	/* the check as a control id; ERROR and WARN say why they are not satisfied */
-	assert_string_equal(gets_(fs, "3.target.target-id"), "cis-1.12-1.2.15");
-	assert_string_equal(gets_(fs, "7.target.status.remarks"),
+	assert_string_equal(fx_gets(fs, "3.target.target-id"), "cis-1.12-1.2.15");
+	assert_string_equal(fx_gets(fs, "7.target.status.remarks"),
 			    "ERROR: cannot read /var/lib/kubelet/config.yaml: Permission denied");
-	assert_string_equal(gets_(obs, "0.relevant-evidence.0.props.2.value"),
+	assert_string_equal(fx_gets(obs, "0.relevant-evidence.0.props.2.value"),
 			    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
 	json_object_put(doc);
 	kc_run_clear(&run);
@@ -124,9 +106,9 @@ static void test_exception_empty_run_and_stable_uuids(void **state)
 	r->status = KC_PASS;
 	r->exception = kc_strdup("3 of 3 failing objects excepted: the CNI needs it (until 2027-06-30, ex.yaml:3)");
 	json_object *doc = write_and_load(&run, dir);
-	json_object *f = get(doc, "assessment-results.results.0.findings.8");
-	assert_string_equal(gets_(f, "target.status.state"), "satisfied");
-	assert_non_null(strstr(gets_(f, "target.status.remarks"), "passed by documented exception: 3 of 3"));
+	json_object *f = fx_get(doc, "assessment-results.results.0.findings.8");
+	assert_string_equal(fx_gets(f, "target.status.state"), "satisfied");
+	assert_non_null(strstr(fx_gets(f, "target.status.remarks"), "passed by documented exception: 3 of 3"));
 	json_object_put(doc);
 	snprintf(a, sizeof(a), "%s/ar.json", dir);
 	snprintf(b, sizeof(b), "%s/ar2.json", dir);
@@ -141,8 +123,8 @@ static void test_exception_empty_run_and_stable_uuids(void **state)
 
 	struct kc_run empty = { 0 };
 	doc = write_and_load(&empty, dir);
-	assert_null(get(doc, "assessment-results.results.0.findings"));
-	assert_non_null(get(doc, "assessment-results.results.0.reviewed-controls.control-selections.0.include-all"));
+	assert_null(fx_get(doc, "assessment-results.results.0.findings"));
+	assert_non_null(fx_get(doc, "assessment-results.results.0.reviewed-controls.control-selections.0.include-all"));
 	json_object_put(doc);
 	kc_test_rmtree(dir);
 	free(dir);
@@ -164,9 +146,9 @@ static void test_hundred_thousand_objects_bounded_and_valid(void **state)
 		fx_object(r, "Pod", "team-a", name, "/api/v1/namespaces/team-a/pods", 0);
 	}
 	json_object *doc = write_and_load(&run, dir);
-	json_object *ev = get(doc, "assessment-results.results.0.observations.8.relevant-evidence");
+	json_object *ev = fx_get(doc, "assessment-results.results.0.observations.8.relevant-evidence");
 	assert_int_equal(json_object_array_length(ev), 201);
-	assert_string_equal(gets_(ev, "200.description"),
+	assert_string_equal(fx_gets(ev, "200.description"),
 			    "99803 more evidence rows: the kubecomply JSON report lists every one");
 	json_object_put(doc);
 	char path[700];
