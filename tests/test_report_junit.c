@@ -113,7 +113,7 @@ static void test_structure_and_counts(void **state)
 	snprintf(expr, sizeof(expr), "%s/@classname", tc);
 	assert_xp(doc, expr, "cis-1_12.1_2 API Server");
 	snprintf(expr, sizeof(expr), "%s/@time", tc);
-	assert_xp(doc, expr, "0.002");
+	assert_xp(doc, expr, "0.001500");
 	snprintf(expr, sizeof(expr), "%s/failure/@type", tc);
 	assert_xp(doc, expr, "FAIL");
 	snprintf(expr, sizeof(expr), "%s/failure/@message", tc);
@@ -373,7 +373,7 @@ static void test_read_by_junitparser(void **state)
 		    "            e += isinstance(r, junitparser.Error)\n"
 		    "            s += isinstance(r, junitparser.Skipped)\n"
 		    "        if c.name.startswith('1.2.15 '):\n"
-		    "            print('case', c.classname, '%%.3f' %% c.time)\n"
+		    "            print('case', c.classname, '%%.6f' %% c.time)\n"
 		    "print('totals', t, f, e, s)\n");
 	fclose(fp);
 	const char *sp = kc_test_write(f->dir, "read.py", script, 0644);
@@ -385,7 +385,7 @@ static void test_read_by_junitparser(void **state)
 	size_t got = fread(out, 1, sizeof(out) - 1, p);
 	out[got] = '\0';
 	assert_int_equal(pclose(p), 0);
-	assert_non_null(strstr(out, "case cis-1_12.1_2 API Server 0.002\n"));
+	assert_non_null(strstr(out, "case cis-1_12.1_2 API Server 0.001500\n"));
 	assert_non_null(strstr(out, "totals 9 3 1 2\n"));
 }
 
