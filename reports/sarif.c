@@ -371,7 +371,8 @@ static json_object *base_ids(const struct kc_run *run)
 	json_object *ids = json_object_new_object();
 	json_object *src = json_object_new_object();
 	size_t rl = root_len(run->root);
-	if (run->root && run->root[0] == '/') {
+	/* "/" is the default root, not a statement about where the repository is: no uri then */
+	if (run->root && run->root[0] == '/' && rl > 0) {
 		struct kc_buf u = KC_BUF_INIT;
 		kc_buf_puts(&u, "file://");
 		char *clean = kc_report_clean(run->root);

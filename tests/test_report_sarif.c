@@ -118,6 +118,8 @@ static void test_shape(void **state)
 	assert_string_equal(fx_gets(r0, "locations.0.physicalLocation.artifactLocation.uriBaseId"), "NODEROOT");
 	assert_string_equal(fx_gets(root, "runs.0.originalUriBaseIds.NODEROOT.uri"), "file:///");
 	assert_non_null(fx_get(root, "runs.0.originalUriBaseIds.%SRCROOT%.description.text"));
+	/* no root given: %SRCROOT% is declared without claiming a location */
+	assert_null(fx_get(root, "runs.0.originalUriBaseIds.%SRCROOT%.uri"));
 	json_object *r1 = json_object_array_get_idx(results, 1);
 	assert_string_equal(fx_gets(r1, "ruleId"), "5.2.2");
 	assert_string_equal(fx_gets(r1, "locations.0.physicalLocation.artifactLocation.uri"), "deploy/nginx.yaml");
