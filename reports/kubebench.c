@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "reports/render.h"
@@ -203,15 +202,5 @@ int kc_report_kubebench_fprint(const struct kc_run *run, FILE *fp)
 
 int kc_report_kubebench_write(const struct kc_run *run, const char *path)
 {
-	if (strcmp(path, "-") == 0)
-		return kc_report_kubebench_fprint(run, stdout);
-	struct kc_atomic_file af;
-	int rc = kc_atomic_open(&af, path);
-	if (rc < 0)
-		return rc;
-	if ((rc = kc_report_kubebench_fprint(run, af.fp)) < 0) {
-		kc_atomic_abort(&af);
-		return rc;
-	}
-	return kc_atomic_commit(&af);
+	return kc_report_write_stream(run, path, kc_report_kubebench_fprint);
 }

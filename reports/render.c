@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/atomic_file.h"
+
 void kc_report_sections(const struct kc_run *run, struct kc_report_section **out, size_t *n)
 {
 	struct kc_report_section *s = NULL;
@@ -135,6 +137,22 @@ void kc_report_put_clean(struct kc_buf *b, const char *s)
 void kc_report_put_visible(struct kc_buf *b, const char *s)
 {
 	put_clean(b, s, 1);
+}
+
+int kc_report_write_stream(const struct kc_run *run, const char *path,
+			   int (*fprint)(const struct kc_run *run, FILE *fp))
+{
+	if (strcmp(path, "-") == 0)
+		return fprint(run, stdout);
+	struct kc_atomic_file af;
+	int rc = kc_atomic_open(&af, path);
+	if (rc < 0)
+		return rc;
+	if ((rc = fprint(run, af.fp)) < 0) {
+		kc_atomic_abort(&af);
+		return rc;
+	}
+	return kc_atomic_commit(&af);
 }
 
 struct json_object *kc_report_json_string(const char *s)

@@ -6,6 +6,7 @@
 #define KC_REPORT_RENDER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "auditor/run.h"
 #include "common/strbuf.h"
@@ -45,6 +46,10 @@ void kc_report_object_name(struct kc_buf *b, const struct kc_evidence *ev);
 
 /* Seconds from a duration in milliseconds, never negative nor NaN (schemas want a decimal). */
 double kc_report_seconds(double ms);
+/* Writes what fprint renders to path atomically, or to stdout for "-" (the JSON writers). */
+int kc_report_write_stream(const struct kc_run *run, const char *path,
+			   int (*fprint)(const struct kc_run *run, FILE *fp));
+
 struct json_object;
 /* A json-c string of s cleaned with kc_report_put_clean ("" for NULL): what every JSON writer
  * of reports/ puts in a document. */
