@@ -29,6 +29,7 @@ static const char usage[] =
 	"                        [--kubeconfig FILE [--context NAME] | --in-cluster | --manifests PATH...]\n"
 	"                        [--exceptions FILE] [--exempt-namespaces LIST]\n"
 	"                        [--policy-report FILE] [--metrics-file FILE] [--log-format text|json]\n"
+	"                        [--json-format kubecomply|kube-bench] [--oscal FILE] [--policy-report-apply]\n"
 	"\n"
 	"Audits a node against a CIS Kubernetes Benchmark without running any program: component\n"
 	"flags from /proc and static pod manifests, file modes and owners, config files. Every\n"
@@ -51,6 +52,7 @@ static const char usage[] =
 	"      --html FILE       self-contained HTML report\n"
 	"      --sarif FILE      SARIF 2.1.0 for findings with a file location\n"
 	"      --policy-report FILE  wgpolicyk8s.io/v1alpha2 PolicyReports and a ClusterPolicyReport (YAML)\n"
+	KC_OUTPUT_OPTIONS_HELP
 	"      --metrics-file FILE   Prometheus metrics for node-exporter's textfile collector\n"
 	"      --log-format F    text (default) or json lines; --log-level debug|info|warn|error\n"
 	"      --fail-on WHAT    exit 1 when a result matches: FAIL, WARN, ERROR, severity>=high,\n"
@@ -156,7 +158,8 @@ int kc_cmd_audit(int argc, char **argv)
 {
 	enum { O_PROC = 256, O_CHECK, O_SKIP, O_POLICY_DIR, O_DB, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON,
 	       O_HOST, O_CLUSTER, O_K8S_VERSION, O_KUBECONFIG, O_CONTEXT, O_IN_CLUSTER, O_MANIFESTS, O_EXCEPTIONS,
-	       O_EXEMPT, O_POLICY_REPORT, O_METRICS_FILE, O_LOG_FORMAT, O_LOG_LEVEL };
+	       O_EXEMPT, O_POLICY_REPORT, O_METRICS_FILE, O_LOG_FORMAT, O_LOG_LEVEL, O_OUTPUT_MORE,
+	       O_OUTPUT_MORE_END = O_OUTPUT_MORE + 2 };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "proc", required_argument, NULL, O_PROC },
@@ -184,6 +187,7 @@ int kc_cmd_audit(int argc, char **argv)
 		{ "metrics-file", required_argument, NULL, O_METRICS_FILE },
 		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
+		KC_OUTPUT_LONG_OPTIONS(O_OUTPUT_MORE),
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -221,6 +225,14 @@ int kc_cmd_audit(int argc, char **argv)
 		case O_EXEMPT: o.exempt = optarg; break;
 		case O_POLICY_REPORT: o.out.policy_report = optarg; break;
 		case O_METRICS_FILE: o.out.metrics_file = optarg; break;
+		case O_OUTPUT_MORE:
+		case O_OUTPUT_MORE + 1:
+		case O_OUTPUT_MORE_END:
+			if (kc_outputs_option("audit", &o.out, c - O_OUTPUT_MORE, optarg) != 0) {
+				free(o.manifests);
+				return KC_EXIT_ERROR;
+			}
+			break;
 		case O_LOG_FORMAT:
 		case O_LOG_LEVEL:
 			if (kc_cli_log_option("audit", c == O_LOG_FORMAT ? "log-format" : "log-level", optarg) != 0) {
@@ -340,6 +352,8 @@ int kc_cmd_audit(int argc, char **argv)
 	}
 	o.out.quiet = o.quiet;
 	o.out.verbose = o.verbose;
+	o.out.kube = (struct kc_kubeconfig_opts){ .kubeconfig = o.kubeconfig, .context = o.context,
+						  .in_cluster = o.in_cluster };
 	exit_code = kc_outputs_write("audit", &run, st, &o.out, &gate);
 	if (!o.quiet)
 		kc_log(KC_LOG_INFO, "run %lld saved to %s", (long long)run.id, kc_store_path(st));

@@ -27,6 +27,7 @@ static const char usage[] =
 	"      --diff A B       compare run A with run B (new failures, fixed, still failing)\n"
 	"      --json/--junit/--html/--sarif FILE   outputs, as for audit\n"
 	"      --policy-report FILE, --metrics-file FILE   as for audit\n"
+	KC_OUTPUT_OPTIONS_HELP
 	"      --db given more than once, or naming a directory of *.db: one fleet report of the\n"
 	"                       latest audit of every node (which nodes drift from the others)\n"
 	"      --fail-on WHAT   apply the gate to the stored run (exit 1 when it trips)\n"
@@ -54,7 +55,7 @@ static int parse_run_id(const char *s, int64_t *out)
 int kc_cmd_report(int argc, char **argv)
 {
 	enum { O_DB = 256, O_RUN, O_DIFF, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON, O_POLICY_REPORT, O_METRICS_FILE,
-	       O_LOG_FORMAT };
+	       O_LOG_FORMAT, O_OUTPUT_MORE, O_OUTPUT_MORE_END = O_OUTPUT_MORE + 2 };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "run", required_argument, NULL, O_RUN },
@@ -67,6 +68,7 @@ int kc_cmd_report(int argc, char **argv)
 		{ "policy-report", required_argument, NULL, O_POLICY_REPORT },
 		{ "metrics-file", required_argument, NULL, O_METRICS_FILE },
 		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
+		KC_OUTPUT_LONG_OPTIONS(O_OUTPUT_MORE),
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -98,6 +100,12 @@ int kc_cmd_report(int argc, char **argv)
 		case O_FAIL_ON: fail_on = optarg; break;
 		case O_POLICY_REPORT: out.policy_report = optarg; break;
 		case O_METRICS_FILE: out.metrics_file = optarg; break;
+		case O_OUTPUT_MORE:
+		case O_OUTPUT_MORE + 1:
+		case O_OUTPUT_MORE_END:
+			if (kc_outputs_option("report", &out, c - O_OUTPUT_MORE, optarg) != 0)
+				return KC_EXIT_ERROR;
+			break;
 		case O_LOG_FORMAT:
 			if (kc_cli_log_option("report", "log-format", optarg) != 0)
 				return KC_EXIT_ERROR;

@@ -1,14 +1,47 @@
 #include "auditor/outputs.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "auditor/cli.h"
+#include "checks/k8s/client.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "reports/metrics.h"
 #include "reports/policyreport.h"
 #include "reports/report.h"
+
+int kc_outputs_option(const char *cmd, struct kc_output_opts *o, int which, const char *value)
+{
+	switch (which) {
+	case 0:
+		if (strcmp(value, "kube-bench") != 0 && strcmp(value, "kubecomply") != 0)
+			return kc_cli_fail(cmd, "--json-format: expected kubecomply or kube-bench, got '%s'", value);
+		o->json_kube_bench = strcmp(value, "kube-bench") == 0;
+		return 0;
+	case 1: o->oscal = value; return 0;
+	default: o->policy_report_apply = 1; return 0;
+	}
+}
+
+/* --policy-report-apply: 0 or -1 after printing why. */
+static int apply_policy_reports(const char *cmd, const struct kc_run *run, const struct kc_output_opts *o)
+{
+	struct kc_k8s_client *cl = NULL;
+	size_t applied = 0, deleted = 0;
+	int rc = kc_k8s_client_open(&o->kube, &cl);
+	if (rc == 0)
+		rc = kc_report_policyreport_apply(run, cl, &applied, &deleted);
+	kc_k8s_client_free(cl);
+	if (rc < 0) {
+		kc_cli_fail(cmd, "PolicyReport apply: %s", kc_error_last());
+		return -1;
+	}
+	if (!o->quiet)
+		kc_log(KC_LOG_INFO, "PolicyReports applied: %zu, stale deleted: %zu", applied, deleted);
+	return 0;
+}
 
 int kc_outputs_write(const char *cmd, const struct kc_run *run, struct kc_store *st,
 		     const struct kc_output_opts *o, const struct kc_gate *gate)
@@ -24,18 +57,22 @@ int kc_outputs_write(const char *cmd, const struct kc_run *run, struct kc_store 
 		int rc;
 	} outs[] = {
 		{ o->json, "JSON", 0 }, { o->junit, "JUnit", 0 }, { o->html, "HTML", 0 }, { o->sarif, "SARIF", 0 },
-		{ o->policy_report, "PolicyReport", 0 }, { o->metrics_file, "metrics", 0 },
+		{ o->policy_report, "PolicyReport", 0 }, { o->metrics_file, "metrics", 0 }, { o->oscal, "OSCAL", 0 },
 	};
 	for (size_t i = 0; i < sizeof(outs) / sizeof(*outs); i++) {
 		if (!outs[i].path)
 			continue;
 		int rc;
 		switch (i) {
-		case 0: rc = kc_report_json_write(run, outs[i].path); break;
+		case 0:
+			rc = o->json_kube_bench ? kc_report_kubebench_write(run, outs[i].path)
+						: kc_report_json_write(run, outs[i].path);
+			break;
 		case 1: rc = kc_report_junit_write(run, outs[i].path); break;
 		case 2: rc = kc_report_html_write(run, st, outs[i].path); break;
 		case 3: rc = kc_report_sarif_write(run, outs[i].path); break;
 		case 4: rc = kc_report_policyreport_write(run, outs[i].path); break;
+		case 6: rc = kc_report_oscal_write(run, outs[i].path); break;
 		default: rc = kc_metrics_write_file(run, st, outs[i].path); break;
 		}
 		if (rc < 0) {
@@ -45,6 +82,8 @@ int kc_outputs_write(const char *cmd, const struct kc_run *run, struct kc_store 
 			kc_log(KC_LOG_INFO, "%s report written to %s", outs[i].what, outs[i].path);
 		}
 	}
+	if (o->policy_report_apply && apply_policy_reports(cmd, run, o) < 0)
+		failed = 1;
 	if (failed)
 		return KC_EXIT_ERROR;
 	if (!gate)

@@ -20,7 +20,7 @@
 static void put_line_text(struct kc_buf *b, const char *s)
 {
 	size_t start = b->len;
-	kc_report_put_clean(b, s);
+	kc_report_put_visible(b, s);
 	for (size_t i = start; i < b->len; i++)
 		if (b->ptr[i] == '\n' || b->ptr[i] == '\t')
 			b->ptr[i] = ' ';

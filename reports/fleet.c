@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "reports/html_page.h"
+#include "reports/render.h"
 
 /* ---- loading ---- */
 
@@ -236,8 +237,17 @@ static int is_drift(const struct kc_fleet_check *c, size_t n)
 	return c->majority >= 0 && c->status[n] >= 0 && c->status[n] != KC_SKIP && c->status[n] != c->majority;
 }
 
+/* Outside text for the terminal: controls and invisible format characters made visible. */
+static const char *vis(struct kc_buf *b, const char *s)
+{
+	kc_buf_reset(b);
+	kc_report_put_visible(b, s ? s : "");
+	return b->ptr ? b->ptr : "";
+}
+
 static void render_text(const struct kc_fleet *f, FILE *fp)
 {
+	struct kc_buf v1 = KC_BUF_INIT, v2 = KC_BUF_INIT, v3 = KC_BUF_INIT;
 	fprintf(fp, "fleet: %zu node%s, %zu checks, %zu check%s drift\n", f->nnodes, f->nnodes == 1 ? "" : "s",
 		f->nchecks, f->ndrift_checks, f->ndrift_checks == 1 ? "" : "s");
 	for (size_t i = 0; i < f->nnodes; i++) {
@@ -245,26 +255,30 @@ static void render_text(const struct kc_fleet *f, FILE *fp)
 		size_t counts[KC_STATUS_COUNT];
 		kc_run_count(&n->run, counts);
 		fprintf(fp, "  %-24s run %lld %s %s  PASS %zu FAIL %zu WARN %zu SKIP %zu ERROR %zu  drift %zu  (%s)\n",
-			n->label, (long long)n->run.id, n->run.benchmark ? n->run.benchmark : "-",
-			n->run.started ? n->run.started : "-", counts[KC_PASS], counts[KC_FAIL], counts[KC_WARN],
-			counts[KC_SKIP], counts[KC_ERROR], n->ndrift, n->db);
+			vis(&v1, n->label), (long long)n->run.id, vis(&v2, n->run.benchmark ? n->run.benchmark : "-"),
+			vis(&v3, n->run.started ? n->run.started : "-"), counts[KC_PASS], counts[KC_FAIL], counts[KC_WARN],
+			counts[KC_SKIP], counts[KC_ERROR], n->ndrift, vis(&v1, n->db));
 	}
 	if (!f->ndrift_checks) {
 		fputs("no drift: every node agrees with the majority on every check\n", fp);
-		return;
+		goto out;
 	}
 	fputs("drift (node status differs from the majority of the nodes that ran the check):\n", fp);
 	for (size_t i = 0; i < f->nchecks; i++) {
 		const struct kc_fleet_check *c = &f->checks[i];
 		if (!c->ndrift)
 			continue;
-		fprintf(fp, "  %-8s %s\n           majority %s (%zu node%s);", c->first->id, c->first->title ? c->first->title : "",
+		fprintf(fp, "  %-8s %s\n           majority %s (%zu node%s);", vis(&v1, c->first->id), vis(&v2, c->first->title),
 			kc_status_name((enum kc_status)c->majority), c->nmajority, c->nmajority == 1 ? "" : "s");
 		for (size_t n = 0; n < f->nnodes; n++)
 			if (is_drift(c, n))
-				fprintf(fp, " %s %s", f->nodes[n].label, kc_status_name((enum kc_status)c->status[n]));
+				fprintf(fp, " %s %s", vis(&v1, f->nodes[n].label), kc_status_name((enum kc_status)c->status[n]));
 		fputc('\n', fp);
 	}
+out:
+	kc_buf_free(&v1);
+	kc_buf_free(&v2);
+	kc_buf_free(&v3);
 }
 
 static int render_json(const struct kc_fleet *f, const char *path)
@@ -327,13 +341,15 @@ static void html_cell(struct kc_html *h, const struct kc_fleet_check *c, size_t 
 	}
 	/* <mark> highlights without a style of our own: the page's CSP allows no inline styles */
 	int drift = is_drift(c, n);
-	kc_html_fmt(h, "<td>%s<span class=\"badge %s\">%s</span>%s</td>", drift ? "<mark class=\"drift-cell\">" : "",
-		    kc_status_name((enum kc_status)s), kc_status_name((enum kc_status)s), drift ? "</mark>" : "");
+	kc_html_fmt(h, "<td%s>%s<span class=\"badge %s\">%s</span>%s</td>",
+		    drift ? " class=\"drift\" title=\"differs from the majority\"" : "", drift ? "<mark class=\"drift-cell\">" : "",
+		    kc_status_name((enum kc_status)s), kc_status_name((enum kc_status)s), drift ? " ≠</mark>" : "");
 }
 
 static void html_row(struct kc_html *h, const struct kc_fleet *f, const struct kc_fleet_check *c)
 {
-	kc_html_raw(h, c->ndrift ? "<tr class=\"drifting\"><td>" : "<tr><td>");
+	/* ids never wrap ("5.2.10" split over two lines reads as two checks) */
+	kc_html_raw(h, c->ndrift ? "<tr class=\"drifting\"><td class=\"cid\">" : "<tr><td class=\"cid\">");
 	kc_html_text(h, c->first->id);
 	kc_html_raw(h, "</td><td>");
 	kc_html_text(h, c->first->title);
@@ -346,7 +362,9 @@ static void html_row(struct kc_html *h, const struct kc_fleet *f, const struct k
 
 static void html_table(struct kc_html *h, const struct kc_fleet *f, int drift_only, const char *id)
 {
-	kc_html_fmt(h, "<table id=\"%s\"><thead><tr><th>Check</th><th>Title</th><th>Severity</th><th>Majority</th>", id);
+	/* a matrix of many nodes is wider than a phone: it scrolls inside its box, not the page */
+	kc_html_fmt(h, "<div class=\"matrix\"><table id=\"%s\" class=\"fleet\"><thead><tr><th>Check</th><th>Title</th>"
+		    "<th>Severity</th><th>Majority</th>", id);
 	for (size_t n = 0; n < f->nnodes; n++) {
 		kc_html_raw(h, "<th>");
 		kc_html_text(h, f->nodes[n].label);
@@ -358,8 +376,10 @@ static void html_table(struct kc_html *h, const struct kc_fleet *f, int drift_on
 			html_row(h, f, &f->checks[i]);
 			kc_html_flush(h, 0);
 		}
-	kc_html_raw(h, "</tbody></table>\n");
+	kc_html_raw(h, "</tbody></table></div>\n");
 }
+
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
 
 static int render_html(const struct kc_fleet *f, const char *path)
 {
@@ -369,8 +389,9 @@ static int render_html(const struct kc_fleet *f, const char *path)
 		return rc;
 	struct kc_html h = { .b = KC_BUF_INIT, .tmp = KC_BUF_INIT, .fp = af.fp };
 	kc_html_page_start(&h, "kubecomply: fleet report", 0);
-	kc_html_fmt(&h, "<header class=\"head\"><div><h1>Fleet report</h1><p>%zu nodes, %zu checks, "
-		    "<b id=\"fleet-drift\">%zu</b> checks drift</p><dl>", f->nnodes, f->nchecks, f->ndrift_checks);
+	kc_html_fmt(&h, "<header class=\"head\"><div><h1>Fleet report</h1><p class=\"score\"><b id=\"fleet-drift\">%zu</b> "
+		    "check%s drift</p><p>%zu node%s, %zu check%s</p><dl>", f->ndrift_checks, plural(f->ndrift_checks),
+		    f->nnodes, plural(f->nnodes), f->nchecks, plural(f->nchecks));
 	for (size_t n = 0; n < f->nnodes; n++) {
 		const struct kc_fleet_node *nd = &f->nodes[n];
 		kc_html_raw(&h, "<dt>");
@@ -379,7 +400,8 @@ static int render_html(const struct kc_fleet *f, const char *path)
 		kc_html_text(&h, nd->run.benchmark);
 		kc_html_raw(&h, " · ");
 		kc_html_text(&h, nd->run.started);
-		kc_html_fmt(&h, " · drifts on %zu checks · ", nd->ndrift);
+		kc_html_fmt(&h, " · %sdrifts on %zu check%s%s · ", nd->ndrift ? "<mark>" : "", nd->ndrift, plural(nd->ndrift),
+			    nd->ndrift ? "</mark>" : "");
 		kc_html_text(&h, nd->db);
 		kc_html_raw(&h, "</dd>");
 	}

@@ -27,7 +27,14 @@
 
 static const enum kc_status status_order[KC_STATUS_COUNT] = { KC_FAIL, KC_ERROR, KC_WARN, KC_SKIP, KC_PASS };
 
-static void write_header(struct kc_html *h, const struct kc_run *run, const size_t counts[KC_STATUS_COUNT])
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
+/* The headline counts what a manager acts on: failing checks (scored or not — a failing
+ * critical section-5 check matters as much as a node flag), the most severe first, and what
+ * could not be decided. The scored score follows; a run without scored checks (policies
+ * only) says so instead of "0 / 0". */
+static void write_headline(struct kc_html *h, const struct kc_run *run, const size_t counts[KC_STATUS_COUNT],
+			   size_t by_sev[KC_SEV_CRITICAL + 1][KC_STATUS_COUNT])
 {
 	size_t scored = 0, passed = 0;
 	/* the JSON summary's definition: a skipped check was not assessed, so it is not scored */
@@ -36,9 +43,73 @@ static void write_header(struct kc_html *h, const struct kc_run *run, const size
 			scored++;
 			passed += run->results[i].status == KC_PASS;
 		}
+	size_t fail = counts[KC_FAIL];
+	kc_html_raw(h, "<div class=\"headline\"><div class=\"score\" id=\"headline\">");
+	if (fail) {
+		kc_html_fmt(h, "<b id=\"headline-fail\">%zu</b> failing check%s", fail, plural(fail));
+		const char *sep = "<span class=\"meta\"> — ";
+		for (int s = KC_SEV_CRITICAL; s >= KC_SEV_HIGH; s--)
+			if (by_sev[s][KC_FAIL]) {
+				kc_html_fmt(h, "%s<span class=\"sev sev-%s\">%zu %s</span>", sep, kc_severity_name((enum kc_severity)s),
+					    by_sev[s][KC_FAIL], kc_severity_name((enum kc_severity)s));
+				sep = ", ";
+			}
+		if (*sep == ',')
+			kc_html_raw(h, "</span>");
+	} else if (run->nresults) {
+		kc_html_raw(h, "<b id=\"headline-fail\">0</b> failing checks");
+	} else {
+		kc_html_raw(h, "No checks in this run");
+	}
+	kc_html_raw(h, "</div>\n<p class=\"meta\">");
+	if (counts[KC_ERROR])
+		kc_html_fmt(h, "%zu check%s could not be decided (ERROR). ", counts[KC_ERROR], plural(counts[KC_ERROR]));
+	if (counts[KC_WARN])
+		kc_html_fmt(h, "%zu to review by hand (WARN). ", counts[KC_WARN]);
+	if (scored)
+		kc_html_fmt(h, "Scored checks passed: <b id=\"score-passed\">%zu</b> of <b id=\"score-scored\">%zu</b>.",
+			    passed, scored);
+	else if (run->nresults)
+		kc_html_raw(h, "<span id=\"score-none\">No scored check was assessed in this run (section 5 and manual "
+			    "checks are not scored): the counts below are the result.</span>");
+	kc_html_raw(h, "</p></div>\n");
+}
+
+/* Status × severity: where the failures are, at a glance. */
+static void write_severity_table(struct kc_html *h, size_t by_sev[KC_SEV_CRITICAL + 1][KC_STATUS_COUNT])
+{
+	kc_html_raw(h, "<table class=\"sevtab\" id=\"severity\"><thead><tr><th>Severity</th>");
+	for (int i = 0; i < KC_STATUS_COUNT; i++)
+		kc_html_fmt(h, "<th>%s</th>", kc_status_name(status_order[i]));
+	kc_html_raw(h, "</tr></thead><tbody>");
+	for (int s = KC_SEV_CRITICAL; s >= KC_SEV_INFO; s--) {
+		const char *sev = kc_severity_name((enum kc_severity)s);
+		kc_html_fmt(h, "<tr><th><span class=\"sev sev-%s\">%s</span></th>", sev, sev);
+		for (int i = 0; i < KC_STATUS_COUNT; i++) {
+			const char *st = kc_status_name(status_order[i]);
+			size_t n = by_sev[s][status_order[i]];
+			kc_html_fmt(h, "<td id=\"sev-%s-%s\"%s>%zu</td>", sev, st,
+				    n && (status_order[i] == KC_FAIL || status_order[i] == KC_ERROR) ? " class=\"hot\"" : "", n);
+		}
+		kc_html_raw(h, "</tr>");
+	}
+	kc_html_raw(h, "</tbody></table>\n");
+}
+
+static void write_header(struct kc_html *h, const struct kc_run *run, const size_t counts[KC_STATUS_COUNT])
+{
+	size_t by_sev[KC_SEV_CRITICAL + 1][KC_STATUS_COUNT];
+	memset(by_sev, 0, sizeof(by_sev));
+	for (size_t i = 0; i < run->nresults; i++) {
+		const struct kc_result *r = &run->results[i];
+		if ((unsigned)r->severity <= KC_SEV_CRITICAL && (unsigned)r->status < KC_STATUS_COUNT)
+			by_sev[r->severity][r->status]++;
+	}
 	kc_html_raw(h, "<header class=\"head\">\n<div>\n<h1>CIS compliance: ");
 	kc_html_text(h, run->host && *run->host ? run->host : "unknown host");
-	kc_html_raw(h, "</h1>\n<dl>");
+	kc_html_raw(h, "</h1>\n");
+	write_headline(h, run, counts, by_sev);
+	kc_html_raw(h, "<dl>");
 	struct { const char *label, *value; } rows[] = {
 		{ "Benchmark", run->benchmark }, { "Cluster", run->cluster }, { "Kubernetes", run->k8s_version },
 		{ "Targets", run->targets }, { "Started", run->started }, { "Finished", run->finished },
@@ -53,18 +124,18 @@ static void write_header(struct kc_html *h, const struct kc_run *run, const size
 	}
 	if (run->id > 0)
 		kc_html_fmt(h, "<dt>Run</dt><dd>#%lld</dd>", (long long)run->id);
-	kc_html_raw(h, "</dl>\n</div>\n");
-	kc_html_fmt(h, "<div><div class=\"score\"><span id=\"score-passed\">%zu</span> / "
-		    "<span id=\"score-scored\">%zu</span></div><div class=\"meta\">scored checks passed</div>\n",
-		    passed, scored);
+	kc_html_raw(h, "</dl>\n</div>\n<div>");
+	/* status chips: filter buttons once the script enables them; plain counts without it */
 	kc_html_raw(h, "<ul class=\"counts\">");
 	for (int i = 0; i < KC_STATUS_COUNT; i++) {
 		const char *s = kc_status_name(status_order[i]);
-		kc_html_fmt(h, "<li><button type=\"button\" class=\"chip\" data-status=\"%s\" title=\"show %s only\">"
+		kc_html_fmt(h, "<li><button type=\"button\" class=\"chip\" data-status=\"%s\" title=\"show %s only\" disabled>"
 			    "<span class=\"badge %s\">%s</span> <b id=\"count-%s\">%zu</b></button></li>",
 			    s, s, s, s, s, counts[status_order[i]]);
 	}
-	kc_html_fmt(h, "<li>total <b id=\"count-total\">%zu</b></li></ul></div>\n<div>", run->nresults);
+	kc_html_fmt(h, "<li>total <b id=\"count-total\">%zu</b></li></ul>\n", run->nresults);
+	write_severity_table(h, by_sev);
+	kc_html_raw(h, "</div>\n<div>");
 	kc_html_svg_status(h, counts);
 	kc_html_raw(h, "</div>\n</header>\n");
 }
@@ -223,9 +294,9 @@ static void write_filters(struct kc_html *h, const struct kc_run *run)
 	kc_html_fmt(h, "</select></label>\n<label>Search <input type=\"search\" id=\"f-q\" "
 		    "placeholder=\"id, title, object, path…\"></label>\n"
 		    "<button type=\"button\" id=\"f-reset\" class=\"chip\">Reset</button>\n"
-		    "<span>Showing <b id=\"shown\">%zu</b> of %zu checks</span>\n</form>\n"
+		    "<span>Showing <b id=\"shown\">%zu</b> of %zu check%s</span>\n</form>\n"
 		    "<noscript><p class=\"meta\">Filters need scripts; every check is listed below.</p></noscript>\n",
-		    run->nresults, run->nresults);
+		    run->nresults, run->nresults, plural(run->nresults));
 }
 
 static void dd(struct kc_html *h, const char *label, const char *value)
@@ -327,8 +398,8 @@ static void write_objects(struct kc_html *h, const struct kc_result *r, size_t n
 		if (r->evidence[i].kind != KC_EV_OBJECT)
 			continue;
 		if (k == OBJECTS_SHOWN)
-			kc_html_fmt(h, "</tbody></table>\n<details class=\"more\"><summary>%zu more objects</summary>\n%s",
-				    nobj - OBJECTS_SHOWN, objects_head);
+			kc_html_fmt(h, "</tbody></table>\n<details class=\"more\"><summary>%zu more object%s</summary>\n%s",
+				    nobj - OBJECTS_SHOWN, plural(nobj - OBJECTS_SHOWN), objects_head);
 		object_row(h, &r->evidence[i], scratch);
 		k++;
 		kc_html_flush(h, 0);
@@ -404,11 +475,12 @@ static void write_sections(struct kc_html *h, const struct kc_run *run, const st
 		kc_html_text(h, *sec->id ? sec->id : "other");
 		kc_html_raw(h, " ");
 		kc_html_text(h, sec->title);
-		kc_html_fmt(h, " <span class=\"meta\">%zu checks", sec->n);
+		kc_html_fmt(h, " <span class=\"meta sec-counts\">%zu check%s", sec->n, plural(sec->n));
 		for (int i = 0; i < KC_STATUS_COUNT; i++)
 			if (sec->counts[status_order[i]])
 				kc_html_fmt(h, " · %zu %s", sec->counts[status_order[i]], kc_status_name(status_order[i]));
-		kc_html_raw(h, "</span></summary>\n");
+		/* filled by the script with what the filters leave of this section */
+		kc_html_raw(h, "</span> <span class=\"meta sec-shown\"></span></summary>\n");
 		for (size_t i = 0; i < sec->n; i++) {
 			const struct kc_result *r = &run->results[sec->idx[i]];
 			int open = open_failures && (r->status == KC_FAIL || r->status == KC_ERROR);
@@ -444,7 +516,8 @@ int kc_report_html_write(const struct kc_run *run, struct kc_store *st, const ch
 	write_runtime(&h, run);
 	write_filters(&h, run);
 	write_sections(&h, run, &hist, counts);
-	kc_html_fmt(&h, "<footer class=\"meta\"><p>%zu checks. Generated by kubecomply", run->nresults);
+	kc_html_fmt(&h, "<footer class=\"meta\"><p>%zu check%s. Generated by kubecomply", run->nresults,
+		    plural(run->nresults));
 	if (run->tool_version) {
 		kc_html_raw(&h, " ");
 		kc_html_text(&h, run->tool_version);

@@ -19,8 +19,9 @@ struct kc_html {
 void kc_html_raw(struct kc_html *h, const char *markup);
 /* Trusted markup with formatted numbers; never pass outside strings to a %s here. */
 void kc_html_fmt(struct kc_html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Outside text (check text, paths, object names, labels): cleaned of invalid UTF-8 and
- * escaped with kc_buf_put_html, safe in element text and in double-quoted attributes. */
+/* Outside text (check text, paths, object names, labels): cleaned of invalid UTF-8, invisible
+ * format controls shown as "[U+XXXX]" (kc_report_put_visible) and escaped with
+ * kc_buf_put_html, safe in element text and in double-quoted attributes. */
 void kc_html_text(struct kc_html *h, const char *s);
 /* Writes what is pending once it is large; 0 or KC_EIO. */
 int kc_html_flush(struct kc_html *h, int force);

@@ -31,7 +31,8 @@ void kc_html_svg_status(struct kc_html *h, const size_t counts[KC_STATUS_COUNT])
 
 void kc_html_svg_trend(struct kc_html *h, const struct kc_trend_point *p, size_t n)
 {
-	const int bw = 22, gap = 10, left = 40, top = 10, height = 120;
+	const int bw = 22, gap = 10, left = 40, height = 120;
+	int top = 10;
 	int width = left + (int)n * (bw + gap) + gap;
 	if (width < 200) /* room for the axis caption with two or three runs */
 		width = 200;
@@ -43,6 +44,8 @@ void kc_html_svg_trend(struct kc_html *h, const struct kc_trend_point *p, size_t
 		if (t > max)
 			max = t;
 	}
+	/* headroom for the FAIL count above the tallest bar */
+	top += 12;
 	kc_html_fmt(h, "<svg class=\"chart\" id=\"trend-chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		    "role=\"img\" aria-label=\"checks per status over the last %zu runs\">",
 		    width, top + height + 34, width, top + height + 34, n);
@@ -69,10 +72,19 @@ void kc_html_svg_trend(struct kc_html *h, const struct kc_trend_point *p, size_t
 			kc_html_fmt(h, "<rect class=\"%s\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"/>",
 				    kc_status_name(order[k]), x, y, bw, bh);
 		}
+		/* the number that matters over time, on the bar: how many failed */
+		kc_html_fmt(h, "<text class=\"nfail\" x=\"%d\" y=\"%.1f\" text-anchor=\"middle\">%zu</text>",
+			    x + bw / 2, y - 3, p[i].counts[KC_FAIL]);
 		kc_html_fmt(h, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">#%lld</text></g>", x + bw / 2,
 			    top + height + 14, (long long)p[i].run_id);
 	}
 	kc_html_fmt(h, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 		    "<text x=\"%d\" y=\"%d\">oldest → newest</text></svg>",
 		    left, top + height, width, top + height, left, top + height + 30);
+	/* the legend: colours carry a label, and what the number on each bar counts */
+	kc_html_raw(h, "<ul class=\"legend\" id=\"trend-legend\">");
+	for (int k = KC_STATUS_COUNT - 1; k >= 0; k--)
+		kc_html_fmt(h, "<li><span class=\"badge %s\">%s</span></li>", kc_status_name(order[k]), kc_status_name(order[k]));
+	kc_html_raw(h, "<li>bar height: checks per status; number above a bar: its FAIL count; hover a bar for all "
+		    "counts</li></ul>\n");
 }

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/atomic_file.h"
 #include "common/error.h"
+#include "reports/render.h"
 #include "reports/report.h"
 
 static void put_str(struct json_object *o, const char *k, const char *v)
@@ -187,15 +187,5 @@ int kc_report_json_fprint(const struct kc_run *run, FILE *fp)
 
 int kc_report_json_write(const struct kc_run *run, const char *path)
 {
-	if (strcmp(path, "-") == 0)
-		return kc_report_json_fprint(run, stdout);
-	struct kc_atomic_file af;
-	int rc = kc_atomic_open(&af, path);
-	if (rc < 0)
-		return rc;
-	if ((rc = kc_report_json_fprint(run, af.fp)) < 0) {
-		kc_atomic_abort(&af);
-		return rc;
-	}
-	return kc_atomic_commit(&af);
+	return kc_report_write_stream(run, path, kc_report_json_fprint);
 }

@@ -10,7 +10,20 @@
  * - a suite needs id, package, timestamp (no zone, no fraction), hostname, <system-out> and
  *   <system-err>.
  * All text goes through xmlTextWriter (it escapes) after kc_report_put_clean (it removes what
- * XML 1.0 cannot carry at all). */
+ * XML 1.0 cannot carry at all).
+ *
+ * What the consumers do decides the names and sizes:
+ * - Jenkins splits `classname` at its LAST dot into package and class, and the GitHub
+ *   reporters take the last dotted segment as a file name: classname is
+ *   "<benchmark>.<section> <section title>" with the dots inside each part written as "_"
+ *   ("cis-1_12.1_2 API Server": package cis-1_12, class "1_2 API Server");
+ * - GitHub caps an annotation at 64 KB and GitLab refuses files over 30 MiB: a body lists at
+ *   most KC_JUNIT_MAX_OBJECTS objects, then counts the rest, and is cut at KC_JUNIT_MAX_BODY
+ *   bytes (on a UTF-8 boundary) with a line naming the JSON / HTML reports that hold it all;
+ *   the message attribute is cut at KC_JUNIT_MAX_MESSAGE;
+ * - a check passed by a documented exception has no element to carry the reason (a testcase
+ *   holds only failure / error / skipped), so the reason is the suite property
+ *   "<id>.exception" and a line of the suite's system-out. */
 #include "reports/report.h"
 
 #include <errno.h>
@@ -23,6 +36,10 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "reports/render.h"
+
+#define KC_JUNIT_MAX_OBJECTS 200
+#define KC_JUNIT_MAX_BODY (60 * 1024)
+#define KC_JUNIT_MAX_MESSAGE 4096
 
 struct jw {
 	xmlTextWriterPtr w;
@@ -110,6 +127,40 @@ static void suite_timestamp(const struct kc_run *run, char out[20])
 	strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
+/* Cuts b to at most max bytes on a UTF-8 character boundary. Returns 1 when it cut. */
+static int cut_utf8(struct kc_buf *b, size_t max)
+{
+	if (b->len <= max)
+		return 0;
+	size_t n = max;
+	while (n > 0 && ((unsigned char)b->ptr[n] & 0xC0) == 0x80)
+		n--;
+	b->len = n;
+	b->ptr[n] = '\0';
+	return 1;
+}
+
+/* A name part without dots: Jenkins and the GitHub reporters split on them. */
+static void put_undotted(struct kc_buf *b, const char *s)
+{
+	for (; *s; s++)
+		kc_buf_putc(b, *s == '.' ? '_' : *s);
+}
+
+/* "cis-1_12" and "cis-1_12.1_2 API Server" */
+static void class_name(struct kc_buf *b, const char *bench, const char *sid, const char *stitle)
+{
+	put_undotted(b, bench);
+	if (!sid)
+		return;
+	kc_buf_putc(b, '.');
+	put_undotted(b, sid);
+	if (stitle && *stitle) {
+		kc_buf_putc(b, ' ');
+		put_undotted(b, stitle);
+	}
+}
+
 /* "target master · level 1 · scored · severity high · automated" */
 static void meta_line(struct kc_buf *b, const struct kc_result *r)
 {
@@ -143,22 +194,34 @@ static void case_body(struct kc_buf *b, const struct kc_result *r)
 			kc_buf_putc(b, '\n');
 		}
 	}
+	if (r->exception && *r->exception)
+		kc_buf_printf(b, "exception: %s\n", r->exception);
+	if (r->remediation && *r->remediation)
+		kc_buf_printf(b, "remediation:\n%s\n", r->remediation);
 	if (nobj) {
-		kc_buf_printf(b, "%s objects (%zu):\n", r->status == KC_FAIL ? "failing" : "matching", nobj);
-		for (size_t i = 0; i < r->nevidence; i++) {
+		/* objects last: they are what gets cut when the body is too long */
+		const char *what = r->status == KC_FAIL ? "failing" : "matching";
+		kc_buf_printf(b, "%s objects (%zu):\n", what, nobj);
+		size_t listed = 0;
+		for (size_t i = 0; i < r->nevidence && listed < KC_JUNIT_MAX_OBJECTS; i++) {
 			if (r->evidence[i].kind != KC_EV_OBJECT)
 				continue;
 			kc_buf_puts(b, "  ");
 			kc_report_evidence_line(b, &r->evidence[i]);
 			kc_buf_putc(b, '\n');
+			listed++;
 		}
+		if (listed < nobj)
+			kc_buf_printf(b, "  ... and %zu more %s objects: the JSON and HTML reports list every one\n",
+				      nobj - listed, what);
 	}
-	if (r->remediation && *r->remediation)
-		kc_buf_printf(b, "remediation:\n%s\n", r->remediation);
+	static const char cut_note[] = "\n[cut: the JSON and HTML reports hold the full text]\n";
+	if (cut_utf8(b, KC_JUNIT_MAX_BODY - sizeof(cut_note)))
+		kc_buf_puts(b, cut_note);
 }
 
 static void write_case(struct jw *j, const struct kc_run *run, const struct kc_result *r,
-		       struct kc_buf *scratch)
+		       const char *stitle, struct kc_buf *scratch)
 {
 	start(j, "testcase");
 	/* token attributes must not be empty after whitespace collapse */
@@ -166,9 +229,10 @@ static void write_case(struct jw *j, const struct kc_run *run, const struct kc_r
 	kc_buf_printf(scratch, "%s %s", or_else(r->id, "(no id)"), kc_report_str(r->title));
 	attr(j, "name", scratch->ptr);
 	kc_buf_reset(scratch);
-	kc_buf_printf(scratch, "%s.%s", or_else(run->benchmark, "kubecomply"), or_else(r->section, "other"));
+	class_name(scratch, or_else(run->benchmark, "kubecomply"), or_else(r->section, "other"), stitle);
 	attr(j, "classname", scratch->ptr);
-	attrf(j, "time", "%.3f", kc_report_seconds(r->duration_ms));
+	/* microseconds: a node check takes tens of them, and "0.000" everywhere says nothing */
+	attrf(j, "time", "%.6f", kc_report_seconds(r->duration_ms));
 
 	const char *elem = NULL, *type = NULL;
 	switch (r->status) {
@@ -183,6 +247,8 @@ static void write_case(struct jw *j, const struct kc_run *run, const struct kc_r
 		if (!type)  /* skipped has no type: the status leads the message */
 			kc_buf_printf(scratch, "%s: ", kc_status_name(r->status));
 		kc_report_message(scratch, r);
+		if (cut_utf8(scratch, KC_JUNIT_MAX_MESSAGE - 4))
+			kc_buf_puts(scratch, "...");
 		attr(j, "message", scratch->ptr);
 		if (type)
 			attr(j, "type", type);
@@ -203,7 +269,7 @@ static void write_suite(struct jw *j, const struct kc_run *run, const struct kc_
 	kc_buf_printf(scratch, "%s %s %s", bench, sid, s->title);
 	attr(j, "name", scratch->ptr);
 	kc_buf_reset(scratch);
-	kc_buf_printf(scratch, "%s.%s", bench, sid);
+	class_name(scratch, bench, NULL, NULL);
 	attr(j, "package", scratch->ptr);
 	attrf(j, "id", "%d", id);
 	attrf(j, "tests", "%zu", s->n);
@@ -242,9 +308,12 @@ static void write_suite(struct jw *j, const struct kc_run *run, const struct kc_
 			{ "scored", r->scored ? "true" : "false" },
 			{ "severity", kc_severity_name(r->severity) },
 			{ "type", r->type && *r->type ? r->type : "automated" },
+			{ "exception", r->exception },
 		};
 		snprintf(num, sizeof(num), "%d", r->level);
-		for (size_t m = 0; m < sizeof(meta) / sizeof(meta[0]); m++) {
+		/* the last slot, "exception", only for a check that has one */
+		size_t nmeta = sizeof(meta) / sizeof(meta[0]) - !(r->exception && *r->exception);
+		for (size_t m = 0; m < nmeta; m++) {
 			struct kc_buf name = KC_BUF_INIT;
 			kc_buf_printf(&name, "%s.%s", cid, meta[m].field);
 			property(j, name.ptr, meta[m].value);
@@ -254,13 +323,19 @@ static void write_suite(struct jw *j, const struct kc_run *run, const struct kc_
 	end(j);
 
 	for (size_t i = 0; i < s->n; i++)
-		write_case(j, run, &run->results[s->idx[i]], scratch);
+		write_case(j, run, &run->results[s->idx[i]], s->title, scratch);
 
 	start(j, "system-out");
 	kc_buf_reset(scratch);
 	kc_buf_printf(scratch, "%s: %zu checks, %zu PASS, %zu FAIL, %zu WARN, %zu SKIP, %zu ERROR\n",
 		      sid, s->n, s->counts[KC_PASS], s->counts[KC_FAIL],
 		      s->counts[KC_WARN], s->counts[KC_SKIP], s->counts[KC_ERROR]);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct kc_result *r = &run->results[s->idx[i]];
+		if (r->exception && *r->exception)
+			kc_buf_printf(scratch, "%s %s by documented exception: %s\n", or_else(r->id, "(no id)"),
+				      kc_status_name(r->status), r->exception);
+	}
 	text(j, scratch->ptr);
 	end(j);
 	start(j, "system-err");

@@ -33,6 +33,7 @@ struct report {
 struct reports {
 	struct report *r;
 	size_t n, cap;
+	size_t last;                        /* index of the report found last */
 };
 
 static const char *result_word(enum kc_status s)
@@ -48,9 +49,13 @@ static const char *result_word(enum kc_status s)
 
 static struct report *report_for(struct reports *rs, const char *ns)
 {
+	/* consecutive objects are mostly in one namespace: try the last one first */
+	if (rs->last < rs->n && ns && rs->r[rs->last].ns && strcmp(ns, rs->r[rs->last].ns) == 0)
+		return &rs->r[rs->last];
 	for (size_t i = 0; i < rs->n; i++)
 		if ((!ns && !rs->r[i].ns) || (ns && rs->r[i].ns && strcmp(ns, rs->r[i].ns) == 0))
-			return &rs->r[i];
+			return &rs->r[rs->last = i];
+	rs->last = rs->n;
 	rs->r = kc_array_grow(rs->r, &rs->cap, rs->n + 1, sizeof(*rs->r));
 	struct report *r = &rs->r[rs->n++];
 	memset(r, 0, sizeof(*r));
@@ -94,33 +99,68 @@ static int is_excepted(const struct kc_evidence *ev)
 	return ev->layer && strcmp(ev->layer, "exception") == 0;
 }
 
+/* Object rows of one result sorted by object, then by position: each object's rows are then
+ * adjacent, and 100,000 objects cost a sort, not a comparison of every pair. */
+struct objrow {
+	const struct kc_evidence *ev;
+	size_t pos;
+};
+
+static int cmp_objrow(const void *a, const void *b)
+{
+	const struct objrow *x = a, *y = b;
+	int c = strcmp(x->ev->obj_kind ? x->ev->obj_kind : "", y->ev->obj_kind ? y->ev->obj_kind : "");
+	if (!c)
+		c = (x->ev->obj_namespace != NULL) - (y->ev->obj_namespace != NULL);
+	if (!c)
+		c = strcmp(x->ev->obj_namespace ? x->ev->obj_namespace : "", y->ev->obj_namespace ? y->ev->obj_namespace : "");
+	if (!c)
+		c = (x->ev->obj_name != NULL) - (y->ev->obj_name != NULL);
+	if (!c)
+		c = strcmp(x->ev->obj_name ? x->ev->obj_name : "", y->ev->obj_name ? y->ev->obj_name : "");
+	if (!c)
+		c = x->pos < y->pos ? -1 : x->pos > y->pos;
+	return c;
+}
+
+/* groups in order of their first row, as the evidence lists them */
+static int cmp_first_pos(const void *a, const void *b)
+{
+	const struct objrow *x = *(const struct objrow *const *)a, *y = *(const struct objrow *const *)b;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
 static void add_object_entries(struct reports *rs, const struct kc_result *r)
 {
-	for (size_t i = 0; i < r->nevidence; i++) {
-		const struct kc_evidence *ev = &r->evidence[i];
-		if (ev->kind != KC_EV_OBJECT)
-			continue;
-		int seen = 0;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = r->evidence[k].kind == KC_EV_OBJECT && same_object(&r->evidence[k], ev);
-		if (seen)
-			continue;
+	struct objrow *rows = kc_xcalloc(r->nevidence + 1, sizeof(*rows));
+	size_t n = 0;
+	for (size_t i = 0; i < r->nevidence; i++)
+		if (r->evidence[i].kind == KC_EV_OBJECT)
+			rows[n++] = (struct objrow){ &r->evidence[i], i };
+	qsort(rows, n, sizeof(*rows), cmp_objrow);
+	const struct objrow **firsts = kc_xcalloc(n + 1, sizeof(*firsts));
+	size_t ng = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || !same_object(rows[i - 1].ev, rows[i].ev))
+			firsts[ng++] = &rows[i];
+	qsort(firsts, ng, sizeof(*firsts), cmp_first_pos);
+	for (size_t g = 0; g < ng; g++) {
+		const struct kc_evidence *ev = firsts[g]->ev;
 		struct entry *e = add_entry(report_for(rs, object_ns(ev)), r, result_word(r->status));
 		e->obj = ev;
-		for (size_t k = i; k < r->nevidence; k++) {
-			const struct kc_evidence *row = &r->evidence[k];
-			if (row->kind != KC_EV_OBJECT || !same_object(row, ev))
-				continue;
+		for (const struct objrow *row = firsts[g]; row < rows + n && same_object(row->ev, ev); row++) {
 			e->rows = kc_array_grow(e->rows, &e->rows_cap, e->nrows + 1, sizeof(*e->rows));
-			e->rows[e->nrows++] = row;
-			if (is_excepted(row) && !e->exception)
-				e->exception = row->detail ? row->detail : "documented exception";
+			e->rows[e->nrows++] = row->ev;
+			if (is_excepted(row->ev) && !e->exception)
+				e->exception = row->ev->detail ? row->ev->detail : "documented exception";
 		}
 		/* excepted objects are skipped, as Kyverno reports a PolicyException; a FAIL result
 		 * may still hold excepted objects beside the failing ones */
 		if (e->exception)
 			e->result = "skip";
 	}
+	free(firsts);
+	free(rows);
 }
 
 static int has_object_rows(const struct kc_result *r)
@@ -227,6 +267,7 @@ struct em {
 	yaml_emitter_t e;
 	int failed;
 	struct kc_buf tmp;
+	struct kc_buf *out;   /* what the emitter wrote so far */
 };
 
 static int write_handler(void *data, unsigned char *buffer, size_t size)
@@ -479,7 +520,7 @@ static void emit_entry(struct em *m, const struct kc_run *run, const struct entr
 
 /* ---- one report ---- */
 
-static void labels(struct em *m, const struct kc_run *run)
+static void labels(struct em *m, const struct kc_run *run, int part)
 {
 	struct kc_buf b = KC_BUF_INIT;
 	str(m, "labels");
@@ -487,6 +528,9 @@ static void labels(struct em *m, const struct kc_run *run)
 	kv(m, "app.kubernetes.io/managed-by", "kubecomply");
 	put_dns(&b, run->benchmark ? run->benchmark : "kubecomply", 63);
 	kv(m, "kubecomply.io/benchmark", b.ptr);
+	kc_buf_reset(&b);
+	kc_buf_printf(&b, "%d", part);
+	kv(m, "kubecomply.io/part", b.ptr);
 	map_end(m);
 	str(m, "annotations");
 	map_start(m);
@@ -501,8 +545,9 @@ static void labels(struct em *m, const struct kc_run *run)
 	kc_buf_free(&b);
 }
 
-static void emit_report(struct em *m, const struct kc_run *run, const struct report *rep, int node_run,
-			long long sec, long nanos)
+/* Opens part `part` of a report: document, metadata (name numbered from the second part on),
+ * scope, and the results sequence. */
+static void open_part(struct em *m, const struct kc_run *run, const struct report *rep, int node_run, int part)
 {
 	struct kc_buf name = KC_BUF_INIT;
 	yaml_event_t ev;
@@ -517,20 +562,32 @@ static void emit_report(struct em *m, const struct kc_run *run, const struct rep
 	put_dns(&name, run->benchmark ? run->benchmark : "run", 60);
 	if (!rep->ns) {
 		kc_buf_puts(&name, node_run ? "-node-" : "-cluster");
-		if (node_run) /* an object name is at most 253 bytes */
-			put_dns(&name, run->host, 253 - name.len);
+		if (node_run) /* an object name is at most 253 bytes, "-NNNNNN" included */
+			put_dns(&name, run->host, 245 - name.len);
 	}
+	if (part > 1)
+		kc_buf_printf(&name, "-%d", part);
 	kv(m, "name", name.ptr);
 	kv(m, "namespace", rep->ns);
-	labels(m, run);
+	labels(m, run, part);
 	map_end(m);
 	if (!rep->ns && node_run) {
 		str(m, "scope");
 		resource(m, "Node", NULL, run->host);
 	}
+	str(m, "results");
+	seq_start(m);
+	kc_buf_free(&name);
+}
+
+/* Closes a part: its summary counts the results it holds, entries [from, to). */
+static void close_part(struct em *m, const struct report *rep, size_t from, size_t to)
+{
+	yaml_event_t ev;
+	seq_end(m);
 	size_t counts[5] = { 0 };
 	static const char *const words[5] = { "pass", "fail", "warn", "error", "skip" };
-	for (size_t i = 0; i < rep->n; i++)
+	for (size_t i = from; i < to; i++)
 		for (size_t k = 0; k < 5; k++)
 			counts[k] += strcmp(rep->e[i].result, words[k]) == 0;
 	str(m, "summary");
@@ -540,15 +597,39 @@ static void emit_report(struct em *m, const struct kc_run *run, const struct rep
 		num(m, (long long)counts[k]);
 	}
 	map_end(m);
-	str(m, "results");
-	seq_start(m);
-	for (size_t i = 0; i < rep->n; i++)
-		emit_entry(m, run, &rep->e[i], sec, nanos);
-	seq_end(m);
 	map_end(m);
 	yaml_document_end_event_initialize(&ev, 1);
 	emit(m, &ev);
-	kc_buf_free(&name);
+}
+
+/* The current length of the output; the emitter holds a few events back, so this lags by at
+ * most one entry, which the part budget leaves room for. */
+static size_t emitted(struct em *m)
+{
+	if (!m->failed && !yaml_emitter_flush(&m->e))
+		m->failed = 1;
+	return m->out->len;
+}
+
+/* One report, split into parts of about KC_POLICYREPORT_PART_BYTES of YAML each (summary after
+ * results: key order means nothing to readers, and the counts are known only then). */
+static void emit_report(struct em *m, const struct kc_run *run, const struct report *rep, int node_run,
+			long long sec, long nanos)
+{
+	int part = 1;
+	size_t from = 0;
+	open_part(m, run, rep, node_run, part);
+	size_t start = emitted(m);
+	for (size_t i = 0; i < rep->n; i++) {
+		emit_entry(m, run, &rep->e[i], sec, nanos);
+		if (i + 1 < rep->n && emitted(m) - start >= KC_POLICYREPORT_PART_BYTES) {
+			close_part(m, rep, from, i + 1);
+			from = i + 1;
+			open_part(m, run, rep, node_run, ++part);
+			start = emitted(m);
+		}
+	}
+	close_part(m, rep, from, rep->n);
 }
 
 /* The run's finish time (else its start) as seconds and nanoseconds; now when unparsable. */
@@ -584,6 +665,7 @@ int kc_report_policyreport_render(const struct kc_run *run, struct kc_buf *out)
 	if (!yaml_emitter_initialize(&m.e))
 		return kc_error_set(KC_EGENERIC, "policy report: cannot initialise the YAML emitter");
 	yaml_emitter_set_output(&m.e, write_handler, &b);
+	m.out = &b;
 	yaml_emitter_set_unicode(&m.e, 1);
 	yaml_emitter_set_width(&m.e, -1);
 	group(run, &rs, &node_run);

@@ -1,8 +1,11 @@
 #include "reports/render.h"
 
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/atomic_file.h"
 
 void kc_report_sections(const struct kc_run *run, struct kc_report_section **out, size_t *n)
 {
@@ -78,7 +81,27 @@ static size_t utf8_len(const unsigned char *p)
 	return 0;
 }
 
-void kc_report_put_clean(struct kc_buf *b, const char *s)
+/* Format controls a reader cannot see: bidirectional embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069: "Trojan Source", CVE-2021-42574), marks (U+200E, U+200F,
+ * U+061C), zero-width characters and joiners (U+200B-U+200D, U+2060-U+2064, U+FEFF, U+180E),
+ * the soft hyphen and the interlinear annotation controls. */
+static int invisible(unsigned cp)
+{
+	return cp == 0x00AD || cp == 0x061C || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
+	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
+static unsigned codepoint(const unsigned char *p, size_t n)
+{
+	if (n == 2)
+		return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+	if (n == 3)
+		return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+	return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+}
+
+static void put_clean(struct kc_buf *b, const char *s, int visible)
 {
 	const unsigned char *p = (const unsigned char *)kc_report_str(s);
 	const unsigned char *run = p;
@@ -89,6 +112,12 @@ void kc_report_put_clean(struct kc_buf *b, const char *s)
 			continue;
 		}
 		if (n > 1) {
+			unsigned cp = codepoint(p, n);
+			if (visible && invisible(cp)) {
+				kc_buf_add(b, run, (size_t)(p - run));
+				kc_buf_printf(b, "[U+%04X]", cp);
+				run = p + n;
+			}
 			p += n;
 			continue;
 		}
@@ -98,6 +127,41 @@ void kc_report_put_clean(struct kc_buf *b, const char *s)
 		run = p;
 	}
 	kc_buf_add(b, run, (size_t)(p - run));
+}
+
+void kc_report_put_clean(struct kc_buf *b, const char *s)
+{
+	put_clean(b, s, 0);
+}
+
+void kc_report_put_visible(struct kc_buf *b, const char *s)
+{
+	put_clean(b, s, 1);
+}
+
+int kc_report_write_stream(const struct kc_run *run, const char *path,
+			   int (*fprint)(const struct kc_run *run, FILE *fp))
+{
+	if (strcmp(path, "-") == 0)
+		return fprint(run, stdout);
+	struct kc_atomic_file af;
+	int rc = kc_atomic_open(&af, path);
+	if (rc < 0)
+		return rc;
+	if ((rc = fprint(run, af.fp)) < 0) {
+		kc_atomic_abort(&af);
+		return rc;
+	}
+	return kc_atomic_commit(&af);
+}
+
+struct json_object *kc_report_json_string(const char *s)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	kc_report_put_clean(&b, s);
+	struct json_object *o = json_object_new_string_len(b.ptr ? b.ptr : "", (int)b.len);
+	kc_buf_free(&b);
+	return o;
 }
 
 char *kc_report_clean(const char *s)

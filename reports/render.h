@@ -6,6 +6,7 @@
 #define KC_REPORT_RENDER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "auditor/run.h"
 #include "common/strbuf.h"
@@ -28,6 +29,10 @@ void kc_report_sections_free(struct kc_report_section *s, size_t n);
 /* Appends s with invalid UTF-8 and control characters other than tab / newline replaced by
  * U+FFFD, so that XML and JSON writers never emit an ill-formed document. */
 void kc_report_put_clean(struct kc_buf *b, const char *s);
+/* For text people read (HTML, terminal, diff): kc_report_put_clean, and every invisible
+ * format control (bidi overrides and isolates, zero-width characters, BOM) shown as
+ * "[U+202E]", so that a pod named with U+202E cannot display reversed or hide characters. */
+void kc_report_put_visible(struct kc_buf *b, const char *s);
 /* The same into a fresh string; caller frees. */
 char *kc_report_clean(const char *s);
 
@@ -41,6 +46,15 @@ void kc_report_object_name(struct kc_buf *b, const struct kc_evidence *ev);
 
 /* Seconds from a duration in milliseconds, never negative nor NaN (schemas want a decimal). */
 double kc_report_seconds(double ms);
+/* Writes what fprint renders to path atomically, or to stdout for "-" (the JSON writers). */
+int kc_report_write_stream(const struct kc_run *run, const char *path,
+			   int (*fprint)(const struct kc_run *run, FILE *fp));
+
+struct json_object;
+/* A json-c string of s cleaned with kc_report_put_clean ("" for NULL): what every JSON writer
+ * of reports/ puts in a document. */
+struct json_object *kc_report_json_string(const char *s);
+
 /* s or "" when NULL. */
 static inline const char *kc_report_str(const char *s) { return s ? s : ""; }
 

@@ -8,8 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "auditor/run.h"
 #include "common/strbuf.h"
+
+/* A dotted path into a JSON document, numeric parts indexing arrays: "runs.0.tool.driver".
+ * NULL when absent. */
+static inline json_object *fx_get(json_object *o, const char *path)
+{
+	char *copy = strdup(path), *save = NULL;
+	for (char *tok = strtok_r(copy, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, (size_t)atoi(tok));
+		else if (!json_object_object_get_ex(o, tok, &o))
+			o = NULL;
+	}
+	free(copy);
+	return o;
+}
+
+static inline const char *fx_gets(json_object *o, const char *path)
+{
+	json_object *v = fx_get(o, path);
+	return v ? json_object_get_string(v) : NULL;
+}
 
 /* Payloads: each would change document.title or add an element if it ever ran. */
 #define P_SCRIPT "<script>document.title='PWNED';document.documentElement.setAttribute('data-pwned','1')</script>"

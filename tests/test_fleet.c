@@ -188,17 +188,22 @@ static void test_three_databases(void **state)
 	assert_null(strstr(page, "<b>modes"));
 	assert_non_null(strstr(page, "<b id=\"fleet-drift\">2</b>"));
 	/* the drifting table holds the two drifting checks, each with one highlighted cell */
-	char *drifting = strstr(page, "<table id=\"fleet-drifting\">");
-	char *all = strstr(page, "<table id=\"fleet-all\">");
+	char *drifting = strstr(page, "<table id=\"fleet-drifting\" class=\"fleet\">");
+	char *all = strstr(page, "<table id=\"fleet-all\" class=\"fleet\">");
 	assert_non_null(drifting);
 	assert_non_null(all);
 	size_t marks = 0, rows = 0;
-	for (char *p = drifting; (p = strstr(p, "<mark")) && p < all; p++)
+	for (char *p = drifting; (p = strstr(p, "<mark class=\"drift-cell\">")) && p < all; p++)
 		marks++;
-	for (char *p = drifting; (p = strstr(p, "<tr class=\"drifting\">")) && p < all; p++)
+	for (char *p = drifting; (p = strstr(p, "<tr class=\"drifting\"><td class=\"cid\">")) && p < all; p++)
 		rows++;
 	assert_int_equal(marks, 2);
 	assert_int_equal(rows, 2);
+	/* readable at a glance: ids in a no-wrap cell, a drifting cell says so in text too, the
+	 * matrix scrolls in its own box */
+	assert_non_null(strstr(drifting, "<td class=\"drift\" title=\"differs from the majority\"><mark class=\"drift-cell\">"));
+	assert_non_null(strstr(drifting, " ≠</mark>"));
+	assert_non_null(strstr(page, "<div class=\"matrix\"><table id=\"fleet-drifting\""));
 	free(page);
 	kc_fleet_free(f);
 

@@ -326,12 +326,98 @@ static void test_write_file(void **state)
 	kc_run_clear(&run);
 }
 
+/* The CRD's enums (wgpolicyk8s.io_policyreports.yaml, v1alpha2 of
+ * kubernetes-sigs/wg-policy-prototypes): result, severity; properties are strings, scored a
+ * boolean, timestamp two integers, summary five integers, policy required. */
+static void assert_crd_shape(struct json_object *doc)
+{
+	static const char *const results[] = { "pass", "fail", "warn", "error", "skip" };
+	static const char *const sevs[] = { "critical", "high", "low", "medium", "info" };
+	struct json_object *rs = get(doc, "results");
+	for (size_t i = 0; i < json_object_array_length(rs); i++) {
+		struct json_object *r = json_object_array_get_idx(rs, i);
+		s(r, "policy");
+		int ok = 0;
+		for (size_t k = 0; k < 5; k++)
+			ok |= strcmp(s(r, "result"), results[k]) == 0;
+		assert_true(ok);
+		ok = 0;
+		for (size_t k = 0; k < 5; k++)
+			ok |= strcmp(s(r, "severity"), sevs[k]) == 0;
+		assert_true(ok);
+		assert_true(json_object_is_type(get(r, "scored"), json_type_boolean));
+		n(r, "timestamp.seconds");
+		n(r, "timestamp.nanos");
+		json_object_object_foreach(get(r, "properties"), key, val) {
+			(void)key;
+			assert_true(json_object_is_type(val, json_type_string));
+		}
+	}
+	for (size_t k = 0; k < 5; k++) {
+		char path[32];
+		snprintf(path, sizeof(path), "summary.%s", results[k]);
+		n(doc, path);
+	}
+}
+
+/* A namespace with thousands of failing objects is split into numbered parts, each well under
+ * etcd's 1.5 MiB and with the summary of its own results; together they hold every object. */
+static void test_large_namespace_split_into_numbered_parts(void **state)
+{
+	(void)state;
+	struct kc_run run;
+	make_run(&run);
+	struct kc_result *r = res(&run, "5.2.3", "5.2", "Pod Security Standards", "policies", KC_FAIL, KC_SEV_HIGH);
+	char name[64];
+	for (int i = 0; i < 6000; i++) {
+		snprintf(name, sizeof(name), "pod-%05d", i);
+		obj(r, "Pod", "big", name, "spec.hostPID", "the pod shares the host's process ID namespace");
+	}
+	struct kc_buf out = KC_BUF_INIT;
+	assert_int_equal(kc_report_policyreport_render(&run, &out), 0);
+	struct kc_yaml y;
+	assert_int_equal(kc_yaml_load(&y, "policyreport.yaml", out.ptr, out.len), 0);
+	size_t parts = 0, objects = 0, fails = 0;
+	for (size_t i = 0; i < y.ndocs; i++) {
+		struct json_object *d = NULL;
+		assert_int_equal(kc_yaml_to_json(&y.docs[i], kc_yaml_root(&y, i), 100000, &d), 0);
+		assert_crd_shape(d);
+		size_t len = strlen(json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+		assert_true(len < 1024 * 1024);
+		struct json_object *ns = get(d, "metadata.namespace");
+		if (ns && strcmp(json_object_get_string(ns), "big") == 0) {
+			parts++;
+			char want[64];
+			snprintf(want, sizeof(want), parts == 1 ? "kubecomply-cis-1.12" : "kubecomply-cis-1.12-%zu", parts);
+			assert_string_equal(s(d, "metadata.name"), want);
+			snprintf(want, sizeof(want), "%zu", parts);
+			struct json_object *v = NULL;
+			assert_true(json_object_object_get_ex(get(d, "metadata.labels"), "kubecomply.io/part", &v));
+			assert_string_equal(json_object_get_string(v), want);
+			size_t nres = json_object_array_length(get(d, "results"));
+			objects += nres;
+			fails += (size_t)n(d, "summary.fail");
+			assert_int_equal(n(d, "summary.fail"), nres);
+			assert_int_equal(n(d, "summary.pass") + n(d, "summary.skip") + n(d, "summary.warn") +
+					 n(d, "summary.error"), 0);
+		}
+		json_object_put(d);
+	}
+	assert_true(parts >= 4);
+	assert_int_equal(objects, 6000);
+	assert_int_equal(fails, 6000);
+	kc_yaml_free(&y);
+	kc_buf_free(&out);
+	kc_run_clear(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_cluster_only),
 		cmocka_unit_test(test_write_file),
+		cmocka_unit_test(test_large_namespace_split_into_numbered_parts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,19 +66,24 @@ static void require_chromium(void)
 	}
 }
 
-/* Runs headless Chromium on url with one extra flag; its stdout into *out (caller frees).
+/* Runs headless Chromium on url with extra flags; its stdout into *out (caller frees).
  * A fresh profile per run; no network features; bounded by timeout(1). */
-static int chromium(struct fx *f, const char *url, const char *flag, char **out)
+static int chromium_v(struct fx *f, const char *url, const char *const *flags, char **out)
 {
 	char profile[600], outpath[600];
 	static int seq;
 	snprintf(profile, sizeof(profile), "--user-data-dir=%s/profile-%d", f->dir, seq);
 	snprintf(outpath, sizeof(outpath), "%s/chromium-%d.out", f->dir, seq++);
-	const char *argv[] = {
-		"timeout", "120", CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+	const char *argv[32] = {
+		"timeout", "300", CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,1600", profile, flag, url, NULL,
+		"--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,1600", profile,
 	};
+	size_t n = 15;
+	for (size_t i = 0; flags[i] && n < 30; i++)
+		argv[n++] = flags[i];
+	argv[n++] = url;
+	argv[n] = NULL;
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -97,6 +102,18 @@ static int chromium(struct fx *f, const char *url, const char *flag, char **out)
 		assert_non_null(*out);
 	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Runs headless Chromium on url with one or two extra flags (flag2 may be NULL). */
+static int chromium2(struct fx *f, const char *url, const char *flag, const char *flag2, char **out)
+{
+	const char *flags[] = { flag, flag2, NULL };
+	return chromium_v(f, url, flags, out);
+}
+
+static int chromium(struct fx *f, const char *url, const char *flag, char **out)
+{
+	return chromium2(f, url, flag, NULL, out);
 }
 
 static htmlDocPtr dump_dom(struct fx *f, const char *fragment)
@@ -259,11 +276,150 @@ static void test_filter_from_url(void **state)
 	assert_int_equal(chromium(f, url, shot, NULL), 0);
 }
 
+/* A page of our own (no CSP) that loads the report in a 414 px wide iframe (file:// access
+ * allowed for it), runs pre on it once loaded, then js half a second later (events such as
+ * hashchange are asynchronous), and prints what js returns in <pre id="out">. */
+static char *measure(struct fx *f, const char *fragment, const char *pre, const char *js)
+{
+	char *page = NULL;
+	if (asprintf(&page, "<!DOCTYPE html><html><body><iframe id=\"f\" src=\"report.html%s\" "
+		     "style=\"width:414px;height:800px;border:0\"></iframe><pre id=\"out\">pending</pre><script>"
+		     "window.addEventListener('load',function(){var doc=document.getElementById('f').contentDocument,"
+		     "win=document.getElementById('f').contentWindow;%s;setTimeout(function(){"
+		     "document.getElementById('out').textContent=(function(){%s})();},500);});</script></body></html>",
+		     fragment, pre, js) < 0)
+		fail();
+	const char *harness = kc_test_write(f->dir, "harness.html", page, 0644);
+	free(page);
+	char url[700], *dom = NULL;
+	snprintf(url, sizeof(url), "file://%s", harness);
+	/* --dump-dom waits for the load event only: give the timer its time with virtual time */
+	const char *flags[] = { "--dump-dom", "--allow-file-access-from-files", "--virtual-time-budget=5000", NULL };
+	assert_int_equal(chromium_v(f, url, flags, &dom), 0);
+	char *start = strstr(dom, "<pre id=\"out\">"), *end = start ? strstr(start, "</pre>") : NULL;
+	assert_non_null(end);
+	start += strlen("<pre id=\"out\">");
+	char *res = strndup(start, (size_t)(end - start));
+	free(dom);
+	return res;
+}
+
+/* At 414 px (a phone) nothing scrolls sideways, with every section, check and object list
+ * open. */
+static void test_no_sideways_scroll_at_414px(void **state)
+{
+	require_chromium();
+	struct fx *f = *state;
+	assert_int_equal(kc_report_html_write(&f->run, NULL, f->html), 0);
+	char *got = measure(f, "", "", "[].slice.call(doc.querySelectorAll('details')).forEach(function(e){e.open=true;});"
+				   "return 'sw='+doc.documentElement.scrollWidth+' cw='+doc.documentElement.clientWidth;");
+	int sw = 0, cw = 0;
+	assert_int_equal(sscanf(got, "sw=%d cw=%d", &sw, &cw), 2);
+	if (sw > cw)
+		print_message("at 414 px: %s\n", got);
+	assert_true(cw > 0 && sw <= cw);
+	free(got);
+	char shot[700], url[700];
+	snprintf(shot, sizeof(shot), "--screenshot=%s/report-414.png", f->artifacts);
+	snprintf(url, sizeof(url), "file://%s", f->html);
+	assert_int_equal(chromium2(f, url, shot, "--window-size=414,900", NULL), 0);
+}
+
+/* A drift link (#r-N) opens its check and section, and the check lands below the sticky
+ * filter bar, also when a filter was active before. */
+static void test_drift_link_lands_on_open_check_below_sticky_bar(void **state)
+{
+	require_chromium();
+	struct fx *f = *state;
+	assert_int_equal(kc_report_html_write(&f->run, NULL, f->html), 0);
+	/* r-6 is 4.2.9, a SKIP: closed by default, hidden by the FAIL filter */
+	char *got = measure(f, "#status=FAIL", "win.location.hash='r-6'",
+			    "var el=doc.getElementById('r-6'),bar=doc.getElementById('filters');"
+			    "return 'open='+el.open+' hidden='+el.hidden+' sec='+el.parentNode.open+' top='+"
+			    "Math.round(el.getBoundingClientRect().top)+' bar='+Math.round(bar.getBoundingClientRect().bottom);");
+	int top = 0, bar = 0;
+	char *p = strstr(got, " top=");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, " top=%d bar=%d", &top, &bar), 2);
+	if (!strstr(got, "open=true hidden=false sec=true") || top < bar)
+		print_message("drift link: %s\n", got);
+	assert_non_null(strstr(got, "open=true hidden=false sec=true"));
+	assert_true(top >= bar);
+	free(got);
+}
+
+/* A search match inside a closed check (and inside the closed list of more objects) is
+ * opened; section summaries say how many of their checks the filters leave; the status chips
+ * are enabled by the script (disabled, and plain, without it). */
+static void test_search_opens_matches_and_sections_follow_filters(void **state)
+{
+	require_chromium();
+	struct fx *f = *state;
+	struct kc_result *r = &f->run.results[f->run.nresults - 1];
+	char name[32];
+	for (int i = 0; i < 60; i++) {
+		snprintf(name, sizeof(name), "extra-%02d", i);
+		fx_object(r, "Pod", "team-b", name, "deploy/more.yaml", i + 1);
+	}
+	assert_int_equal(kc_report_html_write(&f->run, NULL, f->html), 0);
+	/* the sha256 of 1.1.1's file: 1.1.1 is a PASS, closed by default */
+	htmlDocPtr doc = dump_dom(f, "#q=9f86d081884c");
+	assert_xp(doc, "string(//*[@id='shown'])", "1");
+	assert_xp(doc, "count(//details[@id='r-0'][@open][not(@hidden)])", "1");
+	assert_xp(doc, "string(//details[@class='sec'][not(@hidden)]//span[@class='meta sec-shown'])", "· showing 1 of 2");
+	assert_xp(doc, "count(//button[@data-status][@disabled])", "0");
+	xmlFreeDoc(doc);
+	/* a match in the objects past the first 50 opens their list */
+	doc = dump_dom(f, "#q=extra-59");
+	assert_xp(doc, "count(//details[@class='more'][@open])", "1");
+	xmlFreeDoc(doc);
+	char shot[700], url[700];
+	snprintf(shot, sizeof(shot), "--screenshot=%s/report-search.png", f->artifacts);
+	snprintf(url, sizeof(url), "file://%s#q=9f86d081884c", f->html);
+	assert_int_equal(chromium(f, url, shot, NULL), 0);
+}
+
+/* 100,000 failing objects: the page opens, a search finds the one object, and it prints
+ * (Chromium's print to PDF completes and writes a PDF). */
+static void test_hundred_thousand_objects_open_search_print(void **state)
+{
+	require_chromium();
+	struct fx *f = *state;
+	struct kc_result *r = &f->run.results[f->run.nresults - 1];
+	char name[32];
+	for (int i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "pod-%06d", i);
+		fx_object(r, "Pod", i % 2 ? "team-a" : "team-b", name, "/api/v1/namespaces/team-a/pods", 0);
+	}
+	assert_int_equal(kc_report_html_write(&f->run, NULL, f->html), 0);
+	htmlDocPtr doc = dump_dom(f, "#q=pod-099999");
+	assert_xp(doc, "string(//*[@id='shown'])", "1");
+	assert_xp(doc, "count(//details[@class='more'][@open])", "1");
+	xmlFreeDoc(doc);
+	char pdf[700], url[700];
+	snprintf(pdf, sizeof(pdf), "--print-to-pdf=%s/report-100k.pdf", f->artifacts);
+	snprintf(url, sizeof(url), "file://%s", f->html);
+	assert_int_equal(chromium2(f, url, pdf, "--no-pdf-header-footer", NULL), 0);
+	snprintf(pdf, sizeof(pdf), "%s/report-100k.pdf", f->artifacts);
+	size_t len = 0;
+	char *data = kc_test_slurp(pdf, &len);
+	assert_non_null(data);
+	assert_true(len > 1000 && memcmp(data, "%PDF", 4) == 0);
+	free(data);
+	char shot[700];
+	snprintf(shot, sizeof(shot), "--screenshot=%s/report-100k.png", f->artifacts);
+	assert_int_equal(chromium(f, url, shot, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_payloads_run_nothing_and_counts_match_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_from_url, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_sideways_scroll_at_414px, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drift_link_lands_on_open_check_below_sticky_bar, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_opens_matches_and_sections_follow_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hundred_thousand_objects_open_search_print, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	xmlCleanupParser();

@@ -242,6 +242,11 @@ static void test_drift_trend_since(void **state)
 	assert_xp(doc, "normalize-space(//section[h3/b[@id='drift-new_failures']]//li)",
 		  "1.2.15 Ensure that the --profiling argument is set to false");
 	assert_xp(doc, "count(//svg[@id='trend-chart']/g)", "3");
+	/* numbers on the trend: each run's FAIL count (4, 3, 3), and a legend naming every colour */
+	assert_xp(doc, "string(//svg[@id='trend-chart']/g[1]/*[@class='nfail'])", "4");
+	assert_xp(doc, "string(//svg[@id='trend-chart']/g[2]/*[@class='nfail'])", "3");
+	assert_xp(doc, "string(//svg[@id='trend-chart']/g[3]/*[@class='nfail'])", "3");
+	assert_xp(doc, "count(//ul[@id='trend-legend']/li/span[contains(@class,'badge')])", "5");
 	char *meta = xp(doc, "string(//details[@class='check'][.//b[@class='cid']='1.1.2']/summary)");
 	char want[64];
 	snprintf(want, sizeof(want), "failing since run #%lld", (long long)id1);
@@ -274,6 +279,82 @@ static void test_atomic_write(void **state)
 	assert_non_null(strstr(kc_error_last(), "report.html"));
 }
 
+/* The top of the page counts what matters: failing checks by severity, scored or not; a run
+ * without scored checks (policies only) does not say "0 / 0"; the status x severity table;
+ * singular and plural; chips that do nothing without scripts are disabled (and styled plain). */
+static void test_headline_counts_what_matters(void **state)
+{
+	struct fx *f = *state;
+	write_html(f, NULL);
+	htmlDocPtr doc = parse(f->path);
+	assert_xp(doc, "normalize-space(//*[@id='headline'])", "3 failing checks — 1 critical, 1 high");
+	assert_xp(doc, "string(//*[@id='sev-critical-FAIL'])", "1");
+	assert_xp(doc, "string(//*[@id='sev-medium-ERROR'])", "1");
+	assert_xp(doc, "string(//*[@id='sev-low-SKIP'])", "1");
+	assert_xp(doc, "count(//button[@data-status][@disabled])", "5");
+	/* plurals: "1 check" for the one-check section */
+	assert_xp(doc, "normalize-space(//details[@class='sec'][4]/summary/span[@class='meta sec-counts'])",
+		  "1 check · 1 FAIL");
+	char *text = xp(doc, "string(//header)");
+	assert_non_null(strstr(text, "1 check could not be decided (ERROR)."));
+	free(text);
+	xmlFreeDoc(doc);
+
+	/* policies only, nothing scored: two failing critical section-5 checks move the headline */
+	struct kc_run pol = { 0 };
+	pol.host = kc_strdup("ci");
+	pol.benchmark = kc_strdup("cis-1.12");
+	for (int i = 0; i < 3; i++) {
+		struct kc_result *r = fx_result(&pol, i == 0 ? "5.1.1" : i == 1 ? "5.2.2" : "5.1.2", "Section 5 check", "5.1",
+						"RBAC", "policies", i < 2 ? KC_FAIL : KC_PASS, KC_SEV_CRITICAL);
+		r->scored = 0;
+	}
+	kc_run_clear(&f->run);
+	f->run = pol;
+	write_html(f, NULL);
+	doc = parse(f->path);
+	assert_xp(doc, "normalize-space(//*[@id='headline'])", "2 failing checks — 2 critical");
+	assert_xp(doc, "count(//*[@id='score-scored'])", "0");
+	assert_xp(doc, "count(//*[@id='score-none'])", "1");
+	text = xp(doc, "string(//header)");
+	assert_null(strstr(text, "0 / 0"));
+	assert_null(strstr(text, "0 of 0"));
+	free(text);
+	xmlFreeDoc(doc);
+}
+
+/* A name with a right-to-left override (U+202E) or zero-width characters must not display
+ * reversed or hide text: the HTML shows each such control as "[U+XXXX]", as do the diff and
+ * the terminal; the terminal also neutralises ESC. */
+static void test_invisible_unicode_controls_neutralised(void **state)
+{
+	struct fx *f = *state;
+	struct kc_result *r = &f->run.results[f->run.nresults - 1];
+	free(r->evidence[0].obj_name);
+	r->evidence[0].obj_name = kc_strdup("evil\xe2\x80\xaetxt.exe\xe2\x80\x8b\xef\xbb\xbf");
+	free(r->title);
+	r->title = kc_strdup("title \xe2\x81\xa7isolate\xe2\x81\xa9 \x1b[2J");
+	write_html(f, NULL);
+	size_t len = 0;
+	char *html = kc_test_slurp(f->path, &len);
+	assert_non_null(strstr(html, "evil[U+202E]txt.exe[U+200B][U+FEFF]"));
+	assert_non_null(strstr(html, "title [U+2067]isolate[U+2069]"));
+	assert_null(strstr(html, "\xe2\x80\xae"));
+	assert_null(strstr(html, "\xe2\x81\xa7"));
+	free(html);
+
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *fp = open_memstream(&out, &olen);
+	struct kc_term_opts o = { .color = 0, .quiet = 0, .verbose = 1 };
+	kc_report_term_print(&f->run, fp, &o);
+	fclose(fp);
+	assert_non_null(strstr(out, "[FAIL] 5.2.2 title [U+2067]isolate[U+2069] \xef\xbf\xbd[2J"));
+	assert_null(strchr(out, '\x1b'));
+	assert_null(strstr(out, "\xe2\x80\xae"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +364,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_objects_paginated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drift_trend_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_headline_counts_what_matters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invisible_unicode_controls_neutralised, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	xmlCleanupParser();

@@ -111,9 +111,9 @@ static void test_structure_and_counts(void **state)
 	const char *tc = "//testcase[@name='1.2.15 Ensure that the --profiling argument is set to false']";
 	char expr[512];
 	snprintf(expr, sizeof(expr), "%s/@classname", tc);
-	assert_xp(doc, expr, "cis-1.12.1.2");
+	assert_xp(doc, expr, "cis-1_12.1_2 API Server");
 	snprintf(expr, sizeof(expr), "%s/@time", tc);
-	assert_xp(doc, expr, "0.002");
+	assert_xp(doc, expr, "0.001500");
 	snprintf(expr, sizeof(expr), "%s/failure/@type", tc);
 	assert_xp(doc, expr, "FAIL");
 	snprintf(expr, sizeof(expr), "%s/failure/@message", tc);
@@ -268,6 +268,127 @@ static void test_atomic_write(void **state)
 	free(dirlist);
 }
 
+/* Jenkins splits classname at the last dot into package and class; the GitHub reporters
+ * take the last dotted segment as a file name: both must read as benchmark and section. */
+static void test_classname_splits_at_last_dot_into_benchmark_and_section(void **state)
+{
+	struct fx *f = *state;
+	xmlDocPtr doc = write_and_parse(f);
+	char *cls = xp(doc, "//testcase[starts-with(@name,'1.1.1 ')]/@classname");
+	char *dot = strrchr(cls, '.');
+	assert_non_null(dot);
+	*dot = '\0';
+	assert_string_equal(cls, "cis-1_12");                                     /* Jenkins' package */
+	assert_string_equal(dot + 1, "1_1 Control Plane Node Configuration Files"); /* Jenkins' class */
+	free(cls);
+	assert_xp(doc, "/testsuites/testsuite[1]/@package", "cis-1_12");
+	/* every classname has exactly one dot */
+	assert_xp(doc, "count(//testcase[string-length(@classname) - string-length(translate(@classname, '.', '')) != 1])", "0");
+	xmlFreeDoc(doc);
+}
+
+/* A check passed by a documented exception names the exception where the schema allows it. */
+static void test_exception_reason_on_excepted_check(void **state)
+{
+	struct fx *f = *state;
+	struct kc_result *r = &f->run.results[f->run.nresults - 1];
+	r->status = KC_PASS;
+	r->exception = kc_strdup("3 of 3 failing objects excepted: CNI agent (until 2027-06-30, ex.yaml:3)");
+	xmlDocPtr doc = write_and_parse(f);
+	assert_xp(doc, "//property[@name='5.2.2.exception']/@value",
+		  "3 of 3 failing objects excepted: CNI agent (until 2027-06-30, ex.yaml:3)");
+	assert_xp(doc, "count(//property[@name='1.2.15.exception'])", "0");
+	char *out = xp(doc, "/testsuites/testsuite[4]/system-out");
+	assert_non_null(strstr(out, "5.2.2 PASS by documented exception: 3 of 3 failing objects excepted: CNI agent"));
+	free(out);
+	xmlFreeDoc(doc);
+	if (kc_test_corpus())
+		validate(f->path);
+}
+
+/* 100,000 failing objects: under GitLab's 30 MiB, every body under GitHub's 64 KB annotation
+ * limit, the objects past the bound counted, the file still valid and read by junitparser. */
+static void test_hundred_thousand_objects_fit_gitlab_and_github(void **state)
+{
+	struct fx *f = *state;
+	struct kc_result *r = &f->run.results[f->run.nresults - 1];
+	char name[64];
+	for (int i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "pod-%06d-with-a-long-generated-suffix", i);
+		fx_object(r, "Pod", i % 2 ? "team-a" : "team-b", name, "/api/v1/namespaces/team-a/pods", 0);
+	}
+	xmlDocPtr doc = write_and_parse(f);
+	struct stat st;
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(st.st_size < 30 * 1024 * 1024);
+	char *body = xp(doc, "//testcase[starts-with(@name,'5.2.2 ')]/failure");
+	assert_true(strlen(body) <= 64 * 1024);
+	assert_non_null(strstr(body, "failing objects (100003):\n"));
+	assert_non_null(strstr(body, "... and 99803 more failing objects: the JSON and HTML reports list every one"));
+	free(body);
+	xmlFreeDoc(doc);
+	if (kc_test_corpus())
+		validate(f->path);
+
+	/* one object with a megabyte of text: the body is cut on a character boundary */
+	struct kc_evidence *big = &r->evidence[0];
+	free(big->value);
+	big->value = malloc(1 << 20);
+	for (size_t i = 0; i + 2 < (1 << 20); i += 2)
+		memcpy(big->value + i, "\xc3\xa9", 2);
+	big->value[(1 << 20) - 1] = '\0';
+	doc = write_and_parse(f);
+	body = xp(doc, "//testcase[starts-with(@name,'5.2.2 ')]/failure");
+	assert_true(strlen(body) <= 64 * 1024);
+	assert_non_null(strstr(body, "[cut: the JSON and HTML reports hold the full text]"));
+	free(body);
+	char *msg = xp(doc, "//testcase[starts-with(@name,'5.2.2 ')]/failure/@message");
+	assert_true(strlen(msg) <= 4096);
+	free(msg);
+	xmlFreeDoc(doc);
+}
+
+/* Python's junitparser (Debian python3-junitparser), the parser several CI reporters build
+ * on, reads the file with the counts, class names and times we wrote. */
+static void test_read_by_junitparser(void **state)
+{
+	struct fx *f = *state;
+	/* Debian's interpreter: the package installs for it, not for one earlier in PATH */
+	if (system("/usr/bin/python3 -c 'import junitparser' 2>/dev/null") != 0) {
+		print_message("kc-skip: python3-junitparser not installed\n");
+		skip();
+	}
+	assert_int_equal(kc_report_junit_write(&f->run, f->path), 0);
+	char *script = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&script, &n);
+	fprintf(fp, "import sys, junitparser\n"
+		    "x = junitparser.JUnitXml.fromfile(sys.argv[1])\n"
+		    "t = f = e = s = 0\n"
+		    "for suite in x:\n"
+		    "    for c in suite:\n"
+		    "        t += 1\n"
+		    "        for r in c.result:\n"
+		    "            f += isinstance(r, junitparser.Failure)\n"
+		    "            e += isinstance(r, junitparser.Error)\n"
+		    "            s += isinstance(r, junitparser.Skipped)\n"
+		    "        if c.name.startswith('1.2.15 '):\n"
+		    "            print('case', c.classname, '%%.6f' %% c.time)\n"
+		    "print('totals', t, f, e, s)\n");
+	fclose(fp);
+	const char *sp = kc_test_write(f->dir, "read.py", script, 0644);
+	free(script);
+	char cmd[1400], out[4096] = "";
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s'", sp, f->path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t got = fread(out, 1, sizeof(out) - 1, p);
+	out[got] = '\0';
+	assert_int_equal(pclose(p), 0);
+	assert_non_null(strstr(out, "case cis-1_12.1_2 API Server 0.001500\n"));
+	assert_non_null(strstr(out, "totals 9 3 1 2\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +397,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_payloads_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unrepresentable_text_is_cleaned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_classname_splits_at_last_dot_into_benchmark_and_section, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exception_reason_on_excepted_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hundred_thousand_objects_fit_gitlab_and_github, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_by_junitparser, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	xmlCleanupParser();

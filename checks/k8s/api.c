@@ -1,6 +1,7 @@
 /* The live path: LIST every collection section 5 needs from the API server with libcurl, page
  * by page (limit + continue), gzip-compressed, retrying 429 and 5xx with backoff, and decode
- * each item with the same decoder the manifest reader uses. Read-only: GET requests only. */
+ * each item with the same decoder the manifest reader uses. Read-only: GET requests only; the
+ * writer for reports (checks/k8s/client.h, at the end) shares the client and its retries. */
 #include "checks/k8s/index.h"
 
 #include <curl/curl.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "checks/k8s/arena.h"
+#include "checks/k8s/client.h"
 #include "checks/k8s/decode.h"
 #include "checks/k8s/execcred.h"
 #include "checks/k8s/kubeconfig.h"
@@ -532,5 +534,75 @@ cleanup:
 		free(jobs[r].err);
 	}
 	client_free(&cl);
+	return rc;
+}
+
+/* ---- writers (checks/k8s/client.h) ---- */
+
+struct kc_k8s_client {
+	struct client cl;
+};
+
+int kc_k8s_client_open(const struct kc_kubeconfig_opts *opts, struct kc_k8s_client **out)
+{
+	struct kc_k8s_client *k = kc_xcalloc(1, sizeof(*k));
+	int rc = kc_kubeconfig_load(opts, &k->cl.creds);
+	if (rc == 0) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		rc = client_init(&k->cl, opts);
+	}
+	if (rc < 0) {
+		kc_k8s_client_free(k);
+		return rc;
+	}
+	*out = k;
+	return 0;
+}
+
+void kc_k8s_client_free(struct kc_k8s_client *k)
+{
+	if (!k)
+		return;
+	client_free(&k->cl);
+	free(k);
+}
+
+const char *kc_k8s_client_server(const struct kc_k8s_client *k)
+{
+	return k->cl.creds.server;
+}
+
+int kc_k8s_client_request(struct kc_k8s_client *k, const char *method, const char *path, const char *body,
+			  size_t len, const char *content_type, long *status, struct kc_buf *out)
+{
+	struct client *cl = &k->cl;
+	struct kc_buf url = KC_BUF_INIT, ct = KC_BUF_INIT;
+	struct body b = { .buf = KC_BUF_INIT };
+	kc_buf_printf(&url, "%s%s", cl->creds.server, path);
+	struct curl_slist *headers = NULL;
+	for (struct curl_slist *h = cl->headers; h; h = h->next)
+		headers = curl_slist_append(headers, h->data);
+	if (content_type) {
+		kc_buf_printf(&ct, "Content-Type: %s", content_type);
+		headers = curl_slist_append(headers, ct.ptr);
+	}
+	curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(cl->curl, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		curl_easy_setopt(cl->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(cl->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	int rc = get(cl, url.ptr, status, &b);
+	/* back to the read-only defaults */
+	curl_easy_setopt(cl->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(cl->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(cl->curl, CURLOPT_HTTPHEADER, cl->headers);
+	curl_slist_free_all(headers);
+	kc_buf_reset(out);
+	if (rc == 0)
+		kc_buf_add(out, b.buf.ptr, b.buf.len);
+	kc_buf_free(&b.buf);
+	kc_buf_free(&url);
+	kc_buf_free(&ct);
 	return rc;
 }
