@@ -46,6 +46,7 @@ static const char usage[] =
 	"      --audit-log FILE     follow the API server's audit log (survives rotation and restarts)\n"
 	"      --once               read what the audit log holds and exit\n"
 	"      --audit-webhook ADDR serve the API server's audit webhook on ADDR (host:port, HTTPS)\n"
+	"      --audit-webhook-path P  the path in the API server's webhook URL (default /audit)\n"
 	"      --tls-cert F, --tls-key F, --client-ca F   the webhook's TLS identity and client CA\n"
 	"      --db FILE            evidence store (default as for audit)\n"
 	"      --duration SECONDS   stop after this long (default: until signalled)\n"
@@ -104,12 +105,13 @@ static void *correlate_main(void *arg)
 int kc_cmd_watch(int argc, char **argv)
 {
 	enum { O_BPF = 256, O_AUDIT_LOG, O_ONCE, O_WEBHOOK, O_CERT, O_KEY, O_CA, O_DB, O_DURATION, O_RINGBUF, O_ROOT,
-	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL };
+	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL, O_WEBHOOK_PATH };
 	static const struct option opts[] = {
 		{ "bpf", no_argument, NULL, O_BPF },
 		{ "audit-log", required_argument, NULL, O_AUDIT_LOG },
 		{ "once", no_argument, NULL, O_ONCE },
 		{ "audit-webhook", required_argument, NULL, O_WEBHOOK },
+		{ "audit-webhook-path", required_argument, NULL, O_WEBHOOK_PATH },
 		{ "tls-cert", required_argument, NULL, O_CERT },
 		{ "tls-key", required_argument, NULL, O_KEY },
 		{ "client-ca", required_argument, NULL, O_CA },
@@ -137,6 +139,7 @@ int kc_cmd_watch(int argc, char **argv)
 		case O_AUDIT_LOG: o.audit_log = optarg; break;
 		case O_ONCE: o.once = 1; break;
 		case O_WEBHOOK: o.webhook_addr = optarg; break;
+		case O_WEBHOOK_PATH: o.webhook_path = optarg; break;
 		case O_CERT: o.tls_cert = optarg; break;
 		case O_KEY: o.tls_key = optarg; break;
 		case O_CA: o.client_ca = optarg; break;

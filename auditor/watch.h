@@ -16,6 +16,7 @@ struct kc_watch_opts {
 	const char *audit_log;     /* --audit-log FILE */
 	int once;                  /* --once: read what is there and exit */
 	const char *webhook_addr;  /* --audit-webhook ADDR (host:port) */
+	const char *webhook_path;  /* --audit-webhook-path (default /audit) */
 	const char *tls_cert, *tls_key, *client_ca;
 	double duration;           /* --duration S; 0 = until signalled */
 	uint64_t ringbuf_size;     /* --ringbuf-size BYTES; 0 = default */

@@ -4,6 +4,8 @@
 #include "kc_test.h"
 
 #include <arpa/inet.h>
+#include <poll.h>
+#include <time.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "auditor/auditlog/webhook.h"
 #include "auditor/store.h"
 #include "common/error.h"
+#include "common/strbuf.h"
 
 static volatile int stop_flag;
 static int stopping(void)
@@ -178,7 +181,8 @@ static void test_webhook_https(void **state)
 
 	assert_int_equal(post(port, cert, "POST", "{\"kind\":\"EventList\",\"items\":[", -1), 400);
 	assert_int_equal(post(port, cert, "POST", "{\"kind\":\"Event\",\"items\":[]}", -1), 400);
-	assert_int_equal(post(port, cert, "POST", "{\"kind\":\"EventList\",\"items\":[1]}", -1), 400);
+	/* one item that is no event: the rest of the batch would be stored, the item counted */
+	assert_int_equal(post(port, cert, "POST", "{\"kind\":\"EventList\",\"items\":[1]}", -1), 200);
 	assert_int_equal(post(port, cert, "POST", "{\"kind\":\"EventList\",\"items\":[]} x", -1), 400);
 	/* over max_body: refused from the header, the body never sent */
 	assert_int_equal(post(port, cert, "POST", NULL, 1L << 30), 413);
@@ -223,11 +227,383 @@ static void test_webhook_client_certificate_required(void **state)
 	free(dir);
 }
 
+
+/* A TLS client that keeps its connection, like the API server's webhook client. */
+struct client {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd;
+};
+
+static int tcp_connect(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static int client_open(struct client *c, int port, const char *ca)
+{
+	memset(c, 0, sizeof(*c));
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_load_verify_locations(c->ctx, ca, NULL);
+	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+	c->fd = tcp_connect(port);
+	c->ssl = SSL_new(c->ctx);
+	SSL_set_fd(c->ssl, c->fd);
+	SSL_set_tlsext_host_name(c->ssl, "localhost");
+	SSL_set1_host(c->ssl, "localhost");
+	return SSL_connect(c->ssl) == 1 ? 0 : -1;
+}
+
+static void client_close(struct client *c)
+{
+	SSL_free(c->ssl);
+	close(c->fd);
+	SSL_CTX_free(c->ctx);
+	ERR_clear_error();
+}
+
+static int client_send(struct client *c, const char *method, const char *path, const char *ctype,
+		       const char *body, int keep_alive)
+{
+	char head[512];
+	size_t blen = body ? strlen(body) : 0;
+	int n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: localhost\r\n%s%s%sContent-Length: %zu\r\n%s\r\n",
+			 method, path, ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
+			 blen, keep_alive ? "" : "Connection: close\r\n");
+	if (SSL_write(c->ssl, head, n) != n)
+		return -1;
+	if (blen && SSL_write(c->ssl, body, (int)blen) != (int)blen)
+		return -1;
+	return 0;
+}
+
+/* Reads one answer; its status (0 when the connection ended first) and Retry-After (-1 none). */
+static int client_read(struct client *c, int *retry_after)
+{
+	char buf[8192];
+	size_t got = 0;
+	char *eoh = NULL;
+	*retry_after = -1;
+	while (!(eoh = got ? memmem(buf, got, "\r\n\r\n", 4) : NULL)) {
+		int r = SSL_read(c->ssl, buf + got, (int)(sizeof(buf) - 1 - got));
+		if (r <= 0)
+			return 0;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	int code = 0;
+	sscanf(buf, "HTTP/1.1 %d", &code);
+	const char *ra = strcasestr(buf, "\r\nRetry-After:");
+	if (ra && ra < eoh)
+		*retry_after = atoi(ra + 14);
+	const char *cl = strcasestr(buf, "\r\nContent-Length:");
+	size_t blen = cl ? (size_t)atol(cl + 17) : 0, have = got - (size_t)(eoh + 4 - buf);
+	while (have < blen) {
+		int r = SSL_read(c->ssl, buf, (int)sizeof(buf));
+		if (r <= 0)
+			return 0;
+		have += (size_t)r;
+	}
+	return code;
+}
+
+static int request(struct client *c, const char *path, const char *ctype, const char *body, int *retry_after)
+{
+	if (client_send(c, "POST", path, ctype, body, 1) < 0)
+		return 0;
+	return client_read(c, retry_after);
+}
+
+struct fixture {
+	char *dir;
+	char db[512], cert[512], key[512];
+	struct server s;
+	struct kc_audit_rules *rules;
+	struct kc_run run;
+	pthread_t th;
+	int port;
+};
+
+static void fixture_start(struct fixture *f, struct kc_auditlog_webhook_opts *o)
+{
+	memset(f, 0, sizeof(*f));
+	f->dir = kc_test_mkdtemp();
+	snprintf(f->db, sizeof(f->db), "%s/kc.db", f->dir);
+	snprintf(f->cert, sizeof(f->cert), "%s/tls.crt", f->dir);
+	snprintf(f->key, sizeof(f->key), "%s/tls.key", f->dir);
+	make_cert(f->cert, f->key);
+	assert_int_equal(kc_store_open(f->db, &f->s.st), 0);
+	f->run.host = kc_strdup("node-1");
+	f->run.benchmark = kc_strdup("watch");
+	f->run.started = kc_time_now_rfc3339();
+	assert_int_equal(kc_store_start_watch(f->s.st, &f->run), 0);
+	assert_int_equal(kc_audit_rules_load("policies/runtime/audit-rules.yaml", &f->rules), 0);
+	assert_int_equal(kc_auditlog_proc_new(f->s.st, f->run.id, f->rules, &f->s.p), 0);
+	o->addr = "127.0.0.1:0";
+	o->cert = f->cert;
+	o->key = f->key;
+	o->stopping = stopping;
+	assert_int_equal(kc_auditlog_webhook_open(o, &f->s.w), 0);
+	f->port = kc_auditlog_webhook_port(f->s.w);
+	stop_flag = 0;
+	pthread_create(&f->th, NULL, serve, &f->s);
+}
+
+static void fixture_stop(struct fixture *f)
+{
+	stop_flag = 1;
+	pthread_join(f->th, NULL);
+	kc_auditlog_webhook_free(f->s.w);
+	kc_auditlog_proc_free(f->s.p);
+	kc_audit_rules_free(f->rules);
+	kc_store_free(f->s.st);
+	kc_run_clear(&f->run);
+	kc_test_rmtree(f->dir);
+	free(f->dir);
+}
+
+/* A batch of n events numbered from first, as the API server's batching backend sends them. */
+static char *make_batch(const char *tag, int first, int n)
+{
+	struct kc_buf b = KC_BUF_INIT;
+	kc_buf_puts(&b, "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"metadata\":{},\"items\":[");
+	for (int i = 0; i < n; i++)
+		kc_buf_printf(&b, "%s{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\","
+			      "\"auditID\":\"%s-%d\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api/v1/namespaces/prod/secrets/db\","
+			      "\"verb\":\"get\",\"user\":{\"username\":\"alice\",\"groups\":[\"system:authenticated\"]},"
+			      "\"sourceIPs\":[\"192.0.2.9\"],\"objectRef\":{\"resource\":\"secrets\",\"namespace\":\"prod\","
+			      "\"name\":\"db\",\"apiVersion\":\"v1\"},\"responseStatus\":{\"code\":200},"
+			      "\"requestReceivedTimestamp\":\"2026-12-04T10:00:00.000000Z\","
+			      "\"stageTimestamp\":\"2026-12-04T10:00:00.001000Z\"}",
+			      i ? "," : "", tag, first + i);
+	kc_buf_puts(&b, "]}");
+	return kc_buf_detach(&b);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+#define CLIENT_BATCHES 20
+#define BATCH_EVENTS 400
+
+struct sender {
+	struct fixture *f;
+	char tag[16];
+	int ok, other;
+	double max_latency, total;
+};
+
+static void *send_batches(void *arg)
+{
+	struct sender *s = arg;
+	struct client c;
+	double t0 = now_s();
+	if (client_open(&c, s->f->port, s->f->cert) == 0) {
+		for (int i = 0; i < CLIENT_BATCHES; i++) {
+			char *body = make_batch(s->tag, i * BATCH_EVENTS, BATCH_EVENTS);
+			double t = now_s();
+			int ra, code = request(&c, "/audit", "application/json", body, &ra);
+			double lat = now_s() - t;
+			if (lat > s->max_latency)
+				s->max_latency = lat;
+			if (code == 200)
+				s->ok++;
+			else
+				s->other++;
+			free(body);
+		}
+	}
+	client_close(&c);
+	s->total = now_s() - t0;
+	return NULL;
+}
+
+/* Three API servers post batches over kept-alive connections while a fourth client holds a
+ * connection open and never speaks (and a fifth stops half-way through its head): the silent
+ * ones hold one worker each and block nobody. */
+static void test_webhook_serves_concurrent_api_servers_beside_a_silent_client(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct kc_auditlog_webhook_opts o = { .head_ms = 120000, .per_peer = 8 };
+	fixture_start(&f, &o);
+	int silent = tcp_connect(f.port);
+	struct client half;
+	assert_int_equal(client_open(&half, f.port, f.cert), 0);
+	SSL_write(half.ssl, "POST /audit HTTP/1.1\r\nContent-", 31);
+
+	struct sender snd[3];
+	pthread_t th[3];
+	double t0 = now_s();
+	for (int i = 0; i < 3; i++) {
+		memset(&snd[i], 0, sizeof(snd[i]));
+		snd[i].f = &f;
+		snprintf(snd[i].tag, sizeof(snd[i].tag), "apiserver%d", i);
+		pthread_create(&th[i], NULL, send_batches, &snd[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	double wall = now_s() - t0;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(snd[i].ok, CLIENT_BATCHES);
+		assert_int_equal(snd[i].other, 0);
+	}
+	/* every acknowledged event is stored, once */
+	assert_int_equal(query(f.db, "SELECT count(*) FROM audit_events"), 3 * CLIENT_BATCHES * BATCH_EVENTS);
+	/* the silent client's connection is still open: nothing waited for it to go */
+	struct pollfd pfd = { .fd = silent, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	struct kc_auditlog_webhook_stats st;
+	kc_auditlog_webhook_stats(f.s.w, &st);
+	assert_int_equal(st.batches, 3 * CLIENT_BATCHES);
+	assert_int_equal(st.timeouts, 0);
+	double max_lat = 0;
+	for (int i = 0; i < 3; i++)
+		max_lat = snd[i].max_latency > max_lat ? snd[i].max_latency : max_lat;
+	print_message("webhook figures: 3 TLS clients x %d batches x %d events beside 2 silent connections:"
+		      " %.2f s wall, %.0f events/s, slowest batch %.0f ms\n",
+		      CLIENT_BATCHES, BATCH_EVENTS, wall, 3.0 * CLIENT_BATCHES * BATCH_EVENTS / wall, max_lat * 1000);
+	close(silent);
+	client_close(&half);
+	fixture_stop(&f);
+}
+
+/* A client that stops talking is cut off at its deadline, and a peer cannot hold more than
+ * per_peer connections: the extra one is closed at accept. */
+static void test_webhook_deadline_and_per_peer_limit(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct kc_auditlog_webhook_opts o = { .head_ms = 300, .per_peer = 2 };
+	fixture_start(&f, &o);
+	int a = tcp_connect(f.port), b = tcp_connect(f.port), c = tcp_connect(f.port);
+	char ch;
+	/* each read ends with EOF or a reset: the third at once, the first two at the deadline */
+	assert_true(read(c, &ch, 1) <= 0);
+	assert_true(read(a, &ch, 1) <= 0);
+	assert_true(read(b, &ch, 1) <= 0);
+	struct kc_auditlog_webhook_stats st;
+	kc_auditlog_webhook_stats(f.s.w, &st);
+	assert_int_equal(st.refused_peer, 1);
+	assert_int_equal(st.handshake_failed, 2);
+	assert_true(st.timeouts >= 2);
+	close(a);
+	close(b);
+	close(c);
+	/* and the server still answers */
+	struct client cl;
+	int ra;
+	assert_int_equal(client_open(&cl, f.port, f.cert), 0);
+	assert_int_equal(request(&cl, "/audit", "application/json", batch, &ra), 200);
+	client_close(&cl);
+	fixture_stop(&f);
+}
+
+/* Clients that hang up before reading the answer (the TLS write, and the close_notify after
+ * it, go to a closed socket): the process survives them all (SIGPIPE would end it). */
+static void test_webhook_client_hangup_never_ends_the_process(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct kc_auditlog_webhook_opts o = { 0 };
+	fixture_start(&f, &o);
+	for (int i = 0; i < 20; i++) {
+		struct client c;
+		assert_int_equal(client_open(&c, f.port, f.cert), 0);
+		char *body = make_batch("hangup", i * 5, 5);
+		client_send(&c, "POST", "/audit", "application/json", body, i % 2);
+		free(body);
+		if (i % 3 == 0) {
+			struct linger l = { 1, 0 };  /* RST instead of FIN */
+			setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		}
+		client_close(&c);
+	}
+	struct client c;
+	int ra;
+	assert_int_equal(client_open(&c, f.port, f.cert), 0);
+	assert_int_equal(request(&c, "/audit", "application/json", batch, &ra), 200);
+	client_close(&c);
+	fixture_stop(&f);
+}
+
+/* What the API server's client does with each answer (k8s.io/apiserver webhook
+ * DefaultShouldRetry, client-go checkWait): 200 only once stored, a batch with one bad item is
+ * stored without it (counted, a gap row), the wrong path or content type is refused, keep-alive
+ * serves several batches on one connection, and a locked store answers 503 with Retry-After so
+ * that the batch is sent again rather than dropped. */
+static void test_webhook_answers_as_the_apiserver_client_expects(void **state)
+{
+	(void)state;
+	struct fixture f;
+	struct kc_auditlog_webhook_opts o = { 0 };
+	fixture_start(&f, &o);
+	struct client c;
+	int ra;
+	assert_int_equal(client_open(&c, f.port, f.cert), 0);
+	const char *mixed =
+		"{\"kind\":\"EventList\",\"items\":["
+		"{\"level\":\"Metadata\",\"auditID\":\"m-1\",\"stage\":\"ResponseComplete\",\"verb\":\"get\","
+		"\"user\":{\"username\":\"bob\"},\"objectRef\":{\"resource\":\"secrets\",\"namespace\":\"a\",\"name\":\"s\"},"
+		"\"responseStatus\":{\"code\":200}},"
+		"42,"
+		"{\"level\":\"Metadata\",\"auditID\":\"m-2\",\"stage\":\"ResponseComplete\",\"verb\":\"get\","
+		"\"user\":{\"username\":\"bob\"},\"objectRef\":{\"resource\":\"secrets\",\"namespace\":\"a\",\"name\":\"t\"},"
+		"\"responseStatus\":{\"code\":200}}]}";
+	assert_int_equal(request(&c, "/audit", "application/json; charset=utf-8", mixed, &ra), 200);
+	assert_int_equal(query(f.db, "SELECT count(*) FROM audit_events WHERE audit_id IN ('m-1','m-2')"), 2);
+	assert_int_equal(query(f.db, "SELECT lost FROM gaps WHERE monitor='audit:webhook'"), 1);
+	/* the same kept-alive connection serves the next batch; a null item list is empty */
+	assert_int_equal(request(&c, "/audit", "application/json", "{\"kind\":\"EventList\",\"items\":null}", &ra), 200);
+	assert_int_equal(request(&c, "/audit", "application/json", batch, &ra), 200);
+	client_close(&c);
+
+	assert_int_equal(client_open(&c, f.port, f.cert), 0);
+	assert_int_equal(request(&c, "/other", "application/json", batch, &ra), 404);
+	client_close(&c);
+	assert_int_equal(client_open(&c, f.port, f.cert), 0);
+	assert_int_equal(request(&c, "/audit", "text/plain", batch, &ra), 415);
+	client_close(&c);
+	assert_int_equal(client_open(&c, f.port, f.cert), 0);
+	assert_int_equal(request(&c, "/audit", NULL, batch, &ra), 415);
+	client_close(&c);
+
+	/* another process holds the write lock: not acknowledged, retried after Retry-After */
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(f.db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(kc_store_db(f.s.st), 100);
+	char *b2 = make_batch("locked", 0, 3);
+	assert_int_equal(client_open(&c, f.port, f.cert), 0);
+	assert_int_equal(request(&c, "/audit", "application/json", b2, &ra), 503);
+	assert_true(ra > 0);
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+	/* the retry is stored */
+	assert_int_equal(request(&c, "/audit", "application/json", b2, &ra), 200);
+	client_close(&c);
+	free(b2);
+	assert_int_equal(query(f.db, "SELECT count(*) FROM audit_events WHERE audit_id LIKE 'locked-%'"), 3);
+	fixture_stop(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_webhook_https),
 		cmocka_unit_test(test_webhook_client_certificate_required),
+		cmocka_unit_test(test_webhook_serves_concurrent_api_servers_beside_a_silent_client),
+		cmocka_unit_test(test_webhook_deadline_and_per_peer_limit),
+		cmocka_unit_test(test_webhook_client_hangup_never_ends_the_process),
+		cmocka_unit_test(test_webhook_answers_as_the_apiserver_client_expects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

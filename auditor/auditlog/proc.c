@@ -185,6 +185,11 @@ const struct kc_auditlog_stats *kc_auditlog_proc_stats(const struct kc_auditlog_
 	return &p->stats;
 }
 
+int64_t kc_auditlog_proc_run_id(const struct kc_auditlog_proc *p)
+{
+	return p->run_id;
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -45,6 +45,8 @@ int kc_auditlog_proc_line(struct kc_auditlog_proc *p, const char *line, size_t l
 /* One event already parsed (webhook EventList item). */
 int kc_auditlog_proc_object(struct kc_auditlog_proc *p, struct json_object *obj);
 const struct kc_auditlog_stats *kc_auditlog_proc_stats(const struct kc_auditlog_proc *p);
+/* The run its findings and gaps belong to (0: none, nothing stored). */
+int64_t kc_auditlog_proc_run_id(const struct kc_auditlog_proc *p);
 
 /* FNV-1a, for line hashes and synthetic ids of events without an auditID. */
 uint64_t kc_auditlog_hash(const void *data, size_t len);

@@ -70,7 +70,7 @@ int kc_auditlog_watch(const struct kc_watch_opts *o, struct kc_store *st, struct
 	} else if (o->webhook_addr) {
 		struct kc_auditlog_webhook_opts wo = {
 			.addr = o->webhook_addr, .cert = o->tls_cert, .key = o->tls_key,
-			.client_ca = o->client_ca, .duration = o->duration, .stopping = kc_watch_stopping,
+			.client_ca = o->client_ca, .path = o->webhook_path, .duration = o->duration, .stopping = kc_watch_stopping,
 		};
 		if ((rc = kc_auditlog_webhook_open(&wo, &hook)) == 0)
 			rc = kc_auditlog_webhook_serve(hook, st, proc);
