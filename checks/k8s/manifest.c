@@ -461,7 +461,8 @@ static void batch_read_file(struct batch *b)
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		/* mapped, not read: pages are given back behind the reader (release_behind) */
 		if (st.st_size > MAX_FILE_SIZE) {
-			b->err = kc_error_set(KC_EINVAL, "%s: larger than %ld bytes", b->path, MAX_FILE_SIZE);
+			b->err = kc_error_set(KC_EINVAL, "%s: larger than the %ld MiB limit for a manifest file", b->path,
+						   MAX_FILE_SIZE >> 20);
 			batch_skip(b, "%s", kc_error_last());
 		} else {
 			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
