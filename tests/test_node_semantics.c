@@ -482,6 +482,27 @@ static void test_empty_root_exits_2_unless_targets_given(void **state)
 	done(d);
 }
 
+static void test_terminal_shows_reasons_of_warn_and_skip_without_null_or_repeats(void **state)
+{
+	(void)state;
+	char *d = kubelet_tree("readOnlyPort: 0\n");
+	char db[1024];
+	snprintf(db, sizeof(db), "%s.db", d);
+	char *out = NULL;
+	int rc = kc_test_run(&out, (const char *const[]){ "audit", "--root", d, "--db", db, "--benchmark", "cis-1.12", "--check",
+							   "1.2.1,4.3.1", NULL });
+	assert_true(rc == 0 || rc == 1);
+	/* WARN (kube-proxy absent) and SKIP (no API server) lines say why, in the default output */
+	assert_non_null(strstr(out, "[WARN] 4.3.1"));
+	assert_non_null(strstr(out, "reason:   kube-proxy not found on this node"));
+	assert_non_null(strstr(out, "[SKIP] 1.2.1"));
+	assert_non_null(strstr(out, "reason:   no kube-apiserver"));
+	assert_null(strstr(out, "(null)"));
+	free(out);
+	unlink(db);
+	done(d);
+}
+
 /* ---- one error space -------------------------------------------------------------------- */
 
 static void test_project_error_codes_never_collide_with_errno(void **state)
@@ -528,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_unparsable_config_is_error_with_file_line_never_not_found),
 		cmocka_unit_test(test_missing_benchmark_file_is_warn_unless_audit_says_if_it_exists),
 		cmocka_unit_test(test_empty_root_exits_2_unless_targets_given),
+		cmocka_unit_test(test_terminal_shows_reasons_of_warn_and_skip_without_null_or_repeats),
 		cmocka_unit_test(test_project_error_codes_never_collide_with_errno),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
