@@ -164,7 +164,9 @@ static int check_duplicates(struct doc_walk *w, yaml_node_t *map)
 	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
 	if (n < 2)
 		return 0;
-	struct keyref *keys = kc_xcalloc(n, sizeof(*keys));
+	/* most mappings are small: compare pairwise without allocating */
+	struct keyref small[16];
+	struct keyref *keys = n <= 16 ? small : kc_xcalloc(n, sizeof(*keys));
 	size_t k = 0;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(w->d, p->key);
@@ -176,6 +178,7 @@ static int check_duplicates(struct doc_walk *w, yaml_node_t *map)
 	}
 	int rc = 0;
 	if (k > 1) {
+		/* sorted by text, then by position: the first of two equal keys is the earlier one */
 		qsort(keys, k, sizeof(*keys), keyref_cmp);
 		for (size_t i = 1; i < k; i++) {
 			if (strcmp(keys[i].text, keys[i - 1].text) == 0) {
@@ -186,7 +189,8 @@ static int check_duplicates(struct doc_walk *w, yaml_node_t *map)
 			}
 		}
 	}
-	free(keys);
+	if (keys != small)
+		free(keys);
 	return rc;
 }
 
