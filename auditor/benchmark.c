@@ -151,6 +151,16 @@ char *kc_benchmark_resolve(const char *name, struct kc_node *node, const char *k
 		} else if ((variant = managed_platform(node, &what)) != NULL) {
 			snprintf(whybuf, sizeof(whybuf), "%s: %s, the worker-node sections of its CIS benchmark", what, variant);
 		}
+		if (!variant && kc_node_distribution(node, &dwhy) == KC_DISTRO_K3S) {
+			/* no k3s variant yet (docs/node-checks.md "Distributions"): say so, so that the
+			 * SKIPs and WARNs of the components k3s runs inside its own process are read
+			 * for what they are */
+			snprintf(whybuf, sizeof(whybuf),
+				 "k3s detected (%s): no k3s variant is shipped, so %s applies to what is visible; "
+				 "the components k3s runs inside its own process are not found as such",
+				 dwhy ? dwhy : "its layout", b);
+			*why = whybuf;
+		}
 		if (variant) {
 			if (v) {
 				size_t len = strlen(whybuf);

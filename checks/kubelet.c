@@ -486,8 +486,8 @@ int kc_kubelet_resolve(struct kc_node *node, const char *flag, const char *confi
 	 * the default the kubelet runs with */
 	int with_config = k->config_exists || k->ndropins > 0;
 	const char *dv = def ? (with_config ? def->with_config : def->without_config) : NULL;
-	if (decided && !reset && def && def->zero_defaulted && dv && out->value && is_zero(def, out->value) &&
-	    strcmp(out->layer, "config-file") * strcmp(out->layer, "config-dir") == 0) {
+	int from_file = strcmp(out->layer, "config-file") == 0 || strcmp(out->layer, "config-dir") == 0;
+	if (decided && !reset && def && def->zero_defaulted && dv && out->value && is_zero(def, out->value) && from_file) {
 		struct kc_buf d = KC_BUF_INIT;
 		kc_buf_printf(&d, "the zero value \"%s\" from %s is replaced by the defaulting after the merge "
 			      "(SetDefaults_KubeletConfiguration)", out->value, out->source ? out->source : out->layer);

@@ -15,57 +15,19 @@
 
 /* ---- bounds before the parser ---------------------------------------------------------- */
 
-/* Skips a quoted scalar starting at p[i] (the quote); returns the index after it. Line
- * count is kept for messages. */
-static size_t skip_quoted(const char *p, size_t len, size_t i, long *line)
-{
-	char q = p[i++];
-	while (i < len) {
-		if (p[i] == '\n')
-			(*line)++;
-		if (q == '"' && p[i] == '\\') {
-			i += 2;
-			continue;
-		}
-		if (p[i] == q) {
-			if (q == '\'' && i + 1 < len && p[i + 1] == '\'') { /* '' is a quote inside '...' */
-				i += 2;
-				continue;
-			}
-			return i + 1;
-		}
-		i++;
-	}
-	return len;
-}
-
 int kc_yaml_check_depth(const char *name, const char *data, size_t len, int max_depth)
 {
-	/* Counts flow nesting the way the scanner does: '[' and '{' open, ']' and '}' close,
-	 * quoted scalars and comments skipped. Inside block scalars or plain text an unbalanced
-	 * bracket can only over-count, so the error side is a refusal, never a missed bound. */
+	/* Every '[' and '{' counts, ']' and '}' close, quotes and comments included. Skipping
+	 * quoted text would let a stray quote (in a plain scalar or a block scalar) hide real
+	 * nesting from this scan while libyaml still sees it; counting brackets that libyaml
+	 * would not see can only over-count. The price is refusing text with more than
+	 * max_depth unclosed brackets inside strings, which no Kubernetes object has. */
 	int depth = 0;
 	long line = 1;
 	for (size_t i = 0; i < len; i++) {
-		char c = data[i];
-		switch (c) {
+		switch (data[i]) {
 		case '\n':
 			line++;
-			break;
-		case '#':
-			if (i == 0 || data[i - 1] == ' ' || data[i - 1] == '\t' || data[i - 1] == '\n') {
-				while (i < len && data[i] != '\n')
-					i++;
-				if (i < len)
-					line++;
-			}
-			break;
-		case '"':
-		case '\'':
-			/* a quote starts a scalar only where a token can start */
-			if (i == 0 || strchr(" \t\n[{,:-", data[i - 1])) {
-				i = skip_quoted(data, len, i, &line) - 1;
-			}
 			break;
 		case '[':
 		case '{':
@@ -202,7 +164,9 @@ static int check_duplicates(struct doc_walk *w, yaml_node_t *map)
 	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
 	if (n < 2)
 		return 0;
-	struct keyref *keys = kc_xcalloc(n, sizeof(*keys));
+	/* most mappings are small: compare pairwise without allocating */
+	struct keyref small[16];
+	struct keyref *keys = n <= 16 ? small : kc_xcalloc(n, sizeof(*keys));
 	size_t k = 0;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(w->d, p->key);
@@ -214,6 +178,7 @@ static int check_duplicates(struct doc_walk *w, yaml_node_t *map)
 	}
 	int rc = 0;
 	if (k > 1) {
+		/* sorted by text, then by position: the first of two equal keys is the earlier one */
 		qsort(keys, k, sizeof(*keys), keyref_cmp);
 		for (size_t i = 1; i < k; i++) {
 			if (strcmp(keys[i].text, keys[i - 1].text) == 0) {
@@ -224,7 +189,8 @@ static int check_duplicates(struct doc_walk *w, yaml_node_t *map)
 			}
 		}
 	}
-	free(keys);
+	if (keys != small)
+		free(keys);
 	return rc;
 }
 

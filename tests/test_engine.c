@@ -257,6 +257,18 @@ static void test_missing_file_and_targets(void **state)
 	assert_int_equal(r->status, KC_SKIP);
 }
 
+static void test_same_sentence_of_two_tests_printed_once(void **state)
+{
+	struct fx *f = *state;
+	/* two tests of one fact used to read "--x is not set or --x is not set" */
+	const struct kc_result *r = audit(f, NULL,
+		"benchmark: t\ntarget: master\nchecks:\n  - id: 9.9.9\n    title: t\n    type: automated\n    match: any\n"
+		"    tests:\n      - flag: kube-apiserver --token-auth-file\n        present: true\n"
+		"      - flag: kube-apiserver --token-auth-file\n        present: true\n", "9.9.9");
+	assert_int_equal(r->status, KC_FAIL);
+	assert_string_equal(r->actual, "--token-auth-file is not set");
+}
+
 static void test_kubelet_setting_layers(void **state)
 {
 	struct fx *f = *state;
@@ -311,6 +323,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_names_from_audited_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_judged_on_target_inside_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_and_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_sentence_of_two_tests_printed_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kubelet_setting_layers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_and_content, setup, teardown),
 	};

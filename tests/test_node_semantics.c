@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auditor/benchmark.h"
 #include "checks/engine.h"
 #include "checks/node.h"
 #include "common/error.h"
@@ -482,6 +483,43 @@ static void test_empty_root_exits_2_unless_targets_given(void **state)
 	done(d);
 }
 
+static void test_terminal_shows_reasons_of_warn_and_skip_without_null_or_repeats(void **state)
+{
+	(void)state;
+	char *d = kubelet_tree("readOnlyPort: 0\n");
+	char db[1024];
+	snprintf(db, sizeof(db), "%s.db", d);
+	char *out = NULL;
+	int rc = kc_test_run(&out, (const char *const[]){ "audit", "--root", d, "--db", db, "--benchmark", "cis-1.12", "--check",
+							   "1.2.1,4.3.1", NULL });
+	assert_true(rc == 0 || rc == 1);
+	/* WARN (kube-proxy absent) and SKIP (no API server) lines say why, in the default output */
+	assert_non_null(strstr(out, "[WARN] 4.3.1"));
+	assert_non_null(strstr(out, "reason:   kube-proxy not found on this node"));
+	assert_non_null(strstr(out, "[SKIP] 1.2.1"));
+	assert_non_null(strstr(out, "reason:   no kube-apiserver"));
+	assert_null(strstr(out, "(null)"));
+	free(out);
+	unlink(db);
+	done(d);
+}
+
+static void test_k3s_detected_benchmark_auto_says_no_variant_is_shipped(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	put(d, "etc/rancher/k3s/config.yaml", "write-kubeconfig-mode: \"0600\"\n", 0600, 0);
+	struct kc_node n;
+	assert_int_equal(kc_node_open(&n, d, NULL), 0);
+	const char *why = NULL;
+	char *b = kc_benchmark_resolve("auto", &n, NULL, &why, NULL);
+	assert_string_equal(b, "cis-1.12");
+	assert_non_null(strstr(why, "k3s detected (/etc/rancher/k3s/config.yaml exists): no k3s variant is shipped"));
+	free(b);
+	kc_node_free(&n);
+	done(d);
+}
+
 /* ---- one error space -------------------------------------------------------------------- */
 
 static void test_project_error_codes_never_collide_with_errno(void **state)
@@ -528,6 +566,8 @@ int main(void)
 		cmocka_unit_test(test_unparsable_config_is_error_with_file_line_never_not_found),
 		cmocka_unit_test(test_missing_benchmark_file_is_warn_unless_audit_says_if_it_exists),
 		cmocka_unit_test(test_empty_root_exits_2_unless_targets_given),
+		cmocka_unit_test(test_terminal_shows_reasons_of_warn_and_skip_without_null_or_repeats),
+		cmocka_unit_test(test_k3s_detected_benchmark_auto_says_no_variant_is_shipped),
 		cmocka_unit_test(test_project_error_codes_never_collide_with_errno),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
