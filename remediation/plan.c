@@ -812,9 +812,17 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 					      f->protocol, f->port, f->refused);
 				continue;
 			}
-			/* the rule that allows it: the destination's ingress policy here, else the source's egress */
-			kc_manifest_flow_policy_name(pol, sizeof(pol), in ? "ingress" : "egress", in ? &f->dst : &f->src);
-			kc_buf_printf(&g->evidence, "| `%s/%s` | ", ns, pol);
+			/* the rules that allow it here: the destination's ingress rule and the source's egress rule */
+			kc_buf_puts(&g->evidence, "| ");
+			if (in) {
+				kc_manifest_flow_policy_name(pol, sizeof(pol), "ingress", &f->dst);
+				kc_buf_printf(&g->evidence, "`%s/%s`", ns, pol);
+			}
+			if (outb) {
+				kc_manifest_flow_policy_name(pol, sizeof(pol), "egress", &f->src);
+				kc_buf_printf(&g->evidence, "%s`%s/%s`", in ? "<br>" : "", ns, pol);
+			}
+			kc_buf_puts(&g->evidence, " | ");
 			kc_flows_describe_peer(&g->evidence, &f->src);
 			kc_buf_puts(&g->evidence, " | ");
 			if (f->apiserver)

@@ -21,7 +21,7 @@ static void section_title(struct kc_buf *b, const struct kc_plan_group *g)
 	case KC_FIX_FLOWS:
 		kc_buf_printf(b, "### CIS %s: least privilege from observed connections\n\n", g->checks);
 		kc_buf_puts(b, "Allow rules for exactly the connections the monitor recorded; anything not seen stays denied.\n\n"
-			       "| allowed by (namespace/policy) | source | destination | port | connections | first seen | last seen |\n"
+			       "| allowed by (namespace/policy: ingress, egress) | source | destination | port | connections | first seen | last seen |\n"
 			       "|---|---|---|---|---|---|---|\n");
 		break;
 	case KC_FIX_SERVICE_ACCOUNT:

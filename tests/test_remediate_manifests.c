@@ -808,6 +808,9 @@ static void test_flow_peers_selected_by_controller_match_labels(void **state)
 	assert_non_null(strstr(plan->notes.ptr, "not widened to the namespace"));
 	/* each allow rule lists its observed flows in the PR: the web replicas as one flow, 4 connections */
 	assert_non_null(strstr(plan->groups[1].evidence.ptr, "| shop/app=web | shop/app=db,tier=data | TCP/5432 | 4 |"));
+	/* ... naming both rules that allow it: db's ingress and web's egress */
+	assert_non_null(strstr(plan->groups[1].evidence.ptr, "| `shop/kubecomply-ingress-db-"));
+	assert_non_null(strstr(plan->groups[1].evidence.ptr, "`<br>`shop/kubecomply-egress-web-"));
 	/* NodeLocal DNSCache deployed: the DNS allowance covers its address */
 	const char *deny = plan->groups[0].files[0].content;
 	assert_non_null(strstr(deny, "cidr: 169.254.20.10/32"));
