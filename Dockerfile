@@ -23,6 +23,8 @@ RUN make -j"$(nproc)" \
  && make install PREFIX=/usr/local DESTDIR=/out
 
 # ---- runtime: the shared libraries of the link line (Makefile PKGS + -lelf -lz) only ----
+# libcurl, libgit2, libxml2, libssl and libbpf are not linked into the binary but loaded on
+# first use (Makefile LAZY_PKGS, common/lazy.h): they must stay installed here.
 FROM debian:12-slim
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \

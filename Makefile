@@ -10,14 +10,19 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 PKGS    := libbpf json-c yaml-0.1 sqlite3 libgit2 libcurl libxml-2.0 libcrypto libssl
+# Loaded on first use by the kubecomply binary (common/lazy.h): an audit never calls them and
+# their load and constructors were most of its CPU. Tests, benches and fuzzers link them.
+LAZY_PKGS  := libcurl libgit2 libxml-2.0 libssl libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
+LAZY_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -I$(BUILD) $(PKG_CFLAGS) \
 	-D_GNU_SOURCE -DKC_VERSION='"$(VERSION)"' -DKC_GIT_REV='"$(GIT_REV)"'
-LDLIBS  := $(PKG_LIBS) -lelf -lz -lm -lpthread
+LDLIBS  := $(PKG_LIBS) -lm -lpthread -ldl
+LDLIBS_ALL := $(LAZY_LIBS) -lelf -lz $(LDLIBS)
 
 # the recursive builds below use every core; a 2-core CI machine halves its build time
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
@@ -25,6 +30,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 MODULES := common checks auditor reports remediation gitops bpf
 LIB_SRC := $(filter-out auditor/main.c %.bpf.c, $(foreach d,$(MODULES),$(wildcard $(d)/*.c $(d)/*/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LAZY_OBJ := $(BUILD)/common/lazy_syms.o
 LIB     := $(BUILD)/libkubecomply.a
 BIN     := $(BUILD)/kubecomply
 
@@ -45,7 +51,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIB): $(LIB_OBJ)
+# one stub per function the objects call in a lazily loaded library (scripts/lazy-syms.sh)
+$(BUILD)/common/lazy_syms.S: $(LIB_OBJ) $(BUILD)/auditor/main.o scripts/lazy-syms.sh common/lazy_stub.S.inc Makefile
+	scripts/lazy-syms.sh $@ "$(LAZY_PKGS)" $(LIB_OBJ) $(BUILD)/auditor/main.o
+
+$(LAZY_OBJ): $(BUILD)/common/lazy_syms.S
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ) $(LAZY_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -55,11 +68,11 @@ $(BIN): $(BUILD)/auditor/main.o $(LIB)
 # test helpers are shared headers: a change to any of them rebuilds the suites
 $(BUILD)/tests/%: tests/%.c $(TEST_HELP) $(wildcard tests/*.h) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_HELP) $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_HELP) $(LIB) $(LDLIBS_ALL) -lcmocka
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 deps:
 	@scripts/install-deps.sh
@@ -89,7 +102,7 @@ fuzz-run: $(LIB)
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for src in $(FUZZ_SRC); do \
 		name=$$(basename $$src .c); \
-		$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $(BUILD)/fuzz/$$name $$src $(LIB) $(LDLIBS); \
+		$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $(BUILD)/fuzz/$$name $$src $(LIB) $(LDLIBS_ALL); \
 		mkdir -p $(BUILD)/fuzz/corpus-$$name; \
 		seeds=""; [ -d fuzz/seeds/$$name ] && seeds=fuzz/seeds/$$name; \
 		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \

@@ -244,6 +244,7 @@ int kc_cmd_audit(int argc, char **argv)
 	}
 	/* a manifest scan in CI is about the objects, not the machine the pipeline runs on */
 	int cluster_source = o.nmanifests || o.kubeconfig || o.context || o.in_cluster;
+	int targets_given = o.targets != NULL;
 	if (cluster_source && !o.root_given && !o.targets)
 		o.targets = "policies";
 	static const char *const known_targets[] = { "master", "controlplane", "etcd", "node", "policies" };
@@ -342,6 +343,14 @@ int kc_cmd_audit(int argc, char **argv)
 	exit_code = kc_outputs_write("audit", &run, st, &o.out, &gate);
 	if (!o.quiet)
 		kc_log(KC_LOG_INFO, "run %lld saved to %s", (long long)run.id, kc_store_path(st));
+	/* an empty or mis-mounted --root must never pass a gate: every node check was SKIP.
+	 * The run is saved and reported; the exit says the environment is wrong. */
+	if (!targets_given && !kc_node_has_any_component(&node)) {
+		kc_cli_fail("audit", "no Kubernetes component found under --root %s (no kube-apiserver, etcd or kubelet "
+			    "process, static pod manifest, unit or config): is the host's root mounted there? "
+			    "Give --targets to audit it anyway", o.root ? o.root : "/");
+		exit_code = KC_EXIT_ERROR;
+	}
 out:
 	kc_run_clear(&run);
 	kc_store_free(st);

@@ -28,10 +28,26 @@ static void usage(FILE *fp)
 		    "exit codes: 0 ran and the gate held, 1 the gate tripped (--fail-on), 2 usage, input or environment error\n");
 }
 
+/* Does an audit's command line name a cluster source (the only audit that uses libcurl)? */
+static int needs_cluster_client(int argc, char **argv)
+{
+	static const char *const opts[] = { "--kubeconfig", "--in-cluster", "--context" };
+	for (int i = 2; i < argc; i++)
+		for (size_t k = 0; k < sizeof(opts) / sizeof(*opts); k++)
+			if (strncmp(argv[i], opts[k], strlen(opts[k])) == 0)
+				return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	/* libcurl's lazy global init is not thread-safe; watch and remediate use threads */
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* libcurl's lazy global init is not thread-safe; watch and remediate use threads. Only
+	 * the commands that may talk to a server pay for loading libcurl (common/lazy.h): a node
+	 * audit never does. */
+	if (argc >= 2 && strcmp(argv[1], "version") != 0 && strcmp(argv[1], "--version") != 0 &&
+	    strcmp(argv[1], "checks") != 0 && strcmp(argv[1], "report") != 0 &&
+	    (strcmp(argv[1], "audit") != 0 || needs_cluster_client(argc, argv)))
+		curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* the manifest reader's threads free and re-grow large heaps file after file; trimming
 	 * them back to the system each time costs a third more CPU on big repositories */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);

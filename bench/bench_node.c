@@ -5,7 +5,11 @@
  * once (node.c's caches). The kube-bench way runs one `/bin/sh -c` per check: a ps-like scan
  * of every process's command line piped through grep for flag checks, `stat -c %a` / `%U:%G`
  * for file checks, `find | xargs stat` for directory checks, `cat | grep` for config files.
- * Targets: ratio >= 50x, full audit < 20 ms of CPU. No timed assertions: it prints. */
+ * The end-to-end figure runs the CLI itself ($KC_BIN audit --root ... --db ... -o json) as a
+ * user would: process start (the dynamic loader), policy loading, the audit, the store and
+ * the JSON report — the ratio the issue asks for (>= 100x the shell-per-check way).
+ * Targets: ratio >= 50x in process, >= 100x end to end through the CLI, full audit < 20 ms of
+ * CPU. No timed assertions: it prints. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -227,6 +231,30 @@ static void run_shell(const char *cmd)
 	waitpid(pid, &st, 0);
 }
 
+/* Runs argv to completion, output discarded; returns the children's CPU in ms. */
+static double run_argv(char *const argv[])
+{
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_CHILDREN, &ru0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	getrusage(RUSAGE_CHILDREN, &ru1);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
+		fprintf(stderr, "%s exited with %d\n", argv[0], WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		exit(2);
+	}
+	return (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e3;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -285,6 +313,25 @@ int main(void)
 	double shell_cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e3 +
 			   (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e3;
 
+	/* end to end through the CLI: a fresh process per audit, a fresh store each time */
+	const char *bin = getenv("KC_BIN") ? getenv("KC_BIN") : "build/kubecomply";
+	double cli_cpu[ROUNDS], cli_wall[ROUNDS];
+	char db[sizeof(root) + 16], json[sizeof(root) + 16];
+	snprintf(db, sizeof(db), "%s.db", root);
+	snprintf(json, sizeof(json), "%s.json", root);
+	for (int i = 0; i < ROUNDS; i++) {
+		unlink(db);
+		char *argv[] = { (char *)bin, "audit", "--root", root, "--proc", proc, "--db", db, "--benchmark", "cis-1.12",
+				 "--check", "1,2,3,4", "--targets", "master,etcd,controlplane,node", "--quiet", "--json", json, NULL };
+		double w = now_ms(CLOCK_MONOTONIC);
+		cli_cpu[i] = run_argv(argv);
+		cli_wall[i] = now_ms(CLOCK_MONOTONIC) - w;
+	}
+	unlink(db);
+	unlink(json);
+	qsort(cli_cpu, ROUNDS, sizeof(double), cmp_double);
+	qsort(cli_wall, ROUNDS, sizeof(double), cmp_double);
+
 	double med_cpu = cpu[ROUNDS / 2], med_wall = wall[ROUNDS / 2];
 	printf("node audit, CIS v1.12 sections 1-4: %zu checks, %d processes in /proc, %zu PASS %zu FAIL %zu WARN\n", nchecks,
 	       NPROCS, counts[KC_PASS], counts[KC_FAIL], counts[KC_WARN]);
@@ -293,9 +340,15 @@ int main(void)
 	printf("  kube-bench way (%zu sh): %8.2f ms wall, %8.2f ms CPU in children\n", nshell, shell_wall, shell_cpu);
 	printf("  ratio: %.0fx wall, %.0fx CPU  (target >= 50x: %s)\n", shell_wall / med_wall, shell_cpu / med_cpu,
 	       shell_wall / med_wall >= 50 ? "met" : "MISSED");
+	double cw = cli_wall[ROUNDS / 2], cc = cli_cpu[ROUNDS / 2];
+	printf("  kubecomply CLI end to end: %6.2f ms wall, %6.2f ms CPU   (median of %d: process start, policies, audit, store, JSON)\n",
+	       cw, cc, ROUNDS);
+	printf("  ratio end to end: %.0fx wall, %.0fx CPU  (target >= 100x: %s)\n", shell_wall / cw, shell_cpu / cc,
+	       shell_wall / cw >= 100 ? "met" : "MISSED");
 	kc_policy_set_clear(&set);
 	char rm[128];
 	snprintf(rm, sizeof(rm), "rm -rf %s", root);
-	run_shell(rm); /* the bench may run shells; the auditor never does */
+	if (!getenv("KC_BENCH_KEEP"))
+		run_shell(rm); /* the bench may run shells; the auditor never does */
 	return 0;
 }

@@ -11,8 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/compconfig.h"
 #include "checks/kubelet.h"
 #include "checks/nodequery.h"
+#include "checks/systemd.h"
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
@@ -206,9 +208,11 @@ static void judge_value(struct outcome *o, const struct kc_test *t, const char *
 	if (!value)
 		kc_buf_printf(&o->actual, "%s is not set", what);
 	else if (from_default)
-		kc_buf_printf(&o->actual, "%s is not set (default %s)", what, value);
+		kc_buf_printf(&o->actual, "%s is not set (default %s)", what, *value ? value : "empty");
 	else if (t->op == KC_OP_PRESENT)
 		kc_buf_printf(&o->actual, "%s is set", what);
+	else if (!*value)
+		kc_buf_printf(&o->actual, "%s is set to an empty value", what);
 	else
 		kc_buf_printf(&o->actual, "%s is %s", what, kc_flag_is_secret(what + strspn(what, "-")) ? KC_REDACTED : value);
 	if (!ok && why && value && t->op == KC_OP_SUBSET)
@@ -229,11 +233,103 @@ static const struct kc_component *need_component(struct kc_node *node, const str
 	return c;
 }
 
+static void eval_config_governed(struct kc_node *node, const struct kc_component *c, const struct kc_test *t,
+				 const struct kc_config_key *key, struct kc_result *r, struct outcome *o);
+static int component_config_value(struct kc_node *node, const struct kc_component *c, const char *key,
+				  struct kc_result *r, struct outcome *o, char **value);
+static int flag_ignored(const struct kc_component *c, const char *flag, struct kc_result *r,
+			const struct kc_config_key **key);
+
+/* kube-apiserver's structured configuration files replace two flags:
+ *   --authentication-config: its anonymous.enabled decides anonymous auth when the file sets
+ *     it (the flag may then not be given; pkg/kubeapiserver/options/authentication.go
+ *     ApplyTo/Validate), else --anonymous-auth does;
+ *   --authorization-config: its authorizers[].type list is the authorization chain, and
+ *     --authorization-mode may not be given (pkg/kubeapiserver/options/authorization.go).
+ * Returns 1 with *value (caller frees) when the file decides, 0 when the flag does, -1 with o
+ * set to ERROR when the named file cannot be read or parsed. */
+static int apiserver_structured(struct kc_node *node, const struct kc_component *c, const char *flag,
+				struct kc_result *r, struct outcome *o, char **value)
+{
+	*value = NULL;
+	const char *file_flag = strcmp(flag, "anonymous-auth") == 0	 ? "authentication-config"
+				: strcmp(flag, "authorization-mode") == 0 ? "authorization-config"
+									  : NULL;
+	const char *path = file_flag ? kc_flags_value(&c->flags, file_flag) : NULL;
+	if (!path || !*path)
+		return 0;
+	const char *view;
+	const struct kc_yamlfile *yf = kc_node_component_yaml(node, c, path, &view);
+	if (yf->err) {
+		o->status = KC_ERROR;
+		if (yf->err == KC_EINVAL)
+			kc_buf_printf(&o->reason, "%s", yf->errmsg);
+		else
+			kc_buf_printf(&o->reason, "--%s %s: %s (the API server would not start)", file_flag, path,
+				      strerror(-yf->err));
+		return -1;
+	}
+	yaml_document_t *d = yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
+	yaml_node_t *root = d ? yaml_document_get_root_node(d) : NULL;
+	if (strcmp(flag, "anonymous-auth") == 0) {
+		yaml_node_t *n = kc_yaml_path(d, root, "anonymous.enabled");
+		int b;
+		int rc = n ? kc_yaml_bool(n, &b) : KC_ENOTFOUND;
+		if (rc == KC_ENOTFOUND) {
+			kc_result_add_config(r, path, "anonymous.enabled", NULL, 0, "config-file",
+					     "not set in the authentication configuration: --anonymous-auth decides");
+			return 0;
+		}
+		if (rc < 0) {
+			o->status = KC_ERROR;
+			kc_buf_printf(&o->reason, "%s: %s", path, kc_error_last());
+			return -1;
+		}
+		*value = kc_strdup(b ? "true" : "false");
+		yaml_node_t *cond = kc_yaml_path(d, root, "anonymous.conditions");
+		kc_result_add_config(r, path, "anonymous.enabled", *value, kc_yaml_line(n), "config-file",
+				     cond && b ? "set in --authentication-config (anonymous only on the paths of its conditions)"
+					       : "set in --authentication-config: the file decides");
+		return 1;
+	}
+	yaml_node_t *list = kc_yaml_get(d, root, "authorizers");
+	struct kc_buf b = KC_BUF_INIT;
+	for (yaml_node_item_t *it = list && list->type == YAML_SEQUENCE_NODE ? list->data.sequence.items.start : NULL;
+	     it && it < list->data.sequence.items.top; it++) {
+		const char *type = kc_yaml_scalar(kc_yaml_get(d, yaml_document_get_node(d, *it), "type"));
+		if (type)
+			kc_buf_printf(&b, "%s%s", b.len ? "," : "", type);
+	}
+	kc_result_add_config(r, path, "authorizers[].type", b.ptr, kc_yaml_line(list), "config-file",
+			     "the authorization chain of --authorization-config (replaces --authorization-mode)");
+	*value = kc_buf_detach(&b);
+	return 1;
+}
+
 static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
 	const struct kc_component *c = need_component(node, t, o);
 	if (!c)
 		return;
+	const struct kc_config_key *key = NULL;
+	if (flag_ignored(c, t->flag, r, &key)) {
+		eval_config_governed(node, c, t, key, r, o);
+		return;
+	}
+	if (c->id == KC_COMP_APISERVER) {
+		char *sv;
+		int rc = apiserver_structured(node, c, t->flag, r, o, &sv);
+		if (rc < 0)
+			return;
+		if (rc == 1) {
+			struct kc_buf what = KC_BUF_INIT;
+			kc_buf_printf(&what, "--%s", t->flag);
+			judge_value(o, t, what.ptr, sv, 0);
+			kc_buf_free(&what);
+			free(sv);
+			return;
+		}
+	}
 	const char *v = kc_flags_value(&c->flags, t->flag);
 	int from_default = 0;
 	add_component_evidence(r, c, t->flag, v);
@@ -249,6 +345,42 @@ static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_r
 	struct kc_buf what = KC_BUF_INIT;
 	kc_buf_printf(&what, "--%s", t->flag);
 	judge_value(o, t, what.ptr, v, from_default);
+	kc_buf_free(&what);
+}
+
+/* A flag the component ignores because --config is set: the file decides, else the file
+ * format's default, else the policy's. */
+static void eval_config_governed(struct kc_node *node, const struct kc_component *c, const struct kc_test *t,
+				 const struct kc_config_key *key, struct kc_result *r, struct outcome *o)
+{
+	struct kc_buf what = KC_BUF_INIT;
+	kc_buf_printf(&what, "--%s", t->flag);
+	if (!key || !key->key) {
+		o->status = KC_WARN;
+		kc_buf_printf(&o->reason, "%s runs with --config, which replaces --%s; the key that does is not known", c->name,
+			      t->flag);
+		kc_buf_free(&what);
+		return;
+	}
+	char *owned = NULL;
+	if (component_config_value(node, c, key->key, r, o, &owned) < 0) {
+		kc_buf_free(&what);
+		return;
+	}
+	const char *v = owned;
+	int from_default = 0;
+	if (!v && t->op != KC_OP_PRESENT && (key->defval || t->defval)) {
+		v = key->defval ? key->defval : t->defval;
+		from_default = 1;
+		struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_DEFAULT);
+		ev->key = kc_strdup(key->key);
+		ev->value = kc_strdup(v);
+		ev->layer = kc_strdup("default");
+		ev->detail = kc_strdup("unset in the --config file: the configuration format's default applies");
+	}
+	kc_result_note(r, "%s: --%s is ignored with --config; %s decides", c->name, t->flag, key->key);
+	judge_value(o, t, what.ptr, v, from_default);
+	free(owned);
 	kc_buf_free(&what);
 }
 
@@ -310,6 +442,66 @@ static char *yaml_value(yaml_document_t *d, yaml_node_t *root, const char *key, 
 }
 
 
+/* The value of key in component c's --config file, read as the process sees the file
+ * (checks/node.h kc_node_component_yaml) and typed as sigs.k8s.io/yaml types it. Returns 0
+ * (*value NULL when unset or null), or -1 with o set to ERROR when the file named by --config
+ * cannot be read or parsed — the component would not start, so nothing here is decided. */
+static int component_config_value(struct kc_node *node, const struct kc_component *c, const char *key,
+				  struct kc_result *r, struct outcome *o, char **value)
+{
+	*value = NULL;
+	const char *path = kc_flags_value(&c->flags, "config");
+	const char *view = "host";
+	const struct kc_yamlfile *yf = kc_node_component_yaml(node, c, path, &view);
+	const char *layer = strcmp(view, "host") == 0 ? "config-file" : "config-file (process root)";
+	if (yf->err == KC_EINVAL) {
+		kc_result_add_config(r, path, key, NULL, 0, layer, "cannot be parsed");
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "%s", yf->errmsg);
+		return -1;
+	}
+	if (yf->err) {
+		kc_result_add_config(r, path, key, NULL, 0, layer,
+				     yf->err == -ENOENT ? "not found under --root nor in the process's root" : "cannot be read");
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "%s's --config %s: %s", c->name, path, strerror(-yf->err));
+		return -1;
+	}
+	long line = 0;
+	yaml_document_t *d = yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
+	yaml_node_t *n = d ? kc_yaml_path(d, yaml_document_get_root_node(d), key) : NULL;
+	if (n && !kc_yaml_is_null(n)) {
+		*value = n->type == YAML_SCALAR_NODE ? kc_yaml_canon(n) : yaml_value(d, yaml_document_get_root_node(d), key, &line);
+		line = kc_yaml_line(n);
+	}
+	struct kc_buf detail = KC_BUF_INIT;
+	kc_buf_printf(&detail, "%s in the config file%s%s", *value ? "set" : "not set",
+		      strcmp(view, "host") == 0 ? "" : ", read through the process's root: ",
+		      strcmp(view, "host") == 0 ? "" : yf->y.name);
+	kc_result_add_config(r, path, key, *value, line, layer, detail.ptr);
+	kc_buf_free(&detail);
+	return 0;
+}
+
+/* With --config, kube-proxy and kube-scheduler ignore some flags (checks/compconfig.h):
+ * evidence says so. Returns 1 when flag is ignored; *key gets the config key replacing it. */
+static int flag_ignored(const struct kc_component *c, const char *flag, struct kc_result *r,
+			const struct kc_config_key **key)
+{
+	const char *cfg = c ? kc_flags_value(&c->flags, "config") : NULL;
+	if (!cfg || !*cfg || !kc_config_ignores_flag(c->name, flag, key))
+		return 0;
+	const char *v = kc_flags_value(&c->flags, flag);
+	if (v) {
+		struct kc_buf k = KC_BUF_INIT;
+		kc_buf_printf(&k, "--%s", flag);
+		kc_result_add_config(r, c->source_path, k.ptr, kc_flag_is_secret(flag) ? KC_REDACTED : v, 0,
+				     layer_name(c->source), "ignored: the component reads this setting from its --config file");
+		kc_buf_free(&k);
+	}
+	return 1;
+}
+
 /* The kubelet resolves its settings in layers (checks/kubelet.h); its built-in defaults
  * depend on whether a config file is in use, so they win over the policy's default. */
 static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
@@ -320,9 +512,18 @@ static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, 
 		kc_buf_printf(&what, "--%s", t->flag);
 	else
 		kc_buf_puts(&what, t->config_key);
+	const struct kc_component *kc = kc_node_component(node, KC_COMP_KUBELET);
+	if ((!kc || kc->source == KC_SRC_NONE) && !kc_kubelet_config_path(node)) {
+		o->status = KC_WARN;
+		kc_buf_puts(&o->reason, "kubelet not found on this node (no process, unit or config file)");
+		kc_buf_free(&what);
+		return;
+	}
 	int rc = kc_kubelet_resolve(node, t->flag, t->config_key, t->op != KC_OP_PRESENT, &v, r);
 	if (rc < 0) {
-		o->status = KC_ERROR;
+		/* a missing --config file is undecidable (WARN); one that cannot be read or parsed
+		 * is an ERROR */
+		o->status = rc == KC_ENOTFOUND ? KC_WARN : KC_ERROR;
 		kc_buf_puts(&o->reason, kc_error_last());
 	} else {
 		const char *val = v.value;
@@ -351,6 +552,13 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 		return;
 	}
 	const struct kc_component *c = kc_node_component_by_name(node, t->component);
+	if (!c || c->source == KC_SRC_NONE) {
+		/* a component that is not there has no settings: a verdict from defaults would
+		 * judge a process that does not run */
+		o->status = KC_WARN;
+		kc_buf_printf(&o->reason, "%s not found on this node (no process, static pod manifest or unit)", t->component);
+		return;
+	}
 	const char *v = NULL;
 	char *owned = NULL;
 	const char *decided = NULL;
@@ -360,42 +568,35 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 	else
 		kc_buf_puts(&what, t->config_key);
 
-	if (c && c->source != KC_SRC_NONE && t->flag) {
+	const struct kc_config_key *ck = NULL;
+	int ignored = c && c->source != KC_SRC_NONE && t->flag && flag_ignored(c, t->flag, r, &ck);
+	if (c && c->source != KC_SRC_NONE && t->flag && !ignored) {
 		v = kc_flags_value(&c->flags, t->flag);
 		add_component_evidence(r, c, t->flag, v);
 		if (v)
 			decided = layer_name(c->source);
 	}
-	if (!decided && t->config_key) {
-		const char *cfg = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, "config") : NULL;
-		const char *path = cfg; /* the kubelet, whose layers differ, went to eval_kubelet_setting */
-		if (path) {
-			const struct kc_yamlfile *yf = kc_node_yaml(node, path);
-			if (yf->err == 0 && yf->y.ndocs > 0) {
-				long line = 0;
-				owned = yaml_value(&((struct kc_yamlfile *)yf)->y.docs[0],
-						   yaml_document_get_root_node(&((struct kc_yamlfile *)yf)->y.docs[0]),
-						   t->config_key, &line);
-				kc_result_add_config(r, path, t->config_key, owned, line, "config-file",
-						    owned ? "set in the config file" : "not set in the config file");
-				if (owned) {
-					v = owned;
-					decided = "config-file";
-				}
-			} else if (yf->err == KC_EINVAL) {
-				o->status = KC_ERROR;
-				kc_buf_printf(&o->reason, "%s", yf->errmsg);
-				goto out;
-			} else if (yf->err != -ENOENT) {
-				o->status = KC_ERROR;
-				kc_buf_printf(&o->reason, "%s: %s", path, strerror(-yf->err));
-				goto out;
-			} else {
-				kc_result_add_config(r, path, t->config_key, NULL, 0, "config-file", "config file not found");
-			}
+	const char *config_key = t->config_key ? t->config_key : (ck ? ck->key : NULL);
+	const char *cfg = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, "config") : NULL;
+	if (!decided && config_key && cfg && *cfg) {
+		/* the kubelet, whose layers differ, went to eval_kubelet_setting */
+		if (component_config_value(node, c, config_key, r, o, &owned) < 0)
+			goto out;
+		if (owned) {
+			v = owned;
+			decided = "config-file";
+		} else if (ck && ck->defval && t->op != KC_OP_PRESENT) {
+			/* unset in the file: the file format's default, not the flag's */
+			v = ck->defval;
+			decided = "default";
+			struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_DEFAULT);
+			ev->key = kc_strdup(config_key);
+			ev->value = kc_strdup(v);
+			ev->layer = kc_strdup("default");
+			ev->detail = kc_strdup("unset in the --config file: the configuration format's default applies");
 		}
 	}
-	int from_default = 0;
+	int from_default = decided && strcmp(decided, "default") == 0;
 	if (!decided && t->defval && t->op != KC_OP_PRESENT) {
 		v = t->defval;
 		from_default = 1;
@@ -405,11 +606,6 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 		ev->value = kc_strdup(v);
 		ev->layer = kc_strdup("default");
 		ev->detail = kc_strdup("set by neither flag nor config file: the built-in default applies");
-	}
-	if (!c && !decided && t->op != KC_OP_PRESENT) {
-		o->status = KC_WARN;
-		kc_buf_printf(&o->reason, "%s not found on this node", t->component);
-		goto out;
 	}
 	kc_result_note(r, "%s decided by the %s layer", what.ptr, decided ? decided : "none (unset)");
 	judge_value(o, t, what.ptr, v, from_default);
@@ -443,6 +639,22 @@ static const char *file_path(struct kc_node *node, const struct kc_test *t, stru
 	}
 	if (t->flag) {
 		const struct kc_component *c = kc_node_component_by_name(node, t->component);
+		const struct kc_config_key *key = NULL;
+		if (c && c->source != KC_SRC_NONE && flag_ignored(c, t->flag, r, &key) && key && key->key) {
+			/* kube-scheduler/kube-proxy with --config: clientConnection.kubeconfig names
+			 * the kubeconfig in use, not the ignored --kubeconfig */
+			struct outcome tmp;
+			outcome_init(&tmp);
+			char *cv = NULL;
+			const char *path = t->path;
+			if (component_config_value(node, c, key->key, r, &tmp, &cv) == 0 && cv && cv[0] == '/')
+				path = kc_node_file(node, cv)->path;
+			else if (tmp.reason.len)
+				kc_result_note(r, "%s", tmp.reason.ptr);
+			free(cv);
+			outcome_free(&tmp);
+			return path;
+		}
 		const char *v = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, t->flag) : NULL;
 		if (v && v[0] == '/') {
 			struct kc_evidence *ev = kc_result_add_evidence(r, KC_EV_CONFIG);
@@ -505,6 +717,12 @@ static enum kc_status judge_file(struct kc_node *node, const struct kc_test *t, 
 	if (t->op == KC_OP_OWNER) {
 		char ub[16], gb[16];
 		const char *u = kc_node_user_name(node, f->uid, ub), *g = kc_node_group_name(node, f->gid, gb);
+		/* id 0 is root whatever the tree's /etc/passwd says (or when it has none): the
+		 * kernel grants root by id, not by name */
+		if (f->uid == 0)
+			u = "root";
+		if (f->gid == 0)
+			g = "root";
 		kc_buf_printf(actual, "%s is owned by %s:%s", f->path, u, g);
 		const char *colon = strchr(t->value, ':');
 		size_t ul = colon ? (size_t)(colon - t->value) : strlen(t->value);
@@ -529,8 +747,61 @@ static void file_expected(const struct kc_test *t, const char *path, struct kc_b
 		kc_buf_printf(b, "%s", path);
 }
 
+/* The unit's files in effect — the unit file found first on systemd's search path and every
+ * drop-in applied (checks/systemd.h) — judged each; a masked unit is not in effect. Without
+ * any, the policy's path. Returns 1 when decided here. */
+static int eval_unit_files(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
+{
+	struct kc_unit u;
+	int rc = kc_unit_load(node->root, t->unit, &u);
+	if (u.masked_by) {
+		o->status = KC_WARN;
+		kc_buf_printf(&o->expected, "the files of %s in effect", t->unit);
+		kc_buf_printf(&o->reason, "%s is masked (%s links to /dev/null): systemd does not start it", t->unit, u.masked_by);
+		kc_unit_free(&u);
+		return 1;
+	}
+	if (rc < 0) {
+		kc_unit_free(&u);
+		return 0;
+	}
+	struct kc_buf what = KC_BUF_INIT;
+	kc_buf_printf(&what, "every file of %s in effect", t->unit);
+	file_expected(t, what.ptr, &o->expected);
+	kc_buf_free(&what);
+	size_t nfiles = 0, failed = 0;
+	for (size_t i = 0; i < u.ndropins + 1; i++) {
+		const char *p = i == 0 ? u.path : u.dropins[i - 1];
+		if (!p)
+			continue;
+		const struct kc_filefact *f = kc_node_file(node, p);
+		add_file_evidence(node, r, f);
+		if (f->err) {
+			o->status = KC_ERROR;
+			kc_buf_printf(&o->reason, "%s: %s", p, strerror(f->err));
+			kc_unit_free(&u);
+			return 1;
+		}
+		nfiles++;
+		struct kc_buf phrase = KC_BUF_INIT;
+		if (judge_file(node, t, f, &phrase) != KC_PASS) {
+			failed++;
+			kc_buf_printf(&o->actual, "%s%s", o->actual.len ? "; " : "", phrase.ptr);
+		}
+		kc_buf_free(&phrase);
+	}
+	kc_result_note(r, "%s: %zu file(s) in effect on systemd's search path (unit file and drop-ins)", t->unit, nfiles);
+	o->status = failed ? KC_FAIL : KC_PASS;
+	if (!failed)
+		kc_buf_printf(&o->actual, "all %zu files of %s comply", nfiles, t->unit);
+	kc_unit_free(&u);
+	return 1;
+}
+
 static void eval_file(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
 {
+	if (t->unit && eval_unit_files(node, t, r, o))
+		return;
 	const char *path = file_path(node, t, r);
 	if (!path) {
 		o->status = KC_WARN;
@@ -750,6 +1021,20 @@ static int badness(enum kc_status s)
 	return rank[s];
 }
 
+/* Is seg already one of the sep-separated parts of list? */
+static int has_segment(const char *list, const char *seg, const char *sep)
+{
+	size_t sl = strlen(seg), pl = strlen(sep);
+	for (const char *p = list; p;) {
+		const char *next = strstr(p, sep);
+		size_t len = next ? (size_t)(next - p) : strlen(p);
+		if (len == sl && strncmp(p, seg, sl) == 0)
+			return 1;
+		p = next ? next + pl : NULL;
+	}
+	return 0;
+}
+
 static void join_into(char **dst, const struct kc_buf *src, const char *sep)
 {
 	if (!src->len)
@@ -758,6 +1043,9 @@ static void join_into(char **dst, const struct kc_buf *src, const char *sep)
 		*dst = kc_strdup(src->ptr);
 		return;
 	}
+	/* two tests on one fact say the same sentence once ("X is not set or X is not set") */
+	if (has_segment(*dst, src->ptr, sep))
+		return;
 	struct kc_buf b = KC_BUF_INIT;
 	kc_buf_printf(&b, "%s%s%s", *dst, sep, src->ptr);
 	free(*dst);

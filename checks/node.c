@@ -429,29 +429,60 @@ const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path)
 	return f;
 }
 
-const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
+static const struct kc_yamlfile *node_yaml_in(struct kc_node *node, struct kc_root *root, long pid, const char *path,
+					      const char *name)
 {
 	for (size_t i = 0; i < node->nyamls; i++)
-		if (strcmp(node->yamls[i].path, path) == 0)
+		if (node->yamls[i].pid == pid && strcmp(node->yamls[i].path, path) == 0)
 			return &node->yamls[i];
 	node->yamls = kc_array_grow(node->yamls, &node->yamls_cap, node->nyamls + 1, sizeof(*node->yamls));
 	struct kc_yamlfile *yf = &node->yamls[node->nyamls++];
 	memset(yf, 0, sizeof(*yf));
 	yf->path = kc_strdup(path);
+	yf->pid = pid;
 	char *data;
 	size_t len;
-	int rc = kc_root_read_file(node->root, path, 16u << 20, &data, &len);
+	int rc = root ? kc_root_read_file(root, path, 16u << 20, &data, &len) : -ENOENT;
 	if (rc < 0) {
 		yf->err = rc;
 		memset(&yf->y, 0, sizeof(yf->y));
 		return yf;
 	}
-	if (kc_yaml_load(&yf->y, path, data, len) < 0) {
+	if (kc_yaml_load(&yf->y, name, data, len) < 0) {
 		yf->err = KC_EINVAL;
 		yf->errmsg = kc_strdup(kc_error_last());
 	}
 	free(data);
 	return yf;
+}
+
+const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path)
+{
+	return node_yaml_in(node, node->root, 0, path, path);
+}
+
+const struct kc_yamlfile *kc_node_component_yaml(struct kc_node *node, const struct kc_component *c, const char *path,
+						 const char **view)
+{
+	const struct kc_yamlfile *yf = kc_node_yaml(node, path);
+	if (view)
+		*view = "host";
+	if (yf->err != -ENOENT || !c || c->source != KC_SRC_PROCESS || !node->proc_dir || c->pid <= 0)
+		return yf;
+	/* the process's root, confined like --root: its symlinks cannot leave it */
+	char dir[512], name[1024];
+	snprintf(dir, sizeof(dir), "%s/%ld/root", node->proc_dir, c->pid);
+	snprintf(name, sizeof(name), "/proc/%ld/root%s", c->pid, path);
+	struct kc_root *proot = NULL;
+	if (kc_root_open(dir, &proot) < 0)
+		proot = NULL;
+	const struct kc_yamlfile *pyf = node_yaml_in(node, proot, c->pid, path, name);
+	kc_root_free(proot);
+	if (pyf->err == -ENOENT)
+		return kc_node_yaml(node, path); /* absent in both views: report the host's */
+	if (view)
+		*view = "process root";
+	return pyf;
 }
 
 static const char *idname(const struct kc_idname *v, size_t n, unsigned id, char numbuf[16])
@@ -478,6 +509,19 @@ const char *kc_node_group_name(struct kc_node *node, unsigned gid, char numbuf[1
 static int file_exists(struct kc_node *node, const char *path)
 {
 	return kc_node_file(node, path)->err == 0;
+}
+
+int kc_node_has_any_component(struct kc_node *node)
+{
+	const char *why;
+	static const char *const targets[] = { "master", "etcd", "node" };
+	for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++)
+		if (kc_node_has_target(node, targets[i], &why))
+			return 1;
+	for (int i = 0; i < KC_COMP_COUNT; i++)
+		if (node->comps[i].source != KC_SRC_NONE)
+			return 1;
+	return 0;
 }
 
 int kc_node_has_target(struct kc_node *node, const char *target, const char **why)

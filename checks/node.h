@@ -62,7 +62,8 @@ struct kc_node {
 
 /* A YAML/JSON config file read under root (JSON is YAML to libyaml). */
 struct kc_yamlfile {
-	char *path;
+	char *path;        /* as the process names it */
+	long pid;          /* 0: read under --root; else read through /proc/<pid>/root */
 	int err;           /* 0, -errno of the read, or KC_EINVAL when it does not parse */
 	char *errmsg;      /* parse error with file:line:column */
 	struct kc_yaml y;
@@ -90,8 +91,15 @@ const struct kc_component *kc_node_component(struct kc_node *node, enum kc_compo
 const struct kc_component *kc_node_component_by_name(struct kc_node *node, const char *name);
 /* Cached lstat + sha256 of a path under root; never NULL (err says what happened). */
 const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path);
-/* Cached parse of a config file under root; never NULL (err says what happened). */
+/* Cached parse of a config file under root; never NULL (err says what happened). The
+ * pointer is valid until the next kc_node_yaml* call (the cache grows): keep the path. */
 const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path);
+/* A file named by a component's flag, as that component sees it: under --root, else — when
+ * absent there and the component is a running process — through the process's own root,
+ * /proc/<pid>/root<path> (kube-proxy's config lives in its container). *view (may be NULL)
+ * gets "host" or "process root /proc/<pid>/root". */
+const struct kc_yamlfile *kc_node_component_yaml(struct kc_node *node, const struct kc_component *c, const char *path,
+						 const char **view);
 /* "root" for uid 0 in the audited root's /etc/passwd, else the number as text. */
 const char *kc_node_user_name(struct kc_node *node, unsigned uid, char numbuf[16]);
 const char *kc_node_group_name(struct kc_node *node, unsigned gid, char numbuf[16]);
@@ -102,6 +110,8 @@ const char *kc_distro_name(enum kc_distro d);
 /* Static pod directories searched, in order (kubeadm's, then RKE2's). */
 extern const char *const kc_node_manifest_dirs[];
 
+/* Is any node target (master, etcd, node) present? 0 for an empty or mis-mounted root. */
+int kc_node_has_any_component(struct kc_node *node);
 /* Is the target (master, etcd, node, controlplane, policies) present on this node? why gets
  * a sentence either way. */
 int kc_node_has_target(struct kc_node *node, const char *target, const char **why);

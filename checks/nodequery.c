@@ -8,6 +8,7 @@
 #include "checks/kubelet.h"
 #include "checks/systemd.h"
 #include "common/error.h"
+#include "common/govalue.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
 
@@ -181,6 +182,10 @@ static int seq_has(yaml_document_t *d, yaml_node_t *seq, const char *const *want
 	return 0;
 }
 
+/* The provider that writes Secrets, as the API server picks it
+ * (k8s.io/apiserver/pkg/server/options/encryptionconfig/config.go: an exact group-resource
+ * entry, else the group's wildcard "*.", else "*.*"; within a tier the first entry listing
+ * it, and of its providers the first encrypts new writes). */
 static void q_encryption(struct kc_node *node, struct kc_result *r, struct kc_nodequery_out *out)
 {
 	out->what = kc_strdup("the encryption provider used for secrets");
@@ -192,33 +197,39 @@ static void q_encryption(struct kc_node *node, struct kc_result *r, struct kc_no
 	if (!d)
 		return;
 	yaml_node_t *res = kc_yaml_get(d, yaml_document_get_root_node(d), "resources");
-	struct kc_buf b = KC_BUF_INIT;
-	static const char *const covers[] = { "secrets", "*.*", "*.", NULL };
-	long idx = 0;
-	for (yaml_node_item_t *it = res && res->type == YAML_SEQUENCE_NODE ? res->data.sequence.items.start : NULL;
-	     it && it < res->data.sequence.items.top; it++, idx++) {
-		yaml_node_t *e = yaml_document_get_node(d, *it);
-		if (!seq_has(d, kc_yaml_get(d, e, "resources"), covers))
-			continue;
-		yaml_node_t *prov = kc_yaml_get(d, e, "providers");
-		yaml_node_t *first = prov && prov->type == YAML_SEQUENCE_NODE && prov->data.sequence.items.top > prov->data.sequence.items.start
-					     ? yaml_document_get_node(d, prov->data.sequence.items.start[0]) : NULL;
-		/* a provider is a one-key mapping: its key is the name; the keys inside are never read */
-		const char *name = first && first->type == YAML_MAPPING_NODE && first->data.mapping.pairs.top > first->data.mapping.pairs.start
-					   ? kc_yaml_scalar(yaml_document_get_node(d, first->data.mapping.pairs.start[0].key)) : NULL;
-		struct kc_buf key = KC_BUF_INIT;
-		kc_buf_printf(&key, "resources[%ld].providers[0]", idx);
-		kc_result_add_config(r, path, key.ptr, name, kc_yaml_line(first), "file-content",
-			  "the first provider encrypts new writes; later ones only decrypt");
-		kc_buf_free(&key);
-		if (name)
-			add_item(&b, name, strlen(name));
+	static const char *const tiers[][3] = { { "secrets", "secrets.", NULL }, { "*.", NULL, NULL }, { "*.*", NULL, NULL } };
+	static const char *const tier_name[] = { "the exact resource", "the core group's wildcard *.", "the wildcard *.*" };
+	for (size_t tier = 0; tier < 3; tier++) {
+		long idx = 0;
+		for (yaml_node_item_t *it = res && res->type == YAML_SEQUENCE_NODE ? res->data.sequence.items.start : NULL;
+		     it && it < res->data.sequence.items.top; it++, idx++) {
+			yaml_node_t *e = yaml_document_get_node(d, *it);
+			if (!seq_has(d, kc_yaml_get(d, e, "resources"), tiers[tier]))
+				continue;
+			yaml_node_t *prov = kc_yaml_get(d, e, "providers");
+			yaml_node_t *first = prov && prov->type == YAML_SEQUENCE_NODE && prov->data.sequence.items.top > prov->data.sequence.items.start
+						     ? yaml_document_get_node(d, prov->data.sequence.items.start[0]) : NULL;
+			/* a provider is a one-key mapping: its key is the name; the keys inside are never read */
+			const char *name = first && first->type == YAML_MAPPING_NODE && first->data.mapping.pairs.top > first->data.mapping.pairs.start
+						   ? kc_yaml_scalar(yaml_document_get_node(d, first->data.mapping.pairs.start[0].key)) : NULL;
+			struct kc_buf key = KC_BUF_INIT, detail = KC_BUF_INIT;
+			kc_buf_printf(&key, "resources[%ld].providers[0]", idx);
+			kc_buf_printf(&detail, "%s covers secrets here (the most specific entry decides); its first provider "
+				      "encrypts new writes, later ones only decrypt", tier_name[tier]);
+			kc_result_add_config(r, path, key.ptr, name, kc_yaml_line(first), "file-content", detail.ptr);
+			kc_buf_free(&key);
+			kc_buf_free(&detail);
+			if (!name) {
+				undecided(out, KC_ERROR, "%s:%ld: resources[%ld] has no provider (the API server would not start)",
+					  path, kc_yaml_line(e), idx);
+				return;
+			}
+			out->value = kc_strdup(name);
+			return;
+		}
 	}
-	if (!b.len) {
-		kc_result_note(r, "no resources entry of %s covers secrets: they are stored unencrypted (identity)", path);
-		kc_buf_puts(&b, "identity");
-	}
-	out->value = kc_buf_detach(&b);
+	kc_result_note(r, "no resources entry of %s covers secrets: they are stored unencrypted (identity)", path);
+	out->value = kc_strdup("identity");
 }
 
 static size_t seq_len(const yaml_node_t *n)
@@ -350,6 +361,32 @@ static char *etcd_config_key(const char *flag)
 	return kc_strdup(flag);
 }
 
+/* ETCD_<FLAG> (go.etcd.io/etcd/pkg/flags FlagToEnv): upper case, '-' as '_'. */
+static const char *etcd_env(const struct kc_component *c, const char *flag, struct kc_buf *name)
+{
+	kc_buf_puts(name, "ETCD_");
+	for (const char *p = flag; *p; p++)
+		kc_buf_putc(name, *p == '-' ? '_' : (char)toupper((unsigned char)*p));
+	for (char **e = c->env; e && *e; e++)
+		if (strncmp(*e, name->ptr, name->len) == 0 && (*e)[name->len] == '=')
+			return *e + name->len + 1;
+	return NULL;
+}
+
+/* A boolean flag's text as Go's flag package parses it (strconv.ParseBool: "1" is true). */
+static char *etcd_canon(const char *flag, const char *v)
+{
+	int b;
+	if (kc_flag_kind("etcd", flag) == KC_FLAG_BOOL && kc_go_bool(v, &b) == 0)
+		return kc_strdup(b ? "true" : "false");
+	return kc_strdup(v);
+}
+
+/* etcd's own precedence (server/etcdmain/config.go config.parse): a config file named by
+ * --config-file, else by ETCD_CONFIG_FILE, governs alone — flags and ETCD_* variables are
+ * then ignored ("other configuration command line flags and environment variables will be
+ * ignored"); without one, a flag beats its ETCD_<FLAG> variable (flags.SetFlagsFromEnv
+ * only fills flags the command line left unset). */
 static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_result *r, struct kc_nodequery_out *out)
 {
 	struct kc_buf what = KC_BUF_INIT;
@@ -358,45 +395,60 @@ static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_resu
 	const struct kc_component *c = need(node, KC_COMP_ETCD, out);
 	if (!c)
 		return;
+	struct kc_buf cfgenv = KC_BUF_INIT;
+	const char *cfg = kc_flags_value(&c->flags, "config-file");
+	const char *cfg_from = "--config-file";
+	if (!cfg && (cfg = etcd_env(c, "config-file", &cfgenv)) != NULL)
+		cfg_from = "ETCD_CONFIG_FILE";
+	if (cfg && *cfg) {
+		const struct kc_yamlfile *yf = kc_node_yaml(node, cfg);
+		char *key = etcd_config_key(flag);
+		if (yf->err) {
+			/* etcd does not start without its config file: nothing here decides */
+			kc_result_add_config(r, cfg, key, NULL, 0, "config-file", "cannot be read or parsed");
+			if (yf->err == -ENOENT)
+				undecided(out, KC_ERROR, "etcd's %s %s does not exist (etcd would not start)", cfg_from, cfg);
+			else
+				undecided(out, KC_ERROR, "%s", yf->errmsg ? yf->errmsg : strerror(-yf->err));
+			free(key);
+			kc_buf_free(&cfgenv);
+			return;
+		}
+		yaml_document_t *d = yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
+		yaml_node_t *n = d ? kc_yaml_path(d, yaml_document_get_root_node(d), key) : NULL;
+		if (n && !kc_yaml_is_null(n))
+			out->value = n->type == YAML_SCALAR_NODE ? kc_yaml_canon(n) : kc_yaml_text(d, n);
+		kc_result_add_config(r, cfg, key, out->value, kc_yaml_line(n), "config-file",
+				     out->value ? "set in the config file, which governs alone" : "not set in the config file, which governs alone");
+		if (kc_flags_value(&c->flags, flag)) {
+			struct kc_buf k = KC_BUF_INIT;
+			kc_buf_printf(&k, "--%s", flag);
+			kc_result_add_config(r, c->source_path, k.ptr, kc_flags_value(&c->flags, flag), 0, src_layer(c->source),
+					     "ignored: etcd reads only its config file when one is given");
+			kc_buf_free(&k);
+		}
+		kc_result_note(r, "etcd --%s decided by its config file %s (named by %s)%s", flag, cfg, cfg_from,
+			       out->value ? "" : ": unset there, etcd's default applies");
+		free(key);
+		kc_buf_free(&cfgenv);
+		return;
+	}
+	kc_buf_free(&cfgenv);
 	const char *v = kc_flags_value(&c->flags, flag);
 	flag_evidence(r, c, flag);
 	if (v) {
-		out->value = kc_strdup(v);
+		out->value = etcd_canon(flag, v);
 		kc_result_note(r, "etcd --%s decided by the %s layer", flag, src_layer(c->source));
 		return;
 	}
-	/* ETCD_<FLAG>: etcd reads every flag from the environment too */
 	struct kc_buf env = KC_BUF_INIT;
-	kc_buf_puts(&env, "ETCD_");
-	for (const char *p = flag; *p; p++)
-		kc_buf_putc(&env, *p == '-' ? '_' : (char)toupper((unsigned char)*p));
-	for (char **e = c->env; e && *e && !v; e++)
-		if (strncmp(*e, env.ptr, env.len) == 0 && (*e)[env.len] == '=')
-			v = *e + env.len + 1;
+	v = etcd_env(c, flag, &env);
 	kc_result_add_config(r, c->source_path, env.ptr, v, 0, "environment", v ? "set in etcd's environment" : "not set");
 	if (v) {
-		out->value = kc_strdup(v);
+		out->value = etcd_canon(flag, v);
 		kc_result_note(r, "etcd --%s decided by the environment (%s)", flag, env.ptr);
-		kc_buf_free(&env);
-		return;
 	}
 	kc_buf_free(&env);
-	const char *cfg = kc_flags_value(&c->flags, "config-file");
-	if (cfg) {
-		const struct kc_yamlfile *yf = kc_node_yaml(node, cfg);
-		if (yf->err && yf->err != -ENOENT) {
-			undecided(out, KC_ERROR, "%s", yf->errmsg ? yf->errmsg : strerror(-yf->err));
-			return;
-		}
-		char *key = etcd_config_key(flag);
-		yaml_document_t *d = yf->err == 0 && yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
-		yaml_node_t *n = d ? kc_yaml_path(d, yaml_document_get_root_node(d), key) : NULL;
-		out->value = d ? kc_yaml_text(d, n) : NULL;
-		kc_result_add_config(r, cfg, key, out->value, kc_yaml_line(n), "config-file", out->value ? "set in --config-file" : "not set");
-		if (out->value)
-			kc_result_note(r, "etcd --%s decided by its --config-file %s", flag, cfg);
-		free(key);
-	}
 }
 
 static void q_feature_gate(struct kc_node *node, const struct kc_test *t, const char *gate, struct kc_result *r,

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/govalue.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
 
@@ -160,13 +161,15 @@ static int parse_file_ref(struct ctx *c, yaml_node_t *n, struct kc_test *t)
 			rc = parse_flag_ref(c, v, "file.flag", &t->component, &t->flag);
 		else if (key && strcmp(key, "path") == 0)
 			rc = get_str(c, v, "file.path", &t->path);
+		else if (key && strcmp(key, "unit") == 0)
+			rc = get_str(c, v, "file.unit", &t->unit);
 		else
-			rc = fail(c, k, "unknown key '%s' in file (expected one of: flag, path)", key ? key : "?");
+			rc = fail(c, k, "unknown key '%s' in file (expected one of: flag, path, unit)", key ? key : "?");
 		if (rc < 0)
 			return rc;
 	}
-	if (!t->flag && !t->path)
-		return fail(c, n, "'file' needs a flag, a path, or both");
+	if (!t->flag && !t->path && !t->unit)
+		return fail(c, n, "'file' needs a flag, a path, a unit, or a combination");
 	return 0;
 }
 
@@ -297,7 +300,7 @@ static int parse_op(struct ctx *c, enum kc_op op, yaml_node_t *v, struct kc_test
 
 static void test_clear(struct kc_test *t)
 {
-	free(t->component); free(t->flag); free(t->config_key); free(t->path); free(t->dir);
+	free(t->component); free(t->flag); free(t->config_key); free(t->path); free(t->unit); free(t->dir);
 	free(t->glob); free(t->query); free(t->value); free(t->defval);
 	if (t->has_re)
 		regfree(&t->re);
@@ -309,7 +312,10 @@ static int parse_test(struct ctx *c, yaml_node_t *n, struct kc_test *t, int manu
 	memset(t, 0, sizeof(*t));
 	t->line = kc_yaml_line(n);
 	t->column = kc_yaml_col(n);
-	t->missing = KC_FAIL;
+	/* docs/node-checks.md "Missing files": a file the benchmark names that does not exist
+	 * is WARN (undecidable is not PASS, and not a FAIL computed from nothing); a policy says
+	 * `missing: pass` only where the benchmark's audit reads "if it exists" */
+	t->missing = KC_WARN;
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(c, n, "a test must be a mapping with a fact and an operator, got %s", node_kind(n));
 	if (check_duplicates(c, n) < 0)
@@ -687,7 +693,8 @@ int kc_check_selected(const struct kc_check *c, const char *include, const char 
 
 static int parse_duration(const char *s, long long *out)
 {
-	/* integers, or Go durations: 1h2m3s, 5m, 30s, 0 */
+	/* integers, or Go durations (time.ParseDuration: 1h2m3s, 1.5h, 300ms, 0) in whole
+	 * seconds; a fraction of a second rounds away from zero, so 500ms is not "0" */
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
@@ -695,22 +702,13 @@ static int parse_duration(const char *s, long long *out)
 		*out = v;
 		return 0;
 	}
-	long long total = 0;
-	const char *p = s;
-	if (!*p)
+	int64_t ns;
+	if (kc_go_duration(s, &ns) < 0)
 		return -1;
-	while (*p) {
-		v = strtoll(p, &end, 10);
-		if (end == p)
-			return -1;
-		if (*end == 'h') total += v * 3600;
-		else if (*end == 'm' && end[1] == 's') { end++; }
-		else if (*end == 'm') total += v * 60;
-		else if (*end == 's') total += v;
-		else return -1;
-		p = end + 1;
-	}
-	*out = total;
+	long long sec = ns / 1000000000LL;
+	if (ns % 1000000000LL)
+		sec += ns > 0 ? 1 : -1;
+	*out = sec;
 	return 0;
 }
 

@@ -39,6 +39,7 @@ struct kc_test {
 	char *flag;        /* without leading dashes */
 	char *config_key;  /* SETTING, CONTENT: dotted path */
 	char *path;        /* FILE: the path (or the default when named by a flag); CONTENT: file */
+	char *unit;        /* FILE: a systemd unit whose files in effect are judged ("kubelet.service") */
 	char *dir, *glob;  /* FILES */
 	int recursive;
 	int only_files;    /* FILES: skip directories */

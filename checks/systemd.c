@@ -508,6 +508,15 @@ int kc_unit_load(struct kc_root *root, const char *name, struct kc_unit *out)
 		kc_buf_printf(&p, "%s/%s", unit_dirs[d], name);
 		char *data;
 		size_t len;
+		/* systemctl mask links the name to /dev/null in a higher directory: the unit is
+		 * not started, whatever lies below (systemd.unit(5), "masked") */
+		char *target = kc_root_readlink(root, p.ptr);
+		if (target && strcmp(target, "/dev/null") == 0) {
+			free(target);
+			out->masked_by = kc_buf_detach(&p);
+			return kc_error_set(KC_ENOTFOUND, "%s is masked (%s links to /dev/null)", name, out->masked_by);
+		}
+		free(target);
 		/* a symlinked unit (or one masked to /dev/null) is not read: fsroot refuses it */
 		if (kc_root_read_file(root, p.ptr, UNIT_MAX_BYTES, &data, &len) == 0) {
 			out->path = kc_buf_detach(&p);
@@ -547,6 +556,7 @@ int kc_unit_load(struct kc_root *root, const char *name, struct kc_unit *out)
 
 void kc_unit_free(struct kc_unit *u)
 {
+	free(u->masked_by);
 	free(u->name);
 	free(u->path);
 	for (size_t i = 0; i < u->ndropins; i++)

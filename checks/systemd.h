@@ -29,6 +29,7 @@ struct kc_unit_var {
 struct kc_unit {
 	char *name;        /* "kubelet.service" */
 	char *path;        /* main unit file, NULL when only drop-ins exist */
+	char *masked_by;   /* the unit file linked to /dev/null that masks the unit, else NULL */
 	char **dropins;    /* applied drop-ins in order */
 	size_t ndropins;
 	char **envfiles;   /* EnvironmentFile= entries as written (with '-' kept), in order */
@@ -50,7 +51,8 @@ struct kc_unit {
 };
 
 /* Loads name (e.g. "kubelet.service") from the unit directories under root. Returns 0 when
- * a unit file or at least one drop-in was found, KC_ENOTFOUND when neither exists. */
+ * a unit file or at least one drop-in was found, KC_ENOTFOUND when neither exists or when the
+ * unit is masked (its first file on the search path is a link to /dev/null: masked_by). */
 int kc_unit_load(struct kc_root *root, const char *name, struct kc_unit *out);
 /* Applies one file's text (main unit or drop-in) to u; for tests and fuzzing. Never fails
  * on bad input: unparseable lines are skipped, as systemd skips them with a warning. */

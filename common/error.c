@@ -57,3 +57,19 @@ void kc_error_clear(void)
 {
 	last[0] = '\0';
 }
+
+const char *kc_error_name(int rc)
+{
+	switch (rc) {
+	case KC_OK: return "ok";
+	case KC_EGENERIC: return "error";
+	case KC_EINVAL: return "invalid input";
+	case KC_ENOTFOUND: return "not found";
+	case KC_EIO: return "I/O error";
+	case KC_EUNSAFE: return "refused as unsafe";
+	case KC_EDB: return "evidence store error";
+	default:
+		/* strerror's text for -errno; the codes above for everything else */
+		return kc_error_is_errno(rc) ? strerror(-rc) : "unknown error";
+	}
+}

@@ -15,6 +15,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kc_flags_value(&f, "profiling");
 	kc_flags_value(&f, "--config");
 	kc_flags_free(&f);
+	/* typed: slices, arrays and maps combined; etcd read with Go's flag package */
+	static const char *const comps[] = { "kube-apiserver", "kubelet", "etcd" };
+	for (size_t i = 0; i < 3; i++) {
+		f.component = comps[i];
+		kc_flags_parse_cmdline(&f, (const char *)data, size);
+		kc_flags_value(&f, "authorization-mode");
+		kc_flags_value(&f, "feature-gates");
+		kc_flags_free(&f);
+	}
 	/* the same bytes as a static pod manifest */
 	struct kc_podspec ps;
 	if (kc_podspec_parse("fuzz.yaml", (const char *)data, size, &ps) == 0) {

@@ -46,7 +46,9 @@ void kc_report_term_print(const struct kc_run *run, FILE *fp, const struct kc_te
 			}
 			if (r->exception)
 				fprintf(fp, "       exception: %s\n", r->exception);
-			if (r->reason && (r->status == KC_ERROR || o->verbose))
+			/* an undecided line always says why: ERROR, WARN and SKIP carry their reason */
+			if (r->reason && *r->reason &&
+			    (r->status == KC_ERROR || r->status == KC_WARN || r->status == KC_SKIP || o->verbose))
 				fprintf(fp, "       reason:   %s\n", r->reason);
 			if (o->verbose)
 				for (size_t e = 0; e < r->nevidence; e++) {

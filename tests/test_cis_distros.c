@@ -183,8 +183,10 @@ static void build_rke2(const char *d, int weak)
 	    m600, bad);
 	/* the kubelet is a process rke2 starts (no unit, no static pod): its flags are in /proc */
 	put_cmdline(d, 90, "/usr/local/bin/rke2 server");
+	/* a 0s timeout in a drop-in is defaulted to 4h after the merge: only a flag keeps 0 */
 	put_cmdline(d, 100, weak ? "kubelet --config-dir=/var/lib/rancher/rke2/agent/etc/kubelet.conf.d "
-				   "--kubeconfig=/var/lib/rancher/rke2/agent/kubelet.kubeconfig --hostname-override=node-a"
+				   "--kubeconfig=/var/lib/rancher/rke2/agent/kubelet.kubeconfig --hostname-override=node-a "
+				   "--streaming-connection-idle-timeout=0"
 				 : "kubelet --config-dir=/var/lib/rancher/rke2/agent/etc/kubelet.conf.d "
 				   "--kubeconfig=/var/lib/rancher/rke2/agent/kubelet.kubeconfig --hostname-override=node-a "
 				   "--read-only-port=0");
@@ -335,11 +337,12 @@ static void build_platform(const char *d, const struct platform *p, int weak)
 	if (p->envfile)
 		put(d, p->envfile, p->envfile_text, 0644, 0);
 	if (weak)
-		/* a flag in the drop-in beats readOnlyPort: 0 in the config file */
+		/* a flag in the drop-in beats readOnlyPort: 0 in the config file; the config's 0s
+		 * timeout is defaulted to 4h after the merge, the flag's 0 is not */
 		put(d, "etc/systemd/system/kubelet.service.d/30-extra.conf",
-		    p->envfile ? "[Service]\nEnvironment=\"KUBELET_EXTRA=--read-only-port=10255\"\nExecStart=\n"
+		    p->envfile ? "[Service]\nEnvironment=\"KUBELET_EXTRA=--read-only-port=10255 --streaming-connection-idle-timeout=0\"\nExecStart=\n"
 				 "ExecStart=/usr/bin/kubelet $KUBELET_CONFIG_FILE_FLAGS $KUBELET_FLAGS $KUBELET_OPTS $KUBELET_EXTRA\n"
-			       : "[Service]\nEnvironment=\"KUBELET_EXTRA_ARGS=--read-only-port=10255\"\n",
+			       : "[Service]\nEnvironment=\"KUBELET_EXTRA_ARGS=--read-only-port=10255 --streaming-connection-idle-timeout=0\"\n",
 		    0644, 0);
 	put(d, p->config, weak ? kubelet_json_weak : kubelet_json_hard, weak ? 0666 : 0600, bad);
 	put(d, "var/lib/kubelet/kubeconfig", kubeconfig, weak ? 0666 : 0644, bad);

@@ -155,10 +155,14 @@ static void build_kubeadm(const char *d, int weak)
 		put(d, "etc/kubernetes/encryption.yaml", encryption_hard, 0600, 0);
 		put(d, "etc/kubernetes/audit-policy.yaml", audit_hard, 0600, 0);
 	}
-	put(d, "lib/systemd/system/kubelet.service", kubelet_unit, 0644, 0);
+	/* 4.1.1/4.1.2 judge every file of the unit in effect (unit file and drop-ins), not
+	 * only kubeadm's drop-in: the hardened tree has its unit file at 600 too */
+	put(d, "lib/systemd/system/kubelet.service", kubelet_unit, m600, 0);
 	put(d, "etc/systemd/system/kubelet.service.d/10-kubeadm.conf", kubeadm_dropin, m600, bad);
 	put(d, "var/lib/kubelet/kubeadm-flags.env",
-	    weak ? "KUBELET_KUBEADM_ARGS=\"--hostname-override=node-a\"\n"
+	    /* streamingConnectionIdleTimeout: 0s in the config is defaulted to 4h after the merge
+	     * (SetDefaults_KubeletConfiguration); only a flag makes the kubelet run with 0 */
+	    weak ? "KUBELET_KUBEADM_ARGS=\"--hostname-override=node-a --streaming-connection-idle-timeout=0\"\n"
 		 : "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock\"\n", 0644, 0);
 	put(d, "var/lib/kubelet/config.yaml", weak ? kubelet_cfg_weak : kubelet_cfg_hard, m600, bad);
 	put(d, "etc/systemd/system/kube-proxy.service", weak ? proxy_unit_weak : proxy_unit_hard, 0644, 0);
@@ -596,6 +600,8 @@ static void test_corpus_kthw(void **state)
 		{ "kubelet-config.yaml", "var/lib/kubelet/kubelet-config.yaml" },
 		{ "encryption-config.yaml", "var/lib/kubernetes/encryption-config.yaml" },
 		{ "kube-proxy-config.yaml", "var/lib/kube-proxy/kube-proxy-config.yaml" },
+		/* the scheduler unit runs with --config: the file is part of the node */
+		{ "kube-scheduler.yaml", "etc/kubernetes/config/kube-scheduler.yaml" },
 	};
 	for (size_t i = 0; i < sizeof(cfg) / sizeof(*cfg); i++) {
 		snprintf(src, sizeof(src), "%s/node/kthw/configs/%s", c, cfg[i].file);
@@ -623,6 +629,7 @@ static void test_corpus_kthw(void **state)
 	expect(&a, "1.2.23", KC_FAIL);       /* etcd over plain http */
 	expect(&a, "1.2.27", KC_PASS);
 	expect(&a, "1.3.7", KC_FAIL);        /* --bind-address=0.0.0.0 */
+	expect(&a, "1.4.1", KC_FAIL);        /* --config governs: enableProfiling defaults to true */
 	expect(&a, "2.1", KC_FAIL);
 	expect(&a, "2.2", KC_FAIL);
 	expect(&a, "2.3", KC_PASS);

@@ -229,7 +229,12 @@ static void test_planted_symlink_not_followed(void **state)
 static void test_missing_file_and_targets(void **state)
 {
 	struct fx *f = *state;
+	/* the one rule for missing files: WARN with the reason unless the policy says the
+	 * benchmark's audit reads "if it exists" (missing: pass) — was FAIL before */
 	const struct kc_result *r = audit(f, NULL, POLICY("master", "      - file: /etc/kubernetes/none.conf\n        mode_max: \"600\"\n"), "9.9.9");
+	assert_int_equal(r->status, KC_WARN);
+	assert_non_null(strstr(r->reason, "does not exist"));
+	r = audit(f, NULL, POLICY("master", "      - file: /etc/kubernetes/none.conf\n        mode_max: \"600\"\n        missing: fail\n"), "9.9.9");
 	assert_int_equal(r->status, KC_FAIL);
 	r = audit(f, NULL, POLICY("master", "      - file: /etc/kubernetes/none.conf\n        mode_max: \"600\"\n        missing: pass\n"), "9.9.9");
 	assert_int_equal(r->status, KC_PASS);
@@ -242,6 +247,18 @@ static void test_missing_file_and_targets(void **state)
 	assert_non_null(strstr(r->reason, "kubelet"));
 	r = audit(f, NULL, POLICY("policies", "      - query: rbac.x\n"), "9.9.9");
 	assert_int_equal(r->status, KC_SKIP);
+}
+
+static void test_same_sentence_of_two_tests_printed_once(void **state)
+{
+	struct fx *f = *state;
+	/* two tests of one fact used to read "--x is not set or --x is not set" */
+	const struct kc_result *r = audit(f, NULL,
+		"benchmark: t\ntarget: master\nchecks:\n  - id: 9.9.9\n    title: t\n    type: automated\n    match: any\n"
+		"    tests:\n      - flag: kube-apiserver --token-auth-file\n        present: true\n"
+		"      - flag: kube-apiserver --token-auth-file\n        present: true\n", "9.9.9");
+	assert_int_equal(r->status, KC_FAIL);
+	assert_string_equal(r->actual, "--token-auth-file is not set");
 }
 
 static void test_kubelet_setting_layers(void **state)
@@ -298,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_names_from_audited_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_planted_symlink_not_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_and_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_sentence_of_two_tests_printed_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kubelet_setting_layers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_and_content, setup, teardown),
 	};
