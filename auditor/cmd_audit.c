@@ -245,8 +245,10 @@ int kc_cmd_audit(int argc, char **argv)
 	/* a manifest scan in CI is about the objects, not the machine the pipeline runs on */
 	int cluster_source = o.nmanifests || o.kubeconfig || o.context || o.in_cluster;
 	int targets_given = o.targets != NULL;
-	if (cluster_source && !o.root_given && !o.targets)
+	if (cluster_source && !o.root_given && !o.targets) {
 		o.targets = "policies";
+		targets_given = 1; /* no node checks run: an empty --root says nothing about this run */
+	}
 	static const char *const known_targets[] = { "master", "controlplane", "etcd", "node", "policies" };
 	for (const char *p = o.targets; p && *p;) {
 		size_t len = strcspn(p, ",");
