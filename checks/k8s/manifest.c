@@ -455,16 +455,11 @@ static void batch_init(struct batch *b, const char *path, const char *default_ns
 	b->path = b->src->path;
 }
 
-static void batch_read_file(struct batch *b)
+/* Reads what fd holds (a regular file is mapped) into b; the caller closes fd. */
+static void batch_read_fd(struct batch *b, int fd)
 {
-	int fd = open(b->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	char *data = NULL;
 	size_t len = 0;
-	if (fd < 0) {
-		b->err = kc_error_set_errno(errno, "%s: cannot open", b->path);
-		batch_skip(b, "%s", kc_error_last());
-		return;
-	}
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		/* mapped, not read: pages are given back behind the reader (release_behind) */
@@ -492,7 +487,63 @@ static void batch_read_file(struct batch *b)
 		read_data(b, data, len);
 	}
 	free(data);
+}
+
+static void batch_read_file(struct batch *b)
+{
+	int fd = open(b->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		b->err = kc_error_set_errno(errno, "%s: cannot open", b->path);
+		batch_skip(b, "%s", kc_error_last());
+		return;
+	}
+	batch_read_fd(b, fd);
 	close(fd);
+}
+
+/* stdin (`kubectl get pods -A -o json | kubecomply audit --manifests -`, close to a gigabyte
+ * on a large cluster) is spooled to an unnamed temporary file and read like a file, mapped
+ * and given back behind the reader, rather than held in memory. Returns the file or -1 when
+ * the temporary directory does not support O_TMPFILE (the caller then reads it into memory). */
+static int spool_stdin(const char *name, int *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	*err = 0;
+	if (fd < 0)
+		return -1;
+	char buf[65536];
+	size_t total = 0;
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = kc_error_set_errno(errno, "%s: cannot read", name);
+			break;
+		}
+		if (n == 0)
+			return fd;
+		total += (size_t)n;
+		if (total > (size_t)MAX_FILE_SIZE) {
+			*err = kc_error_set(KC_EINVAL, "%s: larger than %ld bytes", name, MAX_FILE_SIZE);
+			break;
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				*err = kc_error_set_errno(errno, "%s: cannot spool to a temporary file", name);
+				break;
+			}
+			off += w;
+		}
+		if (*err)
+			break;
+	}
+	close(fd);
+	return -1;
 }
 
 /* arena: handed to c with the objects, or NULL when c already owns it (shared worker arena) */
@@ -629,6 +680,18 @@ int kc_cluster_load_manifests(struct kc_cluster *c, const char *path)
 	if (strcmp(path, "-") == 0) {
 		char *data;
 		size_t len;
+		int err, fd = spool_stdin("<stdin>", &err);
+		if (err < 0)
+			return err;
+		if (fd >= 0) {
+			struct batch b;
+			struct kc_arena *a = kc_arena_new();
+			batch_init(&b, "<stdin>", c->default_ns, a);
+			batch_read_fd(&b, fd);
+			close(fd);
+			batch_merge(c, &b, a);
+			return 0;
+		}
 		if (slurp_fd(STDIN_FILENO, "<stdin>", &data, &len) < 0)
 			return KC_EIO;
 		kc_cluster_load_buffer(c, "<stdin>", data, len);
