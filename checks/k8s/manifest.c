@@ -26,6 +26,7 @@
 #define MAX_FILE_SIZE (1024L * 1024 * 1024)
 #define MAX_DOC_NODES (4UL * 1000 * 1000)
 #define MAX_WORKERS 8
+#define MAP_MIN_SIZE (8L * 1024 * 1024)
 
 /* What one file yields; files are read in parallel and merged in name order. */
 struct batch {
@@ -461,8 +462,10 @@ static void batch_read_fd(struct batch *b, int fd)
 	char *data = NULL;
 	size_t len = 0;
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		/* mapped, not read: pages are given back behind the reader (release_behind) */
+	/* Large files are mapped, not read: pages are given back behind the reader
+	 * (release_behind). Small ones are read: a copy cannot change or shrink under the reader
+	 * (a mapped file truncated by someone else faults with SIGBUS), and memory is no concern. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= MAP_MIN_SIZE) {
 		if (st.st_size > MAX_FILE_SIZE) {
 			b->err = kc_error_set(KC_EINVAL, "%s: larger than %ld bytes", b->path, MAX_FILE_SIZE);
 			batch_skip(b, "%s", kc_error_last());
@@ -522,8 +525,12 @@ static int spool_stdin(const char *name, int *err)
 			*err = kc_error_set_errno(errno, "%s: cannot read", name);
 			break;
 		}
-		if (n == 0)
-			return fd;
+		if (n == 0 && lseek(fd, 0, SEEK_SET) == 0)
+			return fd; /* read from the start: small files are read, not mapped */
+		if (n == 0) {
+			*err = kc_error_set_errno(errno, "%s: cannot rewind the temporary file", name);
+			break;
+		}
 		total += (size_t)n;
 		if (total > (size_t)MAX_FILE_SIZE) {
 			*err = kc_error_set(KC_EINVAL, "%s: larger than %ld bytes", name, MAX_FILE_SIZE);
