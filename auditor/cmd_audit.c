@@ -257,7 +257,7 @@ int kc_cmd_audit(int argc, char **argv)
 	/* a manifest scan in CI is about the objects, not the machine the pipeline runs on */
 	int cluster_source = o.nmanifests || o.kubeconfig || o.context || o.in_cluster;
 	if (cluster_source && !o.root_given && !o.targets)
-		o.targets = "policies";
+		o.targets = "policies"; /* no node checks run: an empty --root says nothing about this run */
 	static const char *const known_targets[] = { "master", "controlplane", "etcd", "node", "policies" };
 	for (const char *p = o.targets; p && *p;) {
 		size_t len = strcspn(p, ",");

@@ -100,9 +100,14 @@ static int put_member(FILE *fp, const char *key, struct json_object *v, int last
 		rc |= fprintf(fp, "%*s\"%s\": ", indent, "", key) < 0;
 	else
 		rc |= fprintf(fp, "%*s", indent, "") < 0;
-	for (const char *p = text; *p; p++) {
-		rc |= fputc(*p, fp) == EOF;
-		if (*p == '\n')
+	/* line by line, not byte by byte: once the process has threads (the manifest reader's)
+	 * every fputc takes the stream's lock, a tenth of a large audit's CPU */
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		rc |= fwrite(p, 1, n, fp) != n;
+		p += n;
+		if (nl)
 			rc |= fprintf(fp, "%*s", indent, "") < 0;
 	}
 	rc |= fputs(last ? "\n" : ",\n", fp) == EOF;

@@ -63,7 +63,7 @@ static char *exec_info(const struct kc_exec_config *x, const struct kc_exec_clus
  * KUBERNETES_EXEC_INFO. Returned array and strings are the caller's. */
 static char **build_env(const struct kc_exec_config *x, const char *info)
 {
-	size_t n = 0, cap = 0, k = 0;
+	size_t n = 0, cap = 0;
 	char **env = NULL;
 	for (char **e = environ; e && *e; e++) {
 		size_t nl = strcspn(*e, "=");
@@ -75,7 +75,7 @@ static char **build_env(const struct kc_exec_config *x, const char *info)
 		env = kc_array_grow(env, &cap, n + 2, sizeof(*env));
 		env[n++] = kc_strdup(*e);
 	}
-	for (char **o = x->env; o && *o; o++, k++) {
+	for (char **o = x->env; o && *o; o++) {
 		env = kc_array_grow(env, &cap, n + 2, sizeof(*env));
 		env[n++] = kc_strdup(*o);
 	}

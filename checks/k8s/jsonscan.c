@@ -155,7 +155,7 @@ static void frame_clear(struct frame *f)
 }
 
 /* At the close of an object: sorting finds duplicates in n log n, whatever the key count. */
-static int frame_check_dups(struct frame *f, const char *s, size_t *err)
+static int frame_check_dups(struct frame *f, size_t *err)
 {
 	if (f->nkeys < 2)
 		return 0;
@@ -164,7 +164,6 @@ static int frame_check_dups(struct frame *f, const char *s, size_t *err)
 		if (key_cmp(&f->keys[k - 1], &f->keys[k]) == 0) {
 			size_t later = f->keys[k].off > f->keys[k - 1].off ? f->keys[k].off : f->keys[k - 1].off;
 			*err = later;
-			(void)s;
 			return kc_error_set(KC_EINVAL, "duplicate key \"%.*s\" in one object (the API server's strict "
 					    "decoding refuses it; with last-wins the first value would be lost)",
 					    (int)(f->keys[k].n > 100 ? 100 : f->keys[k].n), f->keys[k].p);
@@ -226,7 +225,7 @@ int kc_json_scan_ex(const char *s, size_t len, struct kc_json_scan *out, void (*
 				break;
 			}
 		close:
-			if (f->type == '{' && (rc = frame_check_dups(f, s, &err)) < 0)
+			if (f->type == '{' && (rc = frame_check_dups(f, &err)) < 0)
 				break;
 			frame_clear(f);
 			if (items_depth == depth)
@@ -316,7 +315,6 @@ int kc_json_scan_ex(const char *s, size_t len, struct kc_json_scan *out, void (*
 		}
 		if (c == '"') {
 			int escaped;
-			size_t start = i;
 			if (key && strcmp(key, "items") != 0) {
 				kc_buf_reset(&dec);
 				if ((rc = scan_string(s, len, &i, &dec, &escaped, &err)) < 0)
@@ -327,7 +325,6 @@ int kc_json_scan_ex(const char *s, size_t len, struct kc_json_scan *out, void (*
 			} else if ((rc = scan_string(s, len, &i, NULL, &escaped, &err)) < 0) {
 				break;
 			}
-			(void)start;
 		} else if (c == 't' || c == 'f' || c == 'n') {
 			const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
 			size_t n = strlen(lit);

@@ -27,6 +27,7 @@
 #define MAX_FILE_SIZE (1024L * 1024 * 1024)
 #define MAX_DOC_NODES (4UL * 1000 * 1000)
 #define MAX_WORKERS 8
+#define MAP_MIN_SIZE (8L * 1024 * 1024)
 
 /* What one file yields; files are read in parallel and merged in name order. */
 struct batch {
@@ -446,20 +447,16 @@ static void batch_init(struct batch *b, const char *path, const char *default_ns
 	b->path = b->src->path;
 }
 
-static void batch_read_file(struct batch *b)
+/* Reads what fd holds (a regular file is mapped) into b; the caller closes fd. */
+static void batch_read_fd(struct batch *b, int fd)
 {
-	/* a FIFO or device given as --manifests (or swapped in after the walk) is refused, not read */
-	int fd = kc_input_open(b->path, "manifest");
 	char *data = NULL;
 	size_t len = 0;
-	if (fd < 0) {
-		b->err = fd;
-		batch_skip(b, "%s", kc_error_last());
-		return;
-	}
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		/* mapped, not read: pages are given back behind the reader (release_behind) */
+	/* Large files are mapped, not read: pages are given back behind the reader
+	 * (release_behind). Small ones are read: a copy cannot change or shrink under the reader
+	 * (a mapped file truncated by someone else faults with SIGBUS), and memory is no concern. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= MAP_MIN_SIZE) {
 		if (st.st_size > MAX_FILE_SIZE) {
 			b->err = kc_error_set(KC_EINVAL, "%s: larger than the %ld MiB limit for a manifest file", b->path,
 						   MAX_FILE_SIZE >> 20);
@@ -485,7 +482,68 @@ static void batch_read_file(struct batch *b)
 		read_data(b, data, len);
 	}
 	free(data);
+}
+
+static void batch_read_file(struct batch *b)
+{
+	/* a FIFO or device given as --manifests (or swapped in after the walk) is refused, not read */
+	int fd = kc_input_open(b->path, "manifest");
+	if (fd < 0) {
+		b->err = fd;
+		batch_skip(b, "%s", kc_error_last());
+		return;
+	}
+	batch_read_fd(b, fd);
 	close(fd);
+}
+
+/* stdin (`kubectl get pods -A -o json | kubecomply audit --manifests -`, close to a gigabyte
+ * on a large cluster) is spooled to an unnamed temporary file and read like a file, mapped
+ * and given back behind the reader, rather than held in memory. Returns the file or -1 when
+ * the temporary directory does not support O_TMPFILE (the caller then reads it into memory). */
+static int spool_stdin(const char *name, int *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	*err = 0;
+	if (fd < 0)
+		return -1;
+	char buf[65536];
+	size_t total = 0;
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = kc_error_set_errno(errno, "%s: cannot read", name);
+			break;
+		}
+		if (n == 0 && lseek(fd, 0, SEEK_SET) == 0)
+			return fd; /* read from the start: small files are read, not mapped */
+		if (n == 0) {
+			*err = kc_error_set_errno(errno, "%s: cannot rewind the temporary file", name);
+			break;
+		}
+		total += (size_t)n;
+		if (total > (size_t)MAX_FILE_SIZE) {
+			*err = kc_error_set(KC_EINVAL, "%s: larger than %ld bytes", name, MAX_FILE_SIZE);
+			break;
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				*err = kc_error_set_errno(errno, "%s: cannot spool to a temporary file", name);
+				break;
+			}
+			off += w;
+		}
+		if (*err)
+			break;
+	}
+	close(fd);
+	return -1;
 }
 
 /* arena: handed to c with the objects, or NULL when c already owns it (shared worker arena) */
@@ -622,6 +680,18 @@ int kc_cluster_load_manifests(struct kc_cluster *c, const char *path)
 	if (strcmp(path, "-") == 0) {
 		char *data;
 		size_t len;
+		int err, fd = spool_stdin("<stdin>", &err);
+		if (err < 0)
+			return err;
+		if (fd >= 0) {
+			struct batch b;
+			struct kc_arena *a = kc_arena_new();
+			batch_init(&b, "<stdin>", c->default_ns, a);
+			batch_read_fd(&b, fd);
+			close(fd);
+			batch_merge(c, &b, a);
+			return 0;
+		}
 		if (slurp_fd(STDIN_FILENO, "<stdin>", &data, &len) < 0)
 			return KC_EIO;
 		kc_cluster_load_buffer(c, "<stdin>", data, len);
