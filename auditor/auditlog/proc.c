@@ -518,6 +518,8 @@ static size_t evaluate(struct kc_auditlog_proc *p, const struct kc_audit_event *
 	size_t maybe = 0;
 	*ntrue = 0;
 	memset(p->match, KC_FALSE, rules->n);
+	if (kc_audit_dry_run(ev))
+		return 0;
 	for (size_t i = 0; i < ix->n; i++) {
 		size_t r = ix->rules[i];
 		p->match[r] = (unsigned char)kc_audit_cond_eval(rules->rules[r].when, ev);
