@@ -39,7 +39,7 @@ static const char usage[] =
 	"                        [--db FILE] [--duration SECONDS] [--ringbuf-size BYTES] [--root DIR]\n"
 	"\n"
 	"Watches the node continuously and records events, findings and monitor gaps in the store.\n"
-	"SIGTERM or SIGINT flushes what is pending and exits 0.\n"
+	"SIGTERM, SIGINT or SIGHUP flushes what is pending and exits 0.\n"
 	"\n"
 	"      --bpf                BPF monitors: exec, sensitive files, namespace and kernel tampering\n"
 	"      --ringbuf-size BYTES ring buffer size (power of two, default 8 MiB)\n"
@@ -219,6 +219,9 @@ int kc_cmd_watch(int argc, char **argv)
 	/* no SA_RESTART: blocking polls return EINTR and see the stop flag at once */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* SIGHUP (a closed terminal, a supervisor's reload) flushes and exits like SIGTERM: its
+	 * default action would end the process with the batches in flight unwritten */
+	sigaction(SIGHUP, &sa, NULL);
 
 	int mrc = 0;
 	struct audit_thread at = { .o = &o, .st = st, .run = &run };

@@ -43,6 +43,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* set by user space before load: unread bytes that make a submit wake the reader */
 const volatile __u64 wakeup_bytes = 0;
+/* The monitor's own process: its watch-list rescans open the watched directories and files,
+ * which must never come back as events (in the kernel, so they cost no ring-buffer space). */
+const volatile __u32 self_tgid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -298,6 +301,8 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 	__u32 match = KC_WATCH_FILE;
 	long n;
 
+	if (self_tgid && RD(compat, t, tgid) == self_tgid)
+		return 0;
 	f = fd_file(t, ret, compat);
 	if (!f)
 		return 0;

@@ -129,8 +129,10 @@ static uint32_t ringbuf_bytes(uint64_t want)
 static struct monitor_bpf *open_skel(uint32_t rb_size)
 {
 	struct monitor_bpf *s = monitor_bpf__open();
-	if (s)
+	if (s) {
 		s->rodata->wakeup_bytes = rb_size / 4;
+		s->rodata->self_tgid = (__u32)getpid();
+	}
 	if (s && bpf_map__set_max_entries(s->maps.events, rb_size) < 0) {
 		monitor_bpf__destroy(s);
 		s = NULL;

@@ -347,6 +347,39 @@ static void test_symlink_dotdot_hardlink_unwatched(void **state)
 			     "AND data_json LIKE '%\"pid\":' || ?2 || ',%'", p, NULL) >= 2);
 }
 
+/* The monitor never reports itself: its own process reading watched files (as its watch-list
+ * rescans and attribution lookups do) produces no event and no finding, while another process
+ * reading the same file does. Filtered in the kernel on the monitor's tgid. */
+static void test_monitor_never_reports_itself(void **state)
+{
+	struct fx *f = *state;
+	start(f, 0);
+	for (int i = 0; i < 20; i++) {
+		int fd = open("/etc/shadow", O_RDONLY);
+		if (fd >= 0)
+			close(fd);
+	}
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/etc/shadow", O_RDONLY);
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+	char self[32], child[32];
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	snprintf(child, sizeof(child), "%d", (int)pid);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER)", self, NULL), 0);
+	/* findings are made from events: only the child's read (the test process shows up in
+	 * its process chain as the parent, not as the reader) */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='shadow-read' "
+				  "AND data_json NOT LIKE '%\"pid\":' || ?2 || ',\"comm\"%'", child, NULL), 0);
+	assert_true(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND pid=CAST(?2 AS INTEGER) "
+			     "AND path='/etc/shadow'", child, NULL) >= 1);
+}
+
 /* A 4 KiB ring buffer (two exec records) and an exec storm that nobody reads meanwhile:
  * every event the kernel saw was either sent or counted lost, and gap rows hold the losses. */
 static void test_tiny_ringbuf_loss_accounting(void **state)
@@ -694,6 +727,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pod_exec_and_shadow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_dotdot_hardlink_unwatched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_monitor_never_reports_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiny_ringbuf_loss_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_syscall_path_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_catches_watched_open, setup, teardown),

@@ -518,6 +518,8 @@ static size_t evaluate(struct kc_auditlog_proc *p, const struct kc_audit_event *
 	size_t maybe = 0;
 	*ntrue = 0;
 	memset(p->match, KC_FALSE, rules->n);
+	if (kc_audit_dry_run(ev))
+		return 0;
 	for (size_t i = 0; i < ix->n; i++) {
 		size_t r = ix->rules[i];
 		p->match[r] = (unsigned char)kc_audit_cond_eval(rules->rules[r].when, ev);
@@ -597,12 +599,41 @@ out:
 	return rc;
 }
 
+/* An EventList written as one line (a webhook batch saved to a file, `kubectl get --raw`
+ * exports): each item is an event of its own. 1 when line was one (items processed), 0 not. */
+static int event_list_line(struct kc_auditlog_proc *p, const char *line, size_t len, int *rc)
+{
+	size_t head = len < 512 ? len : 512;
+	if (!memmem(line, head, "\"EventList\"", 11))
+		return 0;
+	struct json_tokener *tok = json_tokener_new_ex(64);
+	struct json_object *root = json_tokener_parse_ex(tok, line, (int)len);
+	int whole = root && json_tokener_get_error(tok) == json_tokener_success;
+	json_tokener_free(tok);
+	struct json_object *kind, *items;
+	if (!whole || !json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "kind", &kind) || !json_object_is_type(kind, json_type_string) ||
+	    strcmp(json_object_get_string(kind), "EventList") != 0 ||
+	    !json_object_object_get_ex(root, "items", &items) || !json_object_is_type(items, json_type_array)) {
+		json_object_put(root);
+		return 0;
+	}
+	*rc = 0;
+	for (size_t i = 0; *rc == 0 && i < json_object_array_length(items); i++)
+		*rc = kc_auditlog_proc_object(p, json_object_array_get_idx(items, i));
+	json_object_put(root);
+	return 1;
+}
+
 int kc_auditlog_proc_line(struct kc_auditlog_proc *p, const char *line, size_t len)
 {
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
 	if (!len)
 		return 0;
+	int lrc;
+	if (event_list_line(p, line, len, &lrc))
+		return lrc;
 	p->stats.events++;
 	struct kc_audit_event *ev = &p->ev;
 	size_t ntrue;

@@ -26,6 +26,7 @@ enum cond_kind {
 	C_HAS_BODY,
 	C_COMMAND,
 	C_OBJECT,     /* object.<path> */
+	C_CROSS_NS,   /* a service account acting on another namespace's object */
 };
 
 struct pattern {
@@ -260,6 +261,8 @@ static int compile_key(struct ctx *c, yaml_node_t *kn, yaml_node_t *v, struct kc
 			k = cond_new(C_IMPERSONATED);
 		else if (strcmp(key, "request_object") == 0)
 			k = cond_new(C_HAS_BODY);
+		else if (strcmp(key, "cross_namespace") == 0)
+			k = cond_new(C_CROSS_NS);
 		else if (strcmp(key, "command") == 0) {
 			k = cond_new(C_COMMAND);
 			c->uses_body = 1;
@@ -667,6 +670,8 @@ enum kc_tri kc_audit_cond_eval(const struct kc_audit_cond *k, const struct kc_au
 		return match_value(k, ev->impersonated ? "true" : "false") ? KC_TRUE : KC_FALSE;
 	case C_HAS_BODY:
 		return match_value(k, ev->has_request_object ? "true" : "false") ? KC_TRUE : KC_FALSE;
+	case C_CROSS_NS:
+		return match_value(k, kc_audit_cross_namespace(ev) ? "true" : "false") ? KC_TRUE : KC_FALSE;
 	case C_COMMAND: {
 		if (ev->has_request_object && !ev->root)
 			return KC_UNKNOWN; /* scanned only: the body was not parsed */
@@ -739,6 +744,37 @@ static void collect_path(struct json_object *o, char **path, size_t npath, size_
 		return;
 	for (size_t j = 0; j < json_object_array_length(v) && *n < 64; j++)
 		collect_path(json_object_array_get_idx(v, j), path, npath, i + 1, b, n);
+}
+
+/* The identity a service-account token carries is "system:serviceaccount:<namespace>:<name>"
+ * (k8s.io/apiserver pkg/authentication/serviceaccount MakeUsername); a namespaced object of
+ * another namespace is outside the account's own. */
+int kc_audit_cross_namespace(const struct kc_audit_event *ev)
+{
+	static const char sa[] = "system:serviceaccount:";
+	const char *u = ev->impersonated ? ev->f[KC_AF_IMP_USER] : ev->f[KC_AF_USER];
+	const char *ns = ev->f[KC_AF_NAMESPACE];
+	if (!u || !ns || !*ns || strncmp(u, sa, sizeof(sa) - 1) != 0)
+		return 0;
+	const char *own = u + sizeof(sa) - 1, *colon = strchr(own, ':');
+	if (!colon)
+		return 0;
+	return strlen(ns) != (size_t)(colon - own) || strncmp(ns, own, (size_t)(colon - own)) != 0;
+}
+
+/* dryRun=All in the query: admission ran, nothing was persisted (k8s.io/apiserver
+ * pkg/endpoints/handlers: rest.ValidateDryRun / the dryRun query parameter). */
+int kc_audit_dry_run(const struct kc_audit_event *ev)
+{
+	const char *uri = ev->f[KC_AF_REQUEST_URI];
+	const char *q = uri ? strchr(uri, '?') : NULL;
+	while (q) {
+		q++;
+		if (strncmp(q, "dryRun=All", 10) == 0 && (q[10] == '\0' || q[10] == '&'))
+			return 1;
+		q = strchr(q, '&');
+	}
+	return 0;
 }
 
 int kc_audit_value_json(const struct kc_audit_event *ev, const char *name, struct kc_buf *out)

@@ -71,4 +71,9 @@ int kc_audit_value_json(const struct kc_audit_event *ev, const char *name, struc
 /* The summary template filled in (values redacted); caller frees. */
 char *kc_audit_rule_summary(const struct kc_audit_rule *r, const struct kc_audit_event *ev);
 
+/* A service account acting on an object of another namespace. */
+int kc_audit_cross_namespace(const struct kc_audit_event *ev);
+/* The request was a dry run (dryRun=All): nothing was persisted, no rule fires. */
+int kc_audit_dry_run(const struct kc_audit_event *ev);
+
 #endif
