@@ -19,6 +19,7 @@
 #include "checks/section5/providers.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/sign.h"
 #include "common/strbuf.h"
 
 static const char usage[] =
@@ -29,6 +30,7 @@ static const char usage[] =
 	"                        [--kubeconfig FILE [--context NAME] | --in-cluster | --manifests PATH...]\n"
 	"                        [--exceptions FILE] [--exempt-namespaces LIST]\n"
 	"                        [--policy-report FILE] [--metrics-file FILE] [--log-format text|json]\n"
+	"                        [--sign-key FILE]\n"
 	"\n"
 	"Audits a node against a CIS Kubernetes Benchmark without running any program: component\n"
 	"flags from /proc and static pod manifests, file modes and owners, config files. Every\n"
@@ -64,6 +66,7 @@ static const char usage[] =
 	"      --exceptions FILE documented exceptions (check, namespace/name globs, reason, expiry)\n"
 	"      --exempt-namespaces LIST  namespaces 5.2.1/5.3.2 do not require to be covered\n"
 	"                        (default kube-system,kube-public,kube-node-lease)\n"
+	"      --sign-key FILE   Ed25519 private key (PEM) signing the run's seal (docs/evidence.md)\n"
 	"  -q, --quiet           print only the summary\n"
 	"  -v, --verbose         print expected/actual and evidence for every check\n"
 	"\n"
@@ -79,7 +82,7 @@ static const char usage[] =
 struct audit_opts {
 	const char *root, *proc, *benchmark, *targets, *include, *exclude, *policy_dir, *db, *host, *cluster;
 	const char *fail_on, *k8s_version;
-	const char *kubeconfig, *context, *exceptions, *exempt;
+	const char *kubeconfig, *context, *exceptions, *exempt, *sign_key;
 	const char **manifests;
 	size_t nmanifests, manifests_cap;
 	int in_cluster, root_given;
@@ -148,7 +151,7 @@ int kc_cmd_audit(int argc, char **argv)
 {
 	enum { O_PROC = 256, O_CHECK, O_SKIP, O_POLICY_DIR, O_DB, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON,
 	       O_HOST, O_CLUSTER, O_K8S_VERSION, O_KUBECONFIG, O_CONTEXT, O_IN_CLUSTER, O_MANIFESTS, O_EXCEPTIONS,
-	       O_EXEMPT, O_POLICY_REPORT, O_METRICS_FILE, O_LOG_FORMAT, O_LOG_LEVEL };
+	       O_EXEMPT, O_POLICY_REPORT, O_METRICS_FILE, O_LOG_FORMAT, O_LOG_LEVEL, O_SIGN_KEY };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "proc", required_argument, NULL, O_PROC },
@@ -176,6 +179,7 @@ int kc_cmd_audit(int argc, char **argv)
 		{ "metrics-file", required_argument, NULL, O_METRICS_FILE },
 		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
+		{ "sign-key", required_argument, NULL, O_SIGN_KEY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -211,6 +215,7 @@ int kc_cmd_audit(int argc, char **argv)
 			break;
 		case O_EXCEPTIONS: o.exceptions = optarg; break;
 		case O_EXEMPT: o.exempt = optarg; break;
+		case O_SIGN_KEY: o.sign_key = optarg; break;
 		case O_POLICY_REPORT: o.out.policy_report = optarg; break;
 		case O_METRICS_FILE: o.out.metrics_file = optarg; break;
 		case O_LOG_FORMAT:
@@ -262,6 +267,7 @@ int kc_cmd_audit(int argc, char **argv)
 	struct kc_policy_set set = { 0 };
 	struct kc_run run = { 0 };
 	struct kc_store *st = NULL;
+	struct kc_key *sign_key = NULL;
 	struct kc_buf procbuf = KC_BUF_INIT;
 	char *bench = NULL, *k8s_version = NULL;
 	int node_open = 0;
@@ -301,10 +307,12 @@ int kc_cmd_audit(int argc, char **argv)
 	}
 	/* open the store before the audit: a database we cannot write is an error now, not
 	 * after the work is done */
-	if (kc_store_open(o.db ? o.db : kc_cli_default_db(), &st) < 0) {
+	if ((o.sign_key && kc_key_load(o.sign_key, 1, &sign_key) < 0) ||
+	    kc_store_open(o.db ? o.db : kc_cli_default_db(), &st) < 0) {
 		kc_cli_fail("audit", "%s", kc_error_last());
 		goto out;
 	}
+	kc_store_set_key(st, sign_key);
 
 	run.host = o.host ? kc_strdup(o.host) : host_name(&node, o.root);
 	run.cluster = kc_strdup(o.cluster);
@@ -333,6 +341,7 @@ int kc_cmd_audit(int argc, char **argv)
 out:
 	kc_run_clear(&run);
 	kc_store_free(st);
+	kc_key_free(sign_key);
 	kc_policy_set_clear(&set);
 	if (node_open)
 		kc_node_free(&node);

@@ -51,6 +51,8 @@ void kc_run_clear(struct kc_run *run)
 	for (size_t i = 0; i < run->ngaps; i++)
 		kc_gap_clear(&run->gaps[i]);
 	free(run->gaps);
+	free(run->digest);
+	free(run->chain_link);
 	memset(run, 0, sizeof(*run));
 }
 

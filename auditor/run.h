@@ -46,6 +46,10 @@ struct kc_run {
 	size_t nfindings, findings_cap;
 	struct kc_gap *gaps;
 	size_t ngaps, gaps_cap;
+	/* the run's seal in the store's hash chain (store/chain.h, docs/evidence.md): hex
+	 * SHA-256 of its canonical form, its position and link; NULL / 0 while not sealed */
+	char *digest, *chain_link;
+	int64_t chain_pos;
 };
 
 struct kc_result *kc_run_add_result(struct kc_run *run);  /* zeroed, owned by run */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auditor/store_schema.h"
+#include "store/chain.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 
@@ -38,7 +39,11 @@ struct kc_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[ST_COUNT];
+	struct kc_chain *chain;
 };
+
+/* The first schema version with the hash chain: older stores are sealed as found. */
+#define CHAIN_SCHEMA_VERSION 4
 
 static int db_error(struct kc_store *st, const char *what)
 {
@@ -78,9 +83,13 @@ static int migrate(struct kc_store *st)
 	for (int v = cur + 1; v <= last; v++) {
 		/* each step is atomic: a crash mid-migration leaves the previous version intact */
 		struct kc_buf sql = KC_BUF_INIT;
-		kc_buf_printf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version=%d; COMMIT;", kc_store_migration(v), v);
+		kc_buf_printf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version=%d;", kc_store_migration(v), v);
 		rc = exec_sql(st, sql.ptr, "migrating the schema");
 		kc_buf_free(&sql);
+		if (rc == 0 && v == CHAIN_SCHEMA_VERSION && cur > 0)
+			rc = kc_chain_adopt(st, st->chain);
+		if (rc == 0)
+			rc = exec_sql(st, "COMMIT", "migrating the schema");
 		if (rc < 0) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;
@@ -118,7 +127,7 @@ int kc_store_open(const char *path, struct kc_store **out)
 	if ((rc = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 			   "configuring")) < 0)
 		goto fail;
-	if ((rc = migrate(st)) < 0)
+	if ((rc = kc_chain_attach(st, &st->chain)) < 0 || (rc = migrate(st)) < 0)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK) {
@@ -136,6 +145,10 @@ void kc_store_free(struct kc_store *st)
 {
 	if (!st)
 		return;
+	/* writes made outside a transaction are sealed at the latest here */
+	if (st->chain && kc_chain_pending(st->chain) && kc_store_begin(st) == 0 && kc_store_commit(st) < 0)
+		kc_store_rollback(st);
+	kc_chain_free(st->chain);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
@@ -149,16 +162,29 @@ const char *kc_store_path(const struct kc_store *st) { return st->path; }
 int kc_store_begin(struct kc_store *st)
 {
 	/* IMMEDIATE takes the write lock now, so a batch never fails half-way on SQLITE_BUSY */
-	return exec_sql(st, "BEGIN IMMEDIATE", "starting a transaction");
+	int rc = exec_sql(st, "BEGIN IMMEDIATE", "starting a transaction");
+	if (rc == 0)
+		kc_chain_begin(st->chain);
+	return rc;
 }
 
 int kc_store_commit(struct kc_store *st)
 {
-	return exec_sql(st, "COMMIT", "committing");
+	int rc = kc_chain_seal_batch(st, st->chain);
+	return rc < 0 ? rc : exec_sql(st, "COMMIT", "committing");
+}
+
+void kc_store_set_key(struct kc_store *st, const struct kc_key *key) { kc_chain_set_key(st->chain, key); }
+
+int kc_store_prune(struct kc_store *st, const char *before, const struct kc_key *verify_key,
+		   struct kc_chain_prune *out)
+{
+	return kc_chain_prune(st, st->chain, before, verify_key, out);
 }
 
 void kc_store_rollback(struct kc_store *st)
 {
+	kc_chain_rollback(st->chain);
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -267,12 +293,18 @@ int kc_store_save_run(struct kc_store *st, struct kc_run *run)
 	for (size_t i = 0; i < run->ngaps; i++)
 		if ((rc = kc_store_add_gap(st, run->id, &run->gaps[i])) < 0)
 			goto fail;
+	if ((rc = kc_chain_seal_run(st, st->chain, run)) < 0)
+		goto fail;
 	if ((rc = kc_store_commit(st)) < 0)
 		goto fail;
 	return 0;
 fail:
 	kc_store_rollback(st);
 	run->id = 0;
+	free(run->digest);
+	free(run->chain_link);
+	run->digest = run->chain_link = NULL;
+	run->chain_pos = 0;
 	return rc;
 }
 
@@ -286,10 +318,24 @@ int kc_store_finish_run(struct kc_store *st, int64_t run_id, const char *finishe
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, "UPDATE runs SET finished=? WHERE id=?", -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, "finishing the run");
+	/* a watch run is sealed once, when it finishes: the seal covers its finish time */
+	int rc = kc_store_begin(st);
+	if (rc < 0) {
+		sqlite3_finalize(s);
+		return rc;
+	}
 	bind_text(s, 1, finished);
 	sqlite3_bind_int64(s, 2, run_id);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_error(st, "finishing the run");
+	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : db_error(st, "finishing the run");
 	sqlite3_finalize(s);
+	struct kc_run sealed = { .id = run_id };
+	if (rc == 0)
+		rc = kc_chain_seal_run(st, st->chain, &sealed);
+	kc_run_clear(&sealed);
+	if (rc == 0)
+		rc = kc_store_commit(st);
+	if (rc < 0)
+		kc_store_rollback(st);
 	return rc;
 }
 
@@ -503,6 +549,8 @@ int kc_store_load_run(struct kc_store *st, int64_t id, struct kc_run *out)
 	rc = load_results(st, out);
 	if (rc == 0)
 		rc = load_findings_and_gaps(st, out);
+	if (rc == 0)
+		rc = kc_chain_run_proof(st, out);
 	exec_sql(st, "COMMIT", "reading");
 	if (rc < 0)
 		kc_run_clear(out);

@@ -20,6 +20,11 @@
  *      positions(path PRIMARY KEY, inode, offset, hash, updated)  -- audit log read position
  *      attachments(id, run_id, monitor, program, attached, detail) -- which BPF programs loaded
  *   v3 index events(namespace, pod, time) for the audit/kernel exec correlation
+ *   v4 seals(pos, kind, run_id, sealed, content, rows, prev, link, key, sig)  -- hash chain
+ *      checkpoints(pos, link, pruned, runs, seals, key, sig)                -- after prune
+ *
+ * Every run and every committed batch of monitor rows is sealed in a hash chain
+ * (store/chain.h); a store created before v4 is sealed as found when it is migrated.
  */
 #ifndef KC_STORE_H
 #define KC_STORE_H
@@ -30,8 +35,10 @@
 
 struct sqlite3;
 struct kc_store;
+struct kc_key;
+struct kc_chain_prune;
 
-#define KC_STORE_SCHEMA_VERSION 3
+#define KC_STORE_SCHEMA_VERSION 4
 
 /* Opens or creates the database (mode 0600, parent directory must exist), enables WAL and
  * foreign keys, and migrates to KC_STORE_SCHEMA_VERSION. A database newer than this binary
@@ -58,7 +65,15 @@ int kc_store_previous_run(struct kc_store *st, int64_t run_id, int64_t *out);
 /* Up to max run ids of the same host and benchmark ending at run_id, oldest first. */
 int kc_store_history(struct kc_store *st, int64_t run_id, int64_t *ids, int max, int *n);
 
-/* Batch writes for monitors: one transaction per batch. */
+/* Signs each chain head from now on with key (borrowed; NULL stops signing). */
+void kc_store_set_key(struct kc_store *st, const struct kc_key *key);
+/* Removes what was sealed before `before` (RFC 3339 UTC) keeping a checkpoint; refuses
+ * when the chain does not verify with verify_key (may be NULL). See kc_chain_prune. */
+int kc_store_prune(struct kc_store *st, const char *before, const struct kc_key *verify_key,
+		   struct kc_chain_prune *out);
+
+/* Batch writes for monitors: one transaction per batch; kc_store_commit seals the rows the
+ * batch wrote (store/chain.h) before committing. */
 int kc_store_begin(struct kc_store *st);
 int kc_store_commit(struct kc_store *st);
 void kc_store_rollback(struct kc_store *st);

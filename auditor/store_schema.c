@@ -56,6 +56,16 @@ static const char *const migrations[] = {
 
 	/* v3: audit execs are linked with the kernel execs of the same pod (auditor/correlate.c) */
 	"CREATE INDEX events_pod_time ON events(namespace, pod, time);",
+
+	/* v4: the hash chain (store/chain.h, docs/evidence.md). No foreign key to runs: a seal
+	 * must outlive a deleted run so that verify can name it. */
+	"CREATE TABLE seals ("
+	" pos INTEGER PRIMARY KEY, kind TEXT NOT NULL, run_id INTEGER, sealed TEXT NOT NULL,"
+	" content TEXT NOT NULL, rows BLOB, prev TEXT NOT NULL, link TEXT NOT NULL, key TEXT, sig TEXT);"
+	"CREATE INDEX seals_run ON seals(run_id);"
+	"CREATE TABLE checkpoints ("
+	" pos INTEGER PRIMARY KEY, link TEXT NOT NULL, pruned TEXT NOT NULL, runs INTEGER, seals INTEGER,"
+	" key TEXT, sig TEXT);",
 };
 
 const char *kc_store_migration(int version)
