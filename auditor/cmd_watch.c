@@ -19,6 +19,7 @@
 #include "auditor/metrics_http.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/sign.h"
 #include "common/strbuf.h"
 
 static atomic_int stopping;
@@ -36,6 +37,7 @@ static const char usage[] =
 	"usage: kubecomply watch [--bpf] [--audit-log FILE [--once]]\n"
 	"                        [--audit-webhook ADDR --tls-cert F --tls-key F [--client-ca F]]\n"
 	"                        [--db FILE] [--duration SECONDS] [--ringbuf-size BYTES] [--root DIR]\n"
+	"                        [--sign-key FILE]\n"
 	"\n"
 	"Watches the node continuously and records events, findings and monitor gaps in the store.\n"
 	"SIGTERM or SIGINT flushes what is pending and exits 0.\n"
@@ -47,6 +49,7 @@ static const char usage[] =
 	"      --audit-webhook ADDR serve the API server's audit webhook on ADDR (host:port, HTTPS)\n"
 	"      --tls-cert F, --tls-key F, --client-ca F   the webhook's TLS identity and client CA\n"
 	"      --db FILE            evidence store (default as for audit)\n"
+	"      --sign-key FILE      Ed25519 private key (PEM) signing each sealed batch (docs/evidence.md)\n"
 	"      --duration SECONDS   stop after this long (default: until signalled)\n"
 	"      --root DIR           the host's filesystem (watch lists, /var/log/pods), default /\n"
 	"      --metrics-addr H:P   serve Prometheus metrics at http://H:P/metrics (':9464' = all addresses)\n"
@@ -103,7 +106,7 @@ static void *correlate_main(void *arg)
 int kc_cmd_watch(int argc, char **argv)
 {
 	enum { O_BPF = 256, O_AUDIT_LOG, O_ONCE, O_WEBHOOK, O_CERT, O_KEY, O_CA, O_DB, O_DURATION, O_RINGBUF, O_ROOT,
-	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL };
+	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL, O_SIGN_KEY };
 	static const struct option opts[] = {
 		{ "bpf", no_argument, NULL, O_BPF },
 		{ "audit-log", required_argument, NULL, O_AUDIT_LOG },
@@ -121,12 +124,13 @@ int kc_cmd_watch(int argc, char **argv)
 		{ "cluster", required_argument, NULL, O_CLUSTER },
 		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
+		{ "sign-key", required_argument, NULL, O_SIGN_KEY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct kc_watch_opts o = { .root = "/" };
-	const char *host_opt = NULL, *cluster_opt = NULL;
+	const char *host_opt = NULL, *cluster_opt = NULL, *sign_key_opt = NULL;
 	int c;
 	char *end;
 	optind = 1;
@@ -156,6 +160,7 @@ int kc_cmd_watch(int argc, char **argv)
 		case O_METRICS: o.metrics_addr = optarg; break;
 		case O_HOST: host_opt = optarg; break;
 		case O_CLUSTER: cluster_opt = optarg; break;
+		case O_SIGN_KEY: sign_key_opt = optarg; break;
 		case O_LOG_FORMAT:
 		case O_LOG_LEVEL:
 			if (kc_cli_log_option("watch", c == O_LOG_FORMAT ? "log-format" : "log-level", optarg) != 0)
@@ -180,12 +185,14 @@ int kc_cmd_watch(int argc, char **argv)
 	struct kc_metrics_server *metrics = NULL;
 	struct kc_store *corr_st = NULL;
 	struct correlate_thread ct = { 0 };
+	struct kc_key *sign_key = NULL;
 	int rc = KC_EXIT_ERROR;
 	o.db = o.db ? o.db : kc_cli_default_db();
-	if (kc_store_open(o.db, &st) < 0) {
+	if ((sign_key_opt && kc_key_load(sign_key_opt, 1, &sign_key) < 0) || kc_store_open(o.db, &st) < 0) {
 		kc_cli_fail("watch", "%s", kc_error_last());
 		goto out;
 	}
+	kc_store_set_key(st, sign_key);
 	char host[256] = "unknown";
 	gethostname(host, sizeof(host) - 1);
 	run.host = kc_strdup(host_opt ? host_opt : host);
@@ -229,6 +236,7 @@ int kc_cmd_watch(int argc, char **argv)
 			kc_cli_fail("watch", "%s", kc_error_last());
 			goto out;
 		}
+		kc_store_set_key(corr_st, sign_key);
 		kc_auditlog_correlate_set(kc_correlator_add, ct.c);
 		if (pthread_create(&cth, NULL, correlate_main, &ct) == 0)
 			correlating = 1;
@@ -238,6 +246,7 @@ int kc_cmd_watch(int argc, char **argv)
 			kc_cli_fail("watch", "%s", kc_error_last());
 			goto out;
 		}
+		kc_store_set_key(audit_st, sign_key);
 		at.st = audit_st;
 		if (pthread_create(&th, NULL, audit_main, &at) != 0) {
 			kc_store_free(audit_st);
@@ -281,5 +290,6 @@ out:
 	kc_store_free(corr_st);
 	kc_run_clear(&run);
 	kc_store_free(st);
+	kc_key_free(sign_key);
 	return rc;
 }

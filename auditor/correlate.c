@@ -134,7 +134,13 @@ int kc_correlate_exec(struct kc_store *st, int64_t finding_id, const char *names
 		data = json_object_new_object();
 	}
 	json_object_object_add(data, "kernel_execs", json_object_get(execs));
+	/* in a transaction of its own: its commit seals the changed finding (store/chain.h) */
+	if ((rc = kc_store_begin(st)) < 0) {
+		json_object_put(data);
+		goto out;
+	}
 	if (sqlite3_prepare_v2(db, "UPDATE findings SET data_json=? WHERE id=?", -1, &s, NULL) != SQLITE_OK) {
+		kc_store_rollback(st);
 		json_object_put(data);
 		rc = kc_error_set(KC_EDB, "correlating exec events: %s", sqlite3_errmsg(db));
 		goto out;
@@ -143,6 +149,10 @@ int kc_correlate_exec(struct kc_store *st, int64_t finding_id, const char *names
 	sqlite3_bind_int64(s, 2, finding_id);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = kc_error_set(KC_EDB, "correlating exec events: %s", sqlite3_errmsg(db));
+	if (rc == 0)
+		rc = kc_store_commit(st);
+	if (rc < 0)
+		kc_store_rollback(st);
 	json_object_put(data);
 out:
 	sqlite3_finalize(s);

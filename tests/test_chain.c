@@ -395,6 +395,47 @@ static void test_sign_key_must_be_ed25519(void **state)
 	assert_null(key);
 }
 
+/* ---- monitors: the audit-log follower through the CLI ---- */
+
+static void test_watch_batches_signed_and_verified(void **state)
+{
+	struct fx *f = *state;
+	char priv[512], pub[512];
+	write_keys(f->dir, "k", priv, pub);
+	struct kc_buf log = KC_BUF_INIT;
+	for (int i = 0; i < 3; i++) {
+		/* the same request seen at two stages: the stored row is updated, and sealed again */
+		static const char *const stages[] = { "RequestReceived", "ResponseComplete" };
+		for (int j = 0; j < 2; j++)
+			kc_buf_printf(&log,
+				      "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\","
+				      "\"auditID\":\"ev-%d\",\"stage\":\"%s\",\"verb\":\"create\","
+				      "\"user\":{\"username\":\"dev@example.com\",\"groups\":[\"system:authenticated\"]},"
+				      "\"objectRef\":{\"resource\":\"pods\",\"subresource\":\"exec\",\"namespace\":\"app\","
+				      "\"name\":\"web-%d\"},\"responseStatus\":{\"code\":101},"
+				      "\"stageTimestamp\":\"2026-11-03T10:00:0%d.000000Z\"}\n", i, stages[j], i, i);
+	}
+	const char *logpath = kc_test_write(f->dir, "audit.log", log.ptr, 0600);
+	char logp[512];
+	snprintf(logp, sizeof(logp), "%s", logpath);
+	kc_buf_free(&log);
+	char *out = NULL;
+	const char *argv[] = { "watch", "--audit-log", logp, "--once", "--db", f->db, "--sign-key", priv, "--quiet", NULL };
+	int rc = kc_test_run(&out, argv);
+	if (rc != 0)
+		fail_msg("watch exited %d:\n%s", rc, out);
+	free(out);
+	rc = verify(f, &out, "--pubkey", pub, NULL, NULL);
+	if (rc != 0 || !strstr(out, "signed by key"))
+		fail_msg("verify exited %d:\n%s", rc, out);
+	free(out);
+	tamper(f, "UPDATE audit_events SET user='someone-else' WHERE audit_id='ev-1'");
+	rc = verify(f, &out, NULL, NULL, NULL, NULL);
+	if (rc != 1 || !strstr(out, "audit_events row ") || !strstr(out, "changed"))
+		fail_msg("verify exited %d:\n%s", rc, out);
+	free(out);
+}
+
 /* ---- reports ---- */
 
 static void test_report_matches_and_edit_named(void **state)
@@ -654,6 +695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signed_head_verifies_with_pubkey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsigned_head_refused_with_pubkey, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sign_key_must_be_ed25519, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_batches_signed_and_verified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_matches_and_edit_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_then_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_cascade_sealed, setup, teardown),
