@@ -53,6 +53,11 @@ static void write_header(struct kc_html *h, const struct kc_run *run, const size
 	}
 	if (run->id > 0)
 		kc_html_fmt(h, "<dt>Run</dt><dd>#%lld</dd>", (long long)run->id);
+	if (run->digest) { /* the run's seal, for `kubecomply verify` (docs/evidence.md) */
+		kc_html_raw(h, "<dt>Evidence digest</dt><dd><code id=\"run-digest\">");
+		kc_html_text(h, run->digest);
+		kc_html_fmt(h, "</code> at chain position %lld</dd>", (long long)run->chain_pos);
+	}
 	kc_html_raw(h, "</dl>\n</div>\n");
 	kc_html_fmt(h, "<div><div class=\"score\"><span id=\"score-passed\">%zu</span> / "
 		    "<span id=\"score-scored\">%zu</span></div><div class=\"meta\">scored checks passed</div>\n",

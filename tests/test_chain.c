@@ -476,6 +476,82 @@ static void test_report_matches_and_edit_named(void **state)
 	free(text);
 }
 
+static char *digest_of(const char *json_path)
+{
+	size_t len;
+	char *text = kc_test_slurp(json_path, &len);
+	assert_non_null(text);
+	char *p = strstr(text, "\"digest\": \"");
+	assert_non_null(p);
+	char *d = kc_strndup(p + 11, 64);
+	free(text);
+	return d;
+}
+
+static void expect_in_file(const char *path, const char *needle)
+{
+	size_t len;
+	char *text = kc_test_slurp(path, &len);
+	assert_non_null(text);
+	if (!strstr(text, needle))
+		fail_msg("%s does not contain %s", path, needle);
+	free(text);
+}
+
+/* JSON, HTML, JUnit, SARIF and PolicyReports all name the run's seal */
+static void test_every_report_names_the_seal(void **state)
+{
+	struct fx *f = *state;
+	char json[512], html[512], junit[512], sarif[512], pr[512], *out = NULL;
+	snprintf(json, sizeof(json), "%s/r.json", f->dir);
+	snprintf(html, sizeof(html), "%s/r.html", f->dir);
+	snprintf(junit, sizeof(junit), "%s/r.xml", f->dir);
+	snprintf(sarif, sizeof(sarif), "%s/r.sarif", f->dir);
+	snprintf(pr, sizeof(pr), "%s/r.yaml", f->dir);
+	const char *argv[] = { "report", "--db", f->db, "--run", "2", "--json", json, "--html", html, "--junit", junit,
+			       "--sarif", sarif, "--policy-report", pr, "--quiet", NULL };
+	int rc = kc_test_run(&out, argv);
+	if (rc != 0 && rc != 1)
+		fail_msg("report exited %d:\n%s", rc, out);
+	free(out);
+	char *d = digest_of(json);
+	char want[256];
+	expect_in_file(json, "\"chain_position\": 2");
+	snprintf(want, sizeof(want), "<code id=\"run-digest\">%s</code> at chain position 2", d);
+	expect_in_file(html, want);
+	snprintf(want, sizeof(want), "<property name=\"evidence-digest\" value=\"%s\"/>", d);
+	expect_in_file(junit, want);
+	expect_in_file(junit, "<property name=\"evidence-chain-position\" value=\"2\"/>");
+	snprintf(want, sizeof(want), "\"evidenceDigest\":\"%s\"", d);
+	expect_in_file(sarif, want);
+	snprintf(want, sizeof(want), "kubecomply.io/evidence-digest: %s", d);
+	expect_in_file(pr, want);
+	rc = verify(f, &out, "--report", json, NULL, NULL);
+	if (rc != 0)
+		fail_msg("verify --report exited %d:\n%s", rc, out);
+	free(out);
+	free(d);
+}
+
+/* the seal is read from the store, which anyone may have edited: escaped like all else */
+static void test_tampered_seal_escaped_in_html(void **state)
+{
+	struct fx *f = *state;
+	tamper(f, "UPDATE seals SET content='<script>alert(1)</script>' WHERE pos=1");
+	char html[512], *out = NULL;
+	snprintf(html, sizeof(html), "%s/r.html", f->dir);
+	const char *argv[] = { "report", "--db", f->db, "--run", "1", "--html", html, "--quiet", NULL };
+	int rc = kc_test_run(&out, argv);
+	free(out);
+	assert_true(rc == 0 || rc == 1);
+	size_t len;
+	char *text = kc_test_slurp(html, &len);
+	assert_non_null(text);
+	assert_null(strstr(text, "<script>alert(1)"));
+	assert_non_null(strstr(text, "&lt;script&gt;alert(1)"));
+	free(text);
+}
+
 /* ---- prune ---- */
 
 static void test_prune_then_verify(void **state)
@@ -697,6 +773,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sign_key_must_be_ed25519, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_batches_signed_and_verified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_matches_and_edit_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_report_names_the_seal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_seal_escaped_in_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_then_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_cascade_sealed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_refuses_broken_chain, setup, teardown),
