@@ -643,6 +643,42 @@ static void test_cli_prune_keeps_recent(void **state)
 	free(out);
 }
 
+/* ---- deploy: the key as a Secret mount ---- */
+
+static void test_deploy_overlays_mount_the_signing_key(void **state)
+{
+	(void)state;
+	static const char *const overlays[] = { "deploy/overlays/signed", "deploy/overlays/watch-signed" };
+	static const int workloads[] = { 3, 2 };
+	if (system("kubectl version --client >/dev/null 2>&1") != 0) {
+		print_message("kc-skip: kubectl (kustomize) not installed\n");
+		skip();
+	}
+	for (size_t i = 0; i < 2; i++) {
+		char cmd[256];
+		snprintf(cmd, sizeof(cmd), "kubectl kustomize %s 2>&1", overlays[i]);
+		FILE *p = popen(cmd, "r");
+		assert_non_null(p);
+		struct kc_buf out = KC_BUF_INIT;
+		char chunk[4096];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+			kc_buf_add(&out, chunk, n);
+		assert_int_equal(pclose(p), 0);
+		int args = 0, secrets = 0, mounts = 0;
+		for (const char *q = out.ptr; (q = strstr(q, "--sign-key=/etc/kubecomply/signing/signing.pem")); q++)
+			args++;
+		for (const char *q = out.ptr; (q = strstr(q, "secretName: kubecomply-signing-key")); q++)
+			secrets++;
+		for (const char *q = out.ptr; (q = strstr(q, "mountPath: /etc/kubecomply/signing\n")); q++)
+			mounts++;
+		if (args != workloads[i] || secrets != workloads[i] || mounts != workloads[i])
+			fail_msg("%s: %d --sign-key, %d secret volumes, %d mounts; %d workloads expected", overlays[i], args,
+				 secrets, mounts, workloads[i]);
+		kc_buf_free(&out);
+	}
+}
+
 /* ---- migration: a store made before the chain is sealed as found ---- */
 
 static void test_store_before_chain_adopted(void **state)
@@ -779,6 +815,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prune_cascade_sealed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_refuses_broken_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_prune_keeps_recent, setup, teardown),
+		cmocka_unit_test(test_deploy_overlays_mount_the_signing_key),
 		cmocka_unit_test_setup_teardown(test_store_before_chain_adopted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_never_creates_a_store, setup, teardown),
 		cmocka_unit_test(test_canonical_form_is_unambiguous),
