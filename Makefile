@@ -9,7 +9,7 @@ CLANG   ?= clang
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS    := libbpf json-c yaml-0.1 sqlite3 libgit2 libcurl libxml-2.0 libcrypto libssl
+PKGS    := libbpf json-c yaml-0.1 sqlite3 libpq libgit2 libcurl libxml-2.0 libcrypto libssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -22,7 +22,7 @@ LDLIBS  := $(PKG_LIBS) -lelf -lz -lm -lpthread
 # the recursive builds below use every core; a 2-core CI machine halves its build time
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-MODULES := common checks auditor reports remediation gitops bpf
+MODULES := common store checks auditor reports remediation gitops bpf
 LIB_SRC := $(filter-out auditor/main.c %.bpf.c, $(foreach d,$(MODULES),$(wildcard $(d)/*.c $(d)/*/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libkubecomply.a

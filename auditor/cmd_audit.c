@@ -11,7 +11,7 @@
 #include "auditor/benchmark.h"
 #include "auditor/cli.h"
 #include "auditor/outputs.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "checks/engine.h"
 #include "checks/k8s/cluster.h"
 #include "checks/k8s/exceptions.h"
