@@ -59,7 +59,12 @@ $(BUILD)/tests/%: tests/%.c $(TEST_HELP) $(wildcard tests/*.h) $(LIB)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(BENCH_EXTRA) $(LIB) $(LDLIBS) $(BENCH_LIBS)
+
+# the store bench starts a real PostgreSQL server with the suites' helper
+$(BUILD)/bench/bench_store: BENCH_EXTRA := tests/kc_pg.c tests/kc_test.c
+$(BUILD)/bench/bench_store: BENCH_LIBS := -lcmocka
+$(BUILD)/bench/bench_store: tests/kc_pg.c tests/kc_test.c
 
 deps:
 	@scripts/install-deps.sh

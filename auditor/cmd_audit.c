@@ -45,7 +45,7 @@ static const char usage[] =
 	"      --host NAME       the host name recorded (default: the audited root's hostname)\n"
 	"      --cluster NAME    the cluster name recorded\n"
 	"      --db FILE         evidence store (default /var/lib/kubecomply/kubecomply.db as root,\n"
-	"                        ./kubecomply.db otherwise)\n"
+	"                        ./kubecomply.db otherwise), or postgres://user@host/db for a fleet\n"
 	"      --json FILE       JSON report ('-' for stdout)\n"
 	"      --junit FILE      JUnit XML report\n"
 	"      --html FILE       self-contained HTML report\n"

@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

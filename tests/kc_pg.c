@@ -25,6 +25,7 @@ struct kc_pg {
 /* Runs argv as nobody; 0 when it exited 0. Output goes to dir/log. */
 static int run_as_nobody(const struct kc_pg *pg, char *const argv[])
 {
+	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
