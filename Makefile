@@ -9,7 +9,7 @@ CLANG   ?= clang
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS    := libbpf json-c yaml-0.1 sqlite3 libgit2 libcurl libxml-2.0 libcrypto libssl
+PKGS    := libbpf json-c yaml-0.1 sqlite3 libpq libgit2 libcurl libxml-2.0 libcrypto libssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -59,7 +59,12 @@ $(BUILD)/tests/%: tests/%.c $(TEST_HELP) $(wildcard tests/*.h) $(LIB)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(BENCH_EXTRA) $(LIB) $(LDLIBS) $(BENCH_LIBS)
+
+# the store bench starts a real PostgreSQL server with the suites' helper
+$(BUILD)/bench/bench_store: BENCH_EXTRA := tests/kc_pg.c tests/kc_test.c
+$(BUILD)/bench/bench_store: BENCH_LIBS := -lcmocka
+$(BUILD)/bench/bench_store: tests/kc_pg.c tests/kc_test.c
 
 deps:
 	@scripts/install-deps.sh

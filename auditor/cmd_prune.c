@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "auditor/cli.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/sign.h"
 #include "store/chain.h"

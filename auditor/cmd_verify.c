@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "auditor/cli.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/sign.h"
 #include "common/strbuf.h"

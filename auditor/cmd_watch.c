@@ -14,7 +14,7 @@
 
 #include "auditor/cli.h"
 #include "auditor/correlate.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "auditor/watch.h"
 #include "auditor/metrics_http.h"
 #include "common/error.h"

@@ -4,7 +4,7 @@
 #define KC_OUTPUTS_H
 
 #include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "reports/gate.h"
 
 struct kc_output_opts {

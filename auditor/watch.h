@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/store.h"
 
 struct kc_watch_opts {
 	const char *db;            /* --db */

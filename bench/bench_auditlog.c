@@ -14,7 +14,7 @@
 #include "auditor/auditlog/follow.h"
 #include "auditor/auditlog/proc.h"
 #include "auditor/auditlog/rules.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 

@@ -7,7 +7,6 @@
 #include "bpf/bpfmon.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -612,15 +611,9 @@ static int rescan_watch(struct kc_bpfmon *m)
 
 static int record_attachments(struct kc_bpfmon *m, int quiet)
 {
-	sqlite3 *db = kc_store_db(m->dec.st);
-	sqlite3_stmt *s = NULL;
-	int rc = 0;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO attachments(run_id, monitor, program, attached, detail) "
-			       "VALUES (?, 'bpf', ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
-		return kc_error_set(KC_EDB, "recording BPF attachments: %s", sqlite3_errmsg(db));
-	if ((rc = kc_store_begin(m->dec.st)) < 0)
-		goto out;
+	int rc = kc_store_begin(m->dec.st);
+	if (rc < 0)
+		return rc;
 	for (int i = 0; i < m->nprogs + 4; i++) {
 		const struct prog_state *p = i < m->nprogs ? &m->progs[i] : NULL;
 		struct kc_buf d = KC_BUF_INIT;
@@ -675,23 +668,14 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 		}
 		if (!p && !quiet)
 			fprintf(stderr, "kubecomply watch: bpf %-32s %s\n", name, d.ptr);
-		sqlite3_bind_int64(s, 1, m->dec.run_id);
-		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(s, 3, attached);
-		sqlite3_bind_text(s, 4, d.ptr, -1, SQLITE_TRANSIENT);
-		int step = sqlite3_step(s);
-		sqlite3_reset(s);
+		rc = kc_store_add_attachment(m->dec.st, m->dec.run_id, "bpf", name, attached, d.ptr);
 		kc_buf_free(&d);
-		if (step != SQLITE_DONE) {
-			rc = kc_error_set(KC_EDB, "recording BPF attachments: %s", sqlite3_errmsg(db));
+		if (rc < 0) {
 			kc_store_rollback(m->dec.st);
-			goto out;
+			return rc;
 		}
 	}
-	rc = kc_store_commit(m->dec.st);
-out:
-	sqlite3_finalize(s);
-	return rc;
+	return kc_store_commit(m->dec.st);
 }
 
 static int on_event(void *ctx, void *data, size_t size)

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct sqlite3;
+struct kc_store;
 
 struct kc_flow_label {
 	char *key, *value;
@@ -54,7 +54,7 @@ void kc_flows_free(struct kc_flow_set *set);
 /* Adds one connection event. Returns 0 when added or skipped (set->skipped counts it). */
 int kc_flows_add_json(struct kc_flow_set *set, const char *time, const char *data_json);
 /* Loads every 'connect' event of runs of `cluster` (NULL: every run), then finishes. */
-int kc_flows_load(struct sqlite3 *db, const char *cluster, struct kc_flow_set *set);
+int kc_flows_load(struct kc_store *st, const char *cluster, struct kc_flow_set *set);
 /* Sorts (destination, source, port, protocol) and merges events of the same flow, adding
  * counts and keeping the first and last time seen. Call after the last kc_flows_add_json. */
 void kc_flows_finish(struct kc_flow_set *set);

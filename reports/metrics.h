@@ -20,7 +20,7 @@
 #define KC_METRICS_H
 
 #include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/strbuf.h"
 
 /* The Content-Type a server must send with this text. */

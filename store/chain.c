@@ -1,32 +1,33 @@
-/* The hash chain over the evidence store. The byte forms hashed here are specified in
- * docs/evidence.md; a change to any of them is a new version string, never an edit. */
+/* The hash chain over the evidence store: sealing. The byte forms hashed here are specified
+ * in docs/evidence.md; a change to any of them is a new version string, never an edit. */
 #include "store/chain.h"
 #include "store/chain_int.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auditor/run.h"
-#include "auditor/store.h"
 #include "common/error.h"
 #include "common/sign.h"
+#include "store/store.h"
 
 /* The monitor tables sealed per batch, and the columns hashed, in this order. An explicit
  * list (not SELECT *) so that a column added by a later migration does not change the digest
- * of rows sealed before it. */
-const struct kc_chain_table kc_chain__tables[KC_CHAIN_NTABLES] = {
-	{ "events", "id, run_id, time, source, type, pid, ppid, uid, comm, path, pod_uid, container_id,"
-		    " namespace, pod, data_json" },
-	{ "findings", "id, run_id, time, source, rule, severity, cis, summary, data_json" },
-	{ "gaps", "id, run_id, monitor, start, end, seen, sent, lost, detail" },
-	{ "audit_events", "id, run_id, audit_id, stage, time, verb, user, impersonated, groups, source_ip,"
-			  " user_agent, namespace, resource, subresource, name, code, decision, reason, level,"
-			  " data_json" },
-	{ "attachments", "id, run_id, monitor, program, attached, detail" },
+ * of rows sealed before it. Reserved words quoted for PostgreSQL. */
+const struct kc_chain_table_def kc_chain__tables[KC_CHAIN_NTABLES] = {
+	[KC_CHAIN_EVENTS] = { "events", "id, run_id, time, source, type, pid, ppid, uid, comm, path, pod_uid,"
+					" container_id, namespace, pod, data_json", 15 },
+	[KC_CHAIN_FINDINGS] = { "findings", "id, run_id, time, source, rule, severity, cis, summary, data_json", 9 },
+	[KC_CHAIN_GAPS] = { "gaps", "id, run_id, monitor, start, \"end\", seen, sent, lost, detail", 9 },
+	[KC_CHAIN_AUDIT_EVENTS] = { "audit_events", "id, run_id, audit_id, stage, time, verb, \"user\", impersonated,"
+						    " groups, source_ip, user_agent, namespace, resource, subresource,"
+						    " name, code, decision, reason, level, data_json", 20 },
+	[KC_CHAIN_ATTACHMENTS] = { "attachments", "id, run_id, monitor, program, attached, detail", 6 },
 };
-_Static_assert(sizeof(kc_chain__tables) / sizeof(*kc_chain__tables) == KC_CHAIN_NTABLES, "one entry per sealed table");
+
+/* pg_advisory_xact_lock key for appending to the chain: "kcchain!" as a number */
+#define PG_CHAIN_LOCK "SELECT pg_advisory_xact_lock(7738151113213964577)"
 
 static const char zero_link[KC_DIGEST_HEX] = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -38,7 +39,6 @@ struct touch {
 };
 
 struct kc_chain {
-	sqlite3 *db;
 	struct touch *t;
 	size_t n, cap, mark;
 	uint64_t seq;
@@ -46,150 +46,165 @@ struct kc_chain {
 	/* during prune: rows whose seals are being pruned; their deletion is not sealed again */
 	const struct kc_chain_row *drop;
 	size_t ndrop;
-	sqlite3_stmt *row_stmt[KC_CHAIN_NTABLES];
 };
 
-static int table_index(const char *name)
-{
-	for (size_t i = 0; i < KC_CHAIN_NTABLES; i++)
-		if (strcmp(kc_chain__tables[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static void on_write(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid)
-{
-	struct kc_chain *c = arg;
-	int ti;
-	if (strcmp(dbname, "main") != 0 || (ti = table_index(table)) < 0)
-		return;
-	c->t = kc_array_grow(c->t, &c->cap, c->n + 1, sizeof(*c->t));
-	c->t[c->n++] = (struct touch){ .table = (uint8_t)ti, .deleted = op == SQLITE_DELETE, .id = rowid, .seq = c->seq++ };
-}
-
-int kc_chain_attach(struct kc_store *st, struct kc_chain **out)
-{
-	struct kc_chain *c = kc_xcalloc(1, sizeof(*c));
-	c->db = kc_store_db(st);
-	sqlite3_update_hook(c->db, on_write, c);
-	*out = c;
-	return 0;
-}
+struct kc_chain *kc_chain_new(void) { return kc_xcalloc(1, sizeof(struct kc_chain)); }
 
 void kc_chain_free(struct kc_chain *c)
 {
 	if (!c)
 		return;
-	sqlite3_update_hook(c->db, NULL, NULL);
-	for (size_t i = 0; i < KC_CHAIN_NTABLES; i++)
-		sqlite3_finalize(c->row_stmt[i]);
 	free(c->t);
 	free(c);
 }
 
 void kc_chain_set_key(struct kc_chain *c, const struct kc_key *key) { c->key = key; }
 const struct kc_key *kc_chain__key(const struct kc_chain *c) { return c->key; }
+void kc_chain_begin(struct kc_chain *c) { c->mark = c->n; }
+void kc_chain_rollback(struct kc_chain *c) { c->n = c->mark < c->n ? c->mark : c->n; }
 
 void kc_chain__set_drop(struct kc_chain *c, const struct kc_chain_row *rows, size_t n)
 {
 	c->drop = rows;
 	c->ndrop = n;
 }
-void kc_chain_begin(struct kc_chain *c) { c->mark = c->n; }
-void kc_chain_rollback(struct kc_chain *c) { c->n = c->mark < c->n ? c->mark : c->n; }
-int kc_chain_pending(const struct kc_chain *c) { return c->n > 0; }
 
-int kc_chain__db_fail(struct kc_store *st, const char *what)
+void kc_chain_touch(struct kc_chain *c, enum kc_chain_table table, int64_t id, int deleted)
 {
-	return kc_error_set(KC_EDB, "%s: %s: %s", kc_store_path(st), what, sqlite3_errmsg(kc_store_db(st)));
+	if (!id)
+		return;
+	c->t = kc_array_grow(c->t, &c->cap, c->n + 1, sizeof(*c->t));
+	c->t[c->n++] = (struct touch){ .table = (uint8_t)table, .deleted = deleted != 0, .id = id, .seq = c->seq++ };
 }
 
-/* Each value by its storage class: a value whose class was changed (a number written into a
- * text column) changes the digest even when its text reads the same. */
-static void encode_col(struct kc_canon *c, sqlite3_stmt *s, int i)
+int kc_chain__prepare(struct kc_db *db, const char *sql, struct kc_db_stmt **out)
 {
-	switch (sqlite3_column_type(s, i)) {
-	case SQLITE_NULL: kc_canon_null(c); break;
-	case SQLITE_INTEGER: kc_canon_int(c, sqlite3_column_int64(s, i)); break;
-	case SQLITE_FLOAT: kc_canon_real(c, sqlite3_column_double(s, i)); break;
-	case SQLITE_BLOB: kc_canon_blob(c, sqlite3_column_blob(s, i), (size_t)sqlite3_column_bytes(s, i)); break;
-	default:
-		kc_canon_strn(c, (const char *)sqlite3_column_text(s, i), (size_t)sqlite3_column_bytes(s, i));
-		break;
+	*out = NULL;
+	return db->ops->prepare(db, sql, out);
+}
+
+void kc_chain__done(struct kc_db *db, struct kc_db_stmt *s)
+{
+	if (s)
+		db->ops->finalize(s);
+}
+
+void kc_chain__hex(struct kc_buf *out, const unsigned char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	kc_buf_grow(out, 2 * n);
+	for (size_t i = 0; i < n; i++) {
+		kc_buf_putc(out, hex[p[i] >> 4]);
+		kc_buf_putc(out, hex[p[i] & 15]);
 	}
 }
 
-void kc_chain__encode_cols(struct kc_canon *c, sqlite3_stmt *s, int from, int to)
+static int hexval(char c)
 {
-	for (int i = from; i < to; i++)
-		encode_col(c, s, i);
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int kc_chain__unhex(const char *hex, struct kc_buf *out)
+{
+	size_t n = hex ? strlen(hex) : 0;
+	if (n % 2)
+		return -1;
+	kc_buf_grow(out, n / 2);
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		kc_buf_putc(out, (char)(hi << 4 | lo));
+	}
+	return 0;
+}
+
+/* Each value by its class: a value whose class was changed (a number written into a text
+ * column) changes the digest even when its text reads the same. */
+void kc_chain__encode_cols(struct kc_canon *c, struct kc_db *db, struct kc_db_stmt *s, int from, int to)
+{
+	const struct kc_db_ops *ops = db->ops;
+	for (int i = from; i < to; i++) {
+		switch (ops->col_class(s, i)) {
+		case 'n': kc_canon_null(c); break;
+		case 'i': kc_canon_int(c, ops->col_int64(s, i)); break;
+		case 'r': kc_canon_real(c, ops->col_double(s, i)); break;
+		case 'b': {
+			const char *t = ops->col_text(s, i);
+			kc_canon_blob(c, t, t ? strlen(t) : 0);
+			break;
+		}
+		default: kc_canon_str(c, ops->col_text(s, i)); break;
+		}
+	}
 }
 
 /* ---- the canonical form of a run ---- */
 
 int kc_chain__run_content(struct kc_store *st, int64_t run_id, unsigned char out[KC_DIGEST_LEN], int *found)
 {
-	sqlite3 *db = kc_store_db(st);
-	sqlite3_stmt *s = NULL;
+	struct kc_db *db = kc_store__backend(st);
+	struct kc_db_stmt *s = NULL;
 	struct kc_canon c;
-	int rc = 0, step;
 	*found = 0;
-	if (sqlite3_prepare_v2(db, "SELECT kind, host, cluster, benchmark, k8s_version, targets, root, tool_version,"
-				   " started, finished FROM runs WHERE id=?", -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "hashing a run");
-	sqlite3_bind_int64(s, 1, run_id);
-	step = sqlite3_step(s);
-	if (step != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return step == SQLITE_DONE ? 0 : kc_chain__db_fail(st, "hashing a run");
+	int rc = kc_chain__prepare(db, "SELECT kind, host, cluster, benchmark, k8s_version, targets, root,"
+				       " tool_version, started, finished FROM runs WHERE id=$1", &s);
+	if (rc < 0)
+		return rc;
+	db->ops->bind_int64(s, 1, run_id);
+	rc = db->ops->step(s, "hashing a run");
+	if (rc <= 0) {
+		kc_chain__done(db, s);
+		return rc;
 	}
 	*found = 1;
 	kc_canon_init_hash(&c);
 	kc_canon_str(&c, "kubecomply.run/v1");
-	kc_chain__encode_cols(&c, s, 0, 10);
-	sqlite3_finalize(s);
+	kc_chain__encode_cols(&c, db, s, 0, 10);
+	kc_chain__done(db, s);
 	/* results in their order, each followed by its evidence rows in theirs */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT r.id, e.id, r.seq, r.check_id, r.title, r.section, r.section_title, r.target, r.type,"
-			       " r.level, r.scored, r.severity, r.status, r.expected, r.actual, r.reason, r.exception,"
-			       " r.remediation, r.duration_ms,"
+	rc = kc_chain__prepare(db,
+			       "SELECT r.id, e.id, r.seq, r.check_id, r.title, r.section, r.section_title, r.target,"
+			       " r.type, r.level, r.scored, r.severity, r.status, r.expected, r.actual, r.reason,"
+			       " r.exception, r.remediation, r.duration_ms,"
 			       " e.seq, e.kind, e.source, e.line, e.key, e.value, e.layer, e.detail, e.pid, e.has_stat,"
 			       " e.mode, e.owner, e.grp, e.sha256, e.obj_kind, e.obj_namespace, e.obj_name"
-			       " FROM results r LEFT JOIN evidence e ON e.result_id = r.id WHERE r.run_id=?"
-			       " ORDER BY r.seq, r.id, e.seq, e.id", -1, &s, NULL) != SQLITE_OK) {
-		rc = kc_chain__db_fail(st, "hashing a run");
+			       " FROM results r LEFT JOIN evidence e ON e.result_id = r.id WHERE r.run_id=$1"
+			       " ORDER BY r.seq, r.id, e.seq, e.id", &s);
+	if (rc < 0)
 		goto out;
-	}
-	sqlite3_bind_int64(s, 1, run_id);
+	db->ops->bind_int64(s, 1, run_id);
 	int64_t last_result = 0;
 	int any = 0;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t rid = sqlite3_column_int64(s, 0);
+	while ((rc = db->ops->step(s, "hashing a run")) == 1) {
+		int64_t rid = db->ops->col_int64(s, 0);
 		if (!any || rid != last_result) {
 			kc_canon_str(&c, "result");
-			kc_chain__encode_cols(&c, s, 2, 19);
+			kc_chain__encode_cols(&c, db, s, 2, 19);
 			last_result = rid;
 			any = 1;
 		}
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
+		if (db->ops->col_class(s, 1) != 'n') {
 			kc_canon_str(&c, "evidence");
-			kc_chain__encode_cols(&c, s, 19, 36);
+			kc_chain__encode_cols(&c, db, s, 19, 36);
 		}
 	}
-	if (step != SQLITE_DONE)
-		rc = kc_chain__db_fail(st, "hashing a run");
 	kc_canon_str(&c, "end");
 	kc_canon_digest(&c, out);
 out:
-	sqlite3_finalize(s);
+	kc_chain__done(db, s);
 	kc_canon_dispose(&c);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- seals ---- */
 
 void kc_chain__link_digest(int64_t pos, const char *kind, int64_t run_id, const char *sealed, const char *content,
-			const char *prev, char out[KC_DIGEST_HEX])
+			   const char *prev, char out[KC_DIGEST_HEX])
 {
 	struct kc_canon c;
 	unsigned char d[KC_DIGEST_LEN];
@@ -224,38 +239,42 @@ void kc_chain__checkpoint_message(struct kc_buf *m, int64_t pos, const char *lin
 
 /* The position and link a new seal follows: the last seal, else the latest checkpoint,
  * else position 0 and 64 zeros. */
-int kc_chain__head(struct kc_store *st, int64_t *pos, char link[KC_DIGEST_HEX])
+static int head(struct kc_store *st, int64_t *pos, char link[KC_DIGEST_HEX])
 {
-	sqlite3_stmt *s;
+	struct kc_db *db = kc_store__backend(st);
 	*pos = 0;
 	memcpy(link, zero_link, KC_DIGEST_HEX);
 	static const char *const q[] = { "SELECT pos, link FROM seals ORDER BY pos DESC LIMIT 1",
-					 "SELECT pos, link FROM checkpoints ORDER BY pos DESC LIMIT 1" };
+					 "SELECT pos, link FROM checkpoints WHERE pos > 0 ORDER BY pos DESC LIMIT 1" };
 	for (int i = 0; i < 2; i++) {
-		if (sqlite3_prepare_v2(kc_store_db(st), q[i], -1, &s, NULL) != SQLITE_OK)
-			return kc_chain__db_fail(st, "reading the chain head");
-		int step = sqlite3_step(s);
-		if (step == SQLITE_ROW) {
-			const char *l = (const char *)sqlite3_column_text(s, 1);
-			*pos = sqlite3_column_int64(s, 0);
+		struct kc_db_stmt *s;
+		int rc = kc_chain__prepare(db, q[i], &s);
+		if (rc < 0)
+			return rc;
+		rc = db->ops->step(s, "reading the chain head");
+		if (rc == 1) {
+			const char *l = db->ops->col_text(s, 1);
+			*pos = db->ops->col_int64(s, 0);
 			snprintf(link, KC_DIGEST_HEX, "%s", l ? l : "");
 		}
-		sqlite3_finalize(s);
-		if (step == SQLITE_ROW)
-			return 0;
-		if (step != SQLITE_DONE)
-			return kc_chain__db_fail(st, "reading the chain head");
+		kc_chain__done(db, s);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
 	}
 	return 0;
 }
 
 static int append_seal(struct kc_store *st, struct kc_chain *c, const char *kind, int64_t run_id,
-		       const char *content, const struct kc_buf *rows, int64_t *pos_out, char link_out[KC_DIGEST_HEX])
+		       const char *content, const char *rows_hex, int64_t *pos_out, char link_out[KC_DIGEST_HEX])
 {
+	struct kc_db *db = kc_store__backend(st);
 	int64_t pos;
 	char prev[KC_DIGEST_HEX], link[KC_DIGEST_HEX], sig[KC_SIG_HEX];
-	int rc = kc_chain__head(st, &pos, prev);
-	if (rc < 0)
+	int rc;
+	/* SQLite's write transaction already excludes every other writer; PostgreSQL's does not */
+	if (strcmp(db->ops->name, "postgres") == 0 && (rc = db->ops->exec(db, PG_CHAIN_LOCK, "locking the chain")) < 0)
+		return rc;
+	if ((rc = head(st, &pos, prev)) < 0)
 		return rc;
 	pos++;
 	char *sealed = kc_time_now_rfc3339();
@@ -270,37 +289,35 @@ static int append_seal(struct kc_store *st, struct kc_chain *c, const char *kind
 			return rc;
 		}
 	}
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(kc_store_db(st),
-			       "INSERT INTO seals(pos, kind, run_id, sealed, content, rows, prev, link, key, sig)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK) {
+	struct kc_db_stmt *s;
+	if ((rc = kc_chain__prepare(db, "INSERT INTO seals(pos, kind, run_id, sealed, content, \"rows\", prev, link,"
+					" key, sig) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)", &s)) < 0) {
 		free(sealed);
-		return kc_chain__db_fail(st, "sealing");
+		return rc;
 	}
-	sqlite3_bind_int64(s, 1, pos);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	db->ops->bind_int64(s, 1, pos);
+	db->ops->bind_text(s, 2, kind);
 	if (run_id)
-		sqlite3_bind_int64(s, 3, run_id);
-	sqlite3_bind_text(s, 4, sealed, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, content, -1, SQLITE_STATIC);
-	if (rows)
-		sqlite3_bind_blob(s, 6, rows->ptr, (int)rows->len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, link, -1, SQLITE_STATIC);
-	if (c->key) {
-		sqlite3_bind_text(s, 9, kc_key_id(c->key), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 10, sig, -1, SQLITE_STATIC);
-	}
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : kc_chain__db_fail(st, "sealing");
-	sqlite3_finalize(s);
+		db->ops->bind_int64(s, 3, run_id);
+	else
+		db->ops->bind_text(s, 3, NULL);
+	db->ops->bind_text(s, 4, sealed);
+	db->ops->bind_text(s, 5, content);
+	db->ops->bind_text(s, 6, rows_hex);
+	db->ops->bind_text(s, 7, prev);
+	db->ops->bind_text(s, 8, link);
+	db->ops->bind_text(s, 9, c->key ? kc_key_id(c->key) : NULL);
+	db->ops->bind_text(s, 10, c->key ? sig : NULL);
+	rc = db->ops->step(s, "sealing");
+	kc_chain__done(db, s);
 	free(sealed);
-	if (rc == 0) {
-		if (pos_out)
-			*pos_out = pos;
-		if (link_out)
-			memcpy(link_out, link, KC_DIGEST_HEX);
-	}
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (pos_out)
+		*pos_out = pos;
+	if (link_out)
+		memcpy(link_out, link, KC_DIGEST_HEX);
+	return 0;
 }
 
 int kc_chain_seal_run(struct kc_store *st, struct kc_chain *c, struct kc_run *run)
@@ -346,14 +363,11 @@ int kc_chain__row_cmp(const void *a, const void *b)
 
 static int dropped(const struct kc_chain *c, uint8_t table, int64_t id)
 {
-	if (!c->drop)
-		return 0;
-	struct kc_chain_row key = { .table = table, .id = id };
-	size_t lo = 0, hi = c->ndrop;
+	size_t lo = 0, hi = c->drop ? c->ndrop : 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct kc_chain_row *r = &c->drop[mid];
-		int cmp = r->table != key.table ? (r->table < key.table ? -1 : 1) : r->id < key.id ? -1 : r->id > key.id;
+		int cmp = r->table != table ? (r->table < table ? -1 : 1) : r->id < id ? -1 : r->id > id;
 		if (cmp == 0)
 			return 1;
 		if (cmp < 0)
@@ -364,57 +378,49 @@ static int dropped(const struct kc_chain *c, uint8_t table, int64_t id)
 	return 0;
 }
 
-/* The digest of one monitor row as stored now; *found 0 when it is gone. */
-int kc_chain__row_digest(struct kc_store *st, struct kc_chain *c, uint8_t table, int64_t id,
-		      unsigned char out[KC_DIGEST_LEN], int *found)
-{
-	sqlite3_stmt *s = c->row_stmt[table];
-	if (!s) {
-		struct kc_buf q = KC_BUF_INIT;
-		kc_buf_printf(&q, "SELECT %s FROM %s WHERE id=?", kc_chain__tables[table].cols, kc_chain__tables[table].name);
-		int prc = sqlite3_prepare_v3(kc_store_db(st), q.ptr, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
-		kc_buf_free(&q);
-		if (prc != SQLITE_OK)
-			return kc_chain__db_fail(st, "hashing a row");
-		c->row_stmt[table] = s;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	int step = sqlite3_step(s);
-	*found = step == SQLITE_ROW;
-	if (*found) {
-		struct kc_canon cn;
-		kc_canon_init_hash(&cn);
-		kc_canon_str(&cn, kc_chain__tables[table].name);
-		kc_chain__encode_cols(&cn, s, 0, sqlite3_column_count(s));
-		kc_canon_digest(&cn, out);
-		kc_canon_dispose(&cn);
-	}
-	sqlite3_reset(s);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : kc_chain__db_fail(st, "hashing a row");
-}
-
 int kc_chain_seal_batch(struct kc_store *st, struct kc_chain *c)
 {
 	if (!c->n)
 		return 0;
+	struct kc_db *db = kc_store__backend(st);
+	struct kc_db_stmt *s[KC_CHAIN_NTABLES] = { 0 };
 	qsort(c->t, c->n, sizeof(*c->t), touch_cmp);
-	struct kc_canon rows;
+	struct kc_canon rows, row;
 	kc_canon_init_bytes(&rows);
+	kc_canon_init_hash(&row);
 	kc_canon_str(&rows, "kubecomply.batch/v1");
 	size_t entries = 0;
 	int rc = 0;
 	for (size_t i = 0; i < c->n; i++) {
+		const struct touch *t = &c->t[i];
 		/* the last write of a row wins: it is the row as the transaction leaves it */
-		if (i + 1 < c->n && c->t[i + 1].table == c->t[i].table && c->t[i + 1].id == c->t[i].id)
+		if (i + 1 < c->n && c->t[i + 1].table == t->table && c->t[i + 1].id == t->id)
 			continue;
-		unsigned char d[KC_DIGEST_LEN];
-		int found;
-		if ((rc = kc_chain__row_digest(st, c, c->t[i].table, c->t[i].id, d, &found)) < 0)
+		if (!s[t->table]) {
+			struct kc_buf q = KC_BUF_INIT;
+			kc_buf_printf(&q, "SELECT %s FROM %s WHERE id=$1", kc_chain__tables[t->table].cols,
+				      kc_chain__tables[t->table].name);
+			rc = kc_chain__prepare(db, q.ptr, &s[t->table]);
+			kc_buf_free(&q);
+			if (rc < 0)
+				goto out;
+		}
+		db->ops->bind_int64(s[t->table], 1, t->id);
+		if ((rc = db->ops->step(s[t->table], "hashing a row")) < 0)
 			goto out;
-		if (!found && dropped(c, c->t[i].table, c->t[i].id))
+		int found = rc == 1;
+		unsigned char d[KC_DIGEST_LEN];
+		if (found) {
+			kc_canon_str(&row, kc_chain__tables[t->table].name);
+			kc_chain__encode_cols(&row, db, s[t->table], 0, kc_chain__tables[t->table].ncols);
+			kc_canon_digest(&row, d);
+		}
+		db->ops->reset(s[t->table]);
+		rc = 0;
+		if (!found && dropped(c, t->table, t->id))
 			continue;
-		kc_canon_str(&rows, kc_chain__tables[c->t[i].table].name);
-		kc_canon_int(&rows, c->t[i].id);
+		kc_canon_str(&rows, kc_chain__tables[t->table].name);
+		kc_canon_int(&rows, t->id);
 		if (found)
 			kc_canon_blob(&rows, d, sizeof(d));
 		else
@@ -424,86 +430,109 @@ int kc_chain_seal_batch(struct kc_store *st, struct kc_chain *c)
 	if (entries) {
 		unsigned char d[KC_DIGEST_LEN];
 		char hex[KC_DIGEST_HEX];
+		struct kc_buf rows_hex = KC_BUF_INIT;
 		kc_sha256(rows.buf.ptr, rows.buf.len, d);
 		kc_digest_hex(d, hex);
-		rc = append_seal(st, c, "batch", 0, hex, &rows.buf, NULL, NULL);
+		kc_chain__hex(&rows_hex, (const unsigned char *)rows.buf.ptr, rows.buf.len);
+		rc = append_seal(st, c, "batch", 0, hex, rows_hex.ptr, NULL, NULL);
+		kc_buf_free(&rows_hex);
 	}
 out:
+	for (int i = 0; i < KC_CHAIN_NTABLES; i++)
+		kc_chain__done(db, s[i]);
 	kc_canon_dispose(&rows);
+	kc_canon_dispose(&row);
 	if (rc == 0)
 		c->n = c->mark = 0;
 	return rc;
 }
 
-int kc_chain_adopt(struct kc_store *st, struct kc_chain *c)
+static int ids_of(struct kc_db *db, const char *sql, int64_t **ids, size_t *n)
 {
-	sqlite3 *db = kc_store_db(st);
-	sqlite3_stmt *s;
-	int rc = 0, step;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM runs ORDER BY id", -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "sealing the runs stored before the chain");
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct kc_run run = { .id = sqlite3_column_int64(s, 0) };
-		rc = kc_chain_seal_run(st, c, &run);
-		kc_run_clear(&run);
-		if (rc < 0)
-			break;
-	}
-	sqlite3_finalize(s);
+	struct kc_db_stmt *s;
+	size_t cap = 0;
+	*ids = NULL;
+	*n = 0;
+	int rc = kc_chain__prepare(db, sql, &s);
 	if (rc < 0)
 		return rc;
-	if (step != SQLITE_DONE)
-		return kc_chain__db_fail(st, "sealing the runs stored before the chain");
-	for (size_t t = 0; t < KC_CHAIN_NTABLES; t++) {
-		struct kc_buf q = KC_BUF_INIT;
-		kc_buf_printf(&q, "SELECT id FROM %s ORDER BY id", kc_chain__tables[t].name);
-		int prc = sqlite3_prepare_v2(db, q.ptr, -1, &s, NULL);
-		kc_buf_free(&q);
-		if (prc != SQLITE_OK)
-			return kc_chain__db_fail(st, "sealing the rows stored before the chain");
-		while ((step = sqlite3_step(s)) == SQLITE_ROW)
-			on_write(c, SQLITE_INSERT, "main", kc_chain__tables[t].name, sqlite3_column_int64(s, 0));
-		sqlite3_finalize(s);
-		if (step != SQLITE_DONE)
-			return kc_chain__db_fail(st, "sealing the rows stored before the chain");
+	while ((rc = db->ops->step(s, "sealing what the store held")) == 1) {
+		*ids = kc_array_grow(*ids, &cap, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = db->ops->col_int64(s, 0);
 	}
-	return kc_chain_seal_batch(st, c);
+	kc_chain__done(db, s);
+	return rc < 0 ? rc : 0;
 }
 
-static int run_seal(struct kc_store *st, int64_t run_id, char digest[KC_DIGEST_HEX], int64_t *pos,
-		    char link[KC_DIGEST_HEX])
+int kc_chain_adopt(struct kc_store *st, struct kc_chain *c)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(kc_store_db(st), "SELECT pos, content, link FROM seals WHERE kind='run' AND run_id=?"
-						" ORDER BY pos DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "reading a run's seal");
-	sqlite3_bind_int64(s, 1, run_id);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
-		const char *d = (const char *)sqlite3_column_text(s, 1), *l = (const char *)sqlite3_column_text(s, 2);
-		*pos = sqlite3_column_int64(s, 0);
-		snprintf(digest, KC_DIGEST_HEX, "%s", d ? d : "");
-		snprintf(link, KC_DIGEST_HEX, "%s", l ? l : "");
+	struct kc_db *db = kc_store__backend(st);
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = ids_of(db, "SELECT pos FROM checkpoints WHERE pos=0 AND link='adopt'", &ids, &n);
+	free(ids);
+	if (rc < 0 || n == 0)
+		return rc;
+	if ((rc = kc_store_begin(st)) < 0)
+		return rc;
+	/* another process may have adopted it meanwhile: look again under the write lock */
+	if ((rc = ids_of(db, "SELECT pos FROM checkpoints WHERE pos=0 AND link='adopt'", &ids, &n)) < 0 || n == 0)
+		goto done;
+	free(ids);
+	if ((rc = ids_of(db, "SELECT id FROM runs ORDER BY id", &ids, &n)) < 0)
+		goto done;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct kc_run run = { .id = ids[i] };
+		rc = kc_chain_seal_run(st, c, &run);
+		kc_run_clear(&run);
 	}
-	sqlite3_finalize(s);
-	if (step == SQLITE_ROW)
-		return 0;
-	if (step != SQLITE_DONE)
-		return kc_chain__db_fail(st, "reading a run's seal");
-	return kc_error_set(KC_ENOTFOUND, "%s: run %lld has no seal", kc_store_path(st), (long long)run_id);
+	for (int t = 0; t < KC_CHAIN_NTABLES && rc == 0; t++) {
+		free(ids);
+		struct kc_buf q = KC_BUF_INIT;
+		kc_buf_printf(&q, "SELECT id FROM %s ORDER BY id", kc_chain__tables[t].name);
+		rc = ids_of(db, q.ptr, &ids, &n);
+		kc_buf_free(&q);
+		for (size_t i = 0; i < n && rc == 0; i++)
+			kc_chain_touch(c, (enum kc_chain_table)t, ids[i], 0);
+	}
+	if (rc == 0)
+		rc = db->ops->exec(db, "DELETE FROM checkpoints WHERE pos=0 AND link='adopt'", "sealing what the store held");
+done:
+	free(ids);
+	if (rc == 0)
+		return kc_store_commit(st);
+	kc_store_rollback(st);
+	return rc;
 }
 
 int kc_chain_find_run(struct kc_store *st, int64_t run_id, char digest[KC_DIGEST_HEX], int64_t *pos,
 		      char link[KC_DIGEST_HEX])
 {
-	return run_seal(st, run_id, digest, pos, link);
+	struct kc_db *db = kc_store__backend(st);
+	struct kc_db_stmt *s;
+	int rc = kc_chain__prepare(db, "SELECT pos, content, link FROM seals WHERE kind='run' AND run_id=$1"
+				       " ORDER BY pos DESC LIMIT 1", &s);
+	if (rc < 0)
+		return rc;
+	db->ops->bind_int64(s, 1, run_id);
+	rc = db->ops->step(s, "reading a run's seal");
+	if (rc == 1) {
+		const char *d = db->ops->col_text(s, 1), *l = db->ops->col_text(s, 2);
+		*pos = db->ops->col_int64(s, 0);
+		snprintf(digest, KC_DIGEST_HEX, "%s", d ? d : "");
+		snprintf(link, KC_DIGEST_HEX, "%s", l ? l : "");
+	}
+	kc_chain__done(db, s);
+	if (rc == 0)
+		return kc_error_set(KC_ENOTFOUND, "%s: run %lld has no seal", kc_store_path(st), (long long)run_id);
+	return rc < 0 ? rc : 0;
 }
 
 int kc_chain_run_proof(struct kc_store *st, struct kc_run *run)
 {
 	char digest[KC_DIGEST_HEX], link[KC_DIGEST_HEX];
 	int64_t pos;
-	int rc = run_seal(st, run->id, digest, &pos, link);
+	int rc = kc_chain_find_run(st, run->id, digest, &pos, link);
 	if (rc == KC_ENOTFOUND) {
 		kc_error_clear();
 		return 0;

@@ -3,16 +3,17 @@
  * `seals` holding the SHA-256 of its canonical form (store/canon.h) and the link digest of
  * the seal before it, optionally signed with Ed25519. `kc_chain_verify` recomputes all of it.
  *
- * How rows reach a batch: the chain watches every write on the store's connection
- * (sqlite3_update_hook), whoever issues it, and seals the rows written since the last seal
- * when the store commits (kc_store_commit). A row changed later (the audit-log monitor
- * completes an event; the correlator adds kernel execs to a finding) is sealed again, in the
- * batch of that change; verify compares each row with its latest seal.
+ * How rows reach a batch: store.c tells the chain every monitor row it writes
+ * (kc_chain_touch), and seals them when the transaction commits (kc_store_commit, the end of
+ * a monitor's implicit batch). A row changed later (the audit-log monitor completes an event;
+ * the correlator adds kernel execs to a finding) is sealed again in the batch of that change;
+ * verify compares each row with its latest seal. Runs are sealed explicitly: an audit when it
+ * is saved, a watch run when it finishes. Both backends: every statement goes through the
+ * backend interface (store/db.h), and on PostgreSQL the append takes an advisory lock, so
+ * that concurrent writers take positions one at a time.
  *
- * Runs are sealed explicitly: an audit when it is saved, a watch run when it finishes.
- *
- * Ownership: the chain belongs to its kc_store (auditor/store.c creates and frees it);
- * callers outside the store use the kc_store_* wrappers and the verify/prune entry points. */
+ * Ownership: a chain belongs to its kc_store (store.c creates and frees it). Outside store/,
+ * callers use the kc_store_* wrappers (store.h) and the verify entry points below. */
 #ifndef KC_CHAIN_H
 #define KC_CHAIN_H
 
@@ -22,32 +23,33 @@
 #include "common/strbuf.h"
 #include "store/canon.h"
 
-struct sqlite3;
 struct kc_store;
 struct kc_key;
 struct kc_run;
 struct kc_chain;
 
-/* Watches writes on db; sealing needs the store for messages. */
-int kc_chain_attach(struct kc_store *st, struct kc_chain **out);
+/* The monitor tables sealed per batch, in the order rows are listed in a batch. */
+enum kc_chain_table { KC_CHAIN_EVENTS, KC_CHAIN_FINDINGS, KC_CHAIN_GAPS, KC_CHAIN_AUDIT_EVENTS,
+		      KC_CHAIN_ATTACHMENTS, KC_CHAIN_NTABLES };
+
+struct kc_chain *kc_chain_new(void);
 void kc_chain_free(struct kc_chain *c);
 /* Borrowed signing key (NULL: heads are not signed). */
 void kc_chain_set_key(struct kc_chain *c, const struct kc_key *key);
-/* Transaction boundaries, from kc_store_begin / kc_store_rollback: a rolled-back
- * transaction's writes are forgotten; writes made outside a transaction (autocommit) stay
- * pending and are sealed by the next commit, or when the store is closed. */
+/* A monitor row written (deleted: 1 when it was deleted) in the current transaction. */
+void kc_chain_touch(struct kc_chain *c, enum kc_chain_table table, int64_t id, int deleted);
+/* Transaction boundaries: a rolled-back transaction's rows are forgotten. */
 void kc_chain_begin(struct kc_chain *c);
 void kc_chain_rollback(struct kc_chain *c);
-int kc_chain_pending(const struct kc_chain *c);
 
-/* Inside the caller's write transaction. Seals the monitor rows written since the last
- * seal (nothing when none were). */
+/* Inside the caller's write transaction: seals the rows touched since the last seal
+ * (nothing when there were none). */
 int kc_chain_seal_batch(struct kc_store *st, struct kc_chain *c);
 /* Inside the caller's write transaction: seals run run->id and sets run->digest,
  * run->chain_pos and run->chain_link. */
 int kc_chain_seal_run(struct kc_store *st, struct kc_chain *c, struct kc_run *run);
-/* Seals every run and row present (a store created before the chain existed): called once
- * by the migration that adds the chain, inside its transaction. */
+/* A store migrated from before the chain holds the 'adopt' mark (store/schema.c, v4): seals
+ * every run and row as found, in one transaction, and removes the mark. Nothing otherwise. */
 int kc_chain_adopt(struct kc_store *st, struct kc_chain *c);
 /* Fills run->digest / chain_pos / chain_link from the run's seal; leaves them NULL/0 when
  * the run is not sealed (an open watch run). */
@@ -55,10 +57,10 @@ int kc_chain_run_proof(struct kc_store *st, struct kc_run *run);
 
 /* The latest seal of one monitor row, as verify found it. */
 struct kc_chain_row {
-	uint8_t table;       /* index into the sealed tables (docs/evidence.md) */
+	uint8_t table;       /* enum kc_chain_table */
+	uint8_t deleted;     /* sealed as deleted (a tombstone) */
 	int64_t id;
 	int64_t pos;         /* position of the seal that sealed it last */
-	int deleted;         /* sealed as deleted (a tombstone) */
 	unsigned char digest[KC_DIGEST_LEN];
 };
 
@@ -81,7 +83,7 @@ struct kc_chain_verify {
 int kc_chain_verify(struct kc_store *st, const struct kc_key *key, struct kc_chain_verify *out);
 void kc_chain_verify_dispose(struct kc_chain_verify *v);
 
-/* Looks up the seal of run run_id: the content digest it was sealed with and its position
+/* The seal of run run_id: the content digest it was sealed with, its position and link
  * (for `verify --report`). KC_ENOTFOUND when the run has no seal. */
 int kc_chain_find_run(struct kc_store *st, int64_t run_id, char digest[KC_DIGEST_HEX], int64_t *pos,
 		      char link[KC_DIGEST_HEX]);

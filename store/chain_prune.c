@@ -8,91 +8,125 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/store.h"
+#include "auditor/run.h"
 #include "common/error.h"
 #include "common/sign.h"
+#include "store/store.h"
 
-static int exec1(struct kc_store *st, const char *sql, int64_t a, const char *what)
+static int exec1(struct kc_db *db, const char *sql, int64_t a, const char *what)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(kc_store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, what);
-	sqlite3_bind_int64(s, 1, a);
-	int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : kc_chain__db_fail(st, what);
-	sqlite3_finalize(s);
-	return rc;
+	struct kc_db_stmt *s;
+	int rc = kc_chain__prepare(db, sql, &s);
+	if (rc < 0)
+		return rc;
+	db->ops->bind_int64(s, 1, a);
+	rc = db->ops->step(s, what);
+	kc_chain__done(db, s);
+	return rc < 0 ? rc : 0;
+}
+
+/* The ids a query returns for parameter a. */
+static int ids_for(struct kc_db *db, const char *sql, int64_t a, int64_t **ids, size_t *n)
+{
+	struct kc_db_stmt *s;
+	size_t cap = 0;
+	*ids = NULL;
+	*n = 0;
+	int rc = kc_chain__prepare(db, sql, &s);
+	if (rc < 0)
+		return rc;
+	db->ops->bind_int64(s, 1, a);
+	while ((rc = db->ops->step(s, "finding what to prune")) == 1) {
+		*ids = kc_array_grow(*ids, &cap, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = db->ops->col_int64(s, 0);
+	}
+	kc_chain__done(db, s);
+	return rc < 0 ? rc : 0;
 }
 
 /* The last position of the longest prefix sealed before `before`: seals are appended in time
  * order, so the prefix ends just before the first seal at or after it. */
-static int prefix_end(struct kc_store *st, const char *before, int64_t *out)
+static int prefix_end(struct kc_db *db, const char *before, int64_t *out)
 {
-	sqlite3_stmt *s;
+	struct kc_db_stmt *s;
 	*out = 0;
-	if (sqlite3_prepare_v2(kc_store_db(st),
-			       "SELECT coalesce((SELECT min(pos) - 1 FROM seals WHERE sealed >= ?1),"
-			       " (SELECT max(pos) FROM seals), 0)", -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "finding what to prune");
-	sqlite3_bind_text(s, 1, before, -1, SQLITE_STATIC);
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return step == SQLITE_ROW ? 0 : kc_chain__db_fail(st, "finding what to prune");
+	int rc = kc_chain__prepare(db, "SELECT coalesce((SELECT min(pos) - 1 FROM seals WHERE sealed >= $1),"
+				       " (SELECT max(pos) FROM seals), 0)", &s);
+	if (rc < 0)
+		return rc;
+	db->ops->bind_text(s, 1, before);
+	if ((rc = db->ops->step(s, "finding what to prune")) == 1)
+		*out = db->ops->col_int64(s, 0);
+	kc_chain__done(db, s);
+	return rc < 0 ? rc : 0;
+}
+
+/* Deleting a run deletes its results, evidence, events, findings, gaps and attachments (ON
+ * DELETE CASCADE) and detaches its audit events (SET NULL): each such monitor row is a write
+ * the chain must see. */
+static int delete_run(struct kc_db *db, struct kc_chain *c, int64_t run_id)
+{
+	static const enum kc_chain_table cascade[] = { KC_CHAIN_EVENTS, KC_CHAIN_FINDINGS, KC_CHAIN_GAPS,
+						       KC_CHAIN_ATTACHMENTS, KC_CHAIN_AUDIT_EVENTS };
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(cascade) / sizeof(*cascade) && rc == 0; i++) {
+		struct kc_buf q = KC_BUF_INIT;
+		int64_t *ids;
+		size_t n;
+		kc_buf_printf(&q, "SELECT id FROM %s WHERE run_id=$1", kc_chain__tables[cascade[i]].name);
+		rc = ids_for(db, q.ptr, run_id, &ids, &n);
+		kc_buf_free(&q);
+		for (size_t k = 0; k < n && rc == 0; k++)
+			kc_chain_touch(c, cascade[i], ids[k], cascade[i] != KC_CHAIN_AUDIT_EVENTS);
+		free(ids);
+	}
+	return rc < 0 ? rc : exec1(db, "DELETE FROM runs WHERE id=$1", run_id, "pruning runs");
 }
 
 static int prune_in_tx(struct kc_store *st, struct kc_chain *c, int64_t end, struct kc_chain_verify *v,
 		       struct kc_chain_prune *out)
 {
+	struct kc_db *db = kc_store__backend(st);
 	int rc;
-	sqlite3_stmt *s;
 	/* rows whose latest seal is pruned go with it; the others stay sealed where they are */
 	for (size_t i = 0; i < v->nlatest; i++) {
 		const struct kc_chain_row *r = &v->latest[i];
 		if (r->pos > end || r->deleted)
 			continue;
 		char sql[96];
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id=?", kc_chain__tables[r->table].name);
-		if ((rc = exec1(st, sql, r->id, "pruning rows")) < 0)
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id=$1", kc_chain__tables[r->table].name);
+		if ((rc = exec1(db, sql, r->id, "pruning rows")) < 0)
 			return rc;
 		out->rows++;
 	}
-	/* the runs sealed in the prefix, with their results and evidence (ON DELETE CASCADE);
-	 * what a later batch sealed of them is deleted too, and that deletion sealed at commit */
-	if (sqlite3_prepare_v2(kc_store_db(st), "SELECT run_id FROM seals WHERE kind='run' AND pos<=?", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return kc_chain__db_fail(st, "pruning runs");
-	sqlite3_bind_int64(s, 1, end);
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		ids = kc_array_grow(ids, &cap, n + 1, sizeof(*ids));
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	rc = step == SQLITE_DONE ? 0 : kc_chain__db_fail(st, "pruning runs");
+	/* the runs sealed in the prefix, with their results and evidence */
+	int64_t *ids;
+	size_t n;
+	if ((rc = ids_for(db, "SELECT run_id FROM seals WHERE kind='run' AND pos<=$1", end, &ids, &n)) < 0)
+		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = exec1(st, "DELETE FROM runs WHERE id=?", ids[i], "pruning runs");
+		rc = delete_run(db, c, ids[i]);
 	free(ids);
 	if (rc < 0)
 		return rc;
 	out->runs = n;
 
-	char link[KC_DIGEST_HEX];
-	if (sqlite3_prepare_v2(kc_store_db(st), "SELECT link, (SELECT count(*) FROM seals WHERE pos<=?1) FROM seals"
-						" WHERE pos=?1", -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "pruning seals");
-	sqlite3_bind_int64(s, 1, end);
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
-		const unsigned char *l = sqlite3_column_text(s, 0);
-		snprintf(link, sizeof(link), "%s", l ? (const char *)l : "");
-		out->seals = (size_t)sqlite3_column_int64(s, 1);
+	char link[KC_DIGEST_HEX] = "";
+	struct kc_db_stmt *s;
+	if ((rc = kc_chain__prepare(db, "SELECT link, (SELECT count(*) FROM seals WHERE pos<=$1) FROM seals"
+					" WHERE pos=$1", &s)) < 0)
+		return rc;
+	db->ops->bind_int64(s, 1, end);
+	if ((rc = db->ops->step(s, "pruning seals")) == 1) {
+		const char *l = db->ops->col_text(s, 0);
+		snprintf(link, sizeof(link), "%s", l ? l : "");
+		out->seals = (size_t)db->ops->col_int64(s, 1);
 	}
-	sqlite3_finalize(s);
-	if (step != SQLITE_ROW)
-		return kc_chain__db_fail(st, "pruning seals");
+	kc_chain__done(db, s);
+	if (rc <= 0)
+		return rc < 0 ? rc : kc_error_set(KC_EDB, "%s: pruning: no seal at position %lld", kc_store_path(st),
+						  (long long)end);
+	rc = 0;
 	char *now = kc_time_now_rfc3339();
 	char sig[KC_SIG_HEX];
 	const struct kc_key *key = kc_chain__key(c);
@@ -101,31 +135,21 @@ static int prune_in_tx(struct kc_store *st, struct kc_chain *c, int64_t end, str
 		kc_chain__checkpoint_message(&m, end, link);
 		rc = kc_key_sign(key, m.ptr, m.len, sig);
 		kc_buf_free(&m);
-		if (rc < 0) {
-			free(now);
-			return rc;
-		}
 	}
-	if (sqlite3_prepare_v2(kc_store_db(st), "INSERT INTO checkpoints(pos, link, pruned, runs, seals, key, sig)"
-						" VALUES(?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK) {
-		free(now);
-		return kc_chain__db_fail(st, "writing the checkpoint");
+	if (rc == 0 && (rc = kc_chain__prepare(db, "INSERT INTO checkpoints(pos, link, pruned, runs, seals, key, sig)"
+						   " VALUES($1,$2,$3,$4,$5,$6,$7)", &s)) == 0) {
+		db->ops->bind_int64(s, 1, end);
+		db->ops->bind_text(s, 2, link);
+		db->ops->bind_text(s, 3, now);
+		db->ops->bind_int64(s, 4, (int64_t)out->runs);
+		db->ops->bind_int64(s, 5, (int64_t)out->seals);
+		db->ops->bind_text(s, 6, key ? kc_key_id(key) : NULL);
+		db->ops->bind_text(s, 7, key ? sig : NULL);
+		rc = db->ops->step(s, "writing the checkpoint");
+		kc_chain__done(db, s);
 	}
-	sqlite3_bind_int64(s, 1, end);
-	sqlite3_bind_text(s, 2, link, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)out->runs);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)out->seals);
-	if (key) {
-		sqlite3_bind_text(s, 6, kc_key_id(key), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 7, sig, -1, SQLITE_STATIC);
-	}
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : kc_chain__db_fail(st, "writing the checkpoint");
-	sqlite3_finalize(s);
 	free(now);
-	if (rc < 0)
-		return rc;
-	if ((rc = exec1(st, "DELETE FROM seals WHERE pos<=?", end, "pruning seals")) < 0)
+	if (rc < 0 || (rc = exec1(db, "DELETE FROM seals WHERE pos<=$1", end, "pruning seals")) < 0)
 		return rc;
 	out->checkpoint_pos = end;
 	memcpy(out->checkpoint, link, KC_DIGEST_HEX);
@@ -148,7 +172,8 @@ int kc_chain_prune(struct kc_store *st, struct kc_chain *c, const char *before, 
 	if ((rc = kc_store_begin(st)) < 0)
 		goto out;
 	int64_t end;
-	if ((rc = prefix_end(st, before, &end)) == 0 && end > 0 && (rc = prune_in_tx(st, c, end, &v, out)) == 0) {
+	if ((rc = prefix_end(kc_store__backend(st), before, &end)) == 0 && end > 0 &&
+	    (rc = prune_in_tx(st, c, end, &v, out)) == 0) {
 		/* rows of the pruned prefix are gone with their seals: their deletion is not sealed */
 		size_t w = 0;
 		for (size_t i = 0; i < v.nlatest; i++)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/sign.h"
 
@@ -33,10 +33,10 @@ static void problem(struct kc_chain_verify *v, const char *fmt, ...)
 	v->nproblems++;
 }
 
-static const char *text(sqlite3_stmt *s, int i)
+static const char *text(struct kc_db *db, struct kc_db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? (const char *)t : "";
+	const char *t = db->ops->col_text(s, i);
+	return t ? t : "";
 }
 
 static void add_latest(struct kc_chain_verify *v, size_t *cap, uint8_t table, int64_t id, int64_t pos,
@@ -79,29 +79,34 @@ static int decode_rows(struct kc_chain_verify *v, size_t *cap, int64_t pos, cons
 static int check_checkpoint(struct kc_store *st, const struct kc_key *key, struct kc_chain_verify *v,
 			    int64_t *pos, char link[KC_DIGEST_HEX])
 {
-	sqlite3_stmt *s;
+	struct kc_db *db = kc_store__backend(st);
+	struct kc_db_stmt *s;
 	*pos = 0;
 	memcpy(link, zero_link, KC_DIGEST_HEX);
-	if (sqlite3_prepare_v2(kc_store_db(st), "SELECT pos, link, sig FROM checkpoints ORDER BY pos DESC LIMIT 1",
-			       -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "reading the checkpoint");
-	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
-		*pos = sqlite3_column_int64(s, 0);
-		snprintf(link, KC_DIGEST_HEX, "%s", text(s, 1));
+	int rc = kc_chain__prepare(db, "SELECT pos, link, sig FROM checkpoints ORDER BY pos DESC LIMIT 1", &s);
+	if (rc < 0)
+		return rc;
+	rc = db->ops->step(s, "reading the checkpoint");
+	if (rc == 1 && db->ops->col_int64(s, 0) == 0) {
+		/* the mark of a store migrated from before the chain, not yet sealed */
+		problem(v, "the store was migrated from before the chain and not sealed yet: open it once with "
+			   "'kubecomply audit' or 'watch'");
+	} else if (rc == 1) {
+		*pos = db->ops->col_int64(s, 0);
+		snprintf(link, KC_DIGEST_HEX, "%s", text(db, s, 1));
 		if (key) {
 			struct kc_buf m = KC_BUF_INIT;
 			kc_chain__checkpoint_message(&m, *pos, link);
-			if (sqlite3_column_type(s, 2) == SQLITE_NULL)
+			if (db->ops->col_class(s, 2) == 'n')
 				problem(v, "checkpoint at position %lld: not signed (a prune without the signing key, or a "
 					   "forged checkpoint)", (long long)*pos);
-			else if (kc_key_verify(key, m.ptr, m.len, text(s, 2)) < 0)
+			else if (kc_key_verify(key, m.ptr, m.len, text(db, s, 2)) < 0)
 				problem(v, "checkpoint at position %lld: %s", (long long)*pos, kc_error_last());
 			kc_buf_free(&m);
 		}
 	}
-	sqlite3_finalize(s);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : kc_chain__db_fail(st, "reading the checkpoint");
+	kc_chain__done(db, s);
+	return rc < 0 ? rc : 0;
 }
 
 static int seal_pass(struct kc_store *st, const struct kc_key *key, struct kc_chain_verify *v,
@@ -114,32 +119,33 @@ static int seal_pass(struct kc_store *st, const struct kc_key *key, struct kc_ch
 	if (rc < 0)
 		return rc;
 	expected++;
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(kc_store_db(st), "SELECT pos, kind, run_id, sealed, content, rows, prev, link, sig"
-						" FROM seals ORDER BY pos", -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "reading the seals");
+	struct kc_db *db = kc_store__backend(st);
+	struct kc_db_stmt *s;
+	if ((rc = kc_chain__prepare(db, "SELECT pos, kind, run_id, sealed, content, \"rows\", prev, link, sig"
+					" FROM seals ORDER BY pos", &s)) < 0)
+		return rc;
 	int step, head_sig = 0;
-	struct kc_buf m = KC_BUF_INIT;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t pos = sqlite3_column_int64(s, 0);
-		const char *kind = text(s, 1);
-		int64_t run_id = sqlite3_column_int64(s, 2);
+	struct kc_buf m = KC_BUF_INIT, rows = KC_BUF_INIT;
+	while ((step = db->ops->step(s, "reading the seals")) == 1) {
+		int64_t pos = db->ops->col_int64(s, 0);
+		const char *kind = text(db, s, 1);
+		int64_t run_id = db->ops->col_int64(s, 2);
 		char link[KC_DIGEST_HEX];
 		if (!v->first_pos)
 			v->first_pos = pos;
 		if (pos != expected)
 			problem(v, "positions %lld to %lld: missing (seals deleted)", (long long)expected, (long long)pos - 1);
-		else if (strcmp(text(s, 6), prev) != 0)
+		else if (strcmp(text(db, s, 6), prev) != 0)
 			problem(v, "position %lld: does not link to the seal before it (seals reordered, or one deleted "
 				   "or inserted before it)", (long long)pos);
-		kc_chain__link_digest(pos, kind, run_id, text(s, 3), text(s, 4), text(s, 6), link);
-		if (strcmp(link, text(s, 7)) != 0)
+		kc_chain__link_digest(pos, kind, run_id, text(db, s, 3), text(db, s, 4), text(db, s, 6), link);
+		if (strcmp(link, text(db, s, 7)) != 0)
 			problem(v, "position %lld (%s%s%.0lld): seal altered (its link digest does not match its fields)",
 				(long long)pos, kind, run_id ? " of run " : "", (long long)run_id);
 		head_sig = 0;
-		if (key && sqlite3_column_type(s, 8) != SQLITE_NULL) {
-			kc_chain__head_message(&m, text(s, 7));
-			if (kc_key_verify(key, m.ptr, m.len, text(s, 8)) < 0)
+		if (key && db->ops->col_class(s, 8) != 'n') {
+			kc_chain__head_message(&m, text(db, s, 7));
+			if (kc_key_verify(key, m.ptr, m.len, text(db, s, 8)) < 0)
 				problem(v, "position %lld: %s", (long long)pos, kc_error_last());
 			else
 				head_sig = 1;
@@ -149,31 +155,32 @@ static int seal_pass(struct kc_store *st, const struct kc_key *key, struct kc_ch
 			struct run_seal *r = &(*runs)[(*nruns)++];
 			r->run_id = run_id;
 			r->pos = pos;
-			snprintf(r->content, sizeof(r->content), "%s", text(s, 4));
+			snprintf(r->content, sizeof(r->content), "%s", text(db, s, 4));
 		} else if (strcmp(kind, "batch") == 0) {
-			const unsigned char *p = sqlite3_column_blob(s, 5);
-			size_t n = (size_t)sqlite3_column_bytes(s, 5);
 			unsigned char d[KC_DIGEST_LEN];
 			char hex[KC_DIGEST_HEX];
-			kc_sha256(p ? p : (const unsigned char *)"", n, d);
+			kc_buf_reset(&rows);
+			int bad = kc_chain__unhex(text(db, s, 5), &rows) < 0;
+			kc_sha256(rows.ptr, rows.len, d);
 			kc_digest_hex(d, hex);
 			v->batches++;
-			if (strcmp(hex, text(s, 4)) != 0)
+			if (bad || strcmp(hex, text(db, s, 4)) != 0)
 				problem(v, "batch at position %lld: its row list was altered", (long long)pos);
-			else if (decode_rows(v, &lcap, pos, p, n) < 0)
+			else if (decode_rows(v, &lcap, pos, (const unsigned char *)rows.ptr, rows.len) < 0)
 				problem(v, "batch at position %lld: its row list is not in the canonical form", (long long)pos);
 		} else {
 			problem(v, "position %lld: unknown kind '%s'", (long long)pos, kind);
 		}
-		snprintf(prev, sizeof(prev), "%s", text(s, 7));
+		snprintf(prev, sizeof(prev), "%s", text(db, s, 7));
 		expected = pos + 1;
 		v->head_pos = pos;
 		snprintf(v->head, sizeof(v->head), "%s", prev);
 	}
 	kc_buf_free(&m);
-	sqlite3_finalize(s);
-	if (step != SQLITE_DONE)
-		return kc_chain__db_fail(st, "reading the seals");
+	kc_buf_free(&rows);
+	kc_chain__done(db, s);
+	if (step < 0)
+		return step;
 	v->signed_head = head_sig;
 	if (key && v->head_pos && !head_sig)
 		problem(v, "the head (position %lld) is not signed by key %s: seals after the last signed one were "
@@ -222,28 +229,28 @@ static int check_runs(struct kc_store *st, struct kc_chain_verify *v, struct run
 	}
 	/* runs without a seal */
 	qsort(runs, nruns, sizeof(*runs), run_seal_cmp);
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(kc_store_db(st), "SELECT id, kind, finished,"
-						" (SELECT count(*) FROM results WHERE run_id=runs.id) FROM runs ORDER BY id",
-			       -1, &s, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "listing runs");
+	struct kc_db *db = kc_store__backend(st);
+	struct kc_db_stmt *s;
+	if ((rc = kc_chain__prepare(db, "SELECT id, kind, finished,"
+					" (SELECT count(*) FROM results WHERE run_id=runs.id) FROM runs ORDER BY id", &s)) < 0)
+		return rc;
 	int step;
 	size_t j = 0;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
+	while ((step = db->ops->step(s, "listing runs")) == 1) {
+		int64_t id = db->ops->col_int64(s, 0);
 		while (j < nruns && runs[j].run_id < id)
 			j++;
 		if (j < nruns && runs[j].run_id == id)
 			continue;
 		/* a watch run is sealed when it finishes; its rows are sealed batch by batch meanwhile */
-		if (strcmp(text(s, 1), "watch") == 0 && sqlite3_column_type(s, 2) == SQLITE_NULL &&
-		    sqlite3_column_int64(s, 3) == 0)
+		if (strcmp(text(db, s, 1), "watch") == 0 && db->ops->col_class(s, 2) == 'n' &&
+		    db->ops->col_int64(s, 3) == 0)
 			kc_buf_printf(&v->notes, "run %lld: a watch run still open (sealed when it finishes)\n", (long long)id);
 		else
 			problem(v, "run %lld: not sealed (inserted after the fact)", (long long)id);
 	}
-	sqlite3_finalize(s);
-	return step == SQLITE_DONE ? 0 : kc_chain__db_fail(st, "listing runs");
+	kc_chain__done(db, s);
+	return step < 0 ? step : 0;
 }
 
 struct row_report {
@@ -283,20 +290,21 @@ static int check_rows(struct kc_store *st, struct kc_chain_verify *v)
 	}
 	v->nlatest = w;
 	size_t li = 0;
+	struct kc_db *db = kc_store__backend(st);
 	for (uint8_t t = 0; t < KC_CHAIN_NTABLES; t++) {
 		struct row_report rr = { .v = v, .table = kc_chain__tables[t].name };
 		struct kc_buf q = KC_BUF_INIT;
 		kc_buf_printf(&q, "SELECT %s FROM %s ORDER BY id", kc_chain__tables[t].cols, kc_chain__tables[t].name);
-		sqlite3_stmt *s;
-		int prc = sqlite3_prepare_v2(kc_store_db(st), q.ptr, -1, &s, NULL);
+		struct kc_db_stmt *s;
+		int prc = kc_chain__prepare(db, q.ptr, &s);
 		kc_buf_free(&q);
-		if (prc != SQLITE_OK)
-			return kc_chain__db_fail(st, "reading monitor rows");
+		if (prc < 0)
+			return prc;
 		struct kc_canon cn;
 		kc_canon_init_hash(&cn);
 		int step;
-		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(s, 0);
+		while ((step = db->ops->step(s, "reading monitor rows")) == 1) {
+			int64_t id = db->ops->col_int64(s, 0);
 			for (; li < v->nlatest && v->latest[li].table == t && v->latest[li].id < id; li++)
 				if (!v->latest[li].deleted)
 					row_problem(&rr, "%lld (batch at position %lld): deleted", (long long)v->latest[li].id,
@@ -314,15 +322,15 @@ static int check_rows(struct kc_store *st, struct kc_chain_verify *v)
 			}
 			unsigned char d[KC_DIGEST_LEN];
 			kc_canon_str(&cn, kc_chain__tables[t].name);
-			kc_chain__encode_cols(&cn, s, 0, sqlite3_column_count(s));
+			kc_chain__encode_cols(&cn, db, s, 0, kc_chain__tables[t].ncols);
 			kc_canon_digest(&cn, d);
 			if (memcmp(d, l->digest, KC_DIGEST_LEN) != 0)
 				row_problem(&rr, "%lld (batch at position %lld): changed", (long long)id, (long long)l->pos);
 		}
 		kc_canon_dispose(&cn);
-		sqlite3_finalize(s);
-		if (step != SQLITE_DONE)
-			return kc_chain__db_fail(st, "reading monitor rows");
+		kc_chain__done(db, s);
+		if (step < 0)
+			return step;
 		for (; li < v->nlatest && v->latest[li].table == t; li++)
 			if (!v->latest[li].deleted)
 				row_problem(&rr, "%lld (batch at position %lld): deleted", (long long)v->latest[li].id,
@@ -340,15 +348,19 @@ int kc_chain_verify(struct kc_store *st, const struct kc_key *key, struct kc_cha
 	kc_buf_init(&out->notes);
 	struct run_seal *runs = NULL;
 	size_t nruns = 0;
-	sqlite3 *db = kc_store_db(st);
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return kc_chain__db_fail(st, "starting to read");
-	int rc = seal_pass(st, key, out, &runs, &nruns);
+	struct kc_db *db = kc_store__backend(st);
+	/* one snapshot: a concurrent writer (watch) cannot move the chain under the check */
+	int own_tx = !db->ops->in_transaction(db);
+	int rc = own_tx ? db->ops->begin_read(db) : 0;
+	if (rc < 0)
+		return rc;
+	rc = seal_pass(st, key, out, &runs, &nruns);
 	if (rc == 0)
 		rc = check_runs(st, out, runs, nruns);
 	if (rc == 0)
 		rc = check_rows(st, out);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (own_tx)
+		db->ops->rollback(db);
 	free(runs);
 	return rc;
 }

@@ -21,7 +21,7 @@
 #include "auditor/auditlog/proc.h"
 #include "auditor/auditlog/rules.h"
 #include "auditor/auditlog/webhook.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 
 static volatile int stop_flag;

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auditor/store.h"
-#include "auditor/store_schema.h"
+#include "store/store.h"
+#include "store/db.h"
 #include "common/error.h"
 #include "common/sign.h"
 #include "common/strbuf.h"
@@ -238,14 +238,13 @@ static void test_batch_row_list_edit_named(void **state)
 }
 
 /* the correlator and the audit-log monitor update rows they wrote: the change is sealed again
- * (here outside a transaction, sealed when the store closes) and the store still verifies */
+ * (here outside a transaction: the write gets a transaction of its own) and the store still verifies */
 static void test_row_updated_through_store_resealed(void **state)
 {
 	struct fx *f = *state;
 	struct kc_store *st;
 	assert_int_equal(kc_store_open(f->db, &st), 0);
-	assert_int_equal(sqlite3_exec(kc_store_db(st), "UPDATE findings SET data_json='{\"kernel_execs\":[]}' WHERE id=1",
-				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(kc_store_finding_set_data(st, 1, "{\"kernel_execs\":[]}"), 0);
 	kc_store_free(st);
 	char *out = NULL;
 	int rc = verify(f, &out, NULL, NULL, NULL, NULL);
@@ -689,7 +688,7 @@ static void test_store_before_chain_adopted(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	for (int v = 1; v <= 3; v++)
-		assert_int_equal(sqlite3_exec(db, kc_store_migration(v), NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, kc_store_sqlite_migration(v), NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=3;"
 					  "INSERT INTO runs(kind, host, started) VALUES ('audit', 'n', '2026-01-01T00:00:00Z');"
 					  "INSERT INTO results(run_id, seq, check_id, status) VALUES (1, 0, '1.1.1', 'FAIL');"

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "gitops/pr.h"

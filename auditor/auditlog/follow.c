@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "auditor/run.h"
 #include "common/error.h"
@@ -27,7 +26,6 @@ struct follower {
 	struct kc_store *st;
 	struct kc_auditlog_proc *proc;
 	const struct kc_auditlog_follow_opts *o;
-	sqlite3_stmt *put_pos;
 	int fd;
 	uint64_t ino;
 	uint64_t offset;         /* first byte not yet consumed */
@@ -77,19 +75,9 @@ static int put_position(struct follower *f)
 	char h[17];
 	hash_hex(f->tail, f->ntail, h);
 	char *now = kc_time_now_rfc3339();
-	sqlite3_stmt *s = f->put_pos;
-	sqlite3_bind_text(s, 1, f->o->path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)f->ino);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)f->offset);
-	sqlite3_bind_text(s, 4, h, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	int rc = kc_store_position_put(f->st, f->o->path, f->ino, f->offset, h, now);
 	free(now);
-	if (rc != SQLITE_DONE)
-		return kc_error_set(KC_EDB, "saving the audit log position: %s", sqlite3_errmsg(kc_store_db(f->st)));
-	return 0;
+	return rc;
 }
 
 /* Feeds the complete lines of pending to the processor and advances the position, all in one
@@ -237,20 +225,12 @@ static int add_gap(struct follower *f, const char *detail)
  * predecessor, which is drained first), else the beginning. */
 static int resume(struct follower *f)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(kc_store_db(f->st), "SELECT inode, offset, hash FROM positions WHERE path = ?1",
-			       -1, &s, NULL) != SQLITE_OK)
-		return kc_error_set(KC_EDB, "reading the audit log position: %s", sqlite3_errmsg(kc_store_db(f->st)));
-	sqlite3_bind_text(s, 1, f->o->path, -1, SQLITE_STATIC);
-	int found = sqlite3_step(s) == SQLITE_ROW;
-	uint64_t ino = found ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
-	uint64_t off = found ? (uint64_t)sqlite3_column_int64(s, 1) : 0;
-	char want[17] = "";
-	if (found && sqlite3_column_text(s, 2))
-		snprintf(want, sizeof(want), "%s", (const char *)sqlite3_column_text(s, 2));
-	sqlite3_finalize(s);
-	if (!found)
-		return 0;
+	int found;
+	uint64_t ino, off;
+	char want[17];
+	int rc = kc_store_position_get(f->st, f->o->path, &found, &ino, &off, want);
+	if (rc < 0 || !found)
+		return rc;
 	char have[17];
 	if (ino == f->ino) {
 		if (window_hash(f->fd, off, have) == 0 && strcmp(have, want) == 0)
@@ -266,7 +246,7 @@ static int resume(struct follower *f)
 		snprintf(detail, sizeof(detail),
 			 "rotated log (inode %llu) not found beside %s: events after offset %llu were not read",
 			 (unsigned long long)ino, f->o->path, (unsigned long long)off);
-		int rc = kc_store_begin(f->st);
+		rc = kc_store_begin(f->st);
 		if (rc == 0 && (rc = add_gap(f, detail)) == 0 && (rc = put_position(f)) == 0)
 			rc = kc_store_commit(f->st);
 		if (rc < 0)
@@ -279,7 +259,8 @@ static int resume(struct follower *f)
 	f->fd = old;
 	f->ino = ino;
 	reset_to(f, off);
-	int got, rc = read_available(f, 1, &got);
+	int got;
+	rc = read_available(f, 1, &got);
 	close(old);
 	f->fd = cur;
 	f->ino = cur_ino;
@@ -332,14 +313,6 @@ int kc_auditlog_follow(struct kc_store *st, struct kc_auditlog_proc *proc, const
 	f.chunk = kc_xmalloc(f.chunk_len);
 	unsigned poll_ms = o->poll_ms ? o->poll_ms : 100;
 	int rc;
-	if (sqlite3_prepare_v3(kc_store_db(st),
-			       "INSERT INTO positions(path, inode, offset, hash, updated) VALUES(?1,?2,?3,?4,?5)"
-			       " ON CONFLICT(path) DO UPDATE SET inode=excluded.inode, offset=excluded.offset,"
-			       " hash=excluded.hash, updated=excluded.updated",
-			       -1, SQLITE_PREPARE_PERSISTENT, &f.put_pos, NULL) != SQLITE_OK) {
-		rc = kc_error_set(KC_EDB, "preparing the position statement: %s", sqlite3_errmsg(kc_store_db(st)));
-		goto out;
-	}
 	/* the log may not exist yet (API server starting): wait for it unless --once */
 	while ((rc = open_current(&f)) < 0) {
 		if (o->once || (o->stopping && o->stopping()) || (o->duration > 0 && elapsed(&t0) >= o->duration)) {
@@ -366,7 +339,6 @@ int kc_auditlog_follow(struct kc_store *st, struct kc_auditlog_proc *proc, const
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(f.put_pos);
 	if (f.fd >= 0)
 		close(f.fd);
 	kc_buf_free(&f.pending);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "auditor/auditlog/proc.h"
-#include "auditor/store.h"
+#include "store/store.h"
 
 struct kc_auditlog_follow_opts {
 	const char *path;

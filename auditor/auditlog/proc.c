@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "common/error.h"
 #include "common/redact.h"
@@ -79,13 +78,10 @@ struct burst {
 
 #define BURST_USERS 4096
 
-enum { S_SELECT, S_INSERT, S_UPDATE_ALL, S_UPDATE_JSON, S_COUNT };
-
 struct kc_auditlog_proc {
 	struct kc_store *st;
 	int64_t run_id;
 	const struct kc_audit_rules *rules;
-	sqlite3_stmt *stmt[S_COUNT];
 	int full;
 	struct kc_audit_event ev;
 	unsigned char *match;   /* per rule: KC_TRUE/KC_FALSE/KC_UNKNOWN */
@@ -107,20 +103,6 @@ uint64_t kc_auditlog_hash(const void *data, size_t len)
 	return h;
 }
 
-static const char *const sql[S_COUNT] = {
-	[S_SELECT] = "SELECT stage, data_json FROM audit_events WHERE audit_id = ?1",
-	[S_INSERT] = "INSERT INTO audit_events(run_id, audit_id, stage, time, verb, user, impersonated,"
-		     " groups, source_ip, user_agent, namespace, resource, subresource, name, code,"
-		     " decision, reason, level, data_json)"
-		     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
-	/* a later stage of a request already stored: its fields (code, decision) supersede */
-	[S_UPDATE_ALL] = "UPDATE audit_events SET run_id=?1, stage=?3, time=?4, verb=?5, user=?6,"
-			 " impersonated=?7, groups=?8, source_ip=?9, user_agent=?10, namespace=?11,"
-			 " resource=?12, subresource=?13, name=?14, code=?15, decision=?16, reason=?17,"
-			 " level=?18, data_json=?19 WHERE audit_id=?2",
-	[S_UPDATE_JSON] = "UPDATE audit_events SET data_json=?19 WHERE audit_id=?2",
-};
-
 int kc_auditlog_proc_new(struct kc_store *st, int64_t run_id, const struct kc_audit_rules *rules,
 			 struct kc_auditlog_proc **out)
 {
@@ -132,17 +114,6 @@ int kc_auditlog_proc_new(struct kc_store *st, int64_t run_id, const struct kc_au
 	p->ev.code = -1;
 	p->match = kc_xcalloc(rules->n ? rules->n : 1, 1);
 	p->bursts = kc_xcalloc(rules->n ? rules->n : 1, sizeof(*p->bursts));
-	if (st) {
-		/* prepared once: the per-event cost is a bind and a step */
-		for (int i = 0; i < S_COUNT; i++)
-			if (sqlite3_prepare_v3(kc_store_db(st), sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					       &p->stmt[i], NULL) != SQLITE_OK) {
-				int rc = kc_error_set(KC_EDB, "preparing audit statements: %s",
-						      sqlite3_errmsg(kc_store_db(st)));
-				kc_auditlog_proc_free(p);
-				return rc;
-			}
-	}
 	*out = p;
 	return 0;
 }
@@ -151,8 +122,6 @@ void kc_auditlog_proc_free(struct kc_auditlog_proc *p)
 {
 	if (!p)
 		return;
-	for (int i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(p->stmt[i]);
 	for (size_t r = 0; r < p->rules->n; r++) {
 		if (!p->bursts[r])
 			continue;
@@ -360,24 +329,6 @@ static int emit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_even
 	return rc;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static int step(struct kc_auditlog_proc *p, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return kc_error_set(KC_EDB, "%s: %s", what, sqlite3_errmsg(kc_store_db(p->st)));
-	return 0;
-}
-
 /* Previously stored stages and fired rules of this request, from its data_json. */
 struct prior {
 	int exists;
@@ -399,24 +350,19 @@ static int in_array(struct json_object *arr, const char *s)
 static int load_prior(struct kc_auditlog_proc *p, const char *id, struct prior *pr)
 {
 	memset(pr, 0, sizeof(*pr));
-	sqlite3_stmt *s = p->stmt[S_SELECT];
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		pr->exists = 1;
-		pr->stage = kc_audit_stage_parse((const char *)sqlite3_column_text(s, 0));
-		const char *dj = (const char *)sqlite3_column_text(s, 1);
+	char *stage = NULL, *dj = NULL;
+	int rc = kc_store_audit_event_get(p->st, id, &pr->exists, &stage, &dj);
+	if (rc == 0 && pr->exists) {
+		pr->stage = kc_audit_stage_parse(stage);
 		pr->doc = dj ? json_tokener_parse(dj) : NULL;
 		if (pr->doc) {
 			json_object_object_get_ex(pr->doc, "stages", &pr->stages);
 			json_object_object_get_ex(pr->doc, "rules", &pr->rules);
 		}
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return kc_error_set(KC_EDB, "reading audit_events: %s", sqlite3_errmsg(kc_store_db(p->st)));
-	return 0;
+	free(stage);
+	free(dj);
+	return rc;
 }
 
 static void put_names(struct kc_buf *b, struct json_object *old, const char *const *add, size_t nadd)
@@ -459,44 +405,23 @@ static int store_event(struct kc_auditlog_proc *p, const struct kc_audit_event *
 	put_list(&groups, NULL, ev, KC_AL_GROUPS, &gfirst);
 
 	enum kc_audit_stage st = kc_audit_stage_parse(f[KC_AF_STAGE]);
-	sqlite3_stmt *s = !pr->exists ? p->stmt[S_INSERT]
-			: st > pr->stage ? p->stmt[S_UPDATE_ALL] : p->stmt[S_UPDATE_JSON];
-	bind_text(s, 2, id);
-	bind_text(s, 19, dj.ptr);
-	if (s != p->stmt[S_UPDATE_JSON]) {
-		char *t = kc_audit_time_rfc3339(f[KC_AF_TIME]);
-		char *uri = NULL;
-		if (p->run_id)
-			sqlite3_bind_int64(s, 1, p->run_id);
-		else
-			sqlite3_bind_null(s, 1);
-		bind_text(s, 3, f[KC_AF_STAGE]);
-		bind_text(s, 4, t);
-		bind_text(s, 5, f[KC_AF_VERB]);
-		bind_text(s, 6, f[KC_AF_USER]);
-		bind_text(s, 7, f[KC_AF_IMP_USER]);
-		bind_text(s, 8, groups.len ? groups.ptr : NULL);
-		bind_text(s, 9, f[KC_AF_SOURCE_IP]);
-		char *ua = f[KC_AF_USER_AGENT] ? kc_redact_text(f[KC_AF_USER_AGENT]) : NULL;
-		bind_text(s, 10, ua);
-		bind_text(s, 11, f[KC_AF_NAMESPACE]);
-		bind_text(s, 12, f[KC_AF_RESOURCE]);
-		bind_text(s, 13, f[KC_AF_SUBRESOURCE]);
-		bind_text(s, 14, f[KC_AF_NAME]);
-		if (ev->code >= 0)
-			sqlite3_bind_int(s, 15, ev->code);
-		else
-			sqlite3_bind_null(s, 15);
-		bind_text(s, 16, f[KC_AF_DECISION]);
-		char *reason = f[KC_AF_REASON] ? kc_redact_text(f[KC_AF_REASON]) : NULL;
-		bind_text(s, 17, reason);
-		bind_text(s, 18, f[KC_AF_LEVEL]);
-		free(t);
-		free(ua);
-		free(reason);
-		free(uri);
-	}
-	int rc = step(p, s, "saving an audit event");
+	enum kc_store_audit_write how = !pr->exists ? KC_STORE_AUDIT_INSERT
+					: st > pr->stage ? KC_STORE_AUDIT_UPDATE : KC_STORE_AUDIT_UPDATE_DATA;
+	char *t = kc_audit_time_rfc3339(f[KC_AF_TIME]);
+	char *ua = f[KC_AF_USER_AGENT] ? kc_redact_text(f[KC_AF_USER_AGENT]) : NULL;
+	char *reason = f[KC_AF_REASON] ? kc_redact_text(f[KC_AF_REASON]) : NULL;
+	struct kc_store_audit_event row = {
+		.run_id = p->run_id, .audit_id = id, .stage = f[KC_AF_STAGE], .time = t, .verb = f[KC_AF_VERB],
+		.user = f[KC_AF_USER], .impersonated = f[KC_AF_IMP_USER], .groups = groups.len ? groups.ptr : NULL,
+		.source_ip = f[KC_AF_SOURCE_IP], .user_agent = ua, .namespace_ = f[KC_AF_NAMESPACE],
+		.resource = f[KC_AF_RESOURCE], .subresource = f[KC_AF_SUBRESOURCE], .name = f[KC_AF_NAME],
+		.code = ev->code, .decision = f[KC_AF_DECISION], .reason = reason, .level = f[KC_AF_LEVEL],
+		.data_json = dj.ptr,
+	};
+	int rc = kc_store_audit_event_put(p->st, how, &row);
+	free(t);
+	free(ua);
+	free(reason);
 	kc_buf_free(&dj);
 	kc_buf_free(&groups);
 	if (rc == 0)

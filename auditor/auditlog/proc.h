@@ -11,7 +11,7 @@
 #include "auditor/auditlog/event.h"
 #include "auditor/auditlog/rules.h"
 #include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/store.h"
 
 struct json_object;
 struct kc_auditlog_proc;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "auditor/auditlog/proc.h"
-#include "auditor/store.h"
+#include "store/store.h"
 
 struct kc_auditlog_webhook;
 
