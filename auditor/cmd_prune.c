@@ -71,7 +71,7 @@ int kc_cmd_prune(int argc, char **argv)
 				   days_s ? " (got '" : "", days_s ? days_s : "", days_s ? "')" : "");
 	db = db ? db : kc_cli_default_db();
 	struct stat sb;
-	if (stat(db, &sb) != 0)
+	if (!kc_store_is_url(db) && stat(db, &sb) != 0)
 		return kc_cli_fail("prune", "%s: no such evidence database (%s)", db, strerror(errno));
 
 	/* the cutoff in the stored form ("2026-11-28T05:45:39.123Z"), so text order is time order */

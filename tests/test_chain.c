@@ -19,13 +19,33 @@
 #include "common/strbuf.h"
 #include "store/canon.h"
 #include "store/chain.h"
+#include "kc_pg.h"
 
 #define KC_TEST_RUN_DIGEST "e82ea36f8c41687b6de57bb18b12ee3006d76dcc0fea14485d9cb0890bb8ecce"
 
+/* Every suite runs on SQLite, then on a real PostgreSQL server when Debian's is installed. */
+static struct kc_pg *pg;
+static const char *pg_why;
+static int use_pg;
+
 struct fx {
 	char *dir;
-	char db[512];
+	char db[512];          /* the --db argument: a SQLite path or a postgres:// URL */
+	char cut[2][40];       /* times just before run 3's seal and before the monitor batch */
 };
+
+/* A fresh empty store of the backend under test. */
+static void new_store(struct fx *f, const char *name)
+{
+	static unsigned n;
+	if (use_pg) {
+		char db[64];
+		snprintf(db, sizeof(db), "chain_%s_%u", name, ++n);
+		snprintf(f->db, sizeof(f->db), "%s", kc_pg_new_db(pg, db));
+	} else {
+		snprintf(f->db, sizeof(f->db), "%s/%s.db", f->dir, name);
+	}
+}
 
 static void fill_run(struct kc_run *run, const char *host, const char *started, size_t nresults)
 {
@@ -63,7 +83,7 @@ static int setup(void **state)
 {
 	struct fx *f = kc_xcalloc(1, sizeof(*f));
 	f->dir = kc_test_mkdtemp();
-	snprintf(f->db, sizeof(f->db), "%s/e.db", f->dir);
+	new_store(f, "e");
 	struct kc_store *st;
 	assert_int_equal(kc_store_open(f->db, &st), 0);
 	static const char *const started[] = { "2026-11-01T00:00:00.000Z", "2026-11-02T00:00:00.000Z",
@@ -73,6 +93,11 @@ static int setup(void **state)
 		fill_run(&run, i == 1 ? "node-b" : "node-a", started[i], 4);
 		/* seals a few milliseconds apart, so that prune can cut between them */
 		usleep(3000);
+		if (i == 2) {
+			char *now = kc_time_now_rfc3339();
+			snprintf(f->cut[0], sizeof(f->cut[0]), "%s", now);
+			free(now);
+		}
 		assert_int_equal(kc_store_save_run(st, &run), 0);
 		assert_int_equal(run.id, i + 1);
 		assert_non_null(run.digest);
@@ -81,6 +106,9 @@ static int setup(void **state)
 	}
 	assert_int_equal(kc_store_begin(st), 0);
 	usleep(3000);
+	char *now = kc_time_now_rfc3339();
+	snprintf(f->cut[1], sizeof(f->cut[1]), "%s", now);
+	free(now);
 	for (int i = 0; i < 3; i++) {
 		struct kc_event ev = { .time = (char *)"2026-11-03T00:00:01.000Z", .source = "bpf", .type = "exec",
 				       .pid = 100 + i, .comm = "sh", .path = "/bin/sh", .namespace_ = "shop", .pod = "web" };
@@ -104,9 +132,18 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Edits the store behind kubecomply's back, as sqlite3(1) would (no foreign keys). */
+/* Edits the store behind kubecomply's back, as sqlite3(1) or psql would (no foreign keys:
+ * on PostgreSQL, as a superuser who turns its constraint triggers off). */
 static void tamper(const struct fx *f, const char *sql)
 {
+	if (use_pg) {
+		struct kc_buf b = KC_BUF_INIT;
+		kc_buf_printf(&b, "SET session_replication_role = replica; %s", sql);
+		if (kc_pg_exec(pg, f->db, b.ptr) != 0)
+			fail_msg("tampering with %s failed", sql);
+		kc_buf_free(&b);
+		return;
+	}
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	char *err = NULL;
@@ -233,7 +270,7 @@ static void test_monitor_row_edits_named(void **state)
 static void test_batch_row_list_edit_named(void **state)
 {
 	struct fx *f = *state;
-	tamper(f, "UPDATE seals SET rows=substr(rows, 1, length(rows) - 1) || x'00' WHERE pos=4");
+	tamper(f, "UPDATE seals SET \"rows\"=\"rows\" || '00' WHERE pos=4");
 	expect_caught(f, "batch at position 4: its row list was altered");
 }
 
@@ -428,7 +465,7 @@ static void test_watch_batches_signed_and_verified(void **state)
 	if (rc != 0 || !strstr(out, "signed by key"))
 		fail_msg("verify exited %d:\n%s", rc, out);
 	free(out);
-	tamper(f, "UPDATE audit_events SET user='someone-else' WHERE audit_id='ev-1'");
+	tamper(f, "UPDATE audit_events SET \"user\"='someone-else' WHERE audit_id='ev-1'");
 	rc = verify(f, &out, NULL, NULL, NULL, NULL);
 	if (rc != 1 || !strstr(out, "audit_events row ") || !strstr(out, "changed"))
 		fail_msg("verify exited %d:\n%s", rc, out);
@@ -559,14 +596,8 @@ static void test_prune_then_verify(void **state)
 	struct kc_store *st;
 	assert_int_equal(kc_store_open(f->db, &st), 0);
 	/* prune what was sealed before the seal of run 3 (positions 1 and 2: runs 1 and 2) */
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(kc_store_db(st), "SELECT sealed FROM seals WHERE pos=3", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	char *before = kc_strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
 	struct kc_chain_prune pr;
-	assert_int_equal(kc_store_prune(st, before, NULL, &pr), 0);
-	free(before);
+	assert_int_equal(kc_store_prune(st, f->cut[0], NULL, &pr), 0);
 	assert_int_equal(pr.checkpoint_pos, 2);
 	assert_int_equal(pr.runs, 2);
 	assert_int_equal(pr.seals, 2);
@@ -591,14 +622,8 @@ static void test_prune_cascade_sealed(void **state)
 	struct fx *f = *state;
 	struct kc_store *st;
 	assert_int_equal(kc_store_open(f->db, &st), 0);
-	sqlite3_stmt *s;
-	assert_int_equal(sqlite3_prepare_v2(kc_store_db(st), "SELECT sealed FROM seals WHERE pos=4", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	char *before = kc_strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
 	struct kc_chain_prune pr;
-	int rc = kc_store_prune(st, before, NULL, &pr);
-	free(before);
+	int rc = kc_store_prune(st, f->cut[1], NULL, &pr);
 	assert_int_equal(rc, 0);
 	assert_int_equal(pr.checkpoint_pos, 3);
 	assert_int_equal(pr.runs, 3);
@@ -771,10 +796,9 @@ static void test_canonical_form_is_unambiguous(void **state)
 static void test_run_digest_test_vector(void **state)
 {
 	struct fx *f = *state;
-	char path[512];
-	snprintf(path, sizeof(path), "%s/vector.db", f->dir);
+	new_store(f, "vector");
 	struct kc_store *st;
-	assert_int_equal(kc_store_open(path, &st), 0);
+	assert_int_equal(kc_store_open(f->db, &st), 0);
 	struct kc_run run;
 	fill_run(&run, "node-a", "2026-11-01T00:00:00.000Z", 2);
 	assert_int_equal(kc_store_save_run(st, &run), 0);
@@ -784,41 +808,75 @@ static void test_run_digest_test_vector(void **state)
 	kc_store_free(st);
 }
 
+static int group_sqlite(void **state)
+{
+	(void)state;
+	use_pg = 0;
+	return 0;
+}
+
+static int group_pg(void **state)
+{
+	(void)state;
+	use_pg = 1;
+	pg = kc_pg_start(&pg_why);
+	return 0;
+}
+
+static int group_pg_done(void **state)
+{
+	(void)state;
+	kc_pg_stop(pg);
+	pg = NULL;
+	return 0;
+}
+
+#define BOTH_BACKENDS \
+		cmocka_unit_test_setup_teardown(test_untouched_store_verifies, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_result_status_edit_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_evidence_value_edit_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_run_timestamp_edit_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_deleted_run_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_forged_run_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_forged_open_watch_with_results_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_reordered_runs_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_reordered_seals_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_deleted_seal_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_altered_seal_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_monitor_row_edits_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_batch_row_list_edit_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_row_updated_through_store_resealed, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_rolled_back_batch_not_sealed, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_open_watch_run_is_a_note, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_signed_head_verifies_with_pubkey, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_unsigned_head_refused_with_pubkey, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_watch_batches_signed_and_verified, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_report_matches_and_edit_named, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_every_report_names_the_seal, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_tampered_seal_escaped_in_html, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_prune_then_verify, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_prune_cascade_sealed, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_prune_refuses_broken_chain, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_cli_prune_keeps_recent, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_run_digest_test_vector, setup, teardown),
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_untouched_store_verifies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_result_status_edit_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_evidence_value_edit_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_timestamp_edit_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deleted_run_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forged_run_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forged_open_watch_with_results_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reordered_runs_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reordered_seals_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deleted_seal_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_altered_seal_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_monitor_row_edits_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_row_list_edit_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_row_updated_through_store_resealed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rolled_back_batch_not_sealed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_watch_run_is_a_note, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_signed_head_verifies_with_pubkey, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsigned_head_refused_with_pubkey, setup, teardown),
+	const struct CMUnitTest on_sqlite[] = {
+		BOTH_BACKENDS
 		cmocka_unit_test_setup_teardown(test_sign_key_must_be_ed25519, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_watch_batches_signed_and_verified, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_report_matches_and_edit_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_every_report_names_the_seal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tampered_seal_escaped_in_html, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prune_then_verify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prune_cascade_sealed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prune_refuses_broken_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cli_prune_keeps_recent, setup, teardown),
 		cmocka_unit_test(test_deploy_overlays_mount_the_signing_key),
 		cmocka_unit_test_setup_teardown(test_store_before_chain_adopted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_never_creates_a_store, setup, teardown),
 		cmocka_unit_test(test_canonical_form_is_unambiguous),
-		cmocka_unit_test_setup_teardown(test_run_digest_test_vector, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest on_pg[] = { BOTH_BACKENDS };
+	int failed = cmocka_run_group_tests_name("sqlite", on_sqlite, group_sqlite, NULL);
+	if (group_pg(NULL) == 0 && !pg) {
+		print_message("kc-skip: PostgreSQL: %s\n", pg_why ? pg_why : "cannot start a server");
+		return failed;
+	}
+	use_pg = 1;
+	failed += cmocka_run_group_tests_name("postgres", on_pg, NULL, group_pg_done);
+	return failed;
 }
