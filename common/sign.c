@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/strbuf.h"
 
 struct kc_key {
@@ -59,8 +60,10 @@ int kc_key_load(const char *path, int want_private, struct kc_key **out)
 	struct kc_key *k = kc_xcalloc(1, sizeof(*k));
 	k->pkey = pkey;
 	k->has_private = priv;
-	for (int i = 0; i < 8; i++)
-		snprintf(k->id + 2 * i, 3, "%02x", d[i]);
+	struct kc_buf id = KC_BUF_INIT;
+	kc_hex_put(&id, d, 8);
+	memcpy(k->id, id.ptr, KC_KEYID_HEX);
+	kc_buf_free(&id);
 	*out = k;
 	return 0;
 }
@@ -87,33 +90,25 @@ int kc_key_sign(const struct kc_key *k, const void *msg, size_t len, char out[KC
 	EVP_MD_CTX_free(md);
 	if (!ok)
 		return kc_error_set(KC_EGENERIC, "Ed25519 signing failed: %s", ssl_reason());
-	for (size_t i = 0; i < siglen; i++)
-		snprintf(out + 2 * i, 3, "%02x", sig[i]);
+	struct kc_buf hex = KC_BUF_INIT;
+	kc_hex_put(&hex, sig, siglen);
+	memcpy(out, hex.ptr, KC_SIG_HEX);
+	kc_buf_free(&hex);
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 int kc_key_verify(const struct kc_key *k, const void *msg, size_t len, const char *sig_hex)
 {
 	unsigned char sig[64];
-	if (!sig_hex || strlen(sig_hex) != 2 * sizeof(sig))
+	struct kc_buf raw = KC_BUF_INIT;
+	int ok = sig_hex && strlen(sig_hex) == 2 * sizeof(sig) && kc_hex_decode(sig_hex, 2 * sizeof(sig), &raw) == 0;
+	if (ok)
+		memcpy(sig, raw.ptr, sizeof(sig));
+	kc_buf_free(&raw);
+	if (!ok)
 		return kc_error_set(KC_EINVAL, "signature: 128 hex digits expected");
-	for (size_t i = 0; i < sizeof(sig); i++) {
-		int hi = hexval(sig_hex[2 * i]), lo = hexval(sig_hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return kc_error_set(KC_EINVAL, "signature: 128 hex digits expected");
-		sig[i] = (unsigned char)(hi << 4 | lo);
-	}
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k->pkey) == 1 &&
+	ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k->pkey) == 1 &&
 		 EVP_DigestVerify(md, sig, sizeof(sig), msg, len) == 1;
 	EVP_MD_CTX_free(md);
 	ERR_clear_error();

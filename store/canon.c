@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/hex.h"
 
 /* Hash in slices of this size: small enough to stay in cache, large enough that EVP's
  * per-call cost is noise. */
@@ -162,34 +163,18 @@ int kc_canon_next(const unsigned char *data, size_t size, size_t *pos, struct kc
 
 void kc_digest_hex(const unsigned char d[KC_DIGEST_LEN], char out[KC_DIGEST_HEX])
 {
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < KC_DIGEST_LEN; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * KC_DIGEST_LEN] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	struct kc_buf b = KC_BUF_INIT;
+	kc_hex_put(&b, d, KC_DIGEST_LEN);
+	memcpy(out, b.ptr, KC_DIGEST_HEX);
+	kc_buf_free(&b);
 }
 
 int kc_digest_parse(const char *hex, unsigned char out[KC_DIGEST_LEN])
 {
-	if (!hex || strlen(hex) != 2 * KC_DIGEST_LEN)
-		return kc_error_set(KC_EINVAL, "digest '%s': 64 hex digits expected", hex ? hex : "(none)");
-	for (int i = 0; i < KC_DIGEST_LEN; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return kc_error_set(KC_EINVAL, "digest '%s': 64 hex digits expected", hex);
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	struct kc_buf b = KC_BUF_INIT;
+	int ok = hex && strlen(hex) == 2 * KC_DIGEST_LEN && kc_hex_decode(hex, 2 * KC_DIGEST_LEN, &b) == 0;
+	if (ok)
+		memcpy(out, b.ptr, KC_DIGEST_LEN);
+	kc_buf_free(&b);
+	return ok ? 0 : kc_error_set(KC_EINVAL, "digest '%s': 64 hex digits expected", hex ? hex : "(none)");
 }

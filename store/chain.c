@@ -9,6 +9,7 @@
 
 #include "auditor/run.h"
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/sign.h"
 #include "store/store.h"
 
@@ -87,40 +88,6 @@ void kc_chain__done(struct kc_db *db, struct kc_db_stmt *s)
 {
 	if (s)
 		db->ops->finalize(s);
-}
-
-void kc_chain__hex(struct kc_buf *out, const unsigned char *p, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	kc_buf_grow(out, 2 * n);
-	for (size_t i = 0; i < n; i++) {
-		kc_buf_putc(out, hex[p[i] >> 4]);
-		kc_buf_putc(out, hex[p[i] & 15]);
-	}
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int kc_chain__unhex(const char *hex, struct kc_buf *out)
-{
-	size_t n = hex ? strlen(hex) : 0;
-	if (n % 2)
-		return -1;
-	kc_buf_grow(out, n / 2);
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		kc_buf_putc(out, (char)(hi << 4 | lo));
-	}
-	return 0;
 }
 
 /* Each value by its class: a value whose class was changed (a number written into a text
@@ -433,7 +400,7 @@ int kc_chain_seal_batch(struct kc_store *st, struct kc_chain *c)
 		struct kc_buf rows_hex = KC_BUF_INIT;
 		kc_sha256(rows.buf.ptr, rows.buf.len, d);
 		kc_digest_hex(d, hex);
-		kc_chain__hex(&rows_hex, (const unsigned char *)rows.buf.ptr, rows.buf.len);
+		kc_hex_put(&rows_hex, rows.buf.ptr, rows.buf.len);
 		rc = append_seal(st, c, "batch", 0, hex, rows_hex.ptr, NULL, NULL);
 		kc_buf_free(&rows_hex);
 	}
@@ -447,7 +414,7 @@ out:
 	return rc;
 }
 
-static int ids_of(struct kc_db *db, const char *sql, int64_t **ids, size_t *n)
+int kc_chain__ids(struct kc_db *db, const char *sql, const int64_t *param, int64_t **ids, size_t *n)
 {
 	struct kc_db_stmt *s;
 	size_t cap = 0;
@@ -456,7 +423,9 @@ static int ids_of(struct kc_db *db, const char *sql, int64_t **ids, size_t *n)
 	int rc = kc_chain__prepare(db, sql, &s);
 	if (rc < 0)
 		return rc;
-	while ((rc = db->ops->step(s, "sealing what the store held")) == 1) {
+	if (param)
+		db->ops->bind_int64(s, 1, *param);
+	while ((rc = db->ops->step(s, "listing rows")) == 1) {
 		*ids = kc_array_grow(*ids, &cap, *n + 1, sizeof(**ids));
 		(*ids)[(*n)++] = db->ops->col_int64(s, 0);
 	}
@@ -469,17 +438,17 @@ int kc_chain_adopt(struct kc_store *st, struct kc_chain *c)
 	struct kc_db *db = kc_store__backend(st);
 	int64_t *ids = NULL;
 	size_t n = 0;
-	int rc = ids_of(db, "SELECT pos FROM checkpoints WHERE pos=0 AND link='adopt'", &ids, &n);
+	int rc = kc_chain__ids(db, "SELECT pos FROM checkpoints WHERE pos=0 AND link='adopt'", NULL, &ids, &n);
 	free(ids);
 	if (rc < 0 || n == 0)
 		return rc;
 	if ((rc = kc_store_begin(st)) < 0)
 		return rc;
 	/* another process may have adopted it meanwhile: look again under the write lock */
-	if ((rc = ids_of(db, "SELECT pos FROM checkpoints WHERE pos=0 AND link='adopt'", &ids, &n)) < 0 || n == 0)
+	if ((rc = kc_chain__ids(db, "SELECT pos FROM checkpoints WHERE pos=0 AND link='adopt'", NULL, &ids, &n)) < 0 || n == 0)
 		goto done;
 	free(ids);
-	if ((rc = ids_of(db, "SELECT id FROM runs ORDER BY id", &ids, &n)) < 0)
+	if ((rc = kc_chain__ids(db, "SELECT id FROM runs ORDER BY id", NULL, &ids, &n)) < 0)
 		goto done;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct kc_run run = { .id = ids[i] };
@@ -490,7 +459,7 @@ int kc_chain_adopt(struct kc_store *st, struct kc_chain *c)
 		free(ids);
 		struct kc_buf q = KC_BUF_INIT;
 		kc_buf_printf(&q, "SELECT id FROM %s ORDER BY id", kc_chain__tables[t].name);
-		rc = ids_of(db, q.ptr, &ids, &n);
+		rc = kc_chain__ids(db, q.ptr, NULL, &ids, &n);
 		kc_buf_free(&q);
 		for (size_t i = 0; i < n && rc == 0; i++)
 			kc_chain_touch(c, (enum kc_chain_table)t, ids[i], 0);

@@ -18,6 +18,9 @@ struct kc_db *kc_store__backend(struct kc_store *st);
 /* One statement for one call: prepare, and finalize with kc_chain__done. */
 int kc_chain__prepare(struct kc_db *db, const char *sql, struct kc_db_stmt **out);
 void kc_chain__done(struct kc_db *db, struct kc_db_stmt *s);
+/* The first column of every row of sql (one int64 parameter when param is not NULL);
+ * *ids is malloc'ed, caller frees. */
+int kc_chain__ids(struct kc_db *db, const char *sql, const int64_t *param, int64_t **ids, size_t *n);
 void kc_chain__encode_cols(struct kc_canon *c, struct kc_db *db, struct kc_db_stmt *s, int from, int to);
 /* *found 0 (and no digest) when there is no run run_id. */
 int kc_chain__run_content(struct kc_store *st, int64_t run_id, unsigned char out[KC_DIGEST_LEN], int *found);
@@ -28,8 +31,5 @@ void kc_chain__checkpoint_message(struct kc_buf *m, int64_t pos, const char *lin
 int kc_chain__row_cmp(const void *a, const void *b);
 const struct kc_key *kc_chain__key(const struct kc_chain *c);
 void kc_chain__set_drop(struct kc_chain *c, const struct kc_chain_row *rows, size_t n);
-/* Lower-case hex of n bytes / back; the parse fails on anything else. */
-void kc_chain__hex(struct kc_buf *out, const unsigned char *p, size_t n);
-int kc_chain__unhex(const char *hex, struct kc_buf *out);
 
 #endif

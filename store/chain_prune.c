@@ -25,25 +25,6 @@ static int exec1(struct kc_db *db, const char *sql, int64_t a, const char *what)
 	return rc < 0 ? rc : 0;
 }
 
-/* The ids a query returns for parameter a. */
-static int ids_for(struct kc_db *db, const char *sql, int64_t a, int64_t **ids, size_t *n)
-{
-	struct kc_db_stmt *s;
-	size_t cap = 0;
-	*ids = NULL;
-	*n = 0;
-	int rc = kc_chain__prepare(db, sql, &s);
-	if (rc < 0)
-		return rc;
-	db->ops->bind_int64(s, 1, a);
-	while ((rc = db->ops->step(s, "finding what to prune")) == 1) {
-		*ids = kc_array_grow(*ids, &cap, *n + 1, sizeof(**ids));
-		(*ids)[(*n)++] = db->ops->col_int64(s, 0);
-	}
-	kc_chain__done(db, s);
-	return rc < 0 ? rc : 0;
-}
-
 /* The last position of the longest prefix sealed before `before`: seals are appended in time
  * order, so the prefix ends just before the first seal at or after it. */
 static int prefix_end(struct kc_db *db, const char *before, int64_t *out)
@@ -74,7 +55,7 @@ static int delete_run(struct kc_db *db, struct kc_chain *c, int64_t run_id)
 		int64_t *ids;
 		size_t n;
 		kc_buf_printf(&q, "SELECT id FROM %s WHERE run_id=$1", kc_chain__tables[cascade[i]].name);
-		rc = ids_for(db, q.ptr, run_id, &ids, &n);
+		rc = kc_chain__ids(db, q.ptr, &run_id, &ids, &n);
 		kc_buf_free(&q);
 		for (size_t k = 0; k < n && rc == 0; k++)
 			kc_chain_touch(c, cascade[i], ids[k], cascade[i] != KC_CHAIN_AUDIT_EVENTS);
@@ -102,7 +83,7 @@ static int prune_in_tx(struct kc_store *st, struct kc_chain *c, int64_t end, str
 	/* the runs sealed in the prefix, with their results and evidence */
 	int64_t *ids;
 	size_t n;
-	if ((rc = ids_for(db, "SELECT run_id FROM seals WHERE kind='run' AND pos<=$1", end, &ids, &n)) < 0)
+	if ((rc = kc_chain__ids(db, "SELECT run_id FROM seals WHERE kind='run' AND pos<=$1", &end, &ids, &n)) < 0)
 		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = delete_run(db, c, ids[i]);

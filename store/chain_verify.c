@@ -11,6 +11,7 @@
 
 #include "store/store.h"
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/sign.h"
 
 #define ROW_LINES_PER_TABLE 50
@@ -160,7 +161,8 @@ static int seal_pass(struct kc_store *st, const struct kc_key *key, struct kc_ch
 			unsigned char d[KC_DIGEST_LEN];
 			char hex[KC_DIGEST_HEX];
 			kc_buf_reset(&rows);
-			int bad = kc_chain__unhex(text(db, s, 5), &rows) < 0;
+			const char *hex_rows = text(db, s, 5);
+			int bad = kc_hex_decode(hex_rows, strlen(hex_rows), &rows) < 0;
 			kc_sha256(rows.ptr, rows.len, d);
 			kc_digest_hex(d, hex);
 			v->batches++;
