@@ -182,6 +182,9 @@ int kc_cmd_watch(int argc, char **argv)
 	struct correlate_thread ct = { 0 };
 	int rc = KC_EXIT_ERROR;
 	o.db = o.db ? o.db : kc_cli_default_db();
+	/* the monitors get their configuration and stop signal from here, never call back */
+	o.policy_root = kc_cli_policy_root();
+	o.stopping = kc_watch_stopping;
 	if (kc_store_open(o.db, &st) < 0) {
 		kc_cli_fail("watch", "%s", kc_error_last());
 		goto out;
