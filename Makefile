@@ -35,7 +35,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all deps test check fuzz bench demo install clean help
+.PHONY: all deps test check fuzz bench demo install clean help include-graph
 all: $(BIN)
 
 # BPF programs: kernel objects, skeletons and their ordering live in bpf/bpf.mk.
@@ -70,9 +70,13 @@ deps:
 	@scripts/install-deps.sh
 
 # The README's test command: installs what it needs, builds, runs every cmocka suite.
-test: deps
+test: deps include-graph
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN)
 	@KC_BIN=$(abspath $(BIN)) KC_BUILD=$(abspath $(BUILD)) scripts/run-tests.sh $(TEST_BIN)
+
+# The house rules: folders include only the layers below them; SQL only in store/.
+include-graph:
+	@scripts/include-graph.sh
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build dir.
 check: deps

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auditor/cli.h"
 #include "checks/fsroot.h"
+#include "checks/policy_root.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 
@@ -245,7 +245,7 @@ int kc_benchmark_load(const char *name, const char *extra_dir, struct kc_policy_
 	if (!valid_name(name))
 		return kc_error_set(KC_EINVAL, "--benchmark '%s': a name of letters, digits, '.', '-' and '_' expected", name);
 	struct kc_buf dir = KC_BUF_INIT;
-	kc_buf_printf(&dir, "%s/%s", kc_cli_policy_root(), name);
+	kc_buf_printf(&dir, "%s/%s", kc_policy_root(), name);
 	struct stat st;
 	int rc = 0;
 	if (stat(dir.ptr, &st) == 0 && S_ISDIR(st.st_mode))

@@ -188,7 +188,12 @@ int kc_cmd_watch(int argc, char **argv)
 	struct kc_key *sign_key = NULL;
 	int rc = KC_EXIT_ERROR;
 	o.db = o.db ? o.db : kc_cli_default_db();
-	if ((sign_key_opt && kc_key_load(sign_key_opt, 1, &sign_key) < 0) || kc_store_open(o.db, &st) < 0) {
+	/* the monitors get their configuration and stop signal from here, never call back */
+	o.policy_root = kc_cli_policy_root();
+	o.stopping = kc_watch_stopping;
+	/* the monitors' batched writer (store/store.h: rows outside a transaction commit in batches) */
+	if ((sign_key_opt && kc_key_load(sign_key_opt, 1, &sign_key) < 0) ||
+	    kc_store_open_mode(o.db, KC_STORE_MONITOR, &st) < 0) {
 		kc_cli_fail("watch", "%s", kc_error_last());
 		goto out;
 	}
@@ -242,7 +247,7 @@ int kc_cmd_watch(int argc, char **argv)
 			correlating = 1;
 		/* each monitor writes through its own connection: transactions of two threads on one
 		 * SQLite connection would interleave; WAL lets the two connections take turns */
-		if (kc_store_open(o.db, &audit_st) < 0) {
+		if (kc_store_open_mode(o.db, KC_STORE_MONITOR, &audit_st) < 0) {
 			kc_cli_fail("watch", "%s", kc_error_last());
 			goto out;
 		}

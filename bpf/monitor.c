@@ -20,7 +20,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "auditor/cli.h"
 #include "bpf/decode.h"
 #include "bpf/monitor.skel.h"
 #include "common/error.h"
@@ -71,6 +70,7 @@ struct prog_state {
 };
 
 struct kc_bpfmon {
+	int (*stopping)(void);   /* the caller's stop signal, NULL: none */
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
 	struct kc_bpf_decoder dec;
@@ -789,6 +789,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 
 	*out = NULL;
 	m->quiet = o->quiet;
+	m->stopping = o->stopping;
 	m->no_tracefs = (bo && bo->no_tracefs) || (env && strcmp(env, "off") == 0);
 	choose_variant(m, bo && bo->compat);
 	m->root = kc_strdup(o->root && *o->root ? o->root : "/");
@@ -796,7 +797,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 	m->last_sample_time = kc_time_now_rfc3339();
 	m->last_sample = now_mono();
 	m->next_rescan = m->last_sample + RESCAN_SECONDS;
-	kc_buf_printf(&rules, "%s/runtime/bpf-rules.yaml", o->policy_dir ? o->policy_dir : kc_cli_policy_root());
+	kc_buf_printf(&rules, "%s/runtime/bpf-rules.yaml", o->policy_dir ? o->policy_dir : o->policy_root ? o->policy_root : "policies");
 	rc = kc_bpf_decoder_init(&m->dec, st, run_id, m->root, rules.ptr);
 	kc_buf_free(&rules);
 	if (rc < 0)
@@ -869,7 +870,7 @@ int kc_bpfmon_run(struct kc_bpfmon *m, double duration)
 {
 	double end = duration > 0 ? now_mono() + duration : 0;
 	int rc = 0;
-	while (rc == 0 && !atomic_load(&m->stop) && !kc_watch_stopping()) {
+	while (rc == 0 && !atomic_load(&m->stop) && !(m->stopping && m->stopping())) {
 		double left = end ? end - now_mono() : 1.0;
 		if (left <= 0)
 			break;

@@ -174,6 +174,19 @@ static void build_matrix(struct kc_fleet *f)
 	}
 }
 
+/* The loaded nodes labelled and compared, or freed on error. */
+static int finish(struct kc_fleet *f, int rc, struct kc_fleet **out)
+{
+	if (rc < 0) {
+		kc_fleet_free(f);
+		return rc;
+	}
+	label_nodes(f);
+	build_matrix(f);
+	*out = f;
+	return 0;
+}
+
 int kc_fleet_load(const char *const *paths, size_t npaths, struct kc_fleet **out)
 {
 	struct paths p = { 0 };
@@ -197,14 +210,7 @@ int kc_fleet_load(const char *const *paths, size_t npaths, struct kc_fleet **out
 	for (size_t i = 0; i < p.n; i++)
 		free(p.v[i]);
 	free(p.v);
-	if (rc < 0) {
-		kc_fleet_free(f);
-		return rc;
-	}
-	label_nodes(f);
-	build_matrix(f);
-	*out = f;
-	return 0;
+	return finish(f, rc, out);
 }
 
 int kc_fleet_load_store(const char *where, struct kc_fleet **out)
@@ -227,14 +233,7 @@ int kc_fleet_load_store(const char *where, struct kc_fleet **out)
 	}
 	free(ids);
 	kc_store_free(st);
-	if (rc < 0) {
-		kc_fleet_free(f);
-		return rc;
-	}
-	label_nodes(f);
-	build_matrix(f);
-	*out = f;
-	return 0;
+	return finish(f, rc, out);
 }
 
 void kc_fleet_free(struct kc_fleet *f)

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/run.h"
 #include "common/error.h"
 #include "common/hex.h"
 #include "common/sign.h"

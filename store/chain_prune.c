@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/run.h"
 #include "common/error.h"
 #include "common/sign.h"
 #include "store/store.h"

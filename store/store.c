@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -249,7 +250,10 @@ int kc_store_begin(struct kc_store *st)
 
 int kc_store_commit(struct kc_store *st)
 {
-	/* the rows this transaction wrote are sealed in it: committed means sealed */
+	/* commits an implicit batch too, if one was open; the rows this transaction wrote are
+	 * sealed in it: committed means sealed */
+	st->auto_batch = 0;
+	st->batch_rows = 0;
 	int rc = kc_chain_seal_batch(st, st->chain);
 	return rc < 0 ? rc : st->ops->commit(st->db);
 }
@@ -476,6 +480,16 @@ static void adopt_pending(struct kc_store *st, const char *path)
 			continue;
 		struct kc_buf side_path = KC_BUF_INIT;
 		kc_buf_printf(&side_path, "%s%s", dir.ptr, de->d_name);
+		/* only what keep_pending made: ours, 0600, a regular file; a run planted beside the
+		 * store by someone else is not adopted into the history */
+		struct stat sb;
+		if (lstat(side_path.ptr, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+		    (sb.st_mode & 077)) {
+			kc_log(KC_LOG_WARN, "%s: not adopting %s: not a kept run of this user (owner %u, mode %o)",
+			       st->db->where, side_path.ptr, (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777));
+			kc_buf_free(&side_path);
+			continue;
+		}
 		struct kc_store *side = NULL;
 		struct kc_run run = { 0 };
 		int rc = kc_store_open_mode(side_path.ptr, KC_STORE_READ_ONLY, &side);

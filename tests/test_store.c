@@ -808,6 +808,37 @@ static void test_write_lock_timeout_keeps_the_run(void **state)
 	where_free(&w);
 }
 
+/* A "kept run" planted beside the store by someone else (mode 0644 here) is not adopted into
+ * the history; one of ours (0600) is. */
+static void test_planted_pending_run_not_adopted(void **state)
+{
+	WHERE(w, *state);
+	struct kc_buf side = KC_BUF_INIT;
+	kc_buf_printf(&side, "%s.pending-1-1.db", w.path);
+	struct kc_store *st;
+	assert_int_equal(kc_store_open(side.ptr, &st), 0);
+	struct kc_run run;
+	fill_run(&run, "planted", 1);
+	run.results[0].status = KC_PASS;
+	assert_int_equal(kc_store_save_run(st, &run), 0);
+	kc_run_clear(&run);
+	kc_store_free(st);
+	assert_int_equal(chmod(side.ptr, 0644), 0);
+	assert_int_equal(kc_store_open(w.path, &st), 0);
+	int64_t id;
+	assert_int_equal(kc_store_latest_run(st, "audit", &id), 0);
+	assert_int_equal(id, 0);
+	kc_store_free(st);
+	assert_int_equal(access(side.ptr, F_OK), 0);
+	assert_int_equal(chmod(side.ptr, 0600), 0);
+	assert_int_equal(kc_store_open(w.path, &st), 0);
+	assert_int_equal(kc_store_latest_run(st, "audit", &id), 0);
+	assert_int_equal(id, 1);
+	kc_store_free(st);
+	kc_buf_free(&side);
+	where_free(&w);
+}
+
 /* `report` on a store on a read-only mount: opened read-only, never written. */
 static void test_report_on_read_only_mount(void **state)
 {
@@ -1045,6 +1076,7 @@ int main(void)
 		SQLITE_ONLY(test_corrupt_store_refused),
 		SQLITE_ONLY(test_write_lock_waited_for),
 		SQLITE_ONLY(test_write_lock_timeout_keeps_the_run),
+		SQLITE_ONLY(test_planted_pending_run_not_adopted),
 		SQLITE_ONLY(test_report_on_read_only_mount),
 		PG_ONLY(test_pg_fifty_node_audits_at_once),
 		PG_ONLY(test_pg_planted_trigger_refused),

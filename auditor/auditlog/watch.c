@@ -8,9 +8,8 @@
 #include "auditor/auditlog/follow.h"
 #include "auditor/auditlog/proc.h"
 #include "auditor/auditlog/rules.h"
+#include "auditor/auditlog/watch.h"
 #include "auditor/auditlog/webhook.h"
-#include "auditor/cli.h"
-#include "auditor/watch.h"
 #include "common/error.h"
 
 static void on_finding(void *payload, const struct kc_finding *f, const struct kc_audit_event *ev)
@@ -43,7 +42,7 @@ static int load_rules(const struct kc_watch_opts *o, struct kc_audit_rules **out
 		if (stat(path, &sb) == 0)
 			return kc_audit_rules_load(path, out);
 	}
-	const char *root = kc_cli_policy_root();
+	const char *root = o->policy_root;
 	snprintf(path, sizeof(path), "%s/runtime/audit-rules.yaml", root ? root : "policies");
 	return kc_audit_rules_load(path, out);
 }
@@ -64,13 +63,13 @@ int kc_auditlog_watch(const struct kc_watch_opts *o, struct kc_store *st, struct
 	if (o->audit_log) {
 		struct kc_auditlog_follow_opts fo = {
 			.path = o->audit_log, .once = o->once, .duration = o->duration,
-			.stopping = kc_watch_stopping, .run_id = run->id,
+			.stopping = o->stopping, .run_id = run->id,
 		};
 		rc = kc_auditlog_follow(st, proc, &fo);
 	} else if (o->webhook_addr) {
 		struct kc_auditlog_webhook_opts wo = {
 			.addr = o->webhook_addr, .cert = o->tls_cert, .key = o->tls_key,
-			.client_ca = o->client_ca, .duration = o->duration, .stopping = kc_watch_stopping,
+			.client_ca = o->client_ca, .duration = o->duration, .stopping = o->stopping,
 		};
 		if ((rc = kc_auditlog_webhook_open(&wo, &hook)) == 0)
 			rc = kc_auditlog_webhook_serve(hook, st, proc);
