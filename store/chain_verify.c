@@ -230,7 +230,8 @@ static int check_runs(struct kc_store *st, struct kc_chain_verify *v, struct run
 				runs[i].content, hex);
 	}
 	/* runs without a seal */
-	qsort(runs, nruns, sizeof(*runs), run_seal_cmp);
+	if (nruns) /* qsort(NULL, 0) is undefined */
+		qsort(runs, nruns, sizeof(*runs), run_seal_cmp);
 	struct kc_db *db = kc_store__backend(st);
 	struct kc_db_stmt *s;
 	if ((rc = kc_chain__prepare(db, "SELECT id, kind, finished,"
@@ -283,7 +284,8 @@ static void row_problem(struct row_report *r, const char *fmt, ...)
 static int check_rows(struct kc_store *st, struct kc_chain_verify *v)
 {
 	/* keep the latest seal of each row: after sorting by (table, id, pos), the last of a run */
-	qsort(v->latest, v->nlatest, sizeof(*v->latest), kc_chain__row_cmp);
+	if (v->nlatest)
+		qsort(v->latest, v->nlatest, sizeof(*v->latest), kc_chain__row_cmp);
 	size_t w = 0;
 	for (size_t i = 0; i < v->nlatest; i++) {
 		if (i + 1 < v->nlatest && v->latest[i + 1].table == v->latest[i].table && v->latest[i + 1].id == v->latest[i].id)
