@@ -344,56 +344,93 @@ static int dropped(const struct kc_chain *c, uint8_t table, int64_t id)
 	return 0;
 }
 
+/* Digests of the n rows t[] of one table (sorted by id) as stored now; found[k] 0 for a row
+ * that is gone. Rows a monitor appends have consecutive ids: one range scan reads them all,
+ * where a lookup per row would cost as much as writing them. Scattered ids (audit events
+ * updated long after they were written) are looked up one by one. */
+static int hash_rows(struct kc_db *db, enum kc_chain_table table, const struct touch *t, size_t n,
+		     unsigned char (*dig)[KC_DIGEST_LEN], char *found)
+{
+	const struct kc_chain_table_def *def = &kc_chain__tables[table];
+	int range = (uint64_t)(t[n - 1].id - t[0].id) < 2 * (uint64_t)n + 64;
+	struct kc_buf q = KC_BUF_INIT;
+	kc_buf_printf(&q, range ? "SELECT %s FROM %s WHERE id BETWEEN $1 AND $2 ORDER BY id"
+				: "SELECT %s FROM %s WHERE id=$1", def->cols, def->name);
+	struct kc_db_stmt *s;
+	int rc = kc_chain__prepare(db, q.ptr, &s);
+	kc_buf_free(&q);
+	if (rc < 0)
+		return rc;
+	struct kc_canon cn;
+	kc_canon_init_hash(&cn);
+	if (range) {
+		db->ops->bind_int64(s, 1, t[0].id);
+		db->ops->bind_int64(s, 2, t[n - 1].id);
+		size_t k = 0;
+		while ((rc = db->ops->step(s, "hashing rows")) == 1) {
+			int64_t id = db->ops->col_int64(s, 0);
+			while (k < n && t[k].id < id)
+				k++;
+			if (k == n || t[k].id != id)
+				continue; /* in the range, written by another transaction */
+			kc_canon_str(&cn, def->name);
+			kc_chain__encode_cols(&cn, db, s, 0, def->ncols);
+			kc_canon_digest(&cn, dig[k]);
+			found[k] = 1;
+		}
+	} else {
+		for (size_t k = 0; k < n && rc >= 0; k++) {
+			db->ops->bind_int64(s, 1, t[k].id);
+			if ((rc = db->ops->step(s, "hashing a row")) == 1) {
+				kc_canon_str(&cn, def->name);
+				kc_chain__encode_cols(&cn, db, s, 0, def->ncols);
+				kc_canon_digest(&cn, dig[k]);
+				found[k] = 1;
+			}
+			db->ops->reset(s);
+		}
+	}
+	kc_canon_dispose(&cn);
+	kc_chain__done(db, s);
+	return rc < 0 ? rc : 0;
+}
+
 int kc_chain_seal_batch(struct kc_store *st, struct kc_chain *c)
 {
 	if (!c->n)
 		return 0;
 	struct kc_db *db = kc_store__backend(st);
-	struct kc_db_stmt *s[KC_CHAIN_NTABLES] = { 0 };
 	qsort(c->t, c->n, sizeof(*c->t), touch_cmp);
-	struct kc_canon rows, row;
+	/* one entry per row: the last write wins, it is the row as the transaction leaves it */
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (i + 1 == c->n || c->t[i + 1].table != c->t[i].table || c->t[i + 1].id != c->t[i].id)
+			c->t[n++] = c->t[i];
+	unsigned char (*dig)[KC_DIGEST_LEN] = kc_xmalloc(n * KC_DIGEST_LEN);
+	char *found = kc_xcalloc(n, 1);
+	int rc = 0;
+	for (size_t a = 0, b; a < n && rc == 0; a = b) {
+		for (b = a; b < n && c->t[b].table == c->t[a].table; b++)
+			;
+		rc = hash_rows(db, (enum kc_chain_table)c->t[a].table, &c->t[a], b - a, &dig[a], &found[a]);
+	}
+	struct kc_canon rows;
 	kc_canon_init_bytes(&rows);
-	kc_canon_init_hash(&row);
 	kc_canon_str(&rows, "kubecomply.batch/v1");
 	size_t entries = 0;
-	int rc = 0;
-	for (size_t i = 0; i < c->n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct touch *t = &c->t[i];
-		/* the last write of a row wins: it is the row as the transaction leaves it */
-		if (i + 1 < c->n && c->t[i + 1].table == t->table && c->t[i + 1].id == t->id)
-			continue;
-		if (!s[t->table]) {
-			struct kc_buf q = KC_BUF_INIT;
-			kc_buf_printf(&q, "SELECT %s FROM %s WHERE id=$1", kc_chain__tables[t->table].cols,
-				      kc_chain__tables[t->table].name);
-			rc = kc_chain__prepare(db, q.ptr, &s[t->table]);
-			kc_buf_free(&q);
-			if (rc < 0)
-				goto out;
-		}
-		db->ops->bind_int64(s[t->table], 1, t->id);
-		if ((rc = db->ops->step(s[t->table], "hashing a row")) < 0)
-			goto out;
-		int found = rc == 1;
-		unsigned char d[KC_DIGEST_LEN];
-		if (found) {
-			kc_canon_str(&row, kc_chain__tables[t->table].name);
-			kc_chain__encode_cols(&row, db, s[t->table], 0, kc_chain__tables[t->table].ncols);
-			kc_canon_digest(&row, d);
-		}
-		db->ops->reset(s[t->table]);
-		rc = 0;
-		if (!found && dropped(c, t->table, t->id))
+		if (!found[i] && dropped(c, t->table, t->id))
 			continue;
 		kc_canon_str(&rows, kc_chain__tables[t->table].name);
 		kc_canon_int(&rows, t->id);
-		if (found)
-			kc_canon_blob(&rows, d, sizeof(d));
+		if (found[i])
+			kc_canon_blob(&rows, dig[i], KC_DIGEST_LEN);
 		else
 			kc_canon_null(&rows);
 		entries++;
 	}
-	if (entries) {
+	if (rc == 0 && entries) {
 		unsigned char d[KC_DIGEST_LEN];
 		char hex[KC_DIGEST_HEX];
 		struct kc_buf rows_hex = KC_BUF_INIT;
@@ -403,13 +440,13 @@ int kc_chain_seal_batch(struct kc_store *st, struct kc_chain *c)
 		rc = append_seal(st, c, "batch", 0, hex, rows_hex.ptr, NULL, NULL);
 		kc_buf_free(&rows_hex);
 	}
-out:
-	for (int i = 0; i < KC_CHAIN_NTABLES; i++)
-		kc_chain__done(db, s[i]);
 	kc_canon_dispose(&rows);
-	kc_canon_dispose(&row);
+	free(dig);
+	free(found);
 	if (rc == 0)
 		c->n = c->mark = 0;
+	else
+		c->n = n; /* deduplicated, still pending for a retry */
 	return rc;
 }
 
