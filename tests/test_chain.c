@@ -292,6 +292,40 @@ static void test_row_updated_through_store_resealed(void **state)
 	free(out);
 }
 
+/* rows far apart in one batch (an audit event completed long after it was first stored, beside
+ * a new one) are read back one by one, and sealed the same */
+static void test_scattered_rows_sealed(void **state)
+{
+	struct fx *f = *state;
+	struct kc_store *st;
+	assert_int_equal(kc_store_open(f->db, &st), 0);
+	char id[32];
+	struct kc_store_audit_event ev = { .stage = "RequestReceived", .verb = "create", .user = "dev", .code = -1,
+					   .audit_id = id };
+	assert_int_equal(kc_store_begin(st), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "a-%d", i);
+		assert_int_equal(kc_store_audit_event_put(st, KC_STORE_AUDIT_INSERT, &ev), 0);
+	}
+	assert_int_equal(kc_store_commit(st), 0);
+	assert_int_equal(kc_store_begin(st), 0);
+	snprintf(id, sizeof(id), "a-0");
+	ev.stage = "ResponseComplete";
+	ev.code = 201;
+	assert_int_equal(kc_store_audit_event_put(st, KC_STORE_AUDIT_UPDATE, &ev), 0);
+	snprintf(id, sizeof(id), "a-100");
+	assert_int_equal(kc_store_audit_event_put(st, KC_STORE_AUDIT_INSERT, &ev), 0);
+	assert_int_equal(kc_store_commit(st), 0);
+	kc_store_free(st);
+	char *out = NULL;
+	int rc = verify(f, &out, NULL, NULL, NULL, NULL);
+	if (rc != 0 || !strstr(out, "3 batches, 105 monitor rows; positions 1-6"))
+		fail_msg("verify exited %d:\n%s", rc, out);
+	free(out);
+	tamper(f, "UPDATE audit_events SET code=200 WHERE audit_id='a-0'");
+	expect_caught(f, "audit_events row 1 (batch at position 6): changed");
+}
+
 /* a rolled-back batch leaves no seal and no pending rows */
 static void test_rolled_back_batch_not_sealed(void **state)
 {
@@ -885,6 +919,7 @@ static int group_pg_done(void **state)
 		cmocka_unit_test_setup_teardown(test_batch_row_list_edit_named, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_row_updated_through_store_resealed, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_rolled_back_batch_not_sealed, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_scattered_rows_sealed, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_open_watch_run_is_a_note, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_signed_head_verifies_with_pubkey, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_unsigned_head_refused_with_pubkey, setup, teardown), \
