@@ -85,7 +85,7 @@ static long long query(const char *db, const char *sql)
 	sqlite3 *h;
 	sqlite3_stmt *s;
 	long long v = -1;
-	/* the first follower may not have created the store yet (it migrates it first) */
+	/* -1 while no follower has created the store yet (a busy machine may not have run it) */
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		sqlite3_close(h);
 		return -1;
