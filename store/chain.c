@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/hex.h"
+#include "common/log.h"
 #include "common/sign.h"
 #include "store/store.h"
 
@@ -486,6 +487,7 @@ int kc_chain_adopt(struct kc_store *st, struct kc_chain *c)
 	free(ids);
 	if ((rc = kc_chain__ids(db, "SELECT id FROM runs ORDER BY id", NULL, &ids, &n)) < 0)
 		goto done;
+	size_t nruns = n;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct kc_run run = { .id = ids[i] };
 		rc = kc_chain_seal_run(st, c, &run);
@@ -502,6 +504,12 @@ int kc_chain_adopt(struct kc_store *st, struct kc_chain *c)
 	}
 	if (rc == 0)
 		rc = db->ops->exec(db, "DELETE FROM checkpoints WHERE pos=0 AND link='adopt'", "sealing what the store held");
+	/* said where a log collector sees it: a chain that starts over proves nothing about what
+	 * came before, and someone who can write the store can make one start over */
+	if (rc == 0)
+		kc_log(KC_LOG_WARN, "%s: sealed %zu runs and the monitor rows found unsealed (a store from before "
+				    "the evidence chain); the chain proves nothing about them before now",
+		       kc_store_path(st), nruns);
 done:
 	free(ids);
 	if (rc == 0)
