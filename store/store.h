@@ -54,7 +54,7 @@
 
 #include <stdint.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 
 struct kc_store;
 
