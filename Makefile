@@ -22,7 +22,7 @@ LDLIBS  := $(PKG_LIBS) -lelf -lz -lm -lpthread
 # the recursive builds below use every core; a 2-core CI machine halves its build time
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-MODULES := common store checks auditor reports remediation gitops bpf
+MODULES := common store checks auditlog bpf reports remediation gitops auditor
 LIB_SRC := $(filter-out auditor/main.c %.bpf.c, $(foreach d,$(MODULES),$(wildcard $(d)/*.c $(d)/*/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libkubecomply.a

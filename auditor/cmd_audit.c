@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auditor/benchmark.h"
+#include "checks/benchmark.h"
 #include "auditor/cli.h"
 #include "auditor/outputs.h"
 #include "store/store.h"

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "auditor/auditlog/correlate.h"
+#include "auditlog/correlate.h"
 #include "store/store.h"
 
 /* How long after the API server's answer a process in the pod counts as started by it. */

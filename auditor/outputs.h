@@ -3,7 +3,7 @@
 #ifndef KC_OUTPUTS_H
 #define KC_OUTPUTS_H
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "store/store.h"
 #include "reports/gate.h"
 

@@ -1,6 +1,6 @@
 /* Continuous mode: `kubecomply watch`. The subcommand (auditor/cmd_watch.c) parses options,
  * opens the store, creates the watch run, and runs the monitors asked for; each monitor is
- * an entry point declared in its own folder (bpf/bpfmon.h, auditor/auditlog/watch.h) that
+ * an entry point declared in its own folder (bpf/bpfmon.h, auditlog/watch.h) that
  * returns when the duration ends, when o->stopping() says so (SIGTERM/SIGINT), or on a fatal
  * error (negative code, message in kc_error_last()). */
 #ifndef KC_WATCH_H
@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#include "auditor/auditlog/watch.h"
-#include "auditor/run.h"
+#include "auditlog/watch.h"
+#include "store/run.h"
 #include "bpf/bpfmon.h"
 #include "common/watch.h"
 #include "store/store.h"

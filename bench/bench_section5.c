@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "checks/k8s/cluster.h"
-#include "checks/result.h"
+#include "store/result.h"
 #include "checks/section5/providers.h"
 #include "common/error.h"
 #include "common/strbuf.h"

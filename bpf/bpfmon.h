@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "bpf/monitor.h"
 #include "common/watch.h"
 #include "store/store.h"

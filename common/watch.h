@@ -1,4 +1,4 @@
-/* What the runtime monitors (bpf/, auditor/auditlog/) are given by `kubecomply watch`: their
+/* What the runtime monitors (bpf/, auditlog/) are given by `kubecomply watch`: their
  * options, the policies directory and the stop signal. Passed in, so that a monitor never
  * calls back into the CLI above it. */
 #ifndef KC_COMMON_WATCH_H

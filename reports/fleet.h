@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 
 struct kc_fleet_node {
 	char *db;              /* the database it came from */

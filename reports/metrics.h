@@ -19,7 +19,7 @@
 #ifndef KC_METRICS_H
 #define KC_METRICS_H
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "store/store.h"
 #include "common/strbuf.h"
 

@@ -20,7 +20,7 @@
 #ifndef KC_POLICYREPORT_H
 #define KC_POLICYREPORT_H
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/strbuf.h"
 
 /* Writes the stream to path atomically (`audit --policy-report FILE`, `report ... --policy-report`). */

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "store/store.h"
 
 /* JSON report (schema in docs/json-schema.md). */

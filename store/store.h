@@ -61,7 +61,7 @@
 
 #include <stdint.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 
 struct kc_store;
 struct kc_key;

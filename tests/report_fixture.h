@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/strbuf.h"
 
 /* Payloads: each would change document.title or add an element if it ever ran. */

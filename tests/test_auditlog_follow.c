@@ -15,9 +15,9 @@
 
 #include <sqlite3.h>
 
-#include "auditor/auditlog/follow.h"
-#include "auditor/auditlog/proc.h"
-#include "auditor/auditlog/rules.h"
+#include "auditlog/follow.h"
+#include "auditlog/proc.h"
+#include "auditlog/rules.h"
 #include "store/store.h"
 #include "common/error.h"
 

@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "store/store.h"
 #include "common/error.h"
 #include "common/strbuf.h"

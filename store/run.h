@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks/result.h"
+#include "store/result.h"
 
 /* A runtime finding (BPF monitor, audit log). Common columns are typed; the rest of what a
  * source knows (process chain, audit fields, ...) is a JSON object in `data_json`. */

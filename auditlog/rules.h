@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "auditor/auditlog/event.h"
-#include "checks/result.h"
+#include "auditlog/event.h"
+#include "store/result.h"
 
 enum kc_tri { KC_FALSE = 0, KC_TRUE = 1, KC_UNKNOWN = 2 };
 

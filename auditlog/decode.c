@@ -2,7 +2,7 @@
  * (stage names, exec command, event time). The scanner in prefilter.c must extract exactly
  * what this file extracts; kc_audit_event_same_header is how tests, the bench and the fuzzer
  * hold the two to that. */
-#include "auditor/auditlog/event.h"
+#include "auditlog/event.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 #include <json-c/json.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 

@@ -1,4 +1,4 @@
-#include "checks/result.h"
+#include "store/result.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auditor/auditlog/proc.h"
+#include "auditlog/proc.h"
 #include "store/store.h"
 
 struct kc_auditlog_follow_opts {

@@ -1,4 +1,4 @@
-#include "auditor/run.h"
+#include "store/run.h"
 
 #include <stdlib.h>
 #include <string.h>

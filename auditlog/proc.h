@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auditor/auditlog/event.h"
-#include "auditor/auditlog/rules.h"
-#include "auditor/run.h"
+#include "auditlog/event.h"
+#include "auditlog/rules.h"
+#include "store/run.h"
 #include "store/store.h"
 
 struct json_object;

@@ -1,5 +1,5 @@
 /* The audit-log follower (see follow.h). */
-#include "auditor/auditlog/follow.h"
+#include "auditlog/follow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 

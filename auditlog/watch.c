@@ -4,12 +4,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "auditor/auditlog/correlate.h"
-#include "auditor/auditlog/follow.h"
-#include "auditor/auditlog/proc.h"
-#include "auditor/auditlog/rules.h"
-#include "auditor/auditlog/watch.h"
-#include "auditor/auditlog/webhook.h"
+#include "auditlog/correlate.h"
+#include "auditlog/follow.h"
+#include "auditlog/proc.h"
+#include "auditlog/rules.h"
+#include "auditlog/watch.h"
+#include "auditlog/webhook.h"
 #include "common/error.h"
 
 static void on_finding(void *payload, const struct kc_finding *f, const struct kc_audit_event *ev)

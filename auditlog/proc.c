@@ -1,7 +1,7 @@
 /* The audit-event processor (see proc.h). Boring events cost one header scan: the rules are
  * evaluated on the scanned header with body conditions "unknown", and only an event for
  * which some rule is not false, or that the record condition keeps, goes further. */
-#include "auditor/auditlog/proc.h"
+#include "auditlog/proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

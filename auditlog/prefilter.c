@@ -4,7 +4,7 @@
  * these fields alone whether any rule could fire; only when one could does the event get a
  * full json-c parse (decode.c). Semantics follow decode.c exactly: the last duplicate key
  * wins, only string values count as strings, code only as an integer 0..999. */
-#include "auditor/auditlog/event.h"
+#include "auditlog/event.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* The BPF correlation hook (see correlate.h): a handler slot, nothing more. */
-#include "auditor/auditlog/correlate.h"
+#include "auditlog/correlate.h"
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-#include "auditor/benchmark.h"
+#include "checks/benchmark.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* The audit webhook endpoint (see webhook.h): TLS with OpenSSL, a minimal HTTP/1.1 reader
  * (Content-Length bodies, keep-alive), EventList decoding with json-c. */
-#include "auditor/auditlog/webhook.h"
+#include "auditlog/webhook.h"
 
 #include <errno.h>
 #include <netdb.h>

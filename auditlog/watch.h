@@ -4,7 +4,7 @@
 #ifndef KC_AUDITLOG_WATCH_H
 #define KC_AUDITLOG_WATCH_H
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/watch.h"
 #include "store/store.h"
 

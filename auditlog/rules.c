@@ -1,5 +1,5 @@
 /* Audit rules: YAML to a compiled condition tree, and its three-valued evaluation. */
-#include "auditor/auditlog/rules.h"
+#include "auditlog/rules.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "auditor/auditlog/proc.h"
+#include "auditlog/proc.h"
 #include "store/store.h"
 
 struct kc_auditlog_webhook;
