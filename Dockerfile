@@ -12,7 +12,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
       build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-      libyaml-dev libxml2-dev libsqlite3-dev libgit2-dev libjson-c-dev libcurl4-openssl-dev \
+      libyaml-dev libxml2-dev libsqlite3-dev libpq-dev libgit2-dev libjson-c-dev libcurl4-openssl-dev \
       libssl-dev ca-certificates git \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -29,7 +29,7 @@ FROM debian:12-slim
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
-      libbpf1 libelf1 zlib1g libjson-c5 libyaml-0-2 libsqlite3-0 libgit2-1.5 libcurl4 \
+      libbpf1 libelf1 zlib1g libjson-c5 libyaml-0-2 libsqlite3-0 libpq5 libgit2-1.5 libcurl4 \
       libxml2 libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 kubecomply \

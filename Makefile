@@ -9,10 +9,11 @@ CLANG   ?= clang
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS    := libbpf json-c yaml-0.1 sqlite3 libgit2 libcurl libxml-2.0 libcrypto libssl
+PKGS    := libbpf json-c yaml-0.1 sqlite3 libpq libgit2 libcurl libxml-2.0 libcrypto libssl
 # Loaded on first use by the kubecomply binary (common/lazy.h): an audit never calls them and
-# their load and constructors were most of its CPU. Tests, benches and fuzzers link them.
-LAZY_PKGS  := libcurl libgit2 libxml-2.0 libssl libbpf
+# their load and constructors were most of its CPU (libpq only for a postgres:// store). Tests,
+# benches and fuzzers link them.
+LAZY_PKGS  := libcurl libgit2 libxml-2.0 libssl libbpf libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 LAZY_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) 2>/dev/null)
@@ -27,7 +28,7 @@ LDLIBS_ALL := $(LAZY_LIBS) -lelf $(LDLIBS)
 # the recursive builds below use every core; a 2-core CI machine halves its build time
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-MODULES := common checks auditor reports remediation gitops bpf
+MODULES := common store checks auditlog bpf reports remediation gitops auditor
 LIB_SRC := $(filter-out auditor/main.c %.bpf.c, $(foreach d,$(MODULES),$(wildcard $(d)/*.c $(d)/*/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LAZY_OBJ := $(BUILD)/common/lazy_syms.o
@@ -41,7 +42,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all deps test check fuzz bench demo install clean help
+.PHONY: all deps test check fuzz bench demo install clean help include-graph
 all: $(BIN)
 
 # BPF programs: kernel objects, skeletons and their ordering live in bpf/bpf.mk.
@@ -72,15 +73,24 @@ $(BUILD)/tests/%: tests/%.c $(TEST_HELP) $(wildcard tests/*.h) $(LIB)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIB) $(LDLIBS_ALL)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(BENCH_EXTRA) $(LIB) $(LDLIBS_ALL) $(BENCH_LIBS)
+
+# the store bench starts a real PostgreSQL server with the suites' helper
+$(BUILD)/bench/bench_store: BENCH_EXTRA := tests/kc_pg.c tests/kc_test.c
+$(BUILD)/bench/bench_store: BENCH_LIBS := -lcmocka
+$(BUILD)/bench/bench_store: tests/kc_pg.c tests/kc_test.c
 
 deps:
 	@scripts/install-deps.sh
 
 # The README's test command: installs what it needs, builds, runs every cmocka suite.
-test: deps
+test: deps include-graph
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN) $(TEST_BIN)
 	@KC_BIN=$(abspath $(BIN)) KC_BUILD=$(abspath $(BUILD)) scripts/run-tests.sh $(TEST_BIN)
+
+# The house rules: folders include only the layers below them; SQL only in store/.
+include-graph:
+	@scripts/include-graph.sh
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build dir.
 check: deps

@@ -1,4 +1,5 @@
 #include "auditor/cli.h"
+#include "checks/policy_root.h"
 
 #include "common/error.h"
 #include "common/log.h"
@@ -12,10 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#ifndef KC_PREFIX
-#define KC_PREFIX "/usr/local"
-#endif
 
 int kc_cli_fail(const char *cmd, const char *fmt, ...)
 {
@@ -57,36 +54,7 @@ const char *kc_cli_default_db(void)
 	return "kubecomply.db";
 }
 
-static int is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 const char *kc_cli_policy_root(void)
 {
-	static struct kc_buf path = KC_BUF_INIT;
-	const char *env = getenv("KUBECOMPLY_POLICIES");
-	if (env && *env)
-		return env;
-	/* beside the binary first (build/kubecomply -> policies/), so a checkout runs as is */
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			static const char *const rel[] = { "/../policies", "/../share/kubecomply/policies" };
-			for (size_t i = 0; i < 2; i++) {
-				kc_buf_reset(&path);
-				kc_buf_printf(&path, "%s%s", exe, rel[i]);
-				if (is_dir(path.ptr))
-					return path.ptr;
-			}
-		}
-	}
-	if (is_dir("policies"))
-		return "policies";
-	return KC_PREFIX "/share/kubecomply/policies";
+	return kc_policy_root();
 }

@@ -12,6 +12,8 @@ int kc_cmd_report(int argc, char **argv);
 int kc_cmd_remediate(int argc, char **argv);
 int kc_cmd_checks(int argc, char **argv);
 int kc_cmd_version(int argc, char **argv);
+int kc_cmd_verify(int argc, char **argv);
+int kc_cmd_prune(int argc, char **argv);
 
 /* Prints "kubecomply <cmd>: <message>" to stderr and returns KC_EXIT_ERROR. */
 int kc_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auditor/benchmark.h"
+#include "checks/benchmark.h"
 #include "auditor/cli.h"
 #include "auditor/outputs.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "checks/engine.h"
 #include "checks/k8s/cluster.h"
 #include "checks/k8s/exceptions.h"
@@ -19,6 +19,7 @@
 #include "checks/section5/providers.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/sign.h"
 #include "common/strbuf.h"
 
 static const char usage[] =
@@ -30,6 +31,7 @@ static const char usage[] =
 	"                        [--exceptions FILE] [--exempt-namespaces LIST]\n"
 	"                        [--policy-report FILE] [--metrics-file FILE] [--log-format text|json]\n"
 	"                        [--json-format kubecomply|kube-bench] [--oscal FILE] [--policy-report-apply]\n"
+	"                        [--sign-key FILE]\n"
 	"\n"
 	"Audits a node against a CIS Kubernetes Benchmark without running any program: component\n"
 	"flags from /proc and static pod manifests, file modes and owners, config files. Every\n"
@@ -46,7 +48,7 @@ static const char usage[] =
 	"      --host NAME       the host name recorded (default: the audited root's hostname)\n"
 	"      --cluster NAME    the cluster name recorded\n"
 	"      --db FILE         evidence store (default /var/lib/kubecomply/kubecomply.db as root,\n"
-	"                        ./kubecomply.db otherwise)\n"
+	"                        ./kubecomply.db otherwise), or postgres://user@host/db for a fleet\n"
 	"      --json FILE       JSON report ('-' for stdout)\n"
 	"      --junit FILE      JUnit XML report\n"
 	"      --html FILE       self-contained HTML report\n"
@@ -68,6 +70,7 @@ static const char usage[] =
 	"      --exceptions FILE documented exceptions (check, namespace/name globs, reason, expiry)\n"
 	"      --exempt-namespaces LIST  namespaces 5.2.1/5.3.2 do not require to be covered\n"
 	"                        (default kube-system,kube-public,kube-node-lease)\n"
+	"      --sign-key FILE   Ed25519 private key (PEM) signing the run's seal (docs/evidence.md)\n"
 	"  -q, --quiet           print only the summary\n"
 	"  -v, --verbose         print expected/actual and evidence for every check\n"
 	"\n"
@@ -83,7 +86,7 @@ static const char usage[] =
 struct audit_opts {
 	const char *root, *proc, *benchmark, *targets, *include, *exclude, *policy_dir, *db, *host, *cluster;
 	const char *fail_on, *k8s_version;
-	const char *kubeconfig, *context, *exceptions, *exempt;
+	const char *kubeconfig, *context, *exceptions, *exempt, *sign_key;
 	const char **manifests;
 	size_t nmanifests, manifests_cap;
 	int in_cluster, root_given;
@@ -158,7 +161,7 @@ int kc_cmd_audit(int argc, char **argv)
 {
 	enum { O_PROC = 256, O_CHECK, O_SKIP, O_POLICY_DIR, O_DB, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON,
 	       O_HOST, O_CLUSTER, O_K8S_VERSION, O_KUBECONFIG, O_CONTEXT, O_IN_CLUSTER, O_MANIFESTS, O_EXCEPTIONS,
-	       O_EXEMPT, O_POLICY_REPORT, O_METRICS_FILE, O_LOG_FORMAT, O_LOG_LEVEL, O_OUTPUT_MORE,
+	       O_EXEMPT, O_POLICY_REPORT, O_METRICS_FILE, O_LOG_FORMAT, O_LOG_LEVEL, O_SIGN_KEY, O_OUTPUT_MORE,
 	       O_OUTPUT_MORE_END = O_OUTPUT_MORE + 2 };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
@@ -187,6 +190,7 @@ int kc_cmd_audit(int argc, char **argv)
 		{ "metrics-file", required_argument, NULL, O_METRICS_FILE },
 		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
+		{ "sign-key", required_argument, NULL, O_SIGN_KEY },
 		KC_OUTPUT_LONG_OPTIONS(O_OUTPUT_MORE),
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -223,6 +227,7 @@ int kc_cmd_audit(int argc, char **argv)
 			break;
 		case O_EXCEPTIONS: o.exceptions = optarg; break;
 		case O_EXEMPT: o.exempt = optarg; break;
+		case O_SIGN_KEY: o.sign_key = optarg; break;
 		case O_POLICY_REPORT: o.out.policy_report = optarg; break;
 		case O_METRICS_FILE: o.out.metrics_file = optarg; break;
 		case O_OUTPUT_MORE:
@@ -286,6 +291,7 @@ int kc_cmd_audit(int argc, char **argv)
 	struct kc_policy_set set = { 0 };
 	struct kc_run run = { 0 };
 	struct kc_store *st = NULL;
+	struct kc_key *sign_key = NULL;
 	struct kc_buf procbuf = KC_BUF_INIT;
 	char *bench = NULL, *k8s_version = NULL;
 	int node_open = 0;
@@ -325,10 +331,12 @@ int kc_cmd_audit(int argc, char **argv)
 	}
 	/* open the store before the audit: a database we cannot write is an error now, not
 	 * after the work is done */
-	if (kc_store_open(o.db ? o.db : kc_cli_default_db(), &st) < 0) {
+	if ((o.sign_key && kc_key_load(o.sign_key, 1, &sign_key) < 0) ||
+	    kc_store_open(o.db ? o.db : kc_cli_default_db(), &st) < 0) {
 		kc_cli_fail("audit", "%s", kc_error_last());
 		goto out;
 	}
+	kc_store_set_key(st, sign_key);
 
 	run.host = o.host ? kc_strdup(o.host) : host_name(&node, o.root);
 	run.cluster = kc_strdup(o.cluster);
@@ -368,6 +376,7 @@ int kc_cmd_audit(int argc, char **argv)
 out:
 	kc_run_clear(&run);
 	kc_store_free(st);
+	kc_key_free(sign_key);
 	kc_policy_set_clear(&set);
 	if (node_open)
 		kc_node_free(&node);

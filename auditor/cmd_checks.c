@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/benchmark.h"
+#include "checks/benchmark.h"
 #include "auditor/cli.h"
 #include "common/error.h"
 

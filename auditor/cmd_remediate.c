@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "auditor/cli.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "gitops/gitops.h"
 #include "gitops/pr.h"
@@ -286,21 +286,16 @@ int kc_cmd_remediate(int argc, char **argv)
 	struct kc_gitops_result res;
 	char *pr_token = NULL, *git_token = NULL, *pr_url_out = NULL;
 	struct kc_buf title = KC_BUF_INIT, body = KC_BUF_INIT, manual = KC_BUF_INIT;
-	struct stat sb;
 	memset(&run, 0, sizeof(run));
 	kc_flows_init(&flows);
 	kc_gitops_result_init(&res);
 
-	/* the store would create a missing file; a typo must not look like "nothing to fix" */
-	if (stat(db, &sb) != 0) {
-		rc = kc_cli_fail("remediate", "cannot open %s: %s", db, strerror(errno));
-		goto done;
-	}
-	if (kc_store_open(db, &st) || kc_store_load_run(st, run_id, &run)) {
+	/* read-only: a typo must not look like "nothing to fix" */
+	if (kc_store_open_mode(db, KC_STORE_READ_ONLY, &st) || kc_store_load_run(st, run_id, &run)) {
 		rc = kc_cli_fail("remediate", "%s", kc_error_last());
 		goto done;
 	}
-	if (kc_flows_load(kc_store_db(st), run.cluster, since, &flows) ||
+	if (kc_flows_load(st, run.cluster, since, &flows) ||
 	    kc_store_flows(st, run.cluster, since, add_flow_row, &flows)) {
 		rc = kc_cli_fail("remediate", "%s", kc_error_last());
 		goto done;

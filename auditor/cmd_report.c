@@ -8,7 +8,7 @@
 
 #include "auditor/cli.h"
 #include "auditor/outputs.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "reports/fleet.h"
 #include "reports/report.h"
@@ -18,11 +18,12 @@ static const char usage[] =
 	"                         [--html FILE] [--sarif FILE] [--fail-on WHAT] [--quiet]\n"
 	"       kubecomply report --db FILE --diff RUN_A RUN_B [--json FILE] [--html FILE]\n"
 	"       kubecomply report --db A --db B ... | --db DIR  [--json FILE] [--html FILE]\n"
+	"       kubecomply report --db STORE --fleet [--json FILE] [--html FILE]\n"
 	"\n"
 	"Renders a run stored by 'audit' or 'watch' (run ids as stored: 1 is the first run of a\n"
 	"new database), or what changed between two runs.\n"
 	"\n"
-	"      --db FILE        evidence store (default as for audit)\n"
+	"      --db FILE|URL    evidence store (default as for audit), or postgres://user@host/db\n"
 	"      --run ID         run id, or 'latest' (default)\n"
 	"      --diff A B       compare run A with run B (new failures, fixed, still failing)\n"
 	"      --json/--junit/--html/--sarif FILE   outputs, as for audit\n"
@@ -30,13 +31,16 @@ static const char usage[] =
 	KC_OUTPUT_OPTIONS_HELP
 	"      --db given more than once, or naming a directory of *.db: one fleet report of the\n"
 	"                       latest audit of every node (which nodes drift from the others)\n"
+	"      --fleet          one fleet report of the latest audit of every host in ONE store\n"
+	"                       (a PostgreSQL database the nodes write to)\n"
 	"      --fail-on WHAT   apply the gate to the stored run (exit 1 when it trips)\n"
 	"  -q, --quiet          print only the summary\n"
 	"  -v, --verbose        print evidence for every check\n"
 	"\n"
 	"examples:\n"
 	"  kubecomply report --db kubecomply.db --html last.html\n"
-	"  kubecomply report --db kubecomply.db --diff 1 2\n";
+	"  kubecomply report --db kubecomply.db --diff 1 2\n"
+	"  kubecomply report --db postgres://kubecomply@db.monitoring/evidence --fleet --html fleet.html\n";
 
 static int parse_run_id(const char *s, int64_t *out)
 {
@@ -54,10 +58,11 @@ static int parse_run_id(const char *s, int64_t *out)
 
 int kc_cmd_report(int argc, char **argv)
 {
-	enum { O_DB = 256, O_RUN, O_DIFF, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON, O_POLICY_REPORT, O_METRICS_FILE,
+	enum { O_DB = 256, O_RUN, O_DIFF, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON, O_POLICY_REPORT, O_METRICS_FILE, O_FLEET,
 	       O_LOG_FORMAT, O_OUTPUT_MORE, O_OUTPUT_MORE_END = O_OUTPUT_MORE + 2 };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, O_DB },
+		{ "fleet", no_argument, NULL, O_FLEET },
 		{ "run", required_argument, NULL, O_RUN },
 		{ "diff", required_argument, NULL, O_DIFF },
 		{ "json", required_argument, NULL, O_JSON },
@@ -78,7 +83,7 @@ int kc_cmd_report(int argc, char **argv)
 	size_t ndb = 0;
 	const char *db = NULL, *run_s = "latest", *diff_a = NULL, *diff_b = NULL, *fail_on = NULL;
 	struct kc_output_opts out = { 0 };
-	int c;
+	int c, one_store_fleet = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
 		switch (c) {
@@ -88,6 +93,7 @@ int kc_cmd_report(int argc, char **argv)
 			dbs[ndb++] = db = optarg;
 			break;
 		case O_RUN: run_s = optarg; break;
+		case O_FLEET: one_store_fleet = 1; break;
 		case O_DIFF:
 			diff_a = optarg;
 			if (optind < argc && argv[optind][0] != '-')
@@ -125,6 +131,16 @@ int kc_cmd_report(int argc, char **argv)
 		return kc_cli_fail("report", "%s", kc_error_last());
 
 	struct stat sb;
+	if (one_store_fleet) {
+		if (diff_a || ndb > 1)
+			return kc_cli_fail("report", "--fleet reads the hosts of one store: one --db, no --diff");
+		struct kc_fleet *fleet = NULL;
+		if (kc_fleet_load_store(db ? db : kc_cli_default_db(), &fleet) < 0)
+			return kc_cli_fail("report", "%s", kc_error_last());
+		int frc = kc_fleet_render(fleet, out.quiet ? NULL : stdout, out.json, out.html);
+		kc_fleet_free(fleet);
+		return frc < 0 ? kc_cli_fail("report", "%s", kc_error_last()) : KC_EXIT_OK;
+	}
 	if (ndb > 1 || (ndb == 1 && stat(dbs[0], &sb) == 0 && S_ISDIR(sb.st_mode))) {
 		/* a fleet: each node's latest audit side by side */
 		if (diff_a)
@@ -145,12 +161,8 @@ int kc_cmd_report(int argc, char **argv)
 	if (!diff_a && parse_run_id(run_s, &ida) < 0)
 		return kc_cli_fail("report", "--run '%s': a positive integer or 'latest' expected", run_s);
 	db = db ? db : kc_cli_default_db();
-	/* reading must not create an empty database where the user mistyped a path */
-	if (stat(db, &sb) != 0) {
-		kc_cli_fail("report", "%s: no such evidence database (%s)", db, strerror(errno));
-		goto out;
-	}
-	if (kc_store_open(db, &st) < 0) {
+	/* read-only: never creates a store where the user mistyped a path, works on a read-only mount */
+	if (kc_store_open_mode(db, KC_STORE_READ_ONLY, &st) < 0) {
 		kc_cli_fail("report", "%s", kc_error_last());
 		goto out;
 	}

@@ -14,12 +14,13 @@
 
 #include "auditor/cli.h"
 #include "auditor/correlate.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "auditor/watch.h"
 #include "bpf/flows.h"
 #include "auditor/metrics_http.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/sign.h"
 #include "common/strbuf.h"
 
 static atomic_int stopping;
@@ -37,6 +38,7 @@ static const char usage[] =
 	"usage: kubecomply watch [--bpf] [--audit-log FILE [--once]]\n"
 	"                        [--audit-webhook ADDR --tls-cert F --tls-key F [--client-ca F]]\n"
 	"                        [--db FILE] [--duration SECONDS] [--ringbuf-size BYTES] [--root DIR]\n"
+	"                        [--sign-key FILE]\n"
 	"\n"
 	"Watches the node continuously and records events, findings and monitor gaps in the store.\n"
 	"SIGTERM, SIGINT or SIGHUP flushes what is pending and exits 0.\n"
@@ -49,6 +51,7 @@ static const char usage[] =
 	"      --audit-webhook-path P  the path in the API server's webhook URL (default /audit)\n"
 	"      --tls-cert F, --tls-key F, --client-ca F   the webhook's TLS identity and client CA\n"
 	"      --db FILE            evidence store (default as for audit)\n"
+	"      --sign-key FILE      Ed25519 private key (PEM) signing each sealed batch (docs/evidence.md)\n"
 	"      --duration SECONDS   stop after this long (default: until signalled)\n"
 	"      --root DIR           the host's filesystem (watch lists, /var/log/pods), default /\n"
 	"      --metrics-addr H:P   serve Prometheus metrics at http://H:P/metrics (':9464' = all addresses)\n"
@@ -105,7 +108,7 @@ static void *correlate_main(void *arg)
 int kc_cmd_watch(int argc, char **argv)
 {
 	enum { O_BPF = 256, O_AUDIT_LOG, O_ONCE, O_WEBHOOK, O_CERT, O_KEY, O_CA, O_DB, O_DURATION, O_RINGBUF, O_ROOT,
-	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL, O_WEBHOOK_PATH };
+	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL, O_WEBHOOK_PATH, O_SIGN_KEY };
 	static const struct option opts[] = {
 		{ "bpf", no_argument, NULL, O_BPF },
 		{ "audit-log", required_argument, NULL, O_AUDIT_LOG },
@@ -124,12 +127,13 @@ int kc_cmd_watch(int argc, char **argv)
 		{ "cluster", required_argument, NULL, O_CLUSTER },
 		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
+		{ "sign-key", required_argument, NULL, O_SIGN_KEY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct kc_watch_opts o = { .root = "/" };
-	const char *host_opt = NULL, *cluster_opt = NULL;
+	const char *host_opt = NULL, *cluster_opt = NULL, *sign_key_opt = NULL;
 	int c;
 	char *end;
 	optind = 1;
@@ -160,6 +164,7 @@ int kc_cmd_watch(int argc, char **argv)
 		case O_METRICS: o.metrics_addr = optarg; break;
 		case O_HOST: host_opt = optarg; break;
 		case O_CLUSTER: cluster_opt = optarg; break;
+		case O_SIGN_KEY: sign_key_opt = optarg; break;
 		case O_LOG_FORMAT:
 		case O_LOG_LEVEL:
 			if (kc_cli_log_option("watch", c == O_LOG_FORMAT ? "log-format" : "log-level", optarg) != 0)
@@ -184,12 +189,19 @@ int kc_cmd_watch(int argc, char **argv)
 	struct kc_metrics_server *metrics = NULL;
 	struct kc_store *corr_st = NULL;
 	struct correlate_thread ct = { 0 };
+	struct kc_key *sign_key = NULL;
 	int rc = KC_EXIT_ERROR;
 	o.db = o.db ? o.db : kc_cli_default_db();
-	if (kc_store_open(o.db, &st) < 0) {
+	/* the monitors get their configuration and stop signal from here, never call back */
+	o.policy_root = kc_cli_policy_root();
+	o.stopping = kc_watch_stopping;
+	/* the monitors' batched writer (store/store.h: rows outside a transaction commit in batches) */
+	if ((sign_key_opt && kc_key_load(sign_key_opt, 1, &sign_key) < 0) ||
+	    kc_store_open_mode(o.db, KC_STORE_MONITOR, &st) < 0) {
 		kc_cli_fail("watch", "%s", kc_error_last());
 		goto out;
 	}
+	kc_store_set_key(st, sign_key);
 	char host[256] = "unknown";
 	gethostname(host, sizeof(host) - 1);
 	run.host = kc_strdup(host_opt ? host_opt : host);
@@ -236,15 +248,17 @@ int kc_cmd_watch(int argc, char **argv)
 			kc_cli_fail("watch", "%s", kc_error_last());
 			goto out;
 		}
+		kc_store_set_key(corr_st, sign_key);
 		kc_auditlog_correlate_set(kc_correlator_add, ct.c);
 		if (pthread_create(&cth, NULL, correlate_main, &ct) == 0)
 			correlating = 1;
 		/* each monitor writes through its own connection: transactions of two threads on one
 		 * SQLite connection would interleave; WAL lets the two connections take turns */
-		if (kc_store_open(o.db, &audit_st) < 0) {
+		if (kc_store_open_mode(o.db, KC_STORE_MONITOR, &audit_st) < 0) {
 			kc_cli_fail("watch", "%s", kc_error_last());
 			goto out;
 		}
+		kc_store_set_key(audit_st, sign_key);
 		at.st = audit_st;
 		if (pthread_create(&th, NULL, audit_main, &at) != 0) {
 			kc_store_free(audit_st);
@@ -293,5 +307,6 @@ out:
 	kc_store_free(corr_st);
 	kc_run_clear(&run);
 	kc_store_free(st);
+	kc_key_free(sign_key);
 	return rc;
 }

@@ -2,7 +2,6 @@
 
 #include <json-c/json.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,87 +66,58 @@ static void format_ms(int64_t ms, char out[32])
 	snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
 }
 
-static const char *col(sqlite3_stmt *s, int i)
+static int add_exec(void *payload, const struct kc_event *ev)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? (const char *)t : NULL;
+	struct json_object *e = json_object_new_object();
+	json_object_object_add(e, "time", json_object_new_string(ev->time ? ev->time : ""));
+	json_object_object_add(e, "pid", json_object_new_int64(ev->pid));
+	json_object_object_add(e, "ppid", json_object_new_int64(ev->ppid));
+	if (ev->comm)
+		json_object_object_add(e, "comm", json_object_new_string(ev->comm));
+	if (ev->path)
+		json_object_object_add(e, "path", json_object_new_string(ev->path));
+	if (ev->container_id)
+		json_object_object_add(e, "container_id", json_object_new_string(ev->container_id));
+	/* argv as the monitor stored it: already redacted */
+	struct json_object *data = ev->data_json ? json_tokener_parse(ev->data_json) : NULL, *argv;
+	if (data && json_object_object_get_ex(data, "argv", &argv))
+		json_object_object_add(e, "argv", json_object_get(argv));
+	json_object_put(data);
+	json_object_array_add(payload, e);
+	return 0;
 }
 
 int kc_correlate_exec(struct kc_store *st, int64_t finding_id, const char *namespace_, const char *pod,
 		      int64_t t_ms, int64_t window_ms)
 {
-	sqlite3 *db = kc_store_db(st);
-	sqlite3_stmt *s = NULL;
 	char from[32], to[32];
 	/* the kernel may see the process a moment before the API server logs its answer */
 	format_ms(t_ms - 1000, from);
 	format_ms(t_ms + window_ms, to);
 	struct json_object *execs = json_object_new_array();
-	int rc = 0, linked = 0;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT time, pid, ppid, comm, path, container_id, data_json FROM events"
-			       " WHERE source='bpf' AND type='exec' AND namespace=?1 AND pod=?2 AND time BETWEEN ?3 AND ?4"
-			       " ORDER BY time LIMIT 64", -1, &s, NULL) != SQLITE_OK) {
-		rc = kc_error_set(KC_EDB, "correlating exec events: %s", sqlite3_errmsg(db));
+	int linked = 0;
+	char *old = NULL;
+	int rc = kc_store_pod_execs(st, namespace_, pod, from, to, 64, add_exec, execs);
+	if (rc == 0)
+		linked = (int)json_object_array_length(execs);
+	if (rc < 0 || !linked)
 		goto out;
-	}
-	sqlite3_bind_text(s, 1, namespace_, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, pod, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, to, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		struct json_object *e = json_object_new_object();
-		json_object_object_add(e, "time", json_object_new_string(col(s, 0) ? col(s, 0) : ""));
-		json_object_object_add(e, "pid", json_object_new_int64(sqlite3_column_int64(s, 1)));
-		json_object_object_add(e, "ppid", json_object_new_int64(sqlite3_column_int64(s, 2)));
-		if (col(s, 3))
-			json_object_object_add(e, "comm", json_object_new_string(col(s, 3)));
-		if (col(s, 4))
-			json_object_object_add(e, "path", json_object_new_string(col(s, 4)));
-		if (col(s, 5))
-			json_object_object_add(e, "container_id", json_object_new_string(col(s, 5)));
-		/* argv as the monitor stored it: already redacted */
-		struct json_object *data = col(s, 6) ? json_tokener_parse(col(s, 6)) : NULL, *argv;
-		if (data && json_object_object_get_ex(data, "argv", &argv))
-			json_object_object_add(e, "argv", json_object_get(argv));
-		json_object_put(data);
-		json_object_array_add(execs, e);
-		linked++;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if (!linked)
+	if ((rc = kc_store_finding_data(st, finding_id, &old)) < 0)
 		goto out;
-
-	if (sqlite3_prepare_v2(db, "SELECT data_json FROM findings WHERE id=?", -1, &s, NULL) != SQLITE_OK) {
-		rc = kc_error_set(KC_EDB, "correlating exec events: %s", sqlite3_errmsg(db));
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, finding_id);
-	struct json_object *data = NULL;
-	if (sqlite3_step(s) == SQLITE_ROW && col(s, 0))
-		data = json_tokener_parse(col(s, 0));
-	sqlite3_finalize(s);
-	s = NULL;
+	struct json_object *data = old ? json_tokener_parse(old) : NULL;
 	if (!data || !json_object_is_type(data, json_type_object)) {
 		json_object_put(data);
 		data = json_object_new_object();
 	}
 	json_object_object_add(data, "kernel_execs", json_object_get(execs));
-	if (sqlite3_prepare_v2(db, "UPDATE findings SET data_json=? WHERE id=?", -1, &s, NULL) != SQLITE_OK) {
-		json_object_put(data);
-		rc = kc_error_set(KC_EDB, "correlating exec events: %s", sqlite3_errmsg(db));
-		goto out;
-	}
-	sqlite3_bind_text(s, 1, json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, finding_id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = kc_error_set(KC_EDB, "correlating exec events: %s", sqlite3_errmsg(db));
+	rc = kc_store_finding_set_data(st, finding_id, json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
 	json_object_put(data);
 out:
-	sqlite3_finalize(s);
+	free(old);
 	json_object_put(execs);
-	return rc < 0 ? rc : linked;
+	if (rc < 0)
+		return kc_error_wrap(rc, "correlating exec events: ");
+	return linked;
 }
 
 int kc_correlator_flush(struct kc_correlator *c, int64_t now_ms, int force)

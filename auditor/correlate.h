@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#include "auditor/auditlog/correlate.h"
-#include "auditor/store.h"
+#include "auditlog/correlate.h"
+#include "store/store.h"
 
 /* How long after the API server's answer a process in the pod counts as started by it. */
 #define KC_CORRELATE_WINDOW_MS 5000

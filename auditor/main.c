@@ -15,6 +15,8 @@ static const struct {
 	{ "watch", kc_cmd_watch, "watch the node with BPF monitors and the API server's audit log" },
 	{ "report", kc_cmd_report, "render a stored run again, or the drift between two runs" },
 	{ "remediate", kc_cmd_remediate, "turn a stored run's findings into a GitOps pull request" },
+	{ "verify", kc_cmd_verify, "prove that the evidence store (and a report) are as they were written" },
+	{ "prune", kc_cmd_prune, "remove old runs, keeping a verifiable checkpoint" },
 	{ "checks", kc_cmd_checks, "list the checks of a benchmark" },
 	{ "version", kc_cmd_version, "print the version" },
 };

@@ -183,7 +183,7 @@ int kc_metrics_server_start(const char *addr, struct kc_store *st, struct kc_met
 		rc = kc_error_set_errno(errno, "metrics server: pipe");
 		goto fail;
 	}
-	if (st && (rc = kc_store_open(kc_store_path(st), &srv->st)) < 0) {
+	if (st && (rc = kc_store_open_again(st, KC_STORE_READ_ONLY, &srv->st)) < 0) {
 		kc_error_wrap(rc, "metrics server: ");
 		goto fail;
 	}

@@ -13,7 +13,7 @@
 #ifndef KC_METRICS_HTTP_H
 #define KC_METRICS_HTTP_H
 
-#include "auditor/store.h"
+#include "store/store.h"
 
 struct kc_metrics_server;
 

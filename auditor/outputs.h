@@ -3,9 +3,9 @@
 #ifndef KC_OUTPUTS_H
 #define KC_OUTPUTS_H
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "checks/k8s/kubeconfig.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "reports/gate.h"
 
 struct kc_output_opts {

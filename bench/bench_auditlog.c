@@ -11,10 +11,10 @@
 
 #include <json-c/json.h>
 
-#include "auditor/auditlog/follow.h"
-#include "auditor/auditlog/proc.h"
-#include "auditor/auditlog/rules.h"
-#include "auditor/store.h"
+#include "auditlog/follow.h"
+#include "auditlog/proc.h"
+#include "auditlog/rules.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 

@@ -25,7 +25,7 @@
 
 #include <bpf/bpf.h>
 
-#include "auditor/store.h"
+#include "store/store.h"
 #include "bpf/bpfmon.h"
 #include "common/error.h"
 #include "common/strbuf.h"

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "checks/engine.h"
 #include "checks/node.h"
 #include "checks/policy.h"

@@ -1,4 +1,4 @@
-/* The BPF runtime monitor as a library: kc_bpf_watch (auditor/watch.h) is open + run + free.
+/* The BPF runtime monitor as a library: kc_bpf_watch is open + run + free.
  * Split so that a test or a bench can attach, generate activity, and drain deterministically.
  * One thread runs the monitor (it is the store's single writer); only kc_bpfmon_stop may be
  * called from another thread. */
@@ -7,17 +7,23 @@
 
 #include <stdint.h>
 
-#include "auditor/watch.h"
+#include "store/run.h"
 #include "bpf/monitor.h"
+#include "common/watch.h"
+#include "store/store.h"
 
 struct kc_bpfmon;
+
+/* The monitor for `kubecomply watch --bpf`: open, run until o->duration ends or o->stopping()
+ * says so, free. */
+int kc_bpf_watch(const struct kc_watch_opts *o, struct kc_store *st, struct kc_run *run);
 
 #define KC_BPFMON_DEFAULT_RINGBUF (8u << 20)
 
 /* Loads and attaches the programs (reporting each on stderr unless o->quiet, and in the
  * store's attachments table), builds the watch list from o->root and loads the rules from
  * o->policy_dir (the policies directory holding runtime/bpf-rules.yaml; default
- * kc_cli_policy_root()).
+ * o->policy_root, else "policies").
  * Fails when no program could be attached. */
 int kc_bpfmon_open(const struct kc_watch_opts *o, struct kc_store *st, int64_t run_id,
 		   struct kc_bpfmon **out);
@@ -72,7 +78,7 @@ struct kc_bpfmon_prog_stats {
 	uint64_t run_cnt, run_time_ns;
 };
 int kc_bpfmon_prog_stats(const struct kc_bpfmon *m, struct kc_bpfmon_prog_stats *out, int max);
-/* Polls until kc_bpfmon_stop, kc_watch_stopping() or duration seconds (0 = no limit), then
+/* Polls until kc_bpfmon_stop, o->stopping() or duration seconds (0 = no limit), then
  * drains. Returns 0 or the first fatal error. */
 int kc_bpfmon_run(struct kc_bpfmon *m, double duration);
 /* One round: waits up to timeout_ms for events, writes them, commits a batch that is 250 ms

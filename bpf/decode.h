@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auditor/store.h"
+#include "store/store.h"
 #include "bpf/attribution.h"
 #include "bpf/rules.h"
 #include "bpf/u64map.h"

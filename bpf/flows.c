@@ -16,8 +16,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/run.h"
+#include "store/store.h"
 #include "bpf/attribution.h"
 #include "bpf/flows.skel.h"
 #include "common/error.h"

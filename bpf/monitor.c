@@ -7,7 +7,6 @@
 #include "bpf/bpfmon.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +20,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "auditor/cli.h"
 #include "bpf/decode.h"
 #include "bpf/monitor.skel.h"
 #include "common/error.h"
@@ -72,6 +70,7 @@ struct prog_state {
 };
 
 struct kc_bpfmon {
+	int (*stopping)(void);   /* the caller's stop signal, NULL: none */
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
 	struct kc_bpf_decoder dec;
@@ -614,15 +613,9 @@ static int rescan_watch(struct kc_bpfmon *m)
 
 static int record_attachments(struct kc_bpfmon *m, int quiet)
 {
-	sqlite3 *db = kc_store_db(m->dec.st);
-	sqlite3_stmt *s = NULL;
-	int rc = 0;
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO attachments(run_id, monitor, program, attached, detail) "
-			       "VALUES (?, 'bpf', ?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
-		return kc_error_set(KC_EDB, "recording BPF attachments: %s", sqlite3_errmsg(db));
-	if ((rc = kc_store_begin(m->dec.st)) < 0)
-		goto out;
+	int rc = kc_store_begin(m->dec.st);
+	if (rc < 0)
+		return rc;
 	for (int i = 0; i < m->nprogs + 4; i++) {
 		const struct prog_state *p = i < m->nprogs ? &m->progs[i] : NULL;
 		struct kc_buf d = KC_BUF_INIT;
@@ -677,23 +670,14 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 		}
 		if (!p && !quiet)
 			fprintf(stderr, "kubecomply watch: bpf %-32s %s\n", name, d.ptr);
-		sqlite3_bind_int64(s, 1, m->dec.run_id);
-		sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(s, 3, attached);
-		sqlite3_bind_text(s, 4, d.ptr, -1, SQLITE_TRANSIENT);
-		int step = sqlite3_step(s);
-		sqlite3_reset(s);
+		rc = kc_store_add_attachment(m->dec.st, m->dec.run_id, "bpf", name, attached, d.ptr);
 		kc_buf_free(&d);
-		if (step != SQLITE_DONE) {
-			rc = kc_error_set(KC_EDB, "recording BPF attachments: %s", sqlite3_errmsg(db));
+		if (rc < 0) {
 			kc_store_rollback(m->dec.st);
-			goto out;
+			return rc;
 		}
 	}
-	rc = kc_store_commit(m->dec.st);
-out:
-	sqlite3_finalize(s);
-	return rc;
+	return kc_store_commit(m->dec.st);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -807,6 +791,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 
 	*out = NULL;
 	m->quiet = o->quiet;
+	m->stopping = o->stopping;
 	m->no_tracefs = (bo && bo->no_tracefs) || (env && strcmp(env, "off") == 0);
 	choose_variant(m, bo && bo->compat);
 	m->root = kc_strdup(o->root && *o->root ? o->root : "/");
@@ -814,7 +799,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 	m->last_sample_time = kc_time_now_rfc3339();
 	m->last_sample = now_mono();
 	m->next_rescan = m->last_sample + RESCAN_SECONDS;
-	kc_buf_printf(&rules, "%s/runtime/bpf-rules.yaml", o->policy_dir ? o->policy_dir : kc_cli_policy_root());
+	kc_buf_printf(&rules, "%s/runtime/bpf-rules.yaml", o->policy_dir ? o->policy_dir : o->policy_root ? o->policy_root : "policies");
 	rc = kc_bpf_decoder_init(&m->dec, st, run_id, m->root, rules.ptr);
 	kc_buf_free(&rules);
 	if (rc < 0)
@@ -887,7 +872,7 @@ int kc_bpfmon_run(struct kc_bpfmon *m, double duration)
 {
 	double end = duration > 0 ? now_mono() + duration : 0;
 	int rc = 0;
-	while (rc == 0 && !atomic_load(&m->stop) && !kc_watch_stopping()) {
+	while (rc == 0 && !atomic_load(&m->stop) && !(m->stopping && m->stopping())) {
 		double left = end ? end - now_mono() : 1.0;
 		if (left <= 0)
 			break;

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "checks/result.h"
+#include "store/result.h"
 
 struct kc_bpf_rule_input {
 	const char *event;       /* "exec", "open", "syscall" */

@@ -3,7 +3,7 @@
 #ifndef KC_ENGINE_H
 #define KC_ENGINE_H
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "checks/node.h"
 #include "checks/policy.h"
 

@@ -13,7 +13,7 @@
 #define KC_KUBELET_H
 
 #include "checks/node.h"
-#include "checks/result.h"
+#include "store/result.h"
 
 struct kc_kubelet;
 

@@ -21,7 +21,7 @@
 
 #include "checks/node.h"
 #include "checks/policy.h"
-#include "checks/result.h"
+#include "store/result.h"
 
 struct kc_nodequery_out {
 	char *value;          /* NULL when unset */

@@ -7,7 +7,7 @@
 #include <regex.h>
 #include <stddef.h>
 
-#include "checks/result.h"
+#include "store/result.h"
 
 enum kc_fact_kind {
 	KC_FACT_FLAG,     /* flag: "kube-apiserver --profiling" */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/auditlog/event.h"
-#include "auditor/auditlog/proc.h"
-#include "auditor/auditlog/rules.h"
+#include "auditlog/event.h"
+#include "auditlog/proc.h"
+#include "auditlog/rules.h"
 #include "common/error.h"
 
 static const char rules_text[] =

@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "checks/k8s/cluster.h"
-#include "checks/result.h"
+#include "store/result.h"
 #include "checks/section5/providers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

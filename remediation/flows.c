@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "remediation/names.h"
+#include "store/store.h"
 
 void kc_flows_init(struct kc_flow_set *set)
 {
@@ -271,27 +271,15 @@ out:
 	return 0;
 }
 
-int kc_flows_load(struct sqlite3 *db, const char *cluster, const char *since, struct kc_flow_set *set)
+static int add_connect(void *payload, const struct kc_event *ev)
 {
-	static const char sql[] =
-		"SELECT e.time, e.data_json FROM events e LEFT JOIN runs r ON r.id = e.run_id"
-		" WHERE e.type = 'connect' AND (?1 IS NULL OR r.cluster IS NULL OR r.cluster = ?1)"
-		" AND (?2 IS NULL OR e.time >= ?2) ORDER BY e.id";
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return kc_error_set(KC_EDB, "reading connection events: %s", sqlite3_errmsg(db));
-	if (cluster)
-		sqlite3_bind_text(st, 1, cluster, -1, SQLITE_TRANSIENT);
-	if (since)
-		sqlite3_bind_text(st, 2, since, -1, SQLITE_TRANSIENT);
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		kc_flows_add_json(set, (const char *)sqlite3_column_text(st, 0),
-				  (const char *)sqlite3_column_text(st, 1));
-	if (step != SQLITE_DONE)
-		rc = kc_error_set(KC_EDB, "reading connection events: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	kc_flows_add_json(payload, ev->time, ev->data_json);
+	return 0;
+}
+
+int kc_flows_load(struct kc_store *st, const char *cluster, const char *since, struct kc_flow_set *set)
+{
+	int rc = kc_store_connect_events(st, cluster, since, add_connect, set);
 	return rc;
 }
 

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct sqlite3;
+struct kc_store;
 
 struct kc_flow_label {
 	char *key, *value;
@@ -57,7 +57,7 @@ void kc_flows_free(struct kc_flow_set *set);
 int kc_flows_add_json(struct kc_flow_set *set, const char *time, const char *data_json);
 /* Loads every 'connect' event of runs of `cluster` (NULL: every run) at or after since
  * (RFC 3339; NULL: all). Does not finish: more may be added (kc_flows_add_observed). */
-int kc_flows_load(struct sqlite3 *db, const char *cluster, const char *since, struct kc_flow_set *set);
+int kc_flows_load(struct kc_store *st, const char *cluster, const char *since, struct kc_flow_set *set);
 /* One aggregated observation (the store's flows table, from `watch --bpf`): a peer is a pod
  * (kind "pod": namespace + pod; its labels come later from the repository, see
  * kc_flows_resolve), "node" or "address" (addr). A pod without a namespace is skipped and

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/strbuf.h"
 #include "remediation/flows.h"
 #include "remediation/manifest.h"

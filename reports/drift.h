@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 
 enum kc_drift_kind {
 	KC_DRIFT_NEW_FAILURE,   /* FAIL now, another status before */

@@ -4,12 +4,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/strbuf.h"
@@ -70,15 +69,10 @@ static int latest_audit(struct kc_store *st, const char *path, int64_t *id)
 
 static int load_node(const char *path, struct kc_fleet_node *node)
 {
-	struct stat sb;
 	struct kc_store *st = NULL;
 	int64_t id;
-	/* kc_store_open creates missing files: a typo must not become an empty node */
-	if (stat(path, &sb) != 0)
-		return kc_error_set_errno(errno, "%s", path);
-	if (!S_ISREG(sb.st_mode))
-		return kc_error_set(KC_EINVAL, "%s: not an evidence database", path);
-	int rc = kc_store_open(path, &st);
+	/* read-only: a typo must not become an empty node */
+	int rc = kc_store_open_mode(path, KC_STORE_READ_ONLY, &st);
 	if (rc == 0 && (rc = latest_audit(st, path, &id)) == 0 && (rc = kc_store_load_run(st, id, &node->run)) < 0)
 		kc_error_wrap(rc, "%s: ", path);
 	kc_store_free(st);
@@ -181,6 +175,19 @@ static void build_matrix(struct kc_fleet *f)
 	}
 }
 
+/* The loaded nodes labelled and compared, or freed on error. */
+static int finish(struct kc_fleet *f, int rc, struct kc_fleet **out)
+{
+	if (rc < 0) {
+		kc_fleet_free(f);
+		return rc;
+	}
+	label_nodes(f);
+	build_matrix(f);
+	*out = f;
+	return 0;
+}
+
 int kc_fleet_load(const char *const *paths, size_t npaths, struct kc_fleet **out)
 {
 	struct paths p = { 0 };
@@ -204,14 +211,30 @@ int kc_fleet_load(const char *const *paths, size_t npaths, struct kc_fleet **out
 	for (size_t i = 0; i < p.n; i++)
 		free(p.v[i]);
 	free(p.v);
-	if (rc < 0) {
-		kc_fleet_free(f);
-		return rc;
+	return finish(f, rc, out);
+}
+
+int kc_fleet_load_store(const char *where, struct kc_fleet **out)
+{
+	struct kc_store *st = NULL;
+	struct kc_fleet *f = kc_xcalloc(1, sizeof(*f));
+	int64_t *ids = NULL;
+	size_t n = 0;
+	*out = NULL;
+	int rc = kc_store_open_mode(where, KC_STORE_READ_ONLY, &st);
+	if (rc == 0)
+		rc = kc_store_fleet_runs(st, &ids, &n);
+	if (rc == 0 && n == 0)
+		rc = kc_error_set(KC_ENOTFOUND, "%s: no audit run in this store", kc_store_path(st));
+	if (rc == 0)
+		f->nodes = kc_xcalloc(n, sizeof(*f->nodes));
+	for (size_t i = 0; rc == 0 && i < n; i++, f->nnodes++) {
+		f->nodes[i].db = kc_strdup(kc_store_path(st));
+		rc = kc_store_load_run(st, ids[i], &f->nodes[i].run);
 	}
-	label_nodes(f);
-	build_matrix(f);
-	*out = f;
-	return 0;
+	free(ids);
+	kc_store_free(st);
+	return finish(f, rc, out);
 }
 
 void kc_fleet_free(struct kc_fleet *f)

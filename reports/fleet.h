@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 
 struct kc_fleet_node {
 	char *db;              /* the database it came from */
@@ -50,6 +50,9 @@ struct kc_fleet {
  * taken. Each database must exist (it is never created) and hold at least one audit run; the
  * latest audit run of each is loaded. Errors name the file. */
 int kc_fleet_load(const char *const *paths, size_t npaths, struct kc_fleet **out);
+/* The latest audit of every host in ONE store (a PostgreSQL database a fleet writes to, or a
+ * SQLite file several hosts were audited into). */
+int kc_fleet_load_store(const char *where, struct kc_fleet **out);
 void kc_fleet_free(struct kc_fleet *f);
 
 /* Text summary and the drifting checks to fp (may be NULL), and the full matrix as JSON

@@ -8,7 +8,7 @@
 #ifndef KC_GATE_H
 #define KC_GATE_H
 
-#include "auditor/run.h"
+#include "store/run.h"
 
 struct kc_gate {
 	int statuses;             /* bit per enum kc_status that trips */

@@ -124,6 +124,11 @@ static void write_header(struct kc_html *h, const struct kc_run *run, const size
 	}
 	if (run->id > 0)
 		kc_html_fmt(h, "<dt>Run</dt><dd>#%lld</dd>", (long long)run->id);
+	if (run->digest) { /* the run's seal, for `kubecomply verify` (docs/evidence.md) */
+		kc_html_raw(h, "<dt>Evidence digest</dt><dd><code id=\"run-digest\">");
+		kc_html_text(h, run->digest);
+		kc_html_fmt(h, "</code> at chain position %lld</dd>", (long long)run->chain_pos);
+	}
 	kc_html_raw(h, "</dl>\n</div>\n<div>");
 	/* status chips: filter buttons once the script enables them; plain counts without it */
 	kc_html_raw(h, "<ul class=\"counts\">");

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "auditor/store.h"
+#include "store/store.h"
 #include "reports/drift.h"
 #include "reports/html_svg.h"
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks/result.h"
+#include "store/result.h"
 #include "reports/html_page.h"
 
 /* One bar per status with its count. */

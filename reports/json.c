@@ -128,6 +128,11 @@ static struct json_object *meta_json(const struct kc_run *run)
 	put_str(meta, "tool_version", run->tool_version);
 	put_str(meta, "started", run->started);
 	put_str(meta, "finished", run->finished);
+	if (run->digest) { /* the run's seal: `kubecomply verify --report` checks it (docs/evidence.md) */
+		put_str(meta, "digest", run->digest);
+		json_object_object_add(meta, "chain_position", json_object_new_int64(run->chain_pos));
+		put_str(meta, "chain_link", run->chain_link);
+	}
 	return meta;
 }
 

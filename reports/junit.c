@@ -298,6 +298,12 @@ static void write_suite(struct jw *j, const struct kc_run *run, const struct kc_
 	}
 	if (run->tool_version && *run->tool_version)
 		property(j, "tool-version", run->tool_version);
+	if (run->digest) { /* the run's seal (docs/evidence.md) */
+		property(j, "evidence-digest", run->digest);
+		kc_buf_reset(scratch);
+		kc_buf_printf(scratch, "%lld", (long long)run->chain_pos);
+		property(j, "evidence-chain-position", scratch->ptr);
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		const struct kc_result *r = &run->results[s->idx[i]];
 		const char *cid = or_else(r->id, "(no id)");

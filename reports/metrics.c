@@ -2,7 +2,6 @@
  * reports/metrics.h for the metric list). */
 #include "reports/metrics.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,39 +112,22 @@ static void render_run(const struct kc_run *run, struct kc_buf *b)
 
 /* ---- counters over the whole store ---- */
 
-static int db_fail(sqlite3 *db, sqlite3_stmt *s, const char *what)
+static int finding_line(void *payload, const char *const *keys, const int64_t *values)
 {
-	int rc = kc_error_set(KC_EDB, "metrics: %s: %s", what, sqlite3_errmsg(db));
-	sqlite3_finalize(s);
-	return rc;
-}
-
-static const char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? (const char *)t : "";
-}
-
-static int store_findings(sqlite3 *db, struct kc_buf *b)
-{
-	sqlite3_stmt *s = NULL;
-	const char *sql = "SELECT rule, COALESCE(severity, ''), source, COUNT(*) FROM findings"
-			  " GROUP BY rule, severity, source ORDER BY rule, severity, source";
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, s, "findings");
-	header(b, "kubecomply_findings_total", "counter", "Runtime findings recorded, by rule.");
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		kc_buf_puts(b, "kubecomply_findings_total{");
-		put_label(b, "rule", col(s, 0), 1);
-		put_label(b, "severity", col(s, 1), 0);
-		put_label(b, "source", col(s, 2), 0);
-		kc_buf_printf(b, "} %lld\n", (long long)sqlite3_column_int64(s, 3));
-	}
-	if (rc != SQLITE_DONE)
-		return db_fail(db, s, "findings");
-	sqlite3_finalize(s);
+	struct kc_buf *b = payload;
+	kc_buf_puts(b, "kubecomply_findings_total{");
+	put_label(b, "rule", keys[0], 1);
+	put_label(b, "severity", keys[1], 0);
+	put_label(b, "source", keys[2], 0);
+	kc_buf_printf(b, "} %lld\n", (long long)values[0]);
 	return 0;
+}
+
+static int store_findings(struct kc_store *st, struct kc_buf *b)
+{
+	header(b, "kubecomply_findings_total", "counter", "Runtime findings recorded, by rule.");
+	int rc = kc_store_finding_counts(st, finding_line, b);
+	return rc < 0 ? kc_error_wrap(rc, "metrics: ") : 0;
 }
 
 struct gap_sum { const char *monitor; unsigned long long seen, lost, n; };
@@ -167,44 +149,37 @@ static void render_gaps(struct kc_buf *b, const struct gap_sum *g, size_t n)
 	}
 }
 
-static int store_gaps(sqlite3 *db, struct kc_buf *b)
+struct gap_list { struct gap_sum *g; size_t n, cap; };
+
+static int gap_row(void *payload, const char *const *keys, const int64_t *values)
 {
-	sqlite3_stmt *s = NULL;
-	const char *sql = "SELECT monitor, COALESCE(SUM(seen), 0), COALESCE(SUM(lost), 0), COUNT(*) FROM gaps"
-			  " GROUP BY monitor ORDER BY monitor";
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_fail(db, s, "gaps");
-	struct gap_sum *g = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		g = kc_array_grow(g, &cap, n + 1, sizeof(*g));
-		g[n].monitor = kc_strdup(col(s, 0));
-		g[n].seen = (unsigned long long)sqlite3_column_int64(s, 1);
-		g[n].lost = (unsigned long long)sqlite3_column_int64(s, 2);
-		g[n].n = (unsigned long long)sqlite3_column_int64(s, 3);
-		n++;
-	}
-	if (rc == SQLITE_DONE)
-		render_gaps(b, g, n);
-	for (size_t i = 0; i < n; i++)
-		free((char *)g[i].monitor);
-	free(g);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, s, "gaps");
-	sqlite3_finalize(s);
+	struct gap_list *l = payload;
+	l->g = kc_array_grow(l->g, &l->cap, l->n + 1, sizeof(*l->g));
+	l->g[l->n++] = (struct gap_sum){ kc_strdup(keys[0]), (unsigned long long)values[0],
+					 (unsigned long long)values[1], (unsigned long long)values[2] };
 	return 0;
 }
 
-static int store_audit_events(sqlite3 *db, struct kc_buf *b)
+static int store_gaps(struct kc_store *st, struct kc_buf *b)
 {
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM audit_events", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW)
-		return db_fail(db, s, "audit events");
+	struct gap_list l = { 0 };
+	int rc = kc_store_gap_totals(st, gap_row, &l);
+	if (rc == 0)
+		render_gaps(b, l.g, l.n);
+	for (size_t i = 0; i < l.n; i++)
+		free((char *)l.g[i].monitor);
+	free(l.g);
+	return rc < 0 ? kc_error_wrap(rc, "metrics: ") : 0;
+}
+
+static int store_audit_events(struct kc_store *st, struct kc_buf *b)
+{
+	int64_t n;
+	int rc = kc_store_audit_event_count(st, &n);
+	if (rc < 0)
+		return kc_error_wrap(rc, "metrics: ");
 	header(b, "kubecomply_audit_events_ingested_total", "counter", "API server audit events stored.");
-	kc_buf_printf(b, "kubecomply_audit_events_ingested_total %lld\n", (long long)sqlite3_column_int64(s, 0));
-	sqlite3_finalize(s);
+	kc_buf_printf(b, "kubecomply_audit_events_ingested_total %lld\n", (long long)n);
 	return 0;
 }
 
@@ -284,9 +259,8 @@ int kc_metrics_render(const struct kc_run *run, struct kc_store *st, struct kc_b
 	if (run)
 		render_run(run, &b);
 	if (st) {
-		sqlite3 *db = kc_store_db(st);
-		if ((rc = store_findings(db, &b)) < 0 || (rc = store_gaps(db, &b)) < 0 ||
-		    (rc = store_audit_events(db, &b)) < 0)
+		if ((rc = store_findings(st, &b)) < 0 || (rc = store_gaps(st, &b)) < 0 ||
+		    (rc = store_audit_events(st, &b)) < 0)
 			goto out;
 	} else if (run) {
 		run_counters(run, &b);

@@ -19,8 +19,8 @@
 #ifndef KC_METRICS_H
 #define KC_METRICS_H
 
-#include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/run.h"
+#include "store/store.h"
 #include "common/strbuf.h"
 
 /* The Content-Type a server must send with this text. */

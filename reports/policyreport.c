@@ -541,6 +541,12 @@ static void labels(struct em *m, const struct kc_run *run, int part)
 	kv(m, "kubecomply.io/run-id", b.ptr);
 	kv(m, "kubecomply.io/started", run->started);
 	kv(m, "kubecomply.io/tool-version", run->tool_version);
+	kv(m, "kubecomply.io/evidence-digest", run->digest); /* the run's seal (docs/evidence.md) */
+	if (run->digest) {
+		kc_buf_reset(&b);
+		kc_buf_printf(&b, "%lld", (long long)run->chain_pos);
+		kv(m, "kubecomply.io/evidence-chain-position", b.ptr);
+	}
 	map_end(m);
 	kc_buf_free(&b);
 }

@@ -28,7 +28,7 @@
 #ifndef KC_POLICYREPORT_H
 #define KC_POLICYREPORT_H
 
-#include "auditor/run.h"
+#include "store/run.h"
 
 #define KC_POLICYREPORT_PART_BYTES (256 * 1024)
 #include "common/strbuf.h"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/strbuf.h"
 
 /* Results of one section, in run order; idx points into run->results. */

@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/run.h"
+#include "store/store.h"
 
 /* JSON report (schema in docs/json-schema.md). */
 int kc_report_json_write(const struct kc_run *run, const char *path);

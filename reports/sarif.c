@@ -476,6 +476,12 @@ int kc_report_sarif_write(const struct kc_run *run, const char *path)
 	json_object_array_add(invs, inv);
 	put(sr, "invocations", invs);
 	put(sr, "originalUriBaseIds", base_ids(run));
+	if (run->digest) { /* the run's seal (docs/evidence.md) */
+		json_object *rp = json_object_new_object();
+		put(rp, "evidenceDigest", jstr(run->digest));
+		put(rp, "evidenceChainPosition", json_object_new_int64(run->chain_pos));
+		put(sr, "properties", rp);
+	}
 	put(sr, "results", results);
 	json_object *runs = json_object_new_array();
 	json_object_array_add(runs, sr);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "checks/k8s/cluster.h"
-#include "checks/result.h"
+#include "store/result.h"
 #include "checks/section5/providers.h"
 #include "common/error.h"
 #include "common/strbuf.h"

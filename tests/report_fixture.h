@@ -10,7 +10,7 @@
 
 #include <json-c/json.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/strbuf.h"
 
 /* A dotted path into a JSON document, numeric parts indexing arrays: "runs.0.tool.driver".

@@ -9,9 +9,9 @@
 
 #include <json-c/json.h>
 
-#include "auditor/auditlog/event.h"
-#include "auditor/auditlog/proc.h"
-#include "auditor/auditlog/rules.h"
+#include "auditlog/event.h"
+#include "auditlog/proc.h"
+#include "auditlog/rules.h"
 #include "common/error.h"
 
 #define RULES "policies/runtime/audit-rules.yaml"

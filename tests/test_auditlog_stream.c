@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/auditlog/proc.h"
-#include "auditor/auditlog/rules.h"
+#include "auditlog/proc.h"
+#include "auditlog/rules.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 

@@ -20,10 +20,10 @@
 #include <openssl/x509.h>
 #include <sqlite3.h>
 
-#include "auditor/auditlog/proc.h"
-#include "auditor/auditlog/rules.h"
-#include "auditor/auditlog/webhook.h"
-#include "auditor/store.h"
+#include "auditlog/proc.h"
+#include "auditlog/rules.h"
+#include "auditlog/webhook.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 

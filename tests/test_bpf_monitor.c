@@ -23,7 +23,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "auditor/store.h"
+#include "store/store.h"
 #include "bpf/bpfmon.h"
 #include "bpf/monitor.skel.h"
 #include "common/error.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "auditor/correlate.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/strbuf.h"
 
 struct fx {

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "reports/fleet.h"

@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/run.h"
+#include "store/store.h"
 #include "bpf/attribution.h"
 #include "bpf/flows.h"
 #include "common/error.h"

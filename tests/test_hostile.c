@@ -17,7 +17,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
-#include "auditor/auditlog/rules.h"
+#include "auditlog/rules.h"
 #include "bpf/rules.h"
 #include "checks/k8s/cluster.h"
 #include "checks/k8s/exceptions.h"

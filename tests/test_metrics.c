@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "auditor/metrics_http.h"
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "reports/metrics.h"
 

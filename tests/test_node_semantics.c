@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auditor/benchmark.h"
+#include "checks/benchmark.h"
 #include "checks/engine.h"
 #include "checks/node.h"
 #include "common/error.h"

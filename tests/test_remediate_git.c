@@ -12,7 +12,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/error.h"
 #include "common/yaml.h"
 #include "remediation/flows.h"

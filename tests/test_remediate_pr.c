@@ -23,8 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "auditor/run.h"
-#include "auditor/store.h"
+#include "store/run.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "gitops/pr.h"

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"

@@ -13,7 +13,7 @@
 #include <libxml/xpath.h>
 #include <openssl/evp.h>
 
-#include "auditor/store.h"
+#include "store/store.h"
 #include "common/error.h"
 #include "reports/report.h"
 #include "report_fixture.h"

@@ -6,7 +6,7 @@
 
 #include "k8s_test_util.h"
 
-#include "auditor/run.h"
+#include "store/run.h"
 #include "checks/engine.h"
 #include "checks/node.h"
 #include "checks/policy.h"

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "checks/result.h"
+#include "store/result.h"
 
 struct kc_exception {
 	char *check, *kind, *ns_glob, *name_glob, *reason, *expires;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "checks/engine.h"
-#include "checks/result.h"
+#include "store/result.h"
 
 struct kc_cluster;
 

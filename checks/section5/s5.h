@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "checks/k8s/index.h"
-#include "checks/result.h"
+#include "store/result.h"
 #include "common/strbuf.h"
 
 struct s5 {
