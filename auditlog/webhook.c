@@ -628,7 +628,8 @@ int kc_auditlog_webhook_serve(struct kc_auditlog_webhook *w, struct kc_store *st
 	w->st = st;
 	/* a batch must be answered within the API server's webhook timeout: give up on another
 	 * process's lock early and answer 503 with Retry-After instead (the batch is resent) */
-	kc_store_set_busy_timeout(st, (int)w->busy_ms);
+	if (st)
+		kc_store_set_busy_timeout(st, (int)w->busy_ms);
 	w->p = p;
 	w->quit = 0;
 	pthread_t *th = kc_xcalloc(w->workers, sizeof(*th));

@@ -81,6 +81,11 @@ int kc_redact_key_is_secret(const char *key)
 	}
 	if (!cred)
 		return 0;
+	/* a switch about credentials, not one: "--use-service-account-credentials" (a boolean,
+	 * kube-controller-manager), "--enable-bootstrap-token-auth", "--allow-privileged-token" */
+	static const char *const switch_words[] = { "use", "enable", "disable", "allow", "require", "skip", "insecure" };
+	if (n > 1 && in_list(words[0], switch_words, N(switch_words)))
+		return 0;
 	const char *last = words[n - 1];
 	size_t ll = strlen(last);
 	/* "tokenfile", "passwordpath": a reference glued to the word */
@@ -132,7 +137,8 @@ static size_t prefixed_key(const char *p, const char *prefix, size_t min, int up
 static const char *const prose[] = {
 	"is", "was", "not", "set", "unset", "names", "decided", "by", "in", "of", "and", "or", "to", "the",
 	"from", "has", "must", "should", "given", "layer", "flag", "when", "with", "on", "a", "an", "for",
-	"(not", "(default", "beats", "wins", "overrides", "as", "at", "if", "KC_REDACTED", KC_REDACTED,
+	"(not", "(default", "beats", "wins", "overrides", "as", "at", "if", "argument", "arguments",
+	"parameter", "option", "setting", "value", "are", "be", "KC_REDACTED", KC_REDACTED,
 };
 
 /* Length of the value word at p (to whitespace, quote, comma, parenthesis or end). */
