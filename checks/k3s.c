@@ -445,6 +445,23 @@ static void build(struct kc_node *node, enum kc_component_id id, struct defs *d,
 	defs_clear(d);
 }
 
+/* k3s pkg/util ArgValue: the value of the first pass-through argument named exactly key
+ * ("key+=v" is another name), or "" */
+static const char *arg_value(const struct kargs *k, const char *argname, const char *key)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 0; i < k->n; i++) {
+		if (strcmp(k->v[i].name, argname) != 0)
+			continue;
+		const char *a = k->v[i].value;
+		if (strncmp(a, "--", 2) == 0)
+			a += 2;
+		if (strncmp(a, key, kl) == 0 && a[kl] == '=')
+			return a + kl + 1;
+	}
+	return "";
+}
+
 /* The arguments k3s gives each component it runs (version modelled: docs/node-checks.md
  * "k3s"). dd is the data directory. */
 static void build_server(struct kc_node *node, const struct kargs *k, const char *dd, const struct k3s_src *src)
@@ -480,7 +497,13 @@ static void build_server(struct kc_node *node, const struct kargs *k, const char
 		}
 		def(&d, "cert-dir", "%s/server/tls/temporary-certs", dd);
 		def(&d, "allow-privileged", "true");
-		def(&d, "authorization-mode", "Node,RBAC");
+		def(&d, "enable-bootstrap-token-auth", "true");
+		/* a structured authorization / authentication file replaces k3s's mode and
+		 * anonymous-auth defaults (k3s leaves them unset then, with a warning) */
+		if (!*arg_value(k, "kube-apiserver-arg", "authorization-config"))
+			def(&d, "authorization-mode", "Node,RBAC");
+		if (!*arg_value(k, "kube-apiserver-arg", "authentication-config"))
+			def(&d, "anonymous-auth", "false");
 		def(&d, "service-account-signing-key-file", "%s/server/tls/service.current.key", dd);
 		def(&d, "service-account-key-file", "%s/server/tls/service.key", dd);
 		def(&d, "service-account-issuer", "https://kubernetes.default.svc.cluster.local");
@@ -494,12 +517,13 @@ static void build_server(struct kc_node *node, const struct kargs *k, const char
 		def(&d, "proxy-client-key-file", "%s/server/tls/client-auth-proxy.key", dd);
 		def(&d, "client-ca-file", "%s/server/tls/client-ca.crt", dd);
 		def(&d, "enable-admission-plugins", "NodeRestriction");
-		def(&d, "anonymous-auth", "false");
 		def(&d, "profiling", "false");
 		def(&d, "secure-port", "6444");
 		def(&d, "bind-address", "127.0.0.1");
-		if (kargs_bool(k, "secrets-encryption"))
+		if (kargs_bool(k, "secrets-encryption")) {
 			def(&d, "encryption-provider-config", "%s/server/cred/encryption-config.json", dd);
+			def(&d, "encryption-provider-config-automatic-reload", "true");
+		}
 		build(node, KC_COMP_APISERVER, &d, k, "kube-apiserver-arg", src);
 	}
 	if (!kargs_bool(k, "disable-controller-manager")) {

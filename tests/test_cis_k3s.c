@@ -293,9 +293,37 @@ static void test_k3s_passthrough_args_replace_k3s_defaults_plus_appends_minus_pr
 	assert_string_equal(flag(n, KC_COMP_APISERVER, "audit-log-maxage"), "90");
 	assert_non_null(strstr(origin(n, KC_COMP_APISERVER, "audit-log-maxage"), "/proc/10/cmdline"));
 	assert_string_equal(flag(n, KC_COMP_KUBELET, "anonymous-auth"), "true"); /* "--" of the value stripped */
+	assert_string_equal(flag(n, KC_COMP_APISERVER, "enable-bootstrap-token-auth"), "true");
 	/* prepended: k3s's 127.0.0.1 comes after and, a scalar, wins */
 	assert_string_equal(flag(n, KC_COMP_SCHEDULER, "bind-address"), "127.0.0.1");
 	kc_node_free(n);
+	kc_test_rmtree(d);
+	free(d);
+}
+
+/* k3s leaves --anonymous-auth and --authorization-mode unset when an --authentication-config
+ * / --authorization-config is passed through (control/server.go apiServer, util.ArgValue):
+ * the file decides then, as for any API server */
+static void test_k3s_structured_auth_config_passed_through_drops_k3s_defaults(void **state)
+{
+	(void)state;
+	char *d = kc_test_mkdtemp();
+	put(d, "etc/rancher/k3s/config.yaml",
+	    "kube-apiserver-arg:\n  - authentication-config=/etc/rancher/k3s/authn.yaml\n"
+	    "  - authorization-config=/etc/rancher/k3s/authz.yaml\n", 0600, 0);
+	put(d, "etc/rancher/k3s/authn.yaml",
+	    "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\nanonymous:\n  enabled: true\n", 0600, 0);
+	put_cmdline(d, 10, "/usr/local/bin/k3s server");
+	struct kc_node *n = open_node(d, 1);
+	assert_null(flag(n, KC_COMP_APISERVER, "anonymous-auth"));
+	assert_null(flag(n, KC_COMP_APISERVER, "authorization-mode"));
+	kc_node_free(n);
+	char proc[1024];
+	snprintf(proc, sizeof(proc), "%s/proc", d);
+	struct audit a;
+	audit_tree(&a, d, proc, "k3s-cis-1.12", "master");
+	expect(&a, "1.2.1", KC_FAIL); /* the file enables anonymous requests */
+	audit_free(&a);
 	kc_test_rmtree(d);
 	free(d);
 }
@@ -439,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_k3s_weak),
 		cmocka_unit_test(test_k3s_config_dropins_merge_in_lexical_order_and_plus_appends),
 		cmocka_unit_test(test_k3s_passthrough_args_replace_k3s_defaults_plus_appends_minus_prepends),
+		cmocka_unit_test(test_k3s_structured_auth_config_passed_through_drops_k3s_defaults),
 		cmocka_unit_test(test_k3s_agent_only_node_runs_kubelet_and_proxy),
 		cmocka_unit_test(test_k3s_disabled_components_are_not_found),
 		cmocka_unit_test(test_k3s_unparsable_config_is_error_with_file_line),
