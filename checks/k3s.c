@@ -565,6 +565,22 @@ static void build_server(struct kc_node *node, const struct kargs *k, const char
 static void build_agent(struct kc_node *node, const struct kargs *k, const char *dd, const struct k3s_src *src)
 {
 	struct defs d = { .n = 0 };
+	struct kc_buf cd = KC_BUF_INIT;
+	kc_buf_printf(&cd, "%s/agent/etc/kubelet.conf.d", dd);
+	const struct kc_filefact *cdf = kc_node_file(node, cd.ptr);
+	if (cdf->err == 0 && S_ISDIR(cdf->mode)) {
+		/* newer k3s writes its kubelet settings to a --config-dir drop-in
+		 * (00-k3s-defaults.conf) and passes few flags: the kubelet's own layering then
+		 * judges the drop-ins as written */
+		d.origin = "k3s default (pkg/daemons/agent/agent_linux.go kubeletArgsAndConfig)";
+		def(&d, "config-dir", "%s", cd.ptr);
+		def(&d, "kubeconfig", "%s/agent/kubelet.kubeconfig", dd);
+		def(&d, "read-only-port", "0");
+		kc_buf_free(&cd);
+		build(node, KC_COMP_KUBELET, &d, k, "kubelet-arg", src);
+		goto proxy;
+	}
+	kc_buf_free(&cd);
 	d.origin = "k3s default (pkg/daemons/agent commonKubeletArgs)";
 	def(&d, "healthz-bind-address", "127.0.0.1");
 	def(&d, "read-only-port", "0");
@@ -580,8 +596,9 @@ static void build_agent(struct kc_node *node, const struct kargs *k, const char 
 	if (kargs_bool(k, "protect-kernel-defaults"))
 		def(&d, "protect-kernel-defaults", "true");
 	build(node, KC_COMP_KUBELET, &d, k, "kubelet-arg", src);
+proxy:
 	if (!kargs_bool(k, "disable-kube-proxy")) {
-		d.origin = "k3s default (pkg/daemons/agent startKubeProxy)";
+		d.origin = "k3s default (pkg/daemons/agent/agent_linux.go kubeProxyArgs)";
 		def(&d, "proxy-mode", "iptables");
 		def(&d, "healthz-bind-address", "127.0.0.1");
 		def(&d, "kubeconfig", "%s/agent/kubeproxy.kubeconfig", dd);

@@ -359,6 +359,41 @@ static void test_k3s_agent_only_node_runs_kubelet_and_proxy(void **state)
 	free(d);
 }
 
+/* Newer k3s passes --config-dir=<data-dir>/agent/etc/kubelet.conf.d and writes its settings
+ * to 00-k3s-defaults.conf there (agent_linux.go kubeletArgsAndConfig): the kubelet's own
+ * layering decides, so a later user drop-in that enables anonymous auth wins over k3s's. */
+static void test_k3s_kubelet_config_dir_dropins_decide_when_k3s_writes_them(void **state)
+{
+	(void)state;
+	need_root();
+	char *d = kc_test_mkdtemp();
+	put(d, "var/lib/rancher/k3s/agent/etc/kubelet.conf.d/00-k3s-defaults.conf",
+	    "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+	    "authentication:\n  anonymous: {enabled: false}\n  webhook: {enabled: true}\n"
+	    "  x509: {clientCAFile: /var/lib/rancher/k3s/agent/client-ca.crt}\nauthorization: {mode: Webhook}\n", 0600, 0);
+	put(d, "var/lib/rancher/k3s/agent/etc/kubelet.conf.d/99-user.conf",
+	    "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+	    "authentication:\n  anonymous: {enabled: true}\n", 0600, 0);
+	put_cmdline(d, 10, "/usr/local/bin/k3s agent --server https://10.0.0.1:6443");
+	struct kc_node *n = open_node(d, 1);
+	assert_string_equal(flag(n, KC_COMP_KUBELET, "config-dir"), "/var/lib/rancher/k3s/agent/etc/kubelet.conf.d");
+	assert_null(flag(n, KC_COMP_KUBELET, "anonymous-auth"));
+	kc_node_free(n);
+	char proc[1024];
+	snprintf(proc, sizeof(proc), "%s/proc", d);
+	struct audit a;
+	audit_tree(&a, d, proc, "k3s-cis-1.12", "node");
+	expect(&a, "4.2.1", KC_FAIL);
+	assert_true(has_layer(&a, "4.2.1", "config-dir", "99-user.conf"));
+	expect(&a, "4.2.2", KC_PASS);
+	assert_true(has_layer(&a, "4.2.2", "config-dir", "00-k3s-defaults.conf"));
+	expect(&a, "4.2.4", KC_PASS); /* --read-only-port=0, k3s's flag */
+	expect(&a, "4.1.9", KC_PASS);
+	audit_free(&a);
+	kc_test_rmtree(d);
+	free(d);
+}
+
 /* --disable-* leave a component out of the k3s process: not found, never a default verdict */
 static void test_k3s_disabled_components_are_not_found(void **state)
 {
@@ -469,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_k3s_passthrough_args_replace_k3s_defaults_plus_appends_minus_prepends),
 		cmocka_unit_test(test_k3s_structured_auth_config_passed_through_drops_k3s_defaults),
 		cmocka_unit_test(test_k3s_agent_only_node_runs_kubelet_and_proxy),
+		cmocka_unit_test(test_k3s_kubelet_config_dir_dropins_decide_when_k3s_writes_them),
 		cmocka_unit_test(test_k3s_disabled_components_are_not_found),
 		cmocka_unit_test(test_k3s_unparsable_config_is_error_with_file_line),
 		cmocka_unit_test(test_k3s_unit_execstart_with_environment_file_and_config_env),
