@@ -60,7 +60,8 @@ static int kargs_bool(const struct kargs *a, const char *name)
 	const struct karg *k = kargs_last(a, name);
 	if (!k)
 		return 0;
-	static const char *const yes[] = { "", "1", "t", "T", "true", "TRUE", "True" };
+	/* "" (a YAML null) is not a boolean: k3s would refuse it, nothing is disabled here */
+	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
 	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
 		if (strcmp(k->value, yes[i]) == 0)
 			return 1;
