@@ -203,9 +203,18 @@ static void note_distro_process(struct kc_node *node, const char *pid, const cha
 		node->distro = KC_DISTRO_K3S;
 		node->distro_why = "a running k3s process";
 		/* `k3s server` / `k3s agent` runs the components in itself (checks/k3s.c); the
-		 * first one found wins, as for the components */
-		if (!node->k3s_argv && strcmp(base, "k3s") == 0) {
-			node->k3s_argv = split_nul(prog, len, &node->k3s_argc);
+		 * first one found wins, as for the components. k3s execs k3s-server/k3s-agent with
+		 * its own argv (cmd/k3s/main.go stageAndRun), so argv[0] is usually "k3s"; a
+		 * `k3s kubectl …` or `k3s etcd-snapshot …` beside it is not the server */
+		size_t argc = 0;
+		char **argv = split_nul(prog, len, &argc);
+		int runs = argc >= 2 && (strcmp(argv[1], "server") == 0 || strcmp(argv[1], "agent") == 0) &&
+			   (strcmp(base, "k3s") == 0 || strcmp(base, "k3s-server") == 0 || strcmp(base, "k3s-agent") == 0);
+		if (node->k3s_argv || !runs) {
+			kc_strv_free(argv, argc);
+		} else {
+			node->k3s_argv = argv;
+			node->k3s_argc = argc;
 			node->k3s_pid = strtol(pid, NULL, 10);
 			size_t elen = 0;
 			int ecut = 0;

@@ -465,8 +465,11 @@ static void test_k3s_benchmark_auto_picks_the_k3s_variant_and_says_why(void **st
 {
 	(void)state;
 	char *d = kc_test_mkdtemp();
+	/* a `k3s kubectl` listed first (pid 1) is not the server */
+	put_cmdline(d, 1, "/usr/local/bin/k3s kubectl get pods");
 	put_cmdline(d, 10, "/usr/local/bin/k3s server");
 	struct kc_node *n = open_node(d, 1);
+	assert_int_equal(kc_node_component(n, KC_COMP_APISERVER)->source, KC_SRC_K3S);
 	const char *why = NULL;
 	char *b = kc_benchmark_resolve("auto", n, NULL, &why, NULL);
 	assert_string_equal(b, "k3s-cis-1.12");
