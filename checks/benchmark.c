@@ -96,6 +96,7 @@ static char *detect(const char *name, struct kc_node *node, const char *k8s_vers
 /* The distribution and managed-platform variants we ship, each for one benchmark release,
  * chosen over the version-based CIS benchmark when the node's layout is theirs. */
 #define KC_RKE2_BENCHMARK "rke2-cis-1.12"
+#define KC_K3S_BENCHMARK "k3s-cis-1.12"
 #define KC_EKS_BENCHMARK "eks-cis-1.8"
 #define KC_AKS_BENCHMARK "aks-cis-1.8"
 #define KC_GKE_BENCHMARK "gke-cis-1.6"
@@ -152,14 +153,21 @@ char *kc_benchmark_resolve(const char *name, struct kc_node *node, const char *k
 			snprintf(whybuf, sizeof(whybuf), "%s: %s, the worker-node sections of its CIS benchmark", what, variant);
 		}
 		if (!variant && kc_node_distribution(node, &dwhy) == KC_DISTRO_K3S) {
-			/* no k3s variant yet (docs/node-checks.md "Distributions"): say so, so that the
-			 * SKIPs and WARNs of the components k3s runs inside its own process are read
-			 * for what they are */
-			snprintf(whybuf, sizeof(whybuf),
-				 "k3s detected (%s): no k3s variant is shipped, so %s applies to what is visible; "
-				 "the components k3s runs inside its own process are not found as such",
-				 dwhy ? dwhy : "its layout", b);
-			*why = whybuf;
+			/* the k3s variant judges the components k3s runs in its own process from the
+			 * arguments k3s gives them (checks/k3s.h); say where those came from */
+			const char *from = NULL;
+			for (int i = 0; i < KC_COMP_COUNT && !from; i++)
+				if (node->comps[i].source == KC_SRC_K3S)
+					from = node->comps[i].source_path;
+			variant = KC_K3S_BENCHMARK;
+			if (from)
+				snprintf(whybuf, sizeof(whybuf), "k3s detected (%s): %s, the k3s variant; the components k3s runs "
+					 "are judged from the arguments it gives them (k3s command line %s)",
+					 dwhy ? dwhy : "its layout", variant, from);
+			else
+				snprintf(whybuf, sizeof(whybuf), "k3s detected (%s): %s, the k3s variant; no k3s server or agent "
+					 "process or unit was found, so the components k3s runs are not found",
+					 dwhy ? dwhy : "its layout", variant);
 		}
 		if (variant) {
 			if (v) {

@@ -165,6 +165,7 @@ static const char *layer_name(enum kc_flag_source s)
 	case KC_SRC_PROCESS: return "process";
 	case KC_SRC_STATIC_POD: return "static-pod";
 	case KC_SRC_SYSTEMD: return "systemd";
+	case KC_SRC_K3S: return "k3s";
 	default: return "none";
 	}
 }
@@ -1093,6 +1094,12 @@ static void eval_test(struct kc_node *node, const struct kc_engine_opts *opts, c
 		kc_buf_printf(&o->reason, "the command line or environment of %s (pid %ld) is too long to read whole; "
 			      "its flags cannot be decided", comp->name, comp->pid);
 		kc_result_note(r, "%s: %s", comp->source_path, o->reason.ptr);
+		return;
+	}
+	if (comp && comp->flags_error) {
+		/* k3s's config file does not parse: its components' flags are not known */
+		o->status = KC_ERROR;
+		kc_buf_printf(&o->reason, "the flags k3s gives %s cannot be known: %s", comp->name, comp->flags_error);
 		return;
 	}
 	switch (t->fact) {

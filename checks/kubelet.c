@@ -95,6 +95,7 @@ static const char *src_layer(enum kc_flag_source s)
 	case KC_SRC_PROCESS: return "process";
 	case KC_SRC_STATIC_POD: return "static-pod";
 	case KC_SRC_SYSTEMD: return "systemd";
+	case KC_SRC_K3S: return "k3s";
 	default: return "none";
 	}
 }

@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
+#include "checks/k3s.h"
 #include "checks/kubelet.h"
 #include "checks/podspec.h"
 #include "checks/systemd.h"
@@ -83,6 +84,7 @@ static void component_clear(struct kc_component *c)
 	for (size_t i = 0; i < c->nargs; i++)
 		free(c->arg_origin[i]);
 	free(c->arg_origin);
+	free(c->flags_error);
 	enum kc_component_id id = c->id;
 	const char *name = c->name;
 	memset(c, 0, sizeof(*c));
@@ -115,6 +117,8 @@ void kc_node_free(struct kc_node *node)
 	}
 	free(node->yamls);
 	kc_kubelet_free(node->kubelet);
+	kc_strv_free(node->k3s_argv, node->k3s_argc);
+	free(node->k3s_config_env);
 	free(node->proc_dir);
 	kc_root_free(node->proc);
 	free(node->manifest_dir);
@@ -191,13 +195,40 @@ static void free_strv(char **v)
 
 /* k3s and RKE2 run the components inside their own binary (k3s) or start them (rke2):
  * the process name tells the distribution even when no component process is visible. */
-static void note_distro_process(struct kc_node *node, const char *prog)
+static void note_distro_process(struct kc_node *node, const char *pid, const char *prog, size_t len)
 {
 	const char *base = strrchr(prog, '/');
 	base = base ? base + 1 : prog;
 	if (strcmp(base, "k3s") == 0 || strncmp(base, "k3s-", 4) == 0) {
 		node->distro = KC_DISTRO_K3S;
 		node->distro_why = "a running k3s process";
+		/* `k3s server` / `k3s agent` runs the components in itself (checks/k3s.c); the
+		 * first one found wins, as for the components. k3s execs k3s-server/k3s-agent with
+		 * its own argv (cmd/k3s/main.go stageAndRun), so argv[0] is usually "k3s"; a
+		 * `k3s kubectl …` or `k3s etcd-snapshot …` beside it is not the server */
+		size_t argc = 0;
+		char **argv = split_nul(prog, len, &argc);
+		int runs = argc >= 2 && (strcmp(argv[1], "server") == 0 || strcmp(argv[1], "agent") == 0) &&
+			   (strcmp(base, "k3s") == 0 || strcmp(base, "k3s-server") == 0 || strcmp(base, "k3s-agent") == 0);
+		if (node->k3s_argv || !runs) {
+			kc_strv_free(argv, argc);
+		} else {
+			node->k3s_argv = argv;
+			node->k3s_argc = argc;
+			node->k3s_pid = strtol(pid, NULL, 10);
+			size_t elen = 0;
+			int ecut = 0;
+			char *env = read_proc_text(node, pid, "environ", &elen, &ecut);
+			size_t nenv = 0;
+			char **ev = env ? split_nul(env, elen, &nenv) : NULL;
+			for (size_t i = 0; i < nenv; i++)
+				if (strncmp(ev[i], "K3S_CONFIG_FILE=", 16) == 0 && ev[i][16]) {
+					free(node->k3s_config_env);
+					node->k3s_config_env = kc_strdup(ev[i] + 16);
+				}
+			kc_strv_free(ev, nenv);
+			free(env);
+		}
 	} else if ((strcmp(base, "rke2") == 0 || strncmp(base, "rke2-", 5) == 0) && node->distro != KC_DISTRO_K3S) {
 		node->distro = KC_DISTRO_RKE2;
 		node->distro_why = "a running rke2 process";
@@ -249,7 +280,7 @@ static void load_processes(struct kc_node *node)
 		}
 		int id = comp_by_program(buf);
 		if (id < 0)
-			note_distro_process(node, buf);
+			note_distro_process(node, pid, buf, len);
 		/* the first (lowest pid in readdir order) instance wins; a restart leaves one */
 		if (id < 0 || node->comps[id].source == KC_SRC_PROCESS) {
 			free(buf);
@@ -406,6 +437,7 @@ int kc_node_load(struct kc_node *node)
 	for (const char *const *d = kc_node_manifest_dirs + 1; *d; d++)
 		load_static_pods(node, *d);
 	load_systemd_units(node);
+	kc_k3s_load(node);
 	load_idnames(node, "/etc/passwd", &node->users, &node->nusers);
 	load_idnames(node, "/etc/group", &node->groups, &node->ngroups);
 	return 0;

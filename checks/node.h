@@ -17,7 +17,8 @@ enum kc_component_id {
 };
 
 /* Where a component's flags came from. */
-enum kc_flag_source { KC_SRC_NONE, KC_SRC_PROCESS, KC_SRC_STATIC_POD, KC_SRC_SYSTEMD };
+enum kc_flag_source { KC_SRC_NONE, KC_SRC_PROCESS, KC_SRC_STATIC_POD, KC_SRC_SYSTEMD,
+	KC_SRC_K3S /* run inside a k3s process: k3s's arguments for it (checks/k3s.h) */ };
 
 struct kc_component {
 	enum kc_component_id id;
@@ -36,6 +37,8 @@ struct kc_component {
 	char **arg_origin;         /* KC_SRC_SYSTEMD: per argv index, the unit, drop-in or
 				    * EnvironmentFile whose text produced it; NULL otherwise */
 	size_t nargs;
+	char *flags_error;         /* the flags cannot be known (KC_SRC_K3S: its config file
+				    * does not parse): file:line and why; every check is ERROR */
 };
 
 /* How the node was built, from its files and processes (see kc_node_distribution). */
@@ -63,6 +66,11 @@ struct kc_node {
 	struct kc_kubelet *kubelet; /* kubelet layering state (checks/kubelet.h), built on first use */
 	enum kc_distro distro;
 	const char *distro_why;
+	/* the running k3s process, for checks/k3s.c: its argv and K3S_CONFIG_FILE */
+	char **k3s_argv;
+	size_t k3s_argc;
+	long k3s_pid;
+	char *k3s_config_env;
 };
 
 /* A YAML/JSON config file read under root (JSON is YAML to libyaml). */

@@ -48,7 +48,7 @@ static void undecided(struct kc_nodequery_out *out, enum kc_status st, const cha
 
 static const char *src_layer(enum kc_flag_source s)
 {
-	return s == KC_SRC_PROCESS ? "process" : s == KC_SRC_STATIC_POD ? "static-pod" : s == KC_SRC_SYSTEMD ? "systemd" : "none";
+	return s == KC_SRC_PROCESS ? "process" : s == KC_SRC_STATIC_POD ? "static-pod" : s == KC_SRC_SYSTEMD ? "systemd" : s == KC_SRC_K3S ? "k3s" : "none";
 }
 
 static const struct kc_component *need(struct kc_node *node, enum kc_component_id id, struct kc_nodequery_out *out)
