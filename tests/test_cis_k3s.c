@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auditor/benchmark.h"
-#include "auditor/run.h"
+#include "checks/benchmark.h"
+#include "store/run.h"
 #include "checks/engine.h"
 #include "checks/node.h"
 #include "checks/policy.h"
