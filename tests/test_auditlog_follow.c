@@ -417,6 +417,63 @@ static void test_copytruncate_with_a_concurrent_writer_reads_the_rest_from_the_c
 	free(dir);
 }
 
+/* A scripted logrotate for the next test, run from the follower's stop check (called after
+ * every batch it commits): first a copytruncate while the live file is half read, then — while
+ * the follower is reading the rest of that copy — another one of the next generation, before
+ * the follower has read a byte of it. */
+static const char *script_log;
+static char script_dir[512];
+static int script_phase, script_next;
+
+static void script_generation(int from)
+{
+	char line[1024];
+	for (int i = from; i < from + 20; i++)
+		append_event(script_log, i, line, sizeof(line));
+}
+
+static int script_rotate(void)
+{
+	char copy[600];
+	if (script_phase < 2) {
+		/* mtimes differ from the previous copy's (the kernel's file clock is coarse) */
+		usleep(20000);
+		snprintf(copy, sizeof(copy), "%s/audit.log.%d", script_dir, script_phase + 1);
+		copy_file(script_log, copy, 0);
+		assert_int_equal(truncate(script_log, 0), 0);
+		script_generation(script_next);
+		script_next += 20;
+		script_phase++;
+	}
+	return 0;
+}
+
+/* A generation copied and truncated while the follower drains the previous generation's copy
+ * is read whole from its copy once the drain ends: the directory is listed again, and a copy
+ * that is not of the live generation is a generation never seen. (Listing once lost it: the
+ * follower went on reading the next generation from 0, no bytes could tell, no gap.) */
+static void test_copytruncate_during_a_drain_reads_the_generation_from_its_copy(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	snprintf(script_dir, sizeof(script_dir), "%s", dir);
+	script_log = log;
+	script_phase = 0;
+	script_next = 20;
+	int64_t run_id = new_run(db);
+	script_generation(0);
+	assert_int_equal(follow_run(db, log, 1, 0, run_id, script_rotate), 0);
+	assert_int_equal(script_phase, 2);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events"), 60);
+	assert_int_equal(query(db, "SELECT count(DISTINCT name) FROM audit_events"), 60);
+	assert_int_equal(query(db, "SELECT count(*) FROM gaps"), 0);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
 /* Each kind of loss is a gap row with its window, and an EventList written on one line is
  * ingested item by item. */
 static void test_every_loss_is_a_gap_row(void **state)
@@ -488,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_both_styles),
 		cmocka_unit_test(test_crash_safety),
 		cmocka_unit_test(test_copytruncate_with_a_concurrent_writer_reads_the_rest_from_the_copy),
+		cmocka_unit_test(test_copytruncate_during_a_drain_reads_the_generation_from_its_copy),
 		cmocka_unit_test(test_every_loss_is_a_gap_row),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
