@@ -477,6 +477,66 @@ static void test_every_loss_is_a_gap_row(void **state)
 	free(dir);
 }
 
+/* Stored text is valid UTF-8: invalid bytes in an event (an overlong '/', a lone continuation
+ * byte, a UTF-16 surrogate) are written as "\xNN"; valid multi-byte text is kept. */
+static void test_stored_text_is_valid_utf8(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	const char *line =
+		"{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"u-1\","
+		"\"stage\":\"ResponseComplete\",\"verb\":\"create\",\"user\":{\"username\":\"j\xc3\xb6rg\xc0\xaf\x80\"},"
+		"\"objectRef\":{\"resource\":\"configmaps\",\"namespace\":\"app\",\"name\":\"c\xed\xa0\x80m\"},"
+		"\"responseStatus\":{\"code\":201}}\n";
+	append(log, line, strlen(line));
+	assert_int_equal(follow_once(db, log, 1, 0), 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events WHERE user = 'j\xc3\xb6rg\\xc0\\xaf\\x80'"), 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events WHERE name = 'c\\xed\\xa0\\x80m'"), 1);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
+/* `watch --audit-log` given SIGHUP (a closed terminal, a supervisor's reload) flushes what it
+ * read and exits 0 with its run finished, as for SIGTERM; SIGHUP's default action would end the
+ * process with nothing recorded as finished. */
+static void test_watch_sighup_flushes_like_sigterm(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512], line[1024];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	for (int i = 0; i < 5; i++)
+		append_event(log, i, line, sizeof(line));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(kc_test_bin(), "kubecomply", "watch", "--audit-log", log, "--db", db, "-q", (char *)NULL);
+		_exit(127);
+	}
+	/* wait until the five events are in, then hang up */
+	struct stat sb;
+	for (int i = 0; i < 5000 && stat(db, &sb) != 0; i++)
+		usleep(2000);
+	for (int i = 0; i < 5000 && query(db, "SELECT count(*) FROM audit_events") != 5; i++)
+		usleep(2000);
+	kill(pid, SIGHUP);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE kind='watch' AND finished IS NOT NULL"), 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events"), 5);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +545,8 @@ int main(void)
 		cmocka_unit_test(test_crash_safety),
 		cmocka_unit_test(test_copytruncate_with_a_concurrent_writer_reads_the_rest_from_the_copy),
 		cmocka_unit_test(test_every_loss_is_a_gap_row),
+		cmocka_unit_test(test_watch_sighup_flushes_like_sigterm),
+		cmocka_unit_test(test_stored_text_is_valid_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

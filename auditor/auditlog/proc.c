@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
+#include "common/utf8.h"
 
 /* A string set for the store-less mode (dedup must behave the same with or without SQLite). */
 struct strset {
@@ -256,8 +257,9 @@ static void put_str(struct kc_buf *b, const char *key, const char *v, int *first
 	*first = 0;
 	kc_buf_put_json_str(b, key);
 	kc_buf_putc(b, ':');
-	char *r = kc_redact_text(v);
-	kc_buf_put_json_str(b, r);
+	char *r = kc_redact_text(v), *esc = kc_utf8_escape(r);
+	kc_buf_put_json_str(b, esc ? esc : r);
+	free(esc);
 	free(r);
 }
 
@@ -277,8 +279,9 @@ static void put_list(struct kc_buf *b, const char *key, const struct kc_audit_ev
 	for (unsigned i = 0; i < ev->nlist[l] && i < KC_AUDIT_MAX_LIST; i++) {
 		if (i)
 			kc_buf_putc(b, ',');
-		char *r = kc_redact_text(ev->list[l][i]);
-		kc_buf_put_json_str(b, r);
+		char *r = kc_redact_text(ev->list[l][i]), *esc = kc_utf8_escape(r);
+		kc_buf_put_json_str(b, esc ? esc : r);
+		free(esc);
 		free(r);
 	}
 	kc_buf_putc(b, ']');
@@ -350,6 +353,11 @@ static int emit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_even
 	f.source = "audit";
 	f.cis = rule->cis;
 	f.summary = kc_audit_rule_summary(rule, ev);
+	char *esc = kc_utf8_escape(f.summary);
+	if (esc) {
+		free(f.summary);
+		f.summary = esc;
+	}
 	f.data_json = finding_json(rule, ev, id);
 	int rc = 0;
 	if (p->st)
@@ -367,9 +375,12 @@ static int emit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_even
 
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
+	if (v) {
+		/* bytes from outside: stored text is valid UTF-8 in every report */
+		char *esc = kc_utf8_escape(v);
+		sqlite3_bind_text(s, i, esc ? esc : v, -1, SQLITE_TRANSIENT);
+		free(esc);
+	} else
 		sqlite3_bind_null(s, i);
 }
 
