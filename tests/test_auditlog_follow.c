@@ -499,6 +499,33 @@ static void test_stored_text_is_valid_utf8(void **state)
 	free(dir);
 }
 
+/* A burst of 403s split by a restart still completes: the threshold rule's state is in the
+ * store, committed with the events that made it. */
+static void test_forbidden_burst_survives_a_restart(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512], line[1024];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	int64_t run_id = new_run(db);
+	for (int i = 0; i < 4; i++) {
+		int n = snprintf(line, sizeof(line),
+				 "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"f-%d\","
+				 "\"stage\":\"ResponseComplete\",\"verb\":\"list\",\"user\":{\"username\":\"mallory\"},"
+				 "\"objectRef\":{\"resource\":\"configmaps\",\"namespace\":\"ns%d\"},\"responseStatus\":{\"code\":403},"
+				 "\"stageTimestamp\":\"2026-12-04T10:00:%02d.000000Z\"}\n", i, i, 10 * i);
+		append(log, line, (size_t)n);
+		if (i == 1)
+			assert_int_equal(follow_run(db, log, 1, 0, run_id, NULL), 0); /* stopped after two */
+	}
+	assert_int_equal(query(db, "SELECT count(*) FROM findings WHERE rule='forbidden-burst'"), 0);
+	assert_int_equal(follow_run(db, log, 1, 0, run_id, NULL), 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM findings WHERE rule='forbidden-burst'"), 1);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
 /* `watch --audit-log` given SIGHUP (a closed terminal, a supervisor's reload) flushes what it
  * read and exits 0 with its run finished, as for SIGTERM; SIGHUP's default action would end the
  * process with nothing recorded as finished. */
@@ -547,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_every_loss_is_a_gap_row),
 		cmocka_unit_test(test_watch_sighup_flushes_like_sigterm),
 		cmocka_unit_test(test_stored_text_is_valid_utf8),
+		cmocka_unit_test(test_forbidden_burst_survives_a_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

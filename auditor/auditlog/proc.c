@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "auditor/store_rulestate.h"
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
@@ -122,6 +123,9 @@ static const char *const sql[S_COUNT] = {
 	[S_UPDATE_JSON] = "UPDATE audit_events SET data_json=?19 WHERE audit_id=?2",
 };
 
+static void burst_restore(void *payload, const char *rule_id, const char *user, const int64_t *t, size_t n,
+			  int64_t fired);
+
 int kc_auditlog_proc_new(struct kc_store *st, int64_t run_id, const struct kc_audit_rules *rules,
 			 struct kc_auditlog_proc **out)
 {
@@ -143,6 +147,14 @@ int kc_auditlog_proc_new(struct kc_store *st, int64_t run_id, const struct kc_au
 				kc_auditlog_proc_free(p);
 				return rc;
 			}
+		/* bursts in progress when the last run stopped go on */
+		int rc = kc_store_rulestate_init(st);
+		if (rc == 0)
+			rc = kc_store_rulestate_load(st, burst_restore, p);
+		if (rc < 0) {
+			kc_auditlog_proc_free(p);
+			return rc;
+		}
 	}
 	*out = p;
 	return 0;
@@ -198,16 +210,10 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Records one matching request for a threshold rule; 1 when this one completes a burst. */
-static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_event *ev)
+/* The burst slot of user for threshold rule r (created empty when new). */
+static struct burst *burst_slot(struct kc_auditlog_proc *p, size_t r, const char *user)
 {
 	const struct kc_audit_rule *rule = &p->rules->rules[r];
-	const char *user = ev->impersonated ? ev->f[KC_AF_IMP_USER] : ev->f[KC_AF_USER];
-	if (!user)
-		user = "";
-	int64_t t = kc_audit_time_ms(ev->f[KC_AF_TIME]);
-	if (t < 0)
-		t = now_ms();
 	if (!p->bursts[r])
 		p->bursts[r] = kc_xcalloc(BURST_USERS, sizeof(struct burst));
 	struct burst *tab = p->bursts[r];
@@ -230,6 +236,51 @@ static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit
 		b->t = kc_xcalloc(rule->threshold_count, sizeof(int64_t));
 		b->fired = -1;
 	}
+	return b;
+}
+
+/* Saves a burst's state in the current transaction: a restart resumes it. */
+static int burst_save(struct kc_auditlog_proc *p, size_t r, const struct burst *b)
+{
+	if (!p->st)
+		return 0;
+	const struct kc_audit_rule *rule = &p->rules->rules[r];
+	int64_t t[64];
+	size_t n = 0;
+	for (unsigned i = 0; i < b->n && n < 64; i++)
+		t[n++] = b->t[(b->head + i) % rule->threshold_count];
+	return kc_store_rulestate_save(p->st, rule->id, b->user, t, n, b->fired);
+}
+
+static void burst_restore(void *payload, const char *rule_id, const char *user, const int64_t *t, size_t n,
+			  int64_t fired)
+{
+	struct kc_auditlog_proc *p = payload;
+	for (size_t r = 0; r < p->rules->n; r++) {
+		const struct kc_audit_rule *rule = &p->rules->rules[r];
+		if (!rule->threshold_count || strcmp(rule->id, rule_id) != 0)
+			continue;
+		struct burst *b = burst_slot(p, r, user ? user : "");
+		b->head = 0;
+		b->n = 0;
+		for (size_t i = n > rule->threshold_count ? n - rule->threshold_count : 0; i < n; i++)
+			b->t[b->n++] = t[i];
+		b->fired = fired;
+	}
+}
+
+/* Records one matching request for a threshold rule; 1 when this one completes a burst, 0
+ * when not, negative when its state cannot be saved. */
+static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_event *ev)
+{
+	const struct kc_audit_rule *rule = &p->rules->rules[r];
+	const char *user = ev->impersonated ? ev->f[KC_AF_IMP_USER] : ev->f[KC_AF_USER];
+	if (!user)
+		user = "";
+	int64_t t = kc_audit_time_ms(ev->f[KC_AF_TIME]);
+	if (t < 0)
+		t = now_ms();
+	struct burst *b = burst_slot(p, r, user);
 	int64_t win = (int64_t)rule->threshold_window * 1000;
 	b->t[(b->head + b->n) % rule->threshold_count] = t;
 	if (b->n < rule->threshold_count)
@@ -241,11 +292,13 @@ static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit
 		b->head = (b->head + 1) % rule->threshold_count;
 		b->n--;
 	}
+	int fire = 0;
 	if (b->n >= rule->threshold_count && (b->fired < 0 || t - b->fired >= win)) {
 		b->fired = t;
-		return 1;
+		fire = 1;
 	}
-	return 0;
+	int rc = burst_save(p, r, b);
+	return rc < 0 ? rc : fire;
 }
 
 static void put_str(struct kc_buf *b, const char *key, const char *v, int *first)
@@ -591,8 +644,15 @@ static int process(struct kc_auditlog_proc *p, struct kc_audit_event *ev, const 
 			if (strset_has(&p->seen, key.ptr))
 				continue;
 		}
-		if (rules->rules[r].threshold_count && !burst_hit(p, r, ev))
-			continue;
+		if (rules->rules[r].threshold_count) {
+			int hit = burst_hit(p, r, ev);
+			if (hit < 0) {
+				rc = hit;
+				break;
+			}
+			if (!hit)
+				continue;
+		}
 		if ((rc = emit(p, r, ev, id)) < 0)
 			break;
 		fired[nfired++] = rid;
