@@ -564,6 +564,67 @@ static void test_watch_sighup_flushes_like_sigterm(void **state)
 	free(dir);
 }
 
+static int run_watch(const char *const argv[])
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(kc_test_bin(), (char *const *)argv);
+		_exit(127);
+	}
+	return (int)pid;
+}
+
+/* A watch killed with SIGKILL leaves its run unfinished; the next run records the blind time
+ * as a gap (monitor "watch") and closes the old run, once. --retain deletes stored requests
+ * older than the bound and keeps the findings. */
+static void test_restart_after_sigkill_records_the_down_time(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512], line[1024];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	for (int i = 0; i < 3; i++)
+		append_event(log, i, line, sizeof(line));
+	const char *follow[] = { "kubecomply", "watch", "--audit-log", log, "--db", db, "-q", NULL };
+	pid_t pid = run_watch(follow);
+	struct stat sb;
+	for (int i = 0; i < 5000 && stat(db, &sb) != 0; i++)
+		usleep(2000);
+	for (int i = 0; i < 5000 && query(db, "SELECT count(*) FROM audit_events") != 3; i++)
+		usleep(2000);
+	kill(pid, SIGKILL);
+	int status;
+	waitpid(pid, &status, 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE finished IS NULL"), 1);
+	const char *once[] = { "kubecomply", "watch", "--audit-log", log, "--once", "--db", db, "-q", NULL };
+	for (int k = 0; k < 2; k++) {
+		pid = run_watch(once);
+		waitpid(pid, &status, 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	/* one gap, in the run after the killed one, and no run left open */
+	assert_int_equal(query(db, "SELECT count(*) FROM gaps WHERE monitor='watch' AND detail LIKE '%killed%'"), 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM gaps g JOIN runs r ON r.id = g.run_id WHERE g.monitor='watch'"
+				   " AND g.start <= g.end AND g.end = r.started"), 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE finished IS NULL"), 0);
+	/* the events are from 2024: a 30-day bound deletes them, not the findings or gaps */
+	long long findings = query(db, "SELECT count(*) FROM findings");
+	const char *retain[] = { "kubecomply", "watch", "--audit-log", log, "--once", "--db", db, "-q", "--retain", "30d", NULL };
+	pid = run_watch(retain);
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events"), 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM findings"), findings);
+	assert_int_equal(query(db, "SELECT count(*) FROM gaps WHERE monitor='watch'"), 1);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_watch_sighup_flushes_like_sigterm),
 		cmocka_unit_test(test_stored_text_is_valid_utf8),
 		cmocka_unit_test(test_forbidden_burst_survives_a_restart),
+		cmocka_unit_test(test_restart_after_sigkill_records_the_down_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
