@@ -612,6 +612,44 @@ static int rescan_watch(struct kc_bpfmon *m)
 	return rc;
 }
 
+/* What this run cannot see, as gap rows (monitor_gaps, the report), not only as attachment
+ * rows: each program that should have attached and did not, and the known blind paths. */
+static int record_blind_spots(struct kc_bpfmon *m)
+{
+	char *now = kc_time_now_rfc3339();
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < m->nprogs; i++) {
+		const struct prog_state *p = &m->progs[i];
+		/* a syscall this kernel lacks is reported too (its calls fail, but nothing says so
+		 * in the report otherwise); a program left out for its alternative is not */
+		if (p->attached || p->off || (p->unused && !(p->why && strstr(p->why, "not built"))))
+			continue;
+		struct kc_buf mon = KC_BUF_INIT, d = KC_BUF_INIT;
+		kc_buf_printf(&mon, "bpf:%s", p->name);
+		const char *why = p->why && strncmp(p->why, "not attached: ", 14) == 0 ? p->why + 14 : p->why;
+		kc_buf_printf(&d, "program %s (%s) did not attach%s%s: what it watches is unseen for the whole run",
+			      p->name, p->section, why ? ": " : "", why ? why : "");
+		struct kc_gap g = { .monitor = mon.ptr, .start = now, .end = now, .detail = d.ptr };
+		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+		kc_buf_free(&mon);
+		kc_buf_free(&d);
+	}
+	if (rc == 0 && m->path == KC_BPFMON_PATH_NONE) {
+		struct kc_gap g = { .monitor = (char *)"bpf:syscalls", .start = now, .end = now,
+				    .detail = (char *)"no syscall path attached: opens and syscalls are unseen for the whole run" };
+		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+	}
+	if (rc == 0) {
+		/* io_uring submits opens from a kernel worker without the open syscalls these
+		 * programs hook: a known blind path on every kernel (docs/bpf.md, Limits) */
+		struct kc_gap g = { .monitor = (char *)"bpf:io_uring", .start = now, .end = now,
+				    .detail = (char *)"opens and reads submitted through io_uring are not seen (known blind path)" };
+		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+	}
+	free(now);
+	return rc;
+}
+
 static int record_attachments(struct kc_bpfmon *m, int quiet)
 {
 	sqlite3 *db = kc_store_db(m->dec.st);
@@ -689,6 +727,10 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 			kc_store_rollback(m->dec.st);
 			goto out;
 		}
+	}
+	if ((rc = record_blind_spots(m)) < 0) {
+		kc_store_rollback(m->dec.st);
+		goto out;
 	}
 	rc = kc_store_commit(m->dec.st);
 out:

@@ -378,6 +378,12 @@ static void test_monitor_never_reports_itself(void **state)
 				  "AND data_json NOT LIKE '%\"pid\":' || ?2 || ',\"comm\"%'", child, NULL), 0);
 	assert_true(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND pid=CAST(?2 AS INTEGER) "
 			     "AND path='/etc/shadow'", child, NULL) >= 1);
+	/* blind spots are gap rows, not only attachment rows: io_uring, and every program that
+	 * did not attach (a gap per program whose attachment row says so) */
+	assert_int_equal(q_int(f, "SELECT count(*) FROM gaps WHERE run_id=? AND monitor='bpf:io_uring'", NULL, NULL), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM gaps g WHERE run_id=? AND detail LIKE '%did not attach%' AND NOT EXISTS"
+				  " (SELECT 1 FROM attachments a WHERE a.run_id = g.run_id AND 'bpf:' || a.program = g.monitor"
+				  " AND a.attached = 0)", NULL, NULL), 0);
 }
 
 /* A 4 KiB ring buffer (two exec records) and an exec storm that nobody reads meanwhile:
