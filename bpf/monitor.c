@@ -25,6 +25,7 @@
 #include "bpf/decode.h"
 #include "bpf/monitor.skel.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "common/strbuf.h"
 
 #define BATCH_ROWS 1000
@@ -72,6 +73,7 @@ struct prog_state {
 };
 
 struct kc_bpfmon {
+	size_t unwatched;        /* watch-list entries the kernel map could not hold (last sync) */
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
 	struct kc_bpf_decoder dec;
@@ -580,13 +582,36 @@ static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 	}
 	__u64 bits[KC_WATCH_BITS_WORDS];
 	memset(bits, 0, sizeof(bits));
+	size_t unwatched = 0;
 	for (size_t i = 0; i < wl->n; i++) {
 		struct kc_watch_key k = { wl->v[i].dev, wl->v[i].ino };
 		struct kc_watch_val v = { wl->v[i].flags, (uint32_t)i };
-		if (bpf_map__update_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) < 0)
-			return kc_error_set_errno(errno, "filling the watch map (%zu files)", wl->n);
+		if (bpf_map__update_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) < 0) {
+			if (errno != E2BIG && errno != ENOMEM)
+				return kc_error_set_errno(errno, "filling the watch map (%zu files)", wl->n);
+			/* the map is full: keep watching what fits (fail-safe, not fail-stop) */
+			unwatched++;
+			continue;
+		}
 		uint32_t bit = kc_watch_bit(k.dev, k.ino);
 		bits[bit / 64] |= 1ull << (bit % 64);
+	}
+	if (unwatched != m->unwatched) {
+		m->unwatched = unwatched;
+		if (unwatched) {
+			char detail[256];
+			snprintf(detail, sizeof(detail),
+				 "the watch list has %zu files, the kernel map holds %u: %zu files are not watched"
+				 " (the rest still are)", wl->n, bpf_map__max_entries(m->skel->maps.watch), unwatched);
+			kc_log_fields(KC_LOG_WARN, (const char *const[]){ "monitor", "bpf:watchlist", NULL }, "%s", detail);
+			char *now = kc_time_now_rfc3339();
+			struct kc_gap g = { .monitor = (char *)"bpf:watchlist", .start = now, .end = now,
+					    .seen = wl->n, .lost = unwatched, .detail = detail };
+			int rc = m->dec.st ? kc_store_add_gap(m->dec.st, m->dec.run_id, &g) : 0;
+			free(now);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	/* the prefilter, word by word into the mapped .bss: a key in both lists keeps its bit
 	 * throughout, a new key is found once its word is stored */
