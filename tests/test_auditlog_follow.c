@@ -381,11 +381,14 @@ static void test_copytruncate_with_a_concurrent_writer_reads_the_rest_from_the_c
 	usleep(50000);
 	w.stop = 1;
 	pthread_join(wt, NULL);
-	/* the follower has caught up when the position reaches the end of the file */
+	/* the follower has caught up when the position reaches the end of the file — of the live
+	 * file: while a copy is drained the position names the copy (its inode, its offset), and
+	 * with lines of equal length an offset in a copy often equals the live file's size */
 	struct stat sb;
 	stat(log, &sb);
 	char q[256];
-	snprintf(q, sizeof(q), "SELECT count(*) FROM positions WHERE offset = %lld", (long long)sb.st_size);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM positions WHERE inode = %llu AND offset = %lld",
+		 (unsigned long long)sb.st_ino, (long long)sb.st_size);
 	for (int i = 0; i < 5000 && query(db, q) != 1; i++)
 		usleep(2000);
 	follower_stop = 1;
