@@ -462,7 +462,8 @@ static int drain_rotated(struct follower *f, uint64_t want_ino, uint64_t off, co
 			free(r);
 			break;
 		}
-		qsort(r, n, sizeof(*r), cmp_mtime);
+		if (n)
+			qsort(r, n, sizeof(*r), cmp_mtime);
 		/* the same inode first (a plain rename), then any copy with the same bytes before off
 		 * (at offset 0 there are no such bytes: only the inode can tell) */
 		for (int pass = 0; !matched && pass < (off ? 2 : 1) && found < 0; pass++)
