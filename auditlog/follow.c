@@ -77,6 +77,7 @@ struct follower {
 	int64_t last_warn;             /* rate limit of the invalid-line warning (monotonic ms) */
 	char last_pos[40];             /* when the position was last written: a loss's window starts there */
 	struct timespec copies_seen;   /* rotated copies up to this mtime are read (or predate us) */
+	unsigned long drained;         /* rotated files read so far (drain()) */
 };
 
 static void hash_hex(const void *p, size_t n, char out[17])
@@ -376,19 +377,63 @@ static int cmp_mtime(const void *a, const void *b)
 	return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : x->mtime.tv_nsec > y->mtime.tv_nsec;
 }
 
-/* Reads src from off to its end as the (finished) log, then returns to the live file at 0. */
+/* Reads src from off to its end as the (finished) log, then returns to the live file where it
+ * was: offset, unconsumed bytes and the window before the offset are kept, so that a copy can
+ * be read in the middle of a generation (scan_copies). The stored position then names the copy:
+ * the caller writes the live position again (or moves it). */
 static int drain(struct follower *f, struct src *from, uint64_t ino, uint64_t off)
 {
 	struct src live = f->src;
-	uint64_t live_ino = f->ino;
+	uint64_t live_ino = f->ino, live_off = f->offset, live_read = f->read_off;
+	struct kc_buf live_pending = f->pending;
+	unsigned char *live_tail = kc_xmalloc(WINDOW);
+	size_t live_ntail = f->ntail;
+	int live_skipping = f->skipping;
+	memcpy(live_tail, f->tail, f->ntail);
+	f->pending = (struct kc_buf)KC_BUF_INIT;
 	f->src = *from;
 	f->ino = ino;
 	reset_to(f, off);
 	int got, trunc, rc = read_available(f, 1, &got, &trunc);
 	src_close(&f->src);
+	kc_buf_free(&f->pending);
 	f->src = live;
 	f->ino = live_ino;
+	f->offset = live_off;
+	f->read_off = live_read;
+	f->pending = live_pending;
+	memcpy(f->tail, live_tail, live_ntail);
+	f->ntail = live_ntail;
+	f->skipping = live_skipping;
+	free(live_tail);
+	f->drained++;
 	return rc;
+}
+
+/* Is this rotated file a copy of the generation the live file still holds (logrotate copying
+ * it right now, or done and about to truncate)? Its first bytes are then the live file's first
+ * bytes. Such a copy is not read whole: the live file is being read, and when it is truncated
+ * the copy is matched by the bytes before our offset and read from there. Read whole, a copy
+ * still being written would end in a cut line (a false loss) and repeat what the live file
+ * gives. */
+static int copy_of_live(struct follower *f, struct src *copy)
+{
+	unsigned char a[WINDOW], b[WINDOW];
+	ssize_t n = src_pread(copy, a, sizeof(a), 0);
+	if (n <= 0)
+		return n == 0; /* empty: nothing to read whole anyway */
+	return src_pread(&f->src, b, (size_t)n, 0) == n && memcmp(a, b, (size_t)n) == 0;
+}
+
+/* ... or a copy of the generation being read, already holding the bytes before our offset
+ * (the truncation that follows is detected, and the copy read from the offset then). */
+static int copy_of_current(struct follower *f, struct src *copy)
+{
+	char have[17], want[17];
+	if (!f->ntail)
+		return 0;
+	hash_hex(f->tail, f->ntail, want);
+	return window_hash(copy, f->offset, have) == 0 && strcmp(have, want) == 0;
 }
 
 static int ts_after(const struct timespec *a, const struct timespec *b)
@@ -417,7 +462,8 @@ static int drain_rotated(struct follower *f, uint64_t want_ino, uint64_t off, co
 			free(r);
 			break;
 		}
-		qsort(r, n, sizeof(*r), cmp_mtime);
+		if (n)
+			qsort(r, n, sizeof(*r), cmp_mtime);
 		/* the same inode first (a plain rename), then any copy with the same bytes before off
 		 * (at offset 0 there are no such bytes: only the inode can tell) */
 		for (int pass = 0; !matched && pass < (off ? 2 : 1) && found < 0; pass++)
@@ -442,6 +488,11 @@ static int drain_rotated(struct follower *f, uint64_t want_ino, uint64_t off, co
 				continue;
 			if (src_open_at(dirfd(d), r[i].name, &s) < 0)
 				continue;
+			if ((int)i != found && (copy_of_live(f, &s) || copy_of_current(f, &s))) {
+				/* not a generation we missed: its turn comes with the live file's truncation */
+				src_close(&s);
+				continue;
+			}
 			rc = drain(f, &s, r[i].ino, (int)i == found ? off : 0);
 			fresh++;
 			if (ts_after(&r[i].mtime, &f->copies_seen))
@@ -525,7 +576,13 @@ static int on_truncated(struct follower *f)
 	hash_hex(f->tail, f->ntail, want);
 	uint64_t off = f->offset, ino = f->ino;
 	char *since = f->last_pos[0] ? kc_strdup(f->last_pos) : kc_time_now_rfc3339();
-	int rc = off ? drain_rotated(f, 0, off, want, 1) : 1;
+	/* newer_too 0: besides the matched copy, every copy made since the last look is read whole,
+	 * listing again until none is new — logrotate may copy and truncate again while the
+	 * matched copy is being read, and a generation truncated before we read a byte of it can
+	 * only be found that way. (Reading only the copies listed once and newer than the matched
+	 * one lost such generations without a gap as soon as draining took longer than a
+	 * rotation interval.) */
+	int rc = off ? drain_rotated(f, 0, off, want, 0) : 1;
 	reset_to(f, 0);
 	if (rc == 0)
 		rc = record_unread(f, since, ino, off, "truncated in place (copytruncate)");
@@ -533,6 +590,19 @@ static int on_truncated(struct follower *f)
 		rc = write_position_now(f);
 	free(since);
 	return rc;
+}
+
+/* At end of file: copies made since the last look that are not of the generation being read
+ * are generations we never saw — truncated before we had read a byte of them (no bytes can
+ * tell that truncation), e.g. between the last listing and the first read after a reset to 0.
+ * They are read whole, oldest first; the live position is then written again. */
+static int scan_copies(struct follower *f)
+{
+	unsigned long before = f->drained;
+	int rc = drain_rotated(f, 0, 0, "", 0);
+	if (rc < 0 || f->drained == before)
+		return rc < 0 ? rc : 0;
+	return write_position_now(f);
 }
 
 /* At end of file: has the log been rotated or truncated under us? */
@@ -561,15 +631,7 @@ static int check_rotation(struct follower *f, int *changed)
 		*changed = 1;
 		return on_truncated(f);
 	}
-	if (!f->offset && !f->read_off) {
-		/* nothing read of this generation yet, so no bytes can tell a truncation: a copy made
-		 * since the last look holds what was written before it (read whole) */
-		int rc = drain_rotated(f, 0, 0, "", 0);
-		if (rc < 0)
-			return rc;
-		reset_to(f, 0);
-	}
-	return 0;
+	return scan_copies(f);
 }
 
 int kc_auditlog_follow(struct kc_store *st, struct kc_auditlog_proc *proc, const struct kc_auditlog_follow_opts *o)

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
+#include "common/utf8.h"
 
 /* A string set for the store-less mode (dedup must behave the same with or without SQLite). */
 struct strset {
@@ -103,6 +104,9 @@ uint64_t kc_auditlog_hash(const void *data, size_t len)
 	return h;
 }
 
+static void burst_restore(void *payload, const char *rule_id, const char *user, const int64_t *t, size_t n,
+			  int64_t fired);
+
 int kc_auditlog_proc_new(struct kc_store *st, int64_t run_id, const struct kc_audit_rules *rules,
 			 struct kc_auditlog_proc **out)
 {
@@ -114,6 +118,12 @@ int kc_auditlog_proc_new(struct kc_store *st, int64_t run_id, const struct kc_au
 	p->ev.code = -1;
 	p->match = kc_xcalloc(rules->n ? rules->n : 1, 1);
 	p->bursts = kc_xcalloc(rules->n ? rules->n : 1, sizeof(*p->bursts));
+	/* bursts in progress when the last run stopped go on */
+	int rc = st ? kc_store_rulestate_load(st, burst_restore, p) : 0;
+	if (rc < 0) {
+		kc_auditlog_proc_free(p);
+		return rc;
+	}
 	*out = p;
 	return 0;
 }
@@ -166,16 +176,10 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Records one matching request for a threshold rule; 1 when this one completes a burst. */
-static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_event *ev)
+/* The burst slot of user for threshold rule r (created empty when new). */
+static struct burst *burst_slot(struct kc_auditlog_proc *p, size_t r, const char *user)
 {
 	const struct kc_audit_rule *rule = &p->rules->rules[r];
-	const char *user = ev->impersonated ? ev->f[KC_AF_IMP_USER] : ev->f[KC_AF_USER];
-	if (!user)
-		user = "";
-	int64_t t = kc_audit_time_ms(ev->f[KC_AF_TIME]);
-	if (t < 0)
-		t = now_ms();
 	if (!p->bursts[r])
 		p->bursts[r] = kc_xcalloc(BURST_USERS, sizeof(struct burst));
 	struct burst *tab = p->bursts[r];
@@ -198,6 +202,51 @@ static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit
 		b->t = kc_xcalloc(rule->threshold_count, sizeof(int64_t));
 		b->fired = -1;
 	}
+	return b;
+}
+
+/* Saves a burst's state in the current transaction: a restart resumes it. */
+static int burst_save(struct kc_auditlog_proc *p, size_t r, const struct burst *b)
+{
+	if (!p->st)
+		return 0;
+	const struct kc_audit_rule *rule = &p->rules->rules[r];
+	int64_t t[64];
+	size_t n = 0;
+	for (unsigned i = 0; i < b->n && n < 64; i++)
+		t[n++] = b->t[(b->head + i) % rule->threshold_count];
+	return kc_store_rulestate_save(p->st, rule->id, b->user, t, n, b->fired);
+}
+
+static void burst_restore(void *payload, const char *rule_id, const char *user, const int64_t *t, size_t n,
+			  int64_t fired)
+{
+	struct kc_auditlog_proc *p = payload;
+	for (size_t r = 0; r < p->rules->n; r++) {
+		const struct kc_audit_rule *rule = &p->rules->rules[r];
+		if (!rule->threshold_count || strcmp(rule->id, rule_id) != 0)
+			continue;
+		struct burst *b = burst_slot(p, r, user ? user : "");
+		b->head = 0;
+		b->n = 0;
+		for (size_t i = n > rule->threshold_count ? n - rule->threshold_count : 0; i < n; i++)
+			b->t[b->n++] = t[i];
+		b->fired = fired;
+	}
+}
+
+/* Records one matching request for a threshold rule; 1 when this one completes a burst, 0
+ * when not, negative when its state cannot be saved. */
+static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_event *ev)
+{
+	const struct kc_audit_rule *rule = &p->rules->rules[r];
+	const char *user = ev->impersonated ? ev->f[KC_AF_IMP_USER] : ev->f[KC_AF_USER];
+	if (!user)
+		user = "";
+	int64_t t = kc_audit_time_ms(ev->f[KC_AF_TIME]);
+	if (t < 0)
+		t = now_ms();
+	struct burst *b = burst_slot(p, r, user);
 	int64_t win = (int64_t)rule->threshold_window * 1000;
 	b->t[(b->head + b->n) % rule->threshold_count] = t;
 	if (b->n < rule->threshold_count)
@@ -209,11 +258,13 @@ static int burst_hit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit
 		b->head = (b->head + 1) % rule->threshold_count;
 		b->n--;
 	}
+	int fire = 0;
 	if (b->n >= rule->threshold_count && (b->fired < 0 || t - b->fired >= win)) {
 		b->fired = t;
-		return 1;
+		fire = 1;
 	}
-	return 0;
+	int rc = burst_save(p, r, b);
+	return rc < 0 ? rc : fire;
 }
 
 static void put_str(struct kc_buf *b, const char *key, const char *v, int *first)
@@ -225,8 +276,9 @@ static void put_str(struct kc_buf *b, const char *key, const char *v, int *first
 	*first = 0;
 	kc_buf_put_json_str(b, key);
 	kc_buf_putc(b, ':');
-	char *r = kc_redact_text(v);
-	kc_buf_put_json_str(b, r);
+	char *r = kc_redact_text(v), *esc = kc_utf8_escape(r);
+	kc_buf_put_json_str(b, esc ? esc : r);
+	free(esc);
 	free(r);
 }
 
@@ -246,8 +298,9 @@ static void put_list(struct kc_buf *b, const char *key, const struct kc_audit_ev
 	for (unsigned i = 0; i < ev->nlist[l] && i < KC_AUDIT_MAX_LIST; i++) {
 		if (i)
 			kc_buf_putc(b, ',');
-		char *r = kc_redact_text(ev->list[l][i]);
-		kc_buf_put_json_str(b, r);
+		char *r = kc_redact_text(ev->list[l][i]), *esc = kc_utf8_escape(r);
+		kc_buf_put_json_str(b, esc ? esc : r);
+		free(esc);
 		free(r);
 	}
 	kc_buf_putc(b, ']');
@@ -319,6 +372,11 @@ static int emit(struct kc_auditlog_proc *p, size_t r, const struct kc_audit_even
 	f.source = "audit";
 	f.cis = rule->cis;
 	f.summary = kc_audit_rule_summary(rule, ev);
+	char *esc = kc_utf8_escape(f.summary);
+	if (esc) {
+		free(f.summary);
+		f.summary = esc;
+	}
 	f.data_json = finding_json(rule, ev, id);
 	int rc = 0;
 	if (p->st)
@@ -389,6 +447,13 @@ static void put_names(struct kc_buf *b, struct json_object *old, const char *con
 	kc_buf_putc(b, ']');
 }
 
+/* v, or its escaped copy (kept in *own, which the caller frees) when it is not valid UTF-8. */
+static const char *utf8(const char *v, char **own)
+{
+	*own = v ? kc_utf8_escape(v) : NULL;
+	return *own ? *own : v;
+}
+
 static int store_event(struct kc_auditlog_proc *p, const struct kc_audit_event *ev, const char *id,
 		       const struct prior *pr, const char *const *fired, size_t nfired)
 {
@@ -415,15 +480,22 @@ static int store_event(struct kc_auditlog_proc *p, const struct kc_audit_event *
 	char *t = kc_audit_time_rfc3339(f[KC_AF_TIME]);
 	char *ua = f[KC_AF_USER_AGENT] ? kc_redact_text(f[KC_AF_USER_AGENT]) : NULL;
 	char *reason = f[KC_AF_REASON] ? kc_redact_text(f[KC_AF_REASON]) : NULL;
+	/* bytes from outside: stored text is valid UTF-8 in every report (groups and data_json
+	 * were escaped as they were built) */
+	char *own[13] = { 0 };
 	struct kc_store_audit_event row = {
-		.run_id = p->run_id, .audit_id = id, .stage = f[KC_AF_STAGE], .time = t, .verb = f[KC_AF_VERB],
-		.user = f[KC_AF_USER], .impersonated = f[KC_AF_IMP_USER], .groups = groups.len ? groups.ptr : NULL,
-		.source_ip = f[KC_AF_SOURCE_IP], .user_agent = ua, .namespace_ = f[KC_AF_NAMESPACE],
-		.resource = f[KC_AF_RESOURCE], .subresource = f[KC_AF_SUBRESOURCE], .name = f[KC_AF_NAME],
-		.code = ev->code, .decision = f[KC_AF_DECISION], .reason = reason, .level = f[KC_AF_LEVEL],
-		.data_json = dj.ptr,
+		.run_id = p->run_id, .audit_id = id, .stage = utf8(f[KC_AF_STAGE], &own[0]), .time = t,
+		.verb = utf8(f[KC_AF_VERB], &own[1]), .user = utf8(f[KC_AF_USER], &own[2]),
+		.impersonated = utf8(f[KC_AF_IMP_USER], &own[3]), .groups = groups.len ? groups.ptr : NULL,
+		.source_ip = utf8(f[KC_AF_SOURCE_IP], &own[4]), .user_agent = utf8(ua, &own[5]),
+		.namespace_ = utf8(f[KC_AF_NAMESPACE], &own[6]), .resource = utf8(f[KC_AF_RESOURCE], &own[7]),
+		.subresource = utf8(f[KC_AF_SUBRESOURCE], &own[8]), .name = utf8(f[KC_AF_NAME], &own[9]),
+		.code = ev->code, .decision = utf8(f[KC_AF_DECISION], &own[10]), .reason = utf8(reason, &own[11]),
+		.level = utf8(f[KC_AF_LEVEL], &own[12]), .data_json = dj.ptr,
 	};
 	int rc = kc_store_audit_event_put(p->st, how, &row);
+	for (size_t i = 0; i < sizeof(own) / sizeof(*own); i++)
+		free(own[i]);
 	free(t);
 	free(ua);
 	free(reason);
@@ -471,6 +543,8 @@ static int process(struct kc_auditlog_proc *p, struct kc_audit_event *ev, const 
 		snprintf(synth, sizeof(synth), "noid-%016llx", (unsigned long long)kc_auditlog_hash(raw, rawlen));
 		id = synth;
 	}
+	char *id_own;
+	id = utf8(id, &id_own); /* looked up and stored the same way */
 	const char *stage = ev->f[KC_AF_STAGE] ? ev->f[KC_AF_STAGE] : "";
 	struct prior pr = { 0 };
 	struct kc_buf key = KC_BUF_INIT;
@@ -505,8 +579,15 @@ static int process(struct kc_auditlog_proc *p, struct kc_audit_event *ev, const 
 			if (strset_has(&p->seen, key.ptr))
 				continue;
 		}
-		if (rules->rules[r].threshold_count && !burst_hit(p, r, ev))
-			continue;
+		if (rules->rules[r].threshold_count) {
+			int hit = burst_hit(p, r, ev);
+			if (hit < 0) {
+				rc = hit;
+				break;
+			}
+			if (!hit)
+				continue;
+		}
 		if ((rc = emit(p, r, ev, id)) < 0)
 			break;
 		fired[nfired++] = rid;
@@ -521,6 +602,7 @@ static int process(struct kc_auditlog_proc *p, struct kc_audit_event *ev, const 
 out:
 	json_object_put(pr.doc);
 	kc_buf_free(&key);
+	free(id_own);
 	return rc;
 }
 

@@ -34,6 +34,38 @@ static void on_signal(int sig)
 	atomic_store(&stopping, 1);
 }
 
+/* "30d", "12h", "90m", "3600s" or plain seconds. */
+static int parse_retain(const char *v, double *out)
+{
+	char *end;
+	double x = strtod(v, &end);
+	if (end == v || x <= 0)
+		return -1;
+	double unit = !*end || strcmp(end, "s") == 0 ? 1 : strcmp(end, "m") == 0 ? 60 : strcmp(end, "h") == 0 ? 3600
+		    : strcmp(end, "d") == 0 ? 86400 : -1;
+	if (unit < 0)
+		return -1;
+	*out = x * unit;
+	return 0;
+}
+
+/* Deletes monitor events older than --retain. */
+static void apply_retain(struct kc_store *st, double retain_s)
+{
+	if (retain_s <= 0)
+		return;
+	time_t cut = time(NULL) - (time_t)retain_s;
+	struct tm tm;
+	char cutoff[40];
+	gmtime_r(&cut, &tm);
+	strftime(cutoff, sizeof(cutoff), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+	int64_t n = 0;
+	if (kc_store_watch_retain(st, cutoff, &n) < 0)
+		kc_log(KC_LOG_WARN, "--retain: %s", kc_error_last());
+	else if (n)
+		kc_log(KC_LOG_INFO, "--retain: %lld stored events older than %s deleted", (long long)n, cutoff);
+}
+
 static const char usage[] =
 	"usage: kubecomply watch [--bpf] [--audit-log FILE [--once]]\n"
 	"                        [--audit-webhook ADDR --tls-cert F --tls-key F [--client-ca F]]\n"
@@ -53,6 +85,7 @@ static const char usage[] =
 	"      --db FILE            evidence store (default as for audit)\n"
 	"      --sign-key FILE      Ed25519 private key (PEM) signing each sealed batch (docs/evidence.md)\n"
 	"      --duration SECONDS   stop after this long (default: until signalled)\n"
+	"      --retain DURATION    delete stored events older than this (30d, 12h, 90m; findings and gaps stay)\n"
 	"      --root DIR           the host's filesystem (watch lists, /var/log/pods), default /\n"
 	"      --metrics-addr H:P   serve Prometheus metrics at http://H:P/metrics (':9464' = all addresses)\n"
 	"      --host NAME, --cluster NAME   how the run is tagged (default: this host's name)\n"
@@ -108,7 +141,7 @@ static void *correlate_main(void *arg)
 int kc_cmd_watch(int argc, char **argv)
 {
 	enum { O_BPF = 256, O_AUDIT_LOG, O_ONCE, O_WEBHOOK, O_CERT, O_KEY, O_CA, O_DB, O_DURATION, O_RINGBUF, O_ROOT,
-	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL, O_WEBHOOK_PATH, O_SIGN_KEY };
+	       O_METRICS, O_HOST, O_CLUSTER, O_LOG_FORMAT, O_LOG_LEVEL, O_WEBHOOK_PATH, O_SIGN_KEY, O_RETAIN };
 	static const struct option opts[] = {
 		{ "bpf", no_argument, NULL, O_BPF },
 		{ "audit-log", required_argument, NULL, O_AUDIT_LOG },
@@ -120,6 +153,7 @@ int kc_cmd_watch(int argc, char **argv)
 		{ "client-ca", required_argument, NULL, O_CA },
 		{ "db", required_argument, NULL, O_DB },
 		{ "duration", required_argument, NULL, O_DURATION },
+		{ "retain", required_argument, NULL, O_RETAIN },
 		{ "ringbuf-size", required_argument, NULL, O_RINGBUF },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "metrics-addr", required_argument, NULL, O_METRICS },
@@ -134,6 +168,7 @@ int kc_cmd_watch(int argc, char **argv)
 	};
 	struct kc_watch_opts o = { .root = "/" };
 	const char *host_opt = NULL, *cluster_opt = NULL, *sign_key_opt = NULL;
+	double retain_s = 0;
 	int c;
 	char *end;
 	optind = 1;
@@ -152,6 +187,10 @@ int kc_cmd_watch(int argc, char **argv)
 			o.duration = strtod(optarg, &end);
 			if (*end || o.duration < 0)
 				return kc_cli_fail("watch", "--duration: a number of seconds expected, got '%s'", optarg);
+			break;
+		case O_RETAIN:
+			if (parse_retain(optarg, &retain_s) < 0)
+				return kc_cli_fail("watch", "--retain: a duration expected (30d, 12h, 90m, 3600s), got '%s'", optarg);
 			break;
 		case O_RINGBUF: {
 			unsigned long long v = strtoull(optarg, &end, 10);
@@ -218,6 +257,13 @@ int kc_cmd_watch(int argc, char **argv)
 		kc_cli_fail("watch", "%s", kc_error_last());
 		goto out;
 	}
+	/* a previous run killed without finishing: the node was unwatched meanwhile */
+	int killed = 0;
+	if (kc_store_watch_downtime(st, &run, &killed) < 0)
+		kc_log(KC_LOG_WARN, "recording the down time of a killed watch run: %s", kc_error_last());
+	else if (killed)
+		kc_log(KC_LOG_WARN, "%d earlier watch run(s) ended without finishing: down time recorded as a gap", killed);
+	apply_retain(st, retain_s);
 
 	if (o.metrics_addr && kc_metrics_server_start(o.metrics_addr, st, &metrics) < 0) {
 		kc_cli_fail("watch", "%s", kc_error_last());
@@ -295,6 +341,7 @@ int kc_cmd_watch(int argc, char **argv)
 	}
 	if (at.rc < 0)
 		kc_cli_fail("watch", "audit log: %s", at.err);
+	apply_retain(st, retain_s);
 	char *fin = kc_time_now_rfc3339();
 	kc_store_finish_run(st, run.id, fin);
 	free(fin);

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
+#include "common/utf8.h"
 
 static const struct {
 	unsigned nr;
@@ -80,9 +81,15 @@ char *kc_bpf_decoder_time(const struct kc_bpf_decoder *d, uint64_t boot_ns)
 }
 
 /* A fixed-size kernel string that may lack its NUL. */
+/* A string from the kernel (comm, file names, paths): bytes, not text; invalid UTF-8 is
+ * escaped here so that every stored row and report is valid UTF-8. */
 static char *kstr(const char *s, size_t cap)
 {
-	return kc_strndup(s, strnlen(s, cap));
+	char *raw = kc_strndup(s, strnlen(s, cap)), *esc = kc_utf8_escape(raw);
+	if (!esc)
+		return raw;
+	free(raw);
+	return esc;
 }
 
 static void json_key(struct kc_buf *b, const char *key)
@@ -132,7 +139,9 @@ static void json_argv(struct kc_buf *b, const char *args, size_t len)
 		redact_next = arg[0] == '-' && !eq && kc_redact_key_is_secret(arg);
 		if (k)
 			kc_buf_putc(b, ',');
-		kc_buf_put_json_str(b, out);
+		char *esc = kc_utf8_escape(out);
+		kc_buf_put_json_str(b, esc ? esc : out);
+		free(esc);
 		free(out);
 		free(arg);
 		i += n + 1;

@@ -23,6 +23,7 @@
 #include "bpf/decode.h"
 #include "bpf/monitor.skel.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "common/strbuf.h"
 
 #define BATCH_ROWS 1000
@@ -71,6 +72,7 @@ struct prog_state {
 
 struct kc_bpfmon {
 	int (*stopping)(void);   /* the caller's stop signal, NULL: none */
+	size_t unwatched;        /* watch-list entries the kernel map could not hold (last sync) */
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
 	struct kc_bpf_decoder dec;
@@ -579,13 +581,36 @@ static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 	}
 	__u64 bits[KC_WATCH_BITS_WORDS];
 	memset(bits, 0, sizeof(bits));
+	size_t unwatched = 0;
 	for (size_t i = 0; i < wl->n; i++) {
 		struct kc_watch_key k = { wl->v[i].dev, wl->v[i].ino };
 		struct kc_watch_val v = { wl->v[i].flags, (uint32_t)i };
-		if (bpf_map__update_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) < 0)
-			return kc_error_set_errno(errno, "filling the watch map (%zu files)", wl->n);
+		if (bpf_map__update_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) < 0) {
+			if (errno != E2BIG && errno != ENOMEM)
+				return kc_error_set_errno(errno, "filling the watch map (%zu files)", wl->n);
+			/* the map is full: keep watching what fits (fail-safe, not fail-stop) */
+			unwatched++;
+			continue;
+		}
 		uint32_t bit = kc_watch_bit(k.dev, k.ino);
 		bits[bit / 64] |= 1ull << (bit % 64);
+	}
+	if (unwatched != m->unwatched) {
+		m->unwatched = unwatched;
+		if (unwatched) {
+			char detail[256];
+			snprintf(detail, sizeof(detail),
+				 "the watch list has %zu files, the kernel map holds %u: %zu files are not watched"
+				 " (the rest still are)", wl->n, bpf_map__max_entries(m->skel->maps.watch), unwatched);
+			kc_log_fields(KC_LOG_WARN, (const char *const[]){ "monitor", "bpf:watchlist", NULL }, "%s", detail);
+			char *now = kc_time_now_rfc3339();
+			struct kc_gap g = { .monitor = (char *)"bpf:watchlist", .start = now, .end = now,
+					    .seen = wl->n, .lost = unwatched, .detail = detail };
+			int rc = m->dec.st ? kc_store_add_gap(m->dec.st, m->dec.run_id, &g) : 0;
+			free(now);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	/* the prefilter, word by word into the mapped .bss: a key in both lists keeps its bit
 	 * throughout, a new key is found once its word is stored */
@@ -608,6 +633,44 @@ static int rescan_watch(struct kc_bpfmon *m)
 	m->dec.wl = fresh;
 	rc = sync_watch(m, &old);
 	kc_watchlist_clear(&old);
+	return rc;
+}
+
+/* What this run cannot see, as gap rows (monitor_gaps, the report), not only as attachment
+ * rows: each program that should have attached and did not, and the known blind paths. */
+static int record_blind_spots(struct kc_bpfmon *m)
+{
+	char *now = kc_time_now_rfc3339();
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < m->nprogs; i++) {
+		const struct prog_state *p = &m->progs[i];
+		/* a syscall this kernel lacks is reported too (its calls fail, but nothing says so
+		 * in the report otherwise); a program left out for its alternative is not */
+		if (p->attached || p->off || (p->unused && !(p->why && strstr(p->why, "not built"))))
+			continue;
+		struct kc_buf mon = KC_BUF_INIT, d = KC_BUF_INIT;
+		kc_buf_printf(&mon, "bpf:%s", p->name);
+		const char *why = p->why && strncmp(p->why, "not attached: ", 14) == 0 ? p->why + 14 : p->why;
+		kc_buf_printf(&d, "program %s (%s) did not attach%s%s: what it watches is unseen for the whole run",
+			      p->name, p->section, why ? ": " : "", why ? why : "");
+		struct kc_gap g = { .monitor = mon.ptr, .start = now, .end = now, .detail = d.ptr };
+		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+		kc_buf_free(&mon);
+		kc_buf_free(&d);
+	}
+	if (rc == 0 && m->path == KC_BPFMON_PATH_NONE) {
+		struct kc_gap g = { .monitor = (char *)"bpf:syscalls", .start = now, .end = now,
+				    .detail = (char *)"no syscall path attached: opens and syscalls are unseen for the whole run" };
+		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+	}
+	if (rc == 0) {
+		/* io_uring submits opens from a kernel worker without the open syscalls these
+		 * programs hook: a known blind path on every kernel (docs/bpf.md, Limits) */
+		struct kc_gap g = { .monitor = (char *)"bpf:io_uring", .start = now, .end = now,
+				    .detail = (char *)"opens and reads submitted through io_uring are not seen (known blind path)" };
+		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+	}
+	free(now);
 	return rc;
 }
 
@@ -676,6 +739,10 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 			kc_store_rollback(m->dec.st);
 			return rc;
 		}
+	}
+	if ((rc = record_blind_spots(m)) < 0) {
+		kc_store_rollback(m->dec.st);
+		return rc;
 	}
 	return kc_store_commit(m->dec.st);
 }

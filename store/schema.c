@@ -81,6 +81,10 @@ static const char *const sqlite_migrations[] = {
 	" first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);"
 	"CREATE UNIQUE INDEX flows_key ON flows(cluster, src_key, dst_key, port, protocol);"
 	"CREATE INDEX flows_last ON flows(cluster, last_seen);",
+	/* v6: threshold-rule state of the audit-log rules (auditlog/proc.c), kept across restarts */
+	"CREATE TABLE audit_rule_state ("
+	" rule TEXT NOT NULL, user TEXT NOT NULL, times TEXT NOT NULL, fired INTEGER NOT NULL,"
+	" PRIMARY KEY(rule, user));",
 };
 
 /* The same tables for PostgreSQL: 64-bit ids from identity columns, DOUBLE PRECISION for
@@ -165,6 +169,10 @@ static const char *const pg_migrations[] = {
 	" first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);"
 	"CREATE UNIQUE INDEX flows_key ON flows(cluster, src_key, dst_key, port, protocol);"
 	"CREATE INDEX flows_last ON flows(cluster, last_seen);",
+	/* v6 */
+	"CREATE TABLE audit_rule_state ("
+	" rule TEXT NOT NULL, \"user\" TEXT NOT NULL, times TEXT NOT NULL, fired BIGINT NOT NULL,"
+	" PRIMARY KEY(rule, \"user\"));",
 };
 
 _Static_assert(sizeof(sqlite_migrations) == sizeof(pg_migrations), "one migration per version on both backends");

@@ -23,7 +23,8 @@ enum query {
 	Q_RUN_FINISH, Q_RUN_BY_ID, Q_RUN_LATEST, Q_RUN_LATEST_KIND, Q_HISTORY, Q_FLEET, Q_RESULTS, Q_EVIDENCE,
 	Q_FINDINGS, Q_GAPS, Q_ATTACHMENT_INSERT, Q_POD_EXECS, Q_CONNECTS, Q_FINDING_DATA, Q_FINDING_SET_DATA,
 	Q_AUDIT_GET, Q_AUDIT_INSERT, Q_AUDIT_UPDATE, Q_AUDIT_UPDATE_DATA, Q_POSITION_GET, Q_POSITION_PUT,
-	Q_FINDING_COUNTS, Q_GAP_TOTALS, Q_AUDIT_COUNT, Q_FLOW_UPSERT, Q_FLOWS, Q_COUNT
+	Q_FINDING_COUNTS, Q_GAP_TOTALS, Q_AUDIT_COUNT, Q_FLOW_UPSERT, Q_FLOWS, Q_RULESTATE_LOAD, Q_RULESTATE_SAVE,
+	Q_WATCH_UNFINISHED, Q_RETAIN_EVENTS, Q_RETAIN_AUDIT, Q_COUNT
 };
 
 static const char *const query_sql[Q_COUNT] = {
@@ -111,6 +112,22 @@ static const char *const query_sql[Q_COUNT] = {
 		    " dst_kind, dst_namespace, dst_workload, dst_pod, dst_addr, port, protocol, count, first_seen,"
 		    " last_seen FROM flows WHERE (CAST($1 AS TEXT) IS NULL OR cluster = $1)"
 		    " AND (CAST($2 AS TEXT) IS NULL OR last_seen >= $2) ORDER BY id",
+	[Q_RULESTATE_LOAD] = "SELECT rule, \"user\", times, fired FROM audit_rule_state",
+	[Q_RULESTATE_SAVE] = "INSERT INTO audit_rule_state(rule, \"user\", times, fired) VALUES($1,$2,$3,$4)"
+			     " ON CONFLICT(rule, \"user\") DO UPDATE SET times=excluded.times, fired=excluded.fired",
+	/* watch runs of this host that never finished, with their last signs of life (times are
+	 * RFC 3339 UTC, which sort as text; the newest is taken in C: max(a, b) is SQLite's only) */
+	[Q_WATCH_UNFINISHED] = "SELECT r.id, r.started, (SELECT max(time) FROM events WHERE run_id=r.id),"
+			       " (SELECT max(time) FROM findings WHERE run_id=r.id),"
+			       " (SELECT max(\"end\") FROM gaps WHERE run_id=r.id) FROM runs r"
+			       " WHERE r.kind='watch' AND r.finished IS NULL AND r.id < $1"
+			       " AND r.host IS NOT DISTINCT FROM CAST($2 AS TEXT) ORDER BY r.id",
+	/* --retain deletes in slices: each slice is one transaction and one sealed batch of
+	 * tombstones, however much a month of events holds */
+	[Q_RETAIN_EVENTS] = "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE time < $1 ORDER BY id"
+			    " LIMIT 4096) RETURNING id",
+	[Q_RETAIN_AUDIT] = "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE time < $1"
+			   " ORDER BY id LIMIT 4096) RETURNING id",
 };
 
 struct kc_store {
@@ -1044,6 +1061,144 @@ int kc_store_position_put(struct kc_store *st, const char *path, uint64_t inode,
 	TEXT(s, 4, hash);
 	TEXT(s, 5, updated);
 	return run_write(st, s, "saving the audit log position", NULL);
+}
+
+/* ---- audit rule state, watch continuity, retention ---- */
+
+int kc_store_rulestate_load(struct kc_store *st, kc_store_rulestate_fn fn, void *payload)
+{
+	struct kc_db_stmt *s;
+	int rc = q(st, Q_RULESTATE_LOAD, &s);
+	if (rc < 0)
+		return rc;
+	while ((rc = st->ops->step(s, "reading audit_rule_state")) == 1) {
+		const char *times = COL(s, 2);
+		int64_t t[KC_STORE_RULESTATE_TIMES];
+		size_t n = 0;
+		for (const char *p = times ? times : ""; *p && n < KC_STORE_RULESTATE_TIMES;) {
+			char *end;
+			long long v = strtoll(p, &end, 10);
+			if (end == p)
+				break;
+			t[n++] = v;
+			p = *end == ',' ? end + 1 : end;
+		}
+		fn(payload, COL(s, 0), COL(s, 1), t, n, COLINT(s, 3));
+	}
+	st->ops->reset(s);
+	return rc < 0 ? rc : 0;
+}
+
+int kc_store_rulestate_save(struct kc_store *st, const char *rule, const char *user, const int64_t *times, size_t n,
+			    int64_t fired)
+{
+	struct kc_db_stmt *s;
+	int rc = q(st, Q_RULESTATE_SAVE, &s);
+	if (rc < 0)
+		return rc;
+	struct kc_buf b = KC_BUF_INIT;
+	for (size_t i = 0; i < n && i < KC_STORE_RULESTATE_TIMES; i++)
+		kc_buf_printf(&b, "%s%lld", i ? "," : "", (long long)times[i]);
+	TEXT(s, 1, rule);
+	TEXT(s, 2, user ? user : "");
+	TEXT(s, 3, b.ptr);
+	INT(s, 4, fired);
+	rc = run_write(st, s, "saving audit_rule_state", NULL);
+	kc_buf_free(&b);
+	return rc;
+}
+
+int kc_store_watch_downtime(struct kc_store *st, const struct kc_run *run, int *n)
+{
+	enum { MAX_RUNS = 64 };
+	struct kc_db_stmt *s;
+	int64_t ids[MAX_RUNS];
+	char *last[MAX_RUNS];
+	int k = 0;
+	*n = 0;
+	int rc = q(st, Q_WATCH_UNFINISHED, &s);
+	if (rc < 0)
+		return rc;
+	INT(s, 1, run->id);
+	TEXT(s, 2, run->host);
+	while (k < MAX_RUNS && (rc = st->ops->step(s, "finding unfinished watch runs")) == 1) {
+		/* the last sign of life: the newest of its start, events, findings and gaps */
+		const char *l = COL(s, 1) ? COL(s, 1) : "";
+		for (int c = 2; c <= 4; c++)
+			if (COL(s, c) && strcmp(COL(s, c), l) > 0)
+				l = COL(s, c);
+		ids[k] = COLINT(s, 0);
+		last[k++] = kc_strdup(l);
+	}
+	st->ops->reset(s);
+	if (rc >= 0 && k) {
+		/* the gaps and the closing of the killed runs in one transaction: recorded once */
+		rc = kc_store_begin(st);
+		for (int i = 0; rc >= 0 && i < k; i++) {
+			char detail[256];
+			snprintf(detail, sizeof(detail),
+				 "watch run %lld ended without finishing (killed or crashed): nothing was watched from"
+				 " its last sign of life until run %lld started", (long long)ids[i], (long long)run->id);
+			struct kc_gap g = { .monitor = (char *)"watch", .start = last[i], .end = run->started,
+					    .detail = detail };
+			struct kc_run sealed = { .id = ids[i] };
+			if ((rc = kc_store_add_gap(st, run->id, &g)) < 0 || (rc = q(st, Q_RUN_FINISH, &s)) < 0)
+				break;
+			/* closed at its last sign of life, and sealed as a finished watch run is */
+			TEXT(s, 1, last[i]);
+			INT(s, 2, ids[i]);
+			if ((rc = run_write(st, s, "closing a killed watch run", NULL)) == 0)
+				rc = kc_chain_seal_run(st, st->chain, &sealed);
+			kc_run_clear(&sealed);
+			if (rc == 0)
+				(*n)++;
+		}
+		if (rc >= 0)
+			rc = kc_store_commit(st);
+		if (rc < 0) {
+			kc_store_rollback(st);
+			*n = 0;
+		}
+	}
+	for (int i = 0; i < k; i++)
+		free(last[i]);
+	return rc < 0 ? rc : 0;
+}
+
+/* One slice of a retention delete: the rows' tombstones are sealed with the commit. */
+static int retain_slice(struct kc_store *st, enum query id, enum kc_chain_table t, const char *cutoff,
+			int64_t *deleted)
+{
+	struct kc_db_stmt *s;
+	int64_t before = *deleted;
+	int rc = q(st, id, &s);
+	if (rc < 0 || (rc = kc_store_begin(st)) < 0)
+		return rc;
+	TEXT(s, 1, cutoff);
+	while ((rc = st->ops->step(s, "applying --retain")) == 1) {
+		kc_chain_touch(st->chain, t, COLINT(s, 0), 1);
+		(*deleted)++;
+	}
+	st->ops->reset(s);
+	if (rc >= 0)
+		rc = kc_store_commit(st);
+	if (rc < 0) {
+		kc_store_rollback(st);
+		*deleted = before;
+		return rc;
+	}
+	return *deleted > before;
+}
+
+int kc_store_watch_retain(struct kc_store *st, const char *cutoff, int64_t *deleted)
+{
+	*deleted = 0;
+	int rc;
+	while ((rc = retain_slice(st, Q_RETAIN_EVENTS, KC_CHAIN_EVENTS, cutoff, deleted)) > 0)
+		;
+	while (rc == 0 && (rc = retain_slice(st, Q_RETAIN_AUDIT, KC_CHAIN_AUDIT_EVENTS, cutoff, deleted)) > 0)
+		;
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- counters ---- */

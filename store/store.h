@@ -52,6 +52,7 @@
  *      checkpoints(pos, link, pruned, runs, seals, key, sig)                -- after prune
  *   v5 flows(id, cluster, node, run_id, src_key, src_kind, src_namespace, src_workload,
  *            src_pod, src_addr, dst_key, ..., port, protocol, count, first_seen, last_seen)
+ *   v6 audit_rule_state(rule, user, times, fired, PRIMARY KEY(rule, user))  -- rule bursts
  *
  * The hash chain (store/chain.h, docs/evidence.md): every run and every committed batch of
  * monitor rows is sealed in the transaction that writes it (a watch run when it finishes);
@@ -61,6 +62,7 @@
 #ifndef KC_STORE_H
 #define KC_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/run.h"
@@ -69,7 +71,7 @@ struct kc_store;
 struct kc_key;
 struct kc_chain_prune;
 
-#define KC_STORE_SCHEMA_VERSION 5
+#define KC_STORE_SCHEMA_VERSION 6
 #define KC_STORE_BATCH_ROWS 512
 
 enum kc_store_mode { KC_STORE_READ_WRITE, KC_STORE_READ_ONLY, KC_STORE_MONITOR };
@@ -202,6 +204,29 @@ int kc_store_position_get(struct kc_store *st, const char *path, int *found, uin
 			  char hash[17], char updated[64]);
 int kc_store_position_put(struct kc_store *st, const char *path, uint64_t inode, uint64_t offset,
 			  const char *hash, const char *updated);
+
+/* Threshold-rule state of the audit-log rules (a burst of 403s in progress), per rule and
+ * identity: times = the hits in the window (ms since the epoch, oldest first, at most
+ * KC_STORE_RULESTATE_TIMES), fired = time of the last finding (-1: none). Saved in the
+ * caller's transaction (the follower's batch), so the state commits with the events that made
+ * it; loaded at start, so that a burst survives a restart. Borrowed strings. */
+#define KC_STORE_RULESTATE_TIMES 64
+typedef void (*kc_store_rulestate_fn)(void *payload, const char *rule, const char *user, const int64_t *times,
+				      size_t n, int64_t fired);
+int kc_store_rulestate_load(struct kc_store *st, kc_store_rulestate_fn fn, void *payload);
+int kc_store_rulestate_save(struct kc_store *st, const char *rule, const char *user, const int64_t *times, size_t n,
+			    int64_t fired);
+
+/* A watch run that never finished (SIGKILL, OOM kill, node crash) left the node unwatched
+ * from its last sign of life (its start, or its newest event, finding or gap) until run
+ * started: each such earlier run of run->host becomes a gap row of run (monitor "watch"), and
+ * is closed (finished = its last sign of life) and sealed, in one transaction, so that the gap
+ * is recorded once. *n = how many. */
+int kc_store_watch_downtime(struct kc_store *st, const struct kc_run *run, int *n);
+/* --retain: deletes events and audit_events older than cutoff (RFC 3339 UTC); findings and
+ * gaps stay. Deleted rows are sealed as deleted (tombstones), so the chain still verifies.
+ * *deleted = rows removed. */
+int kc_store_watch_retain(struct kc_store *st, const char *cutoff, int64_t *deleted);
 
 /* Counters over the whole store, for the metrics endpoint. Borrowed strings. */
 typedef int (*kc_store_count_fn)(void *payload, const char *const *keys, const int64_t *values);

@@ -381,11 +381,14 @@ static void test_copytruncate_with_a_concurrent_writer_reads_the_rest_from_the_c
 	usleep(50000);
 	w.stop = 1;
 	pthread_join(wt, NULL);
-	/* the follower has caught up when the position reaches the end of the file */
+	/* the follower has caught up when the position reaches the end of the file — of the live
+	 * file: while a copy is drained the position names the copy (its inode, its offset), and
+	 * with lines of equal length an offset in a copy often equals the live file's size */
 	struct stat sb;
 	stat(log, &sb);
 	char q[256];
-	snprintf(q, sizeof(q), "SELECT count(*) FROM positions WHERE offset = %lld", (long long)sb.st_size);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM positions WHERE inode = %llu AND offset = %lld",
+		 (unsigned long long)sb.st_ino, (long long)sb.st_size);
 	for (int i = 0; i < 5000 && query(db, q) != 1; i++)
 		usleep(2000);
 	follower_stop = 1;
@@ -413,6 +416,63 @@ static void test_copytruncate_with_a_concurrent_writer_reads_the_rest_from_the_c
 	assert_int_equal(query(db, "SELECT count(*) FROM audit_events"), w.written + 6);
 	(void)n;
 	pthread_mutex_destroy(&w.mu);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
+/* A scripted logrotate for the next test, run from the follower's stop check (called after
+ * every batch it commits): first a copytruncate while the live file is half read, then — while
+ * the follower is reading the rest of that copy — another one of the next generation, before
+ * the follower has read a byte of it. */
+static const char *script_log;
+static char script_dir[512];
+static int script_phase, script_next;
+
+static void script_generation(int from)
+{
+	char line[1024];
+	for (int i = from; i < from + 20; i++)
+		append_event(script_log, i, line, sizeof(line));
+}
+
+static int script_rotate(void)
+{
+	char copy[600];
+	if (script_phase < 2) {
+		/* mtimes differ from the previous copy's (the kernel's file clock is coarse) */
+		usleep(20000);
+		snprintf(copy, sizeof(copy), "%s/audit.log.%d", script_dir, script_phase + 1);
+		copy_file(script_log, copy, 0);
+		assert_int_equal(truncate(script_log, 0), 0);
+		script_generation(script_next);
+		script_next += 20;
+		script_phase++;
+	}
+	return 0;
+}
+
+/* A generation copied and truncated while the follower drains the previous generation's copy
+ * is read whole from its copy once the drain ends: the directory is listed again, and a copy
+ * that is not of the live generation is a generation never seen. (Listing once lost it: the
+ * follower went on reading the next generation from 0, no bytes could tell, no gap.) */
+static void test_copytruncate_during_a_drain_reads_the_generation_from_its_copy(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	snprintf(script_dir, sizeof(script_dir), "%s", dir);
+	script_log = log;
+	script_phase = 0;
+	script_next = 20;
+	int64_t run_id = new_run(db);
+	script_generation(0);
+	assert_int_equal(follow_run(db, log, 1, 0, run_id, script_rotate), 0);
+	assert_int_equal(script_phase, 2);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events"), 60);
+	assert_int_equal(query(db, "SELECT count(DISTINCT name) FROM audit_events"), 60);
+	assert_int_equal(query(db, "SELECT count(*) FROM gaps"), 0);
 	kc_test_rmtree(dir);
 	free(dir);
 }
@@ -481,6 +541,163 @@ static void test_every_loss_is_a_gap_row(void **state)
 	free(dir);
 }
 
+/* Stored text is valid UTF-8: invalid bytes in an event (an overlong '/', a lone continuation
+ * byte, a UTF-16 surrogate) are written as "\xNN"; valid multi-byte text is kept. */
+static void test_stored_text_is_valid_utf8(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	const char *line =
+		"{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"u-1\","
+		"\"stage\":\"ResponseComplete\",\"verb\":\"create\",\"user\":{\"username\":\"j\xc3\xb6rg\xc0\xaf\x80\"},"
+		"\"objectRef\":{\"resource\":\"configmaps\",\"namespace\":\"app\",\"name\":\"c\xed\xa0\x80m\"},"
+		"\"responseStatus\":{\"code\":201}}\n";
+	append(log, line, strlen(line));
+	assert_int_equal(follow_once(db, log, 1, 0), 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events WHERE user = 'j\xc3\xb6rg\\xc0\\xaf\\x80'"), 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events WHERE name = 'c\\xed\\xa0\\x80m'"), 1);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
+/* A burst of 403s split by a restart still completes: the threshold rule's state is in the
+ * store, committed with the events that made it. */
+static void test_forbidden_burst_survives_a_restart(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512], line[1024];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	int64_t run_id = new_run(db);
+	for (int i = 0; i < 4; i++) {
+		int n = snprintf(line, sizeof(line),
+				 "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"f-%d\","
+				 "\"stage\":\"ResponseComplete\",\"verb\":\"list\",\"user\":{\"username\":\"mallory\"},"
+				 "\"objectRef\":{\"resource\":\"configmaps\",\"namespace\":\"ns%d\"},\"responseStatus\":{\"code\":403},"
+				 "\"stageTimestamp\":\"2026-12-04T10:00:%02d.000000Z\"}\n", i, i, 10 * i);
+		append(log, line, (size_t)n);
+		if (i == 1)
+			assert_int_equal(follow_run(db, log, 1, 0, run_id, NULL), 0); /* stopped after two */
+	}
+	assert_int_equal(query(db, "SELECT count(*) FROM findings WHERE rule='forbidden-burst'"), 0);
+	assert_int_equal(follow_run(db, log, 1, 0, run_id, NULL), 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM findings WHERE rule='forbidden-burst'"), 1);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
+/* `watch --audit-log` given SIGHUP (a closed terminal, a supervisor's reload) flushes what it
+ * read and exits 0 with its run finished, as for SIGTERM; SIGHUP's default action would end the
+ * process with nothing recorded as finished. */
+static void test_watch_sighup_flushes_like_sigterm(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512], line[1024];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	for (int i = 0; i < 5; i++)
+		append_event(log, i, line, sizeof(line));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(kc_test_bin(), "kubecomply", "watch", "--audit-log", log, "--db", db, "-q", (char *)NULL);
+		_exit(127);
+	}
+	/* wait until the five events are in, then hang up */
+	struct stat sb;
+	for (int i = 0; i < 5000 && stat(db, &sb) != 0; i++)
+		usleep(2000);
+	for (int i = 0; i < 5000 && query(db, "SELECT count(*) FROM audit_events") != 5; i++)
+		usleep(2000);
+	kill(pid, SIGHUP);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE kind='watch' AND finished IS NOT NULL"), 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events"), 5);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
+static int run_watch(const char *const argv[])
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(kc_test_bin(), (char *const *)argv);
+		_exit(127);
+	}
+	return (int)pid;
+}
+
+/* A watch killed with SIGKILL leaves its run unfinished; the next run records the blind time
+ * as a gap (monitor "watch") and closes the old run, once. --retain deletes stored requests
+ * older than the bound and keeps the findings. */
+static void test_restart_after_sigkill_records_the_down_time(void **state)
+{
+	(void)state;
+	char *dir = kc_test_mkdtemp();
+	char db[512], log[512], line[1024];
+	snprintf(db, sizeof(db), "%s/kc.db", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	for (int i = 0; i < 3; i++)
+		append_event(log, i, line, sizeof(line));
+	const char *follow[] = { "kubecomply", "watch", "--audit-log", log, "--db", db, "-q", NULL };
+	pid_t pid = run_watch(follow);
+	struct stat sb;
+	for (int i = 0; i < 5000 && stat(db, &sb) != 0; i++)
+		usleep(2000);
+	for (int i = 0; i < 5000 && query(db, "SELECT count(*) FROM audit_events") != 3; i++)
+		usleep(2000);
+	kill(pid, SIGKILL);
+	int status;
+	waitpid(pid, &status, 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE finished IS NULL"), 1);
+	const char *once[] = { "kubecomply", "watch", "--audit-log", log, "--once", "--db", db, "-q", NULL };
+	for (int k = 0; k < 2; k++) {
+		pid = run_watch(once);
+		waitpid(pid, &status, 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	/* one gap, in the run after the killed one, and no run left open */
+	assert_int_equal(query(db, "SELECT count(*) FROM gaps WHERE monitor='watch' AND detail LIKE '%killed%'"), 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM gaps g JOIN runs r ON r.id = g.run_id WHERE g.monitor='watch'"
+				   " AND g.start <= g.end AND g.end = r.started"), 1);
+	assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE finished IS NULL"), 0);
+	/* the killed run, closed by the next one, is sealed like any finished run */
+	const char *verify[] = { "kubecomply", "verify", "--db", db, "--quiet", NULL };
+	pid = run_watch(verify);
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the events are from 2024: a 30-day bound deletes them, not the findings or gaps */
+	long long findings = query(db, "SELECT count(*) FROM findings");
+	const char *retain[] = { "kubecomply", "watch", "--audit-log", log, "--once", "--db", db, "-q", "--retain", "30d", NULL };
+	pid = run_watch(retain);
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM audit_events"), 0);
+	assert_int_equal(query(db, "SELECT count(*) FROM findings"), findings);
+	assert_int_equal(query(db, "SELECT count(*) FROM gaps WHERE monitor='watch'"), 1);
+	/* the deleted rows are sealed as deleted: the chain still verifies */
+	pid = run_watch(verify);
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	kc_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,7 +705,12 @@ int main(void)
 		cmocka_unit_test(test_rotation_both_styles),
 		cmocka_unit_test(test_crash_safety),
 		cmocka_unit_test(test_copytruncate_with_a_concurrent_writer_reads_the_rest_from_the_copy),
+		cmocka_unit_test(test_copytruncate_during_a_drain_reads_the_generation_from_its_copy),
 		cmocka_unit_test(test_every_loss_is_a_gap_row),
+		cmocka_unit_test(test_watch_sighup_flushes_like_sigterm),
+		cmocka_unit_test(test_stored_text_is_valid_utf8),
+		cmocka_unit_test(test_forbidden_burst_survives_a_restart),
+		cmocka_unit_test(test_restart_after_sigkill_records_the_down_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "kc_pg.h"
+#include "store/chain.h"
 #include "store/db.h"
 #include "store/store.h"
 
@@ -1037,6 +1038,94 @@ static void test_pg_cli_audit_and_report(void **state)
 	where_free(&w);
 }
 
+static void collect_rulestate(void *payload, const char *rule, const char *user, const int64_t *t, size_t n,
+			      int64_t fired)
+{
+	struct kc_buf *b = payload;
+	kc_buf_printf(b, "%s/%s:", rule, user);
+	for (size_t i = 0; i < n; i++)
+		kc_buf_printf(b, "%s%lld", i ? "," : "", (long long)t[i]);
+	kc_buf_printf(b, "/%lld;", (long long)fired);
+}
+
+/* The watch command's continuity through the store: a killed run's blind time is one gap of
+ * the next run and the killed run is closed (sealed) once; --retain deletes old events with
+ * tombstones, so the chain still verifies; threshold-rule state is kept per rule and identity. */
+static void test_watch_continuity_and_rule_state(void **state)
+{
+	WHERE(w, *state);
+	struct kc_store *st;
+	assert_int_equal(kc_store_open_mode(w.path, KC_STORE_MONITOR, &st), 0);
+	struct kc_run killed = { 0 }, other = { 0 }, next = { 0 };
+	killed.host = kc_strdup("node-a");
+	killed.started = kc_strdup("2024-01-01T00:00:00.000Z");
+	other.host = kc_strdup("node-b");
+	other.started = kc_strdup("2024-01-01T00:00:00.000Z");
+	assert_int_equal(kc_store_start_watch(st, &killed), 0);
+	assert_int_equal(kc_store_start_watch(st, &other), 0);
+	struct kc_event e = { .time = "2024-01-01T00:00:05.000Z", .source = "bpf", .type = "exec", .pid = 1 };
+	assert_int_equal(kc_store_add_event(st, killed.id, &e), 0);
+	e.time = "2026-11-28T06:00:00.000Z";
+	assert_int_equal(kc_store_add_event(st, killed.id, &e), 0);
+	struct kc_gap g = { .monitor = "bpf:exec", .start = "2024-01-01T00:00:06.000Z", .end = "2024-01-01T00:00:07.000Z" };
+	assert_int_equal(kc_store_add_gap(st, killed.id, &g), 0);
+	assert_int_equal(kc_store_flush(st), 0);
+
+	next.host = kc_strdup("node-a");
+	next.started = kc_strdup("2026-11-29T00:00:00.000Z");
+	assert_int_equal(kc_store_start_watch(st, &next), 0);
+	int n;
+	assert_int_equal(kc_store_watch_downtime(st, &next, &n), 0);
+	assert_int_equal(n, 1); /* node-b's open run is not ours */
+	assert_int_equal(kc_store_watch_downtime(st, &next, &n), 0);
+	assert_int_equal(n, 0);
+	struct kc_run back;
+	assert_int_equal(kc_store_load_run(st, killed.id, &back), 0);
+	/* closed at its last sign of life: the newest of start, events and gaps */
+	assert_string_equal(back.finished, "2026-11-28T06:00:00.000Z");
+	kc_run_clear(&back);
+	assert_int_equal(kc_store_load_run(st, next.id, &back), 0);
+	assert_int_equal(back.ngaps, 1);
+	assert_string_equal(back.gaps[0].monitor, "watch");
+	assert_string_equal(back.gaps[0].start, "2026-11-28T06:00:00.000Z");
+	assert_string_equal(back.gaps[0].end, "2026-11-29T00:00:00.000Z");
+	kc_run_clear(&back);
+
+	int64_t deleted;
+	assert_int_equal(kc_store_watch_retain(st, "2025-01-01T00:00:00.000Z", &deleted), 0);
+	assert_int_equal(deleted, 1);
+	assert_int_equal(count_rows(&w, "events"), 1);
+	assert_int_equal(count_rows(&w, "gaps"), 2);
+
+	/* rule state: replaced per (rule, identity) */
+	const int64_t t1[] = { 1000, 2000 }, t2[] = { 3000 };
+	assert_int_equal(kc_store_begin(st), 0);
+	assert_int_equal(kc_store_rulestate_save(st, "forbidden-burst", "mallory", t1, 2, -1), 0);
+	assert_int_equal(kc_store_rulestate_save(st, "forbidden-burst", "eve", t2, 1, 2500), 0);
+	assert_int_equal(kc_store_rulestate_save(st, "forbidden-burst", "mallory", t1, 1, 1500), 0);
+	assert_int_equal(kc_store_commit(st), 0);
+	struct kc_buf b = KC_BUF_INIT;
+	assert_int_equal(kc_store_rulestate_load(st, collect_rulestate, &b), 0);
+	assert_true(strstr(b.ptr, "forbidden-burst/mallory:1000/1500;") != NULL);
+	assert_true(strstr(b.ptr, "forbidden-burst/eve:3000/2500;") != NULL);
+	assert_int_equal(count_rows(&w, "audit_rule_state"), 2);
+	kc_buf_free(&b);
+
+	assert_int_equal(kc_store_finish_run(st, next.id, "2026-11-29T01:00:00.000Z"), 0);
+	assert_int_equal(kc_store_finish_run(st, other.id, "2026-11-29T01:00:00.000Z"), 0);
+	struct kc_chain_verify v;
+	assert_int_equal(kc_chain_verify(st, NULL, &v), 0);
+	if (v.nproblems)
+		print_message("%s", v.problems.ptr);
+	assert_int_equal(v.nproblems, 0);
+	kc_chain_verify_dispose(&v);
+	kc_run_clear(&killed);
+	kc_run_clear(&other);
+	kc_run_clear(&next);
+	kc_store_free(st);
+	where_free(&w);
+}
+
 static int pg_setup(void **state)
 {
 	(void)state;
@@ -1067,6 +1156,7 @@ int main(void)
 		BOTH(test_monitor_mode_commits_in_batches),
 		BOTH(test_read_only_never_creates),
 		BOTH(test_fleet_in_one_store),
+		BOTH(test_watch_continuity_and_rule_state),
 		SQLITE_ONLY(test_migration_from_v1),
 		SQLITE_ONLY(test_newer_schema_refused),
 		SQLITE_ONLY(test_killed_run_leaves_nothing_partial),
