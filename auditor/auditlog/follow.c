@@ -427,7 +427,8 @@ static int drain_rotated(struct follower *f, uint64_t want_ino, uint64_t off, co
 			free(r);
 			break;
 		}
-		qsort(r, n, sizeof(*r), cmp_mtime);
+		if (n)
+			qsort(r, n, sizeof(*r), cmp_mtime);
 		/* the same inode first (a plain rename), then any copy with the same bytes before off
 		 * (at offset 0 there are no such bytes: only the inode can tell) */
 		for (int pass = 0; !matched && pass < (off ? 2 : 1) && found < 0; pass++)
@@ -555,6 +556,51 @@ static int on_truncated(struct follower *f)
 	return rc;
 }
 
+/* Copies made since the last look that hold a generation the follower never saw: it was
+ * reset to 0 on the live file, and before it consumed a byte the file was copied and truncated
+ * again, so no bytes could tell (a follower lagging behind fast copytruncates). A copy whose
+ * bytes before our offset are ours is the live file's, about to be truncated: left for
+ * on_truncated. The others are read whole, oldest first, and the live position is resumed. */
+static int drain_skipped(struct follower *f)
+{
+	DIR *d = NULL;
+	struct rotated *r = NULL;
+	size_t n = 0;
+	int rc = 0, drained = 0;
+	if (list_rotated(f->o->path, f->ino, &d, &r, &n) < 0) {
+		if (d)
+			closedir(d);
+		free(r);
+		return 0;
+	}
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(r, n, sizeof(*r), cmp_mtime);
+	char want[17];
+	hash_hex(f->tail, f->ntail, want);
+	uint64_t off = f->offset;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!ts_after(&r[i].mtime, &f->copies_seen))
+			continue;
+		struct src s;
+		char have[17];
+		if (src_open_at(dirfd(d), r[i].name, &s) < 0)
+			continue;
+		if (off && window_hash(&s, off, have) == 0 && strcmp(have, want) == 0) {
+			src_close(&s);
+			break; /* ours: the truncation is coming */
+		}
+		rc = drain(f, &s, r[i].ino, 0);
+		f->copies_seen = r[i].mtime;
+		drained = 1;
+	}
+	closedir(d);
+	free(r);
+	if (rc < 0 || !drained)
+		return rc;
+	reset_to(f, off);
+	return write_position_now(f);
+}
+
 /* At end of file: has the log been rotated or truncated under us? */
 static int check_rotation(struct follower *f, int *changed)
 {
@@ -581,15 +627,7 @@ static int check_rotation(struct follower *f, int *changed)
 		*changed = 1;
 		return on_truncated(f);
 	}
-	if (!f->offset && !f->read_off) {
-		/* nothing read of this generation yet, so no bytes can tell a truncation: a copy made
-		 * since the last look holds what was written before it (read whole) */
-		int rc = drain_rotated(f, 0, 0, "", 0);
-		if (rc < 0)
-			return rc;
-		reset_to(f, 0);
-	}
-	return 0;
+	return drain_skipped(f);
 }
 
 int kc_auditlog_follow(struct kc_store *st, struct kc_auditlog_proc *proc, const struct kc_auditlog_follow_opts *o)
