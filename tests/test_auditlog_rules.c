@@ -10,9 +10,11 @@
 #include <json-c/json.h>
 
 #include "auditor/auditlog/event.h"
+#include "auditor/auditlog/owners.h"
 #include "auditor/auditlog/proc.h"
 #include "auditor/auditlog/rules.h"
 #include "common/error.h"
+#include "common/strbuf.h"
 
 #define RULES "policies/runtime/audit-rules.yaml"
 
@@ -585,6 +587,184 @@ static void test_merge_patches_and_binding_subjects_judged_like_a_create(void **
 	kc_audit_rules_free(rules);
 }
 
+/* The data of the finding of rule on the request with this auditID, NULL when none fired. */
+static const char *finding_on(const struct fired *fx, const char *rule, const char *id)
+{
+	char key[96];
+	snprintf(key, sizeof(key), "\"audit_id\":\"%s\"", id);
+	size_t len = strlen(rule);
+	for (size_t i = 0; i < fx->n; i++)
+		if (strncmp(fx->lines[i], rule, len) == 0 && fx->lines[i][len] == '|' && strstr(fx->data[i], key))
+			return fx->data[i];
+	return NULL;
+}
+
+static void feed(struct kc_auditlog_proc *p, const char *id, const char *verb, const char *user, const char *res,
+		 const char *name, const char *body)
+{
+	char line[4096];
+	event_line(line, sizeof(line), id, verb, user, res, "shop", name, body, NULL);
+	assert_int_equal(kc_auditlog_proc_line(p, line, strlen(line)), 0);
+}
+
+#define RS_CTRL "system:serviceaccount:kube-system:replicaset-controller"
+#define DEP_CTRL "system:serviceaccount:kube-system:deployment-controller"
+#define PRIV_TEMPLATE "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"app\",\"securityContext\":{\"privileged\":true}}]}}"
+#define PRIV_POD "\"spec\":{\"containers\":[{\"name\":\"app\",\"securityContext\":{\"privileged\":true}}]}"
+
+/* kube-controller-manager's controllers create ReplicaSets, Pods and Jobs for the owner named
+ * in metadata.ownerReferences (controller: true; pkg/controller/controller_utils.go
+ * CreatePodsWithGenerateName / GetPodFromTemplate); the deployment controller names its
+ * ReplicaSet <deployment>-<pod-template-hash> (pkg/controller/deployment/sync.go
+ * getNewReplicaSet). A privileged workload they create is judged and named after the person
+ * who created the owner; their routine updates are not judged; a person naming a system-made
+ * owner is still judged as that person; an owner whose create is not in the log gives an
+ * unknown creator, said so in the finding. */
+static void test_controller_made_workloads_attributed_to_the_owners_creator(void **state)
+{
+	(void)state;
+	struct kc_audit_rules *rules = load_rules();
+	struct fired *fx = calloc(1, sizeof(*fx));
+	struct kc_auditlog_proc *p;
+	assert_int_equal(kc_auditlog_proc_new(NULL, 0, rules, &p), 0);
+	kc_auditlog_proc_on_finding(p, collect, fx);
+	const char *d;
+
+	/* alice -> Deployment web -> ReplicaSet web-5d8f9c7b6 -> Pod */
+	feed(p, "own-1", "create", "alice@example.com", "deployments", "web",
+	     "{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":2," PRIV_TEMPLATE "}}");
+	assert_non_null(finding_on(fx, "pod-privileged", "own-1"));
+	feed(p, "own-2", "create", DEP_CTRL, "replicasets", "web-5d8f9c7b6",
+	     "{\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"web-5d8f9c7b6\",\"labels\":{\"pod-template-hash\":\"5d8f9c7b6\"},"
+	     "\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"web\",\"controller\":true}]},"
+	     "\"spec\":{" PRIV_TEMPLATE "}}");
+	d = finding_on(fx, "pod-privileged", "own-2");
+	assert_non_null(d);
+	assert_non_null(strstr(d, "\"creator\":\"alice@example.com\""));
+	feed(p, "own-3", "create", RS_CTRL, "pods", NULL,
+	     "{\"kind\":\"Pod\",\"metadata\":{\"generateName\":\"web-5d8f9c7b6-\",\"labels\":{\"pod-template-hash\":\"5d8f9c7b6\"},"
+	     "\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"web-5d8f9c7b6\",\"controller\":true}]}," PRIV_POD "}");
+	d = finding_on(fx, "pod-privileged", "own-3");
+	assert_non_null(d);
+	assert_non_null(strstr(d, "\"creator\":\"alice@example.com\""));
+	assert_non_null(strstr(d, "ReplicaSet shop/web-5d8f9c7b6 by " DEP_CTRL ", owned by Deployment shop/web by alice@example.com"));
+	assert_non_null(strstr(fx->lines[fx->n - 1], "alice@example.com created privileged pods"));
+	/* a ReplicaSet whose create was not logged: pod-template-hash leads to the Deployment */
+	feed(p, "own-4", "create", RS_CTRL, "pods", NULL,
+	     "{\"metadata\":{\"labels\":{\"pod-template-hash\":\"77aa\"},"
+	     "\"ownerReferences\":[{\"kind\":\"ReplicaSet\",\"name\":\"web-77aa\",\"controller\":true}]}," PRIV_POD "}");
+	d = finding_on(fx, "pod-privileged", "own-4");
+	assert_non_null(d);
+	assert_non_null(strstr(d, "\"creator\":\"alice@example.com\""));
+
+	/* routine controller work is not judged: scaling the ReplicaSet, pod status */
+	size_t before = fx->n;
+	feed(p, "own-5", "update", DEP_CTRL, "replicasets", "web-5d8f9c7b6",
+	     "{\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"web-5d8f9c7b6\",\"ownerReferences\":[{\"kind\":\"Deployment\",\"name\":\"web\",\"controller\":true}]},"
+	     "\"spec\":{\"replicas\":3," PRIV_TEMPLATE "}}");
+	feed(p, "own-6", "patch", RS_CTRL, "replicasets", "web-5d8f9c7b6", "{\"status\":{\"replicas\":3}}");
+	assert_int_equal(fx->n, before);
+
+	/* an owner made by a system component: its pods are the system's */
+	feed(p, "own-7", "create", "system:apiserver", "daemonsets", "node-agent",
+	     "{\"metadata\":{\"name\":\"node-agent\"},\"spec\":{" PRIV_TEMPLATE "}}");
+	feed(p, "own-8", "create", "system:serviceaccount:kube-system:daemonset-controller", "pods", NULL,
+	     "{\"metadata\":{\"ownerReferences\":[{\"kind\":\"DaemonSet\",\"name\":\"node-agent\",\"controller\":true}]}," PRIV_POD "}");
+	assert_int_equal(fx->n, before);
+	/* ... but a person naming that owner is judged as the person */
+	feed(p, "own-9", "create", "mallory@example.com", "pods", "fake",
+	     "{\"metadata\":{\"ownerReferences\":[{\"kind\":\"DaemonSet\",\"name\":\"node-agent\",\"controller\":true}]}," PRIV_POD "}");
+	d = finding_on(fx, "pod-privileged", "own-9");
+	assert_non_null(d);
+	assert_non_null(strstr(d, "\"user\":\"mallory@example.com\""));
+
+	/* bob -> CronJob -> Job -> Pod (hostPID), two controllers deep */
+	feed(p, "own-10", "create", "bob@example.com", "cronjobs", "backup",
+	     "{\"metadata\":{\"name\":\"backup\"},\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"hostPID\":true}}}}}}");
+	assert_non_null(finding_on(fx, "pod-host-pid", "own-10"));
+	feed(p, "own-11", "create", "system:serviceaccount:kube-system:cronjob-controller", "jobs", "backup-2901",
+	     "{\"metadata\":{\"name\":\"backup-2901\",\"ownerReferences\":[{\"kind\":\"CronJob\",\"name\":\"backup\",\"controller\":true}]},"
+	     "\"spec\":{\"template\":{\"spec\":{\"hostPID\":true}}}}");
+	feed(p, "own-12", "create", "system:serviceaccount:kube-system:job-controller", "pods", NULL,
+	     "{\"metadata\":{\"ownerReferences\":[{\"kind\":\"Job\",\"name\":\"backup-2901\",\"controller\":true}]},\"spec\":{\"hostPID\":true}}");
+	d = finding_on(fx, "pod-host-pid", "own-12");
+	assert_non_null(d);
+	assert_non_null(strstr(d, "\"creator\":\"bob@example.com\""));
+	assert_non_null(strstr(d, "CronJob shop/backup by bob@example.com"));
+
+	/* an owner whose create is not in the log: judged, the creator unknown and said so */
+	feed(p, "own-13", "create", RS_CTRL, "pods", NULL,
+	     "{\"metadata\":{\"ownerReferences\":[{\"kind\":\"ReplicaSet\",\"name\":\"db-6c4\",\"controller\":true}]}," PRIV_POD "}");
+	d = finding_on(fx, "pod-privileged", "own-13");
+	assert_non_null(d);
+	assert_non_null(strstr(d, "\"creator\":\"unknown creator (via " RS_CTRL ")\""));
+	assert_non_null(strstr(d, "creator unknown"));
+	/* a mirror pod (owner: the Node) stays the kubelet's */
+	before = fx->n;
+	feed(p, "own-14", "create", "system:node:node-1", "pods", "etcd-node-1",
+	     "{\"metadata\":{\"ownerReferences\":[{\"kind\":\"Node\",\"name\":\"node-1\",\"controller\":true}]},"
+	     "\"spec\":{\"hostNetwork\":true," PRIV_POD "}}");
+	assert_int_equal(fx->n, before);
+	kc_auditlog_proc_free(p);
+	free(fx);
+	kc_audit_rules_free(rules);
+}
+
+/* The owner map is bounded: the least recently used owner is forgotten first. */
+#define OWNED_BY "{\"metadata\":{\"ownerReferences\":[{\"kind\":\"Deployment\",\"name\":\"%s\",\"controller\":true}]}}"
+
+/* A ReplicaSet created for Deployment dep; the creator found, NULL when unknown (caller frees). */
+static char *rs_creator(struct kc_audit_owners *o, const char *dep)
+{
+	struct kc_audit_event ev = { 0 };
+	char line[4096], body[256], name[64];
+	snprintf(body, sizeof(body), OWNED_BY, dep);
+	snprintf(name, sizeof(name), "%s-x", dep);
+	event_line(line, sizeof(line), name, "create", RS_CTRL "x", "replicasets", "shop", name, body, NULL);
+	assert_int_equal(kc_audit_decode(&ev, line, strlen(line)), 0);
+	kc_audit_owners_observe(o, &ev);
+	assert_non_null(ev.attr);
+	char *c = ev.attr->creator ? kc_strdup(ev.attr->creator) : NULL;
+	kc_audit_event_free(&ev);
+	return c;
+}
+
+static void test_owner_map_is_lru_bounded(void **state)
+{
+	(void)state;
+	struct kc_audit_owners *o = kc_audit_owners_new(16);
+	struct kc_audit_event ev = { 0 };
+	char line[4096], name[32], body[256];
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"}}", name);
+		event_line(line, sizeof(line), name, "create", "alice@example.com", "deployments", "shop", name, body, NULL);
+		assert_int_equal(kc_audit_decode(&ev, line, strlen(line)), 0);
+		kc_audit_owners_observe(o, &ev);
+		assert_true(kc_audit_owners_count(o) <= 16);
+	}
+	assert_int_equal(kc_audit_owners_count(o), 16);
+	/* d24..d39 remembered, d23 and older forgotten */
+	char *c = rs_creator(o, "d39");
+	assert_string_equal(c, "alice@example.com");
+	free(c);
+	assert_null(rs_creator(o, "d23"));
+	/* each ReplicaSet remembered above evicted the least recently used (d24, d25); using d26
+	 * keeps it while d27, older in use, goes */
+	c = rs_creator(o, "d26");
+	assert_non_null(c);
+	free(c);
+	c = rs_creator(o, "d28");
+	assert_non_null(c);
+	free(c);
+	assert_null(rs_creator(o, "d27"));
+	c = rs_creator(o, "d26");
+	assert_non_null(c);
+	free(c);
+	kc_audit_event_free(&ev);
+	kc_audit_owners_free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +777,8 @@ int main(void)
 		cmocka_unit_test(test_audit2rbac_impersonation),
 		cmocka_unit_test(test_json_patch_add_and_replace_set_fields_like_a_create),
 		cmocka_unit_test(test_merge_patches_and_binding_subjects_judged_like_a_create),
+		cmocka_unit_test(test_controller_made_workloads_attributed_to_the_owners_creator),
+		cmocka_unit_test(test_owner_map_is_lru_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

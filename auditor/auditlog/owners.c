@@ -276,7 +276,7 @@ void kc_audit_owners_observe(struct kc_audit_owners *o, struct kc_audit_event *e
 		kc_buf_reset(&chain);
 		kc_buf_printf(&chain, "%s %s/%s by %s", kind, ns ? ns : "", name, actor(ev));
 		if (ev->attr)
-			kc_buf_printf(&chain, " <- %s", ev->attr->chain);
+			kc_buf_printf(&chain, ", owned by %s", ev->attr->chain);
 		make_key(&key, kind, ns, name);
 		remember(o, key.ptr, creator, chain.ptr);
 	}

@@ -21,7 +21,7 @@ struct kc_audit_event;
 /* The creator behind one event's object. Owned by the event (ev->attr). */
 struct kc_audit_attribution {
 	char *creator; /* who created the owning object; NULL: not in the log (unknown) */
-	char *chain;   /* "ReplicaSet shop/web-5d8 by ... <- Deployment shop/web by alice", or the note */
+	char *chain;   /* "ReplicaSet shop/web-5d8 by ..., owned by Deployment shop/web by alice", or the note */
 };
 void kc_audit_attribution_free(struct kc_audit_attribution *a);
 
