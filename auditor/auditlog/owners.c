@@ -195,6 +195,8 @@ static const char *str(struct json_object *o, const char *key)
 static struct json_object *metadata(const struct kc_audit_event *ev, int request)
 {
 	struct json_object *body = NULL;
+	if (!ev->root)
+		return NULL;
 	if (request)
 		json_object_object_get_ex(ev->root, "requestObject", &body);
 	else
@@ -228,7 +230,11 @@ static const char *actor(const struct kc_audit_event *ev)
 void kc_audit_owners_observe(struct kc_audit_owners *o, struct kc_audit_event *ev)
 {
 	const char *verb = ev->f[KC_AF_VERB];
-	if (!o || !ev->root || !verb || strcmp(verb, "create") != 0 || ev->f[KC_AF_SUBRESOURCE])
+	if (!o || !verb || strcmp(verb, "create") != 0 || ev->f[KC_AF_SUBRESOURCE])
+		return;
+	/* a scanned body is not parsed: the full decode that follows looks at it. Without a body
+	 * (Metadata level) the header names the owner and its creator: enough to remember it. */
+	if (!ev->root && ev->has_request_object)
 		return;
 	struct json_object *meta = metadata(ev, 1), *rmeta = metadata(ev, 0);
 	struct json_object *ref = owner_ref(meta);

@@ -31,9 +31,10 @@ struct kc_audit_owners *kc_audit_owners_new(size_t cap);
 void kc_audit_owners_free(struct kc_audit_owners *o);
 size_t kc_audit_owners_count(const struct kc_audit_owners *o);
 
-/* On a fully decoded, persisted (not dry-run) event: sets ev->attr when it creates an object
- * whose controller owner is a workload kind, and remembers the creator of a successfully
- * created owner kind. */
+/* On a persisted (not dry-run) event, fully decoded or scanned without a body (Metadata
+ * level: the owner's create needs no more): sets ev->attr when it creates an object whose
+ * controller owner is a workload kind, and remembers the creator of a successfully created
+ * owner kind. */
 void kc_audit_owners_observe(struct kc_audit_owners *o, struct kc_audit_event *ev);
 
 #endif

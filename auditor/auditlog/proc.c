@@ -588,7 +588,7 @@ static size_t evaluate(struct kc_auditlog_proc *p, const struct kc_audit_event *
 	memset(p->match, KC_FALSE, rules->n);
 	if (kc_audit_dry_run(ev))
 		return 0;
-	if (ev->root && !ev->attr)
+	if (!ev->attr)
 		kc_audit_owners_observe(p->owners, (struct kc_audit_event *)ev);
 	for (size_t i = 0; i < ix->n; i++) {
 		size_t r = ix->rules[i];
