@@ -12,6 +12,8 @@
 
 #include <json-c/json.h>
 
+#include "auditlog/owners.h"
+#include "auditlog/patch.h"
 #include "store/run.h"
 #include "common/error.h"
 #include "common/strbuf.h"
@@ -20,6 +22,8 @@ static void reset(struct kc_audit_event *ev)
 {
 	if (ev->root)
 		json_object_put(ev->root);
+	json_object_put(ev->patch_view);
+	kc_audit_attribution_free(ev->attr);
 	char *arena = ev->arena;
 	size_t cap = ev->arena_cap;
 	memset(ev, 0, sizeof(*ev));
@@ -73,6 +77,58 @@ static struct json_object *member(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* roleRef cannot change (pkg/apis/rbac/validation ValidateClusterRoleBindingUpdate /
+ * ValidateRoleBindingUpdate: "cannot change roleRef"), so a patch of a binding's subjects binds
+ * them to the role it already has: the response shows it (RequestResponse level), and the
+ * bootstrap binding `cluster-admin` always names ClusterRole cluster-admin
+ * (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go ClusterRoleBindings). */
+static struct json_object *known_role_ref(const struct kc_audit_event *ev, struct json_object *resp)
+{
+	struct json_object *rr = resp && json_object_is_type(resp, json_type_object) ? obj_of(resp, "roleRef") : NULL;
+	if (rr)
+		return json_object_get(rr);
+	const char *res = ev->f[KC_AF_RESOURCE], *name = ev->f[KC_AF_NAME];
+	if (!res || strcmp(res, "clusterrolebindings") != 0 || !name || strcmp(name, "cluster-admin") != 0)
+		return NULL;
+	rr = json_object_new_object();
+	json_object_object_add(rr, "apiGroup", json_object_new_string("rbac.authorization.k8s.io"));
+	json_object_object_add(rr, "kind", json_object_new_string("ClusterRole"));
+	json_object_object_add(rr, "name", json_object_new_string("cluster-admin"));
+	return rr;
+}
+
+/* A patch body in the object's shape (patch.h): JSON-patch operations become the object
+ * they set; a binding's patch gains the roleRef it already has. */
+static void patch_view(struct kc_audit_event *ev, struct json_object *ro, struct json_object *resp)
+{
+	struct json_object *view = NULL;
+	if (json_object_is_type(ro, json_type_array))
+		view = kc_audit_patch_view(ro);
+	else if (json_object_is_type(ro, json_type_object))
+		view = NULL;
+	else
+		return;
+	const char *res = ev->f[KC_AF_RESOURCE];
+	struct json_object *base = view ? view : ro;
+	if (res && json_object_is_type(base, json_type_object) && !obj_of(base, "roleRef") &&
+	    (strcmp(res, "clusterrolebindings") == 0 || strcmp(res, "rolebindings") == 0)) {
+		struct json_object *rr = known_role_ref(ev, resp);
+		if (rr) {
+			if (!view) {
+				/* a copy of the merge patch's members: the event's tree stays as logged */
+				view = json_object_new_object();
+				json_object_object_foreach(ro, k, v)
+					json_object_object_add(view, k, json_object_get(v));
+			}
+			json_object_object_add(view, "roleRef", rr);
+		}
+	}
+	if (view) {
+		ev->patch_view = view;
+		ev->request_object = view;
+	}
 }
 
 int kc_audit_decode_object(struct kc_audit_event *ev, struct json_object *root)
@@ -132,6 +188,8 @@ int kc_audit_decode_object(struct kc_audit_event *ev, struct json_object *root)
 	struct json_object *ro = member(root, "requestObject");
 	ev->has_request_object = ro != NULL;
 	ev->request_object = ro;
+	if (ro && ev->f[KC_AF_VERB] && strcmp(ev->f[KC_AF_VERB], "patch") == 0)
+		patch_view(ev, ro, member(root, "responseObject"));
 	return 0;
 }
 

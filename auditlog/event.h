@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct json_object;
+struct kc_audit_attribution;
 
 /* Scalar header fields, in the order rules name them (rules.c keeps the names). */
 enum kc_audit_field {
@@ -59,7 +60,10 @@ struct kc_audit_event {
 	int impersonated;                          /* impersonatedUser present */
 	int has_request_object;                    /* requestObject present and not null */
 	struct json_object *root;                  /* full parse (owned), NULL after a scan */
-	struct json_object *request_object;        /* borrowed from root */
+	struct json_object *request_object;        /* borrowed from root, or patch_view */
+	struct json_object *patch_view;            /* owned: what a patch sets, object-shaped
+						    * (patch.h); request_object points at it */
+	struct kc_audit_attribution *attr;         /* owned: who created the owner (owners.h) */
 	char *arena;                               /* scan: unescaped strings */
 	size_t arena_cap;
 };

@@ -5,6 +5,7 @@
  * full json-c parse (decode.c). Semantics follow decode.c exactly: the last duplicate key
  * wins, only string values count as strings, code only as an integer 0..999. */
 #include "auditlog/event.h"
+#include "auditlog/owners.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -575,6 +576,9 @@ int kc_audit_scan(struct kc_audit_event *ev, const char *json, size_t len)
 {
 	if (ev->root)
 		json_object_put(ev->root);
+	/* what the previous full decode or attribution left (decode.c reset does the same) */
+	json_object_put(ev->patch_view);
+	kc_audit_attribution_free(ev->attr);
 	char *arena = ev->arena;
 	size_t cap = ev->arena_cap;
 	memset(ev, 0, sizeof(*ev));

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "auditlog/owners.h"
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strbuf.h"
@@ -83,6 +84,7 @@ struct kc_auditlog_proc {
 	struct kc_store *st;
 	int64_t run_id;
 	const struct kc_audit_rules *rules;
+	struct kc_audit_owners *owners; /* who created each workload owner (owners.h) */
 	int full;
 	struct kc_audit_event ev;
 	unsigned char *match;   /* per rule: KC_TRUE/KC_FALSE/KC_UNKNOWN */
@@ -117,6 +119,7 @@ int kc_auditlog_proc_new(struct kc_store *st, int64_t run_id, const struct kc_au
 	p->rules = rules;
 	p->ev.code = -1;
 	p->match = kc_xcalloc(rules->n ? rules->n : 1, 1);
+	p->owners = kc_audit_owners_new(65536);
 	p->bursts = kc_xcalloc(rules->n ? rules->n : 1, sizeof(*p->bursts));
 	/* bursts in progress when the last run stopped go on */
 	int rc = st ? kc_store_rulestate_load(st, burst_restore, p) : 0;
@@ -143,6 +146,7 @@ void kc_auditlog_proc_free(struct kc_auditlog_proc *p)
 	}
 	free(p->bursts);
 	free(p->match);
+	kc_audit_owners_free(p->owners);
 	strset_free(&p->seen);
 	kc_audit_event_free(&p->ev);
 	free(p);
@@ -517,6 +521,8 @@ static size_t evaluate(struct kc_auditlog_proc *p, const struct kc_audit_event *
 	memset(p->match, KC_FALSE, rules->n);
 	if (kc_audit_dry_run(ev))
 		return 0;
+	if (!ev->attr)
+		kc_audit_owners_observe(p->owners, (struct kc_audit_event *)ev);
 	for (size_t i = 0; i < ix->n; i++) {
 		size_t r = ix->rules[i];
 		p->match[r] = (unsigned char)kc_audit_cond_eval(rules->rules[r].when, ev);

@@ -1,7 +1,8 @@
 /* Fuzz target for the audit event decoders: the header scanner (prefilter.c) and the json-c
  * decoder (decode.c) must never crash, and whenever both accept an input they must extract
  * the same header fields (the prefilter may only skip events a full parse would also skip).
- * Rules from a fixed text run on whatever decoded, including the body paths. */
+ * Rules from a fixed text run on whatever decoded, including the body paths, JSON-patch
+ * views (patch.c) and owner attribution (owners.c). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@ static const char rules_text[] =
 	"  - id: rbac\n    severity: high\n    when: { any: [ { \"object.rules[].verbs[]\": [\"\\\\*\"] },"
 	" { object.roleRef.name: [cluster-admin] } ], not: { effective_user: [\"system:*\"] } }\n"
 	"  - id: anon\n    severity: low\n    when: { groups: [\"system:unauthenticated\"], source_ip: [10.0.0.0/8] }\n"
+	"  - id: priv\n    severity: high\n    evidence: [creator, attribution]\n"
+	"    when: { \"object.spec.template.spec.containers[].securityContext.privileged\": [true],"
+	" not: { creator: [\"system:*\"] } }\n"
 	"  - id: burst\n    severity: low\n    threshold: { count: 2, window: 60 }\n    when: { code: [\"403\"] }\n";
 
 static struct kc_audit_rules *rules;

@@ -75,10 +75,10 @@ static const char *const people[] = { "alice@example.com", "bob@example.com", "c
 
 static void benign(struct kc_buf *b)
 {
-	char user[128], name[64], uri[256];
+	char user[128], name[64], uri[256], body[1024];
 	const char *ns = nss[rnd(5)];
 	snprintf(name, sizeof(name), "w-%u", rnd(50));
-	switch (rnd(16)) {
+	switch (rnd(17)) {
 	case 0: /* kubelet status and lease */
 		snprintf(user, sizeof(user), "system:node:node-%u", rnd(20));
 		emit(b, &(struct req){ bid(), "patch", user, "\"system:nodes\"", ns, "pods", "status", name, NULL, NULL, NULL, 200 });
@@ -87,9 +87,12 @@ static void benign(struct kc_buf *b)
 		snprintf(user, sizeof(user), "system:node:node-%u", rnd(20));
 		emit(b, &(struct req){ bid(), "create", user, "\"system:nodes\"", ns, "serviceaccounts", "token", "default", NULL, NULL, NULL, 201 });
 		break;
-	case 2: /* ReplicaSet controller creates pods */
-		emit(b, &(struct req){ bid(), "create", "system:serviceaccount:kube-system:replicaset-controller", NULL, ns, "pods", NULL, name, NULL,
-				       "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"shop:1\"}]}}", NULL, 201 });
+	case 2: /* ReplicaSet controller creates pods for its ReplicaSets (known or not) */
+		snprintf(body, sizeof(body), "{\"kind\":\"Pod\",\"metadata\":{\"generateName\":\"%s-6d4b-\",\"labels\":{\"pod-template-hash\":\"6d4b\"},"
+			 "\"ownerReferences\":[{\"kind\":\"ReplicaSet\",\"name\":\"%s-6d4b\",\"controller\":true}]},"
+			 "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"shop:1\"}]}}", name, name);
+		emit(b, &(struct req){ bid(), "create", "system:serviceaccount:kube-system:replicaset-controller", NULL, ns, "pods", NULL, NULL, NULL,
+				       body, NULL, 201 });
 		break;
 	case 3: /* scheduler binds */
 		emit(b, &(struct req){ bid(), "create", "system:kube-scheduler", NULL, ns, "pods", "binding", name, NULL, NULL, NULL, 201 });
@@ -106,9 +109,12 @@ static void benign(struct kc_buf *b)
 	case 7: /* developers read and deploy */
 		emit(b, &(struct req){ bid(), rnd(2) ? "get" : "list", people[rnd(3)], NULL, ns, rnd(2) ? "pods" : "deployments", NULL, name, NULL, NULL, NULL, 200 });
 		break;
-	case 8:
-		emit(b, &(struct req){ bid(), "patch", people[rnd(3)], NULL, ns, "deployments", NULL, name, NULL,
-				       "{\"spec\":{\"replicas\":3}}", "apps", 200 });
+	case 8: /* people scale and patch: merge and JSON patches that set nothing dangerous */
+		emit(b, &(struct req){ bid(), "patch", people[rnd(3)], NULL, ns, rnd(2) ? "deployments" : "daemonsets", NULL, name, NULL,
+				       rnd(2) ? "{\"spec\":{\"replicas\":3}}"
+				       : rnd(2) ? "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"shop:2\"}]"
+				       : "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/securityContext/privileged\",\"value\":false}]",
+				       "apps", 200 });
 		break;
 	case 9: /* CI's account reads its own namespace's secrets and requests its own tokens */
 		emit(b, &(struct req){ bid(), "get", "system:serviceaccount:ci:runner", NULL, "ci", "secrets", NULL, "registry", NULL, NULL, NULL, 200 });
@@ -133,6 +139,36 @@ static void benign(struct kc_buf *b)
 		emit(b, &(struct req){ bid(), "list", people[rnd(3)], NULL, "payments", "configmaps", NULL, NULL, NULL, NULL, NULL,
 				       rnd(40) ? 200 : 403 });
 		break;
+	case 15: /* controllers' routine work: deployments scaled, status written, a person's
+		  * ordinary Deployment and its ReplicaSet, static (mirror) pods owned by the Node */
+		switch (rnd(4)) {
+		case 0:
+			snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s-6d4b\",\"ownerReferences\":[{\"kind\":\"Deployment\",\"name\":\"%s\",\"controller\":true}]},"
+				 "\"spec\":{\"replicas\":%u,\"template\":{\"spec\":{\"containers\":[{\"name\":\"app\",\"securityContext\":{\"privileged\":true}}]}}}}",
+				 name, name, rnd(5));
+			emit(b, &(struct req){ bid(), "update", "system:serviceaccount:kube-system:deployment-controller", NULL, ns, "replicasets", NULL, name, NULL,
+					       body, "apps", 200 });
+			break;
+		case 1:
+			emit(b, &(struct req){ bid(), "update", "system:serviceaccount:kube-system:replicaset-controller", NULL, ns, "replicasets", "status", name, NULL,
+					       "{\"status\":{\"replicas\":3}}", "apps", 200 });
+			break;
+		case 2:
+			snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"app\"}]}}}}", name);
+			emit(b, &(struct req){ bid(), "create", people[rnd(3)], NULL, ns, "deployments", NULL, name, NULL, body, "apps", 201 });
+			snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s-6d4b\",\"ownerReferences\":[{\"kind\":\"Deployment\",\"name\":\"%s\",\"controller\":true}]},"
+				 "\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"app\"}]}}}}", name, name);
+			emit(b, &(struct req){ bid(), "create", "system:serviceaccount:kube-system:deployment-controller", NULL, ns, "replicasets", NULL, name, NULL,
+					       body, "apps", 201 });
+			break;
+		default:
+			snprintf(user, sizeof(user), "system:node:node-%u", rnd(20));
+			snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"etcd-%s\",\"ownerReferences\":[{\"kind\":\"Node\",\"name\":\"%s\",\"controller\":true}]},"
+				 "\"spec\":{\"hostNetwork\":true,\"containers\":[{\"name\":\"etcd\",\"securityContext\":{\"privileged\":true}}]}}", user + 12, user + 12);
+			emit(b, &(struct req){ bid(), "create", user, "\"system:nodes\"", "kube-system", "pods", NULL, NULL, NULL, body, NULL, 201 });
+			break;
+		}
+		break;
 	default: /* near miss: reading ephemeral containers, not adding one */
 		emit(b, &(struct req){ bid(), "get", people[rnd(3)], NULL, ns, "pods", "ephemeralcontainers", name, NULL, NULL, NULL, 200 });
 		break;
@@ -142,7 +178,7 @@ static void benign(struct kc_buf *b)
 /* incidents: auditID "inc-<rule>-<instance>-<k>" */
 static void incident(struct kc_buf *b, int kind, int inst)
 {
-	char id[96], user[96];
+	char id[96], user[96], dep[32], body[1024];
 	const char *ns = nss[rnd(3)];
 	switch (kind) {
 	case 0:
@@ -193,6 +229,56 @@ static void incident(struct kc_buf *b, int kind, int inst)
 		emit(b, &(struct req){ id, "create", people[rnd(3)], NULL, ns, "pods", "exec", "api-0",
 				       "/api/v1/namespaces/shop/pods/api-0/exec?command=sh", NULL, NULL, 101 });
 		break;
+	case 10: /* a person's Deployment (its create logged at Metadata level: nothing to judge
+		  * there) with a privileged template: the ReplicaSet and the pods the controllers
+		  * create are judged and named after the person (instances 100+) */
+		inst += 100;
+		snprintf(id, sizeof(id), "inc-pod-privileged-%d-0", inst);
+		snprintf(dep, sizeof(dep), "miner-%d", inst);
+		emit(b, &(struct req){ id, "create", people[inst % 3], NULL, ns, "deployments", NULL, dep, NULL, NULL, "apps", 201 });
+		snprintf(id, sizeof(id), "inc-pod-privileged-%d-1", inst);
+		snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s-7f9c\",\"labels\":{\"pod-template-hash\":\"7f9c\"},"
+			 "\"ownerReferences\":[{\"kind\":\"Deployment\",\"name\":\"%s\",\"controller\":true}]},"
+			 "\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"m\",\"securityContext\":{\"privileged\":true}}]}}}}", dep, dep);
+		emit(b, &(struct req){ id, "create", "system:serviceaccount:kube-system:deployment-controller", NULL, ns, "replicasets", NULL, NULL, NULL,
+				       body, "apps", 201 });
+		for (int k = 2; k < 4; k++) {
+			snprintf(id, sizeof(id), "inc-pod-privileged-%d-%d", inst, k);
+			snprintf(body, sizeof(body), "{\"metadata\":{\"generateName\":\"%s-7f9c-\",\"labels\":{\"pod-template-hash\":\"7f9c\"},"
+				 "\"ownerReferences\":[{\"kind\":\"ReplicaSet\",\"name\":\"%s-7f9c\",\"controller\":true}]},"
+				 "\"spec\":{\"containers\":[{\"name\":\"m\",\"securityContext\":{\"privileged\":true}}]}}", dep, dep);
+			emit(b, &(struct req){ id, "create", "system:serviceaccount:kube-system:replicaset-controller", NULL, ns, "pods", NULL, NULL, NULL,
+					       body, NULL, 201 });
+		}
+		break;
+	case 11: /* CronJob -> Job -> Pod sharing the host PID namespace */
+		snprintf(id, sizeof(id), "inc-pod-host-pid-%d-0", inst);
+		snprintf(dep, sizeof(dep), "dump-%d", inst);
+		snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"hostPID\":true}}}}}}", dep);
+		emit(b, &(struct req){ id, "create", people[inst % 3], NULL, ns, "cronjobs", NULL, dep, NULL, body, "batch", 201 });
+		snprintf(id, sizeof(id), "inc-pod-host-pid-%d-1", inst);
+		snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s-29001\",\"ownerReferences\":[{\"kind\":\"CronJob\",\"name\":\"%s\",\"controller\":true}]},"
+			 "\"spec\":{\"template\":{\"spec\":{\"hostPID\":true}}}}", dep, dep);
+		emit(b, &(struct req){ id, "create", "system:serviceaccount:kube-system:cronjob-controller", NULL, ns, "jobs", NULL, NULL, NULL, body, "batch", 201 });
+		snprintf(id, sizeof(id), "inc-pod-host-pid-%d-2", inst);
+		snprintf(body, sizeof(body), "{\"metadata\":{\"ownerReferences\":[{\"kind\":\"Job\",\"name\":\"%s-29001\",\"controller\":true}]},"
+			 "\"spec\":{\"hostPID\":true}}", dep);
+		emit(b, &(struct req){ id, "create", "system:serviceaccount:kube-system:job-controller", NULL, ns, "pods", NULL, NULL, NULL, body, NULL, 201 });
+		break;
+	case 12: /* a hostPath volume added by a JSON patch or a strategic-merge patch */
+		snprintf(id, sizeof(id), "inc-pod-hostpath-%d-0", inst);
+		emit(b, &(struct req){ id, "patch", people[inst % 3], NULL, ns, "daemonsets", NULL, "log-agent", NULL,
+				       inst % 2 ? "[{\"op\":\"add\",\"path\":\"/spec/template/spec/volumes/-\",\"value\":{\"name\":\"root\",\"hostPath\":{\"path\":\"/\"}}}]"
+				       : "{\"spec\":{\"template\":{\"spec\":{\"volumes\":[{\"name\":\"root\",\"hostPath\":{\"path\":\"/\"}}]}}}}",
+				       "apps", 200 });
+		break;
+	case 13: /* the bootstrap binding cluster-admin gains a subject by JSON patch (instances 100+) */
+		inst += 100;
+		snprintf(id, sizeof(id), "inc-clusterrolebinding-privileged-%d-0", inst);
+		emit(b, &(struct req){ id, "patch", people[inst % 3], NULL, NULL, "clusterrolebindings", NULL, "cluster-admin", NULL,
+				       "[{\"op\":\"add\",\"path\":\"/subjects/-\",\"value\":{\"kind\":\"User\",\"name\":\"eve\"}}]",
+				       "rbac.authorization.k8s.io", 200 });
+		break;
 	default: /* a burst of refused requests from one identity: one group of five events */
 		snprintf(user, sizeof(user), "intruder-%d@example.com", inst);
 		for (int k = 0; k < 5; k++) {
@@ -203,12 +289,23 @@ static void incident(struct kc_buf *b, int kind, int inst)
 	}
 }
 
-#define KINDS 10
+#define KINDS 14
 static const char *const kind_rule[KINDS] = {
 	"nodes-proxy-use", "csr-approved", "ephemeral-container-added", "token-request-other-namespace",
 	"anonymous-refused", "secrets-read-cross-namespace", "clusterrolebinding-privileged", "pod-privileged",
-	"pod-exec", "forbidden-burst",
+	"pod-exec", "forbidden-burst", "pod-privileged", "pod-host-pid", "pod-hostpath", "clusterrolebinding-privileged",
 };
+/* how the incident came (table rows); kinds 10 and 13 number their instances from 100 */
+static const char *const kind_label[KINDS] = {
+	"", "", "", "", "", "", " (by `kube-system:default`)", " (a person's pod)", "", " (5 requests a group)",
+	" (Deployment -> ReplicaSet -> 2 pods, by controllers: named after the person)",
+	" (CronJob -> Job -> Pod: named after the person)", " (JSON patch or strategic-merge patch)",
+	" (JSON patch adding a subject to `cluster-admin`)",
+};
+static int kind_base(int k)
+{
+	return k == 10 || k == 13 ? 100 : 0;
+}
 
 struct tally {
 	char rule[64];
@@ -246,6 +343,16 @@ static void on_finding(void *payload, const struct kc_finding *f, const struct k
 		/* the group: "<rule>-<instance>" */
 		const char *inst = id + 4 + rl + 1;
 		const char *dash = strchr(inst, '-');
+		int n = atoi(inst);
+		if (n >= 100 && strcmp(f->rule, "pod-privileged") == 0) {
+			/* made by controllers: detected only when named after the person */
+			char want[96];
+			snprintf(want, sizeof(want), "\"creator\":\"%s\"", people[n % 3]);
+			if (!strstr(f->data_json, want)) {
+				print_message("not attributed: %s on %s: %s\n", f->rule, id, f->data_json);
+				return;
+			}
+		}
 		snprintf(s->detected[s->nd++], sizeof(s->detected[0]), "%s-%.*s", f->rule, (int)(dash - inst), inst);
 	}
 }
@@ -269,7 +376,7 @@ static void test_labelled_stream_precision_and_recall(void **state)
 	for (int i = 0; i < 6000; i++) {
 		benign(&b);
 		benign_n++;
-		if (i % 100 == 50) {
+		if (i % 70 == 35) {
 			int kind = incidents % KINDS;
 			incident(&b, kind, per_kind[kind]++);
 			incidents++;
@@ -294,7 +401,7 @@ static void test_labelled_stream_precision_and_recall(void **state)
 		unsigned found = 0;
 		char g[96];
 		for (int i = 0; i < per_kind[k]; i++) {
-			snprintf(g, sizeof(g), "%s-%d", kind_rule[k], i);
+			snprintf(g, sizeof(g), "%s-%d", kind_rule[k], kind_base(k) + i);
 			found += (unsigned)detected(&s, g);
 		}
 		unsigned fin = 0, fon = 0;
@@ -303,7 +410,7 @@ static void test_labelled_stream_precision_and_recall(void **state)
 				fin = s.t[i].findings;
 				fon = s.t[i].on_incidents;
 			}
-		print_message("| `%s` | %d | %u | %.2f | %u | %u | %.2f |\n", kind_rule[k], per_kind[k], found,
+		print_message("| `%s`%s | %d | %u | %.2f | %u | %u | %.2f |\n", kind_rule[k], kind_label[k], per_kind[k], found,
 			      (double)found / per_kind[k], fin, fon, fin ? (double)fon / fin : 1.0);
 		groups_total += (unsigned)per_kind[k];
 		groups_found += found;
