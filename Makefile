@@ -9,10 +9,10 @@ CLANG   ?= clang
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS    := libbpf json-c yaml-0.1 sqlite3 libgit2 libcurl libxml-2.0 libcrypto libssl zlib
+PKGS    := libbpf json-c yaml-0.1 sqlite3 nettle libgit2 libcurl libxml-2.0 libcrypto libssl zlib
 # Loaded on first use by the kubecomply binary (common/lazy.h): an audit never calls them and
 # their load and constructors were most of its CPU. Tests, benches and fuzzers link them.
-LAZY_PKGS  := libcurl libgit2 libxml-2.0 libssl libbpf zlib
+LAZY_PKGS  := libcurl libgit2 libxml-2.0 libssl libcrypto libbpf zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 LAZY_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) 2>/dev/null)
