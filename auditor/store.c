@@ -182,6 +182,17 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+/* Text kc_run_redact has already passed through (kc_store_save_run redacts the run before
+ * inserting it): a second pass would change nothing, redaction being idempotent
+ * (test_redact, fuzz_redact), and cost as much as the first. The run outlives the step. */
+static void bind_redacted(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 static int step_done(struct kc_store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
@@ -209,6 +220,7 @@ static int insert_run(struct kc_store *st, struct kc_run *run, const char *kind)
 	return rc;
 }
 
+/* r has been redacted by kc_run_redact (only kc_store_save_run calls this) */
 static int insert_result(struct kc_store *st, int64_t run_id, int seq, const struct kc_result *r)
 {
 	sqlite3_stmt *s = st->stmt[ST_RESULT_INSERT];
@@ -224,10 +236,10 @@ static int insert_result(struct kc_store *st, int64_t run_id, int seq, const str
 	sqlite3_bind_int(s, 10, r->scored);
 	bind_text(s, 11, kc_severity_name(r->severity));
 	bind_text(s, 12, kc_status_name(r->status));
-	bind_text(s, 13, r->expected);
-	bind_text(s, 14, r->actual);
-	bind_text(s, 15, r->reason);
-	bind_text(s, 16, r->exception);
+	bind_redacted(s, 13, r->expected);
+	bind_redacted(s, 14, r->actual);
+	bind_redacted(s, 15, r->reason);
+	bind_redacted(s, 16, r->exception);
 	bind_text(s, 17, r->remediation);
 	sqlite3_bind_double(s, 18, r->duration_ms);
 	int rc = step_done(st, s, "saving a result");
@@ -240,12 +252,12 @@ static int insert_result(struct kc_store *st, int64_t run_id, int seq, const str
 		sqlite3_bind_int64(s, 1, result_id);
 		sqlite3_bind_int(s, 2, (int)i);
 		bind_text(s, 3, kc_evidence_kind_name(ev->kind));
-		bind_text(s, 4, ev->source);
+		bind_redacted(s, 4, ev->source);
 		sqlite3_bind_int64(s, 5, ev->line);
-		bind_text(s, 6, ev->key);
-		bind_text(s, 7, ev->value);
+		bind_redacted(s, 6, ev->key);
+		bind_redacted(s, 7, ev->value);
 		bind_text(s, 8, ev->layer);
-		bind_text(s, 9, ev->detail);
+		bind_redacted(s, 9, ev->detail);
 		sqlite3_bind_int64(s, 10, ev->pid);
 		sqlite3_bind_int(s, 11, ev->has_stat);
 		sqlite3_bind_int(s, 12, (int)ev->mode);
@@ -254,7 +266,7 @@ static int insert_result(struct kc_store *st, int64_t run_id, int seq, const str
 		bind_text(s, 15, ev->sha256);
 		bind_text(s, 16, ev->obj_kind);
 		bind_text(s, 17, ev->obj_namespace);
-		bind_text(s, 18, ev->obj_name);
+		bind_redacted(s, 18, ev->obj_name);
 		if ((rc = step_done(st, s, "saving evidence")) < 0)
 			return rc;
 	}
