@@ -443,8 +443,12 @@ static void hash_file(struct kc_node *node, struct kc_filefact *f)
 		sha256_update(&ctx, (size_t)n, (const uint8_t *)buf);
 	if (n == 0) {
 		sha256_digest(&ctx, sizeof(md), md);
-		for (unsigned i = 0; i < sizeof(md); i++)
-			snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
+		static const char hex[] = "0123456789abcdef";
+		for (unsigned i = 0; i < sizeof(md); i++) {
+			f->sha256[2 * i] = hex[md[i] >> 4];
+			f->sha256[2 * i + 1] = hex[md[i] & 15];
+		}
+		f->sha256[2 * sizeof(md)] = '\0';
 	}
 	close(fd);
 }

@@ -61,6 +61,17 @@ int kc_redact_key_is_secret(const char *key)
 	/* the HTTP header carries credentials; "authorization.mode" and "--authorization-mode" do not */
 	if (strcasecmp(key, "authorization") == 0)
 		return 1;
+	/* Every way to a credential below needs one of these inside a word, so inside the
+	 * lower-cased name: a name with none (most flags of a command line) is decided here,
+	 * without splitting it into words. */
+	char low[128];
+	size_t ll0 = 0;
+	for (; key[ll0] && ll0 < sizeof(low) - 1; ll0++)
+		low[ll0] = (char)tolower((unsigned char)key[ll0]);
+	low[ll0] = '\0';
+	if (!key[ll0] && !strstr(low, "key") && !strstr(low, "token") && !strstr(low, "passw") && !strstr(low, "secret") &&
+	    !strstr(low, "credential") && !strstr(low, "passphrase") && !strstr(low, "bearer"))
+		return 0;
 	for (size_t i = 0; i < N(not_secret); i++)
 		if (strcasecmp(key, not_secret[i]) == 0)
 			return 0;

@@ -84,10 +84,14 @@ static void put_jdouble(struct kc_buf *b, double d)
 /* One member: ",\n" before all but the first, the indent, "\"key\": " */
 static void put_key(struct kc_buf *b, int *first, int indent, const char *key)
 {
+	static const char spaces[] = "          ";
 	if (!*first)
 		kc_buf_add(b, ",\n", 2);
 	*first = 0;
-	kc_buf_printf(b, "%*s\"%s\": ", indent, "", key);
+	kc_buf_add(b, spaces, (size_t)indent < sizeof(spaces) - 1 ? (size_t)indent : sizeof(spaces) - 1);
+	kc_buf_putc(b, '"');
+	kc_buf_puts(b, key);
+	kc_buf_add(b, "\": ", 3);
 }
 
 static void put_kstr(struct kc_buf *b, int *first, int indent, const char *key, const char *v)
@@ -98,8 +102,9 @@ static void put_kstr(struct kc_buf *b, int *first, int indent, const char *key, 
 
 static void put_kint(struct kc_buf *b, int *first, int indent, const char *key, int64_t v)
 {
+	char num[24];
 	put_key(b, first, indent, key);
-	kc_buf_printf(b, "%" PRId64, v);
+	kc_buf_add(b, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, v));
 }
 
 /* An evidence object as an item of the evidence array: at json-c level 2, shifted by 4 */
