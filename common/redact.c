@@ -297,27 +297,31 @@ static size_t token_span(const char *p, const char *start, int after_mask)
 	/* A long run of base64 (kubeconfig *-data): only at a word start, and long enough that
 	 * file paths and hashes do not match. */
 	if (is_b64url(c) && c != '/' && (p == start || !is_b64url((unsigned char)p[-1]))) {
-		size_t upper = 0, lower = 0, digit = 0;
 		n = 0;
-		while (is_b64url((unsigned char)p[n])) {
-			upper += p[n] >= 'A' && p[n] <= 'Z';
-			lower += p[n] >= 'a' && p[n] <= 'z';
-			digit += p[n] >= '0' && p[n] <= '9';
+		while (is_b64url((unsigned char)p[n]))
 			n++;
+		/* the character classes only of a run long enough to be one */
+		if (n >= 60) {
+			size_t upper = 0, lower = 0, digit = 0;
+			for (size_t i = 0; i < n; i++) {
+				upper += p[i] >= 'A' && p[i] <= 'Z';
+				lower += p[i] >= 'a' && p[i] <= 'z';
+				digit += p[i] >= '0' && p[i] <= '9';
+			}
+			if (upper && lower && digit)
+				return n;
 		}
-		if (n >= 60 && upper && lower && digit)
-			return n;
 	}
 	/* bootstrap token: [a-z0-9]{6}.[a-z0-9]{16} */
 	if (at_word) {
 		size_t i = 0;
-		while (i < 6 && (islower((unsigned char)p[i]) || isdigit((unsigned char)p[i])))
+		while (i < 6 && ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9')))
 			i++;
 		if (i == 6 && p[6] == '.') {
 			size_t j = 7;
-			while (j < 23 && (islower((unsigned char)p[j]) || isdigit((unsigned char)p[j])))
+			while (j < 23 && ((p[j] >= 'a' && p[j] <= 'z') || (p[j] >= '0' && p[j] <= '9')))
 				j++;
-			if (j == 23 && !isalnum((unsigned char)p[23]))
+			if (j == 23 && !is_alnum((unsigned char)p[23]))
 				return 23;
 		}
 	}
