@@ -145,11 +145,19 @@ void kc_result_clear(struct kc_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-void kc_result_redact(struct kc_result *r)
+static void redact_field(struct kc_redact_memo *memo, char **s)
+{
+	if (memo)
+		kc_redact_str_memo(memo, s);
+	else
+		kc_redact_str(s);
+}
+
+void kc_result_redact(struct kc_result *r, struct kc_redact_memo *memo)
 {
 	char **fields[] = { &r->expected, &r->actual, &r->reason, &r->exception };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++)
-		kc_redact_str(fields[i]);
+		redact_field(memo, fields[i]);
 	for (size_t i = 0; i < r->nevidence; i++) {
 		struct kc_evidence *ev = &r->evidence[i];
 		if (ev->value && kc_redact_key_is_secret(ev->key) && strcmp(ev->value, KC_REDACTED) != 0) {
@@ -158,7 +166,7 @@ void kc_result_redact(struct kc_result *r)
 		}
 		char **ef[] = { &ev->source, &ev->key, &ev->value, &ev->detail, &ev->obj_name };
 		for (size_t k = 0; k < sizeof(ef) / sizeof(*ef); k++)
-			kc_redact_str(ef[k]);
+			redact_field(memo, ef[k]);
 	}
 }
 

@@ -434,3 +434,63 @@ void kc_redact_str(char **s)
 	free(*s);
 	*s = r;
 }
+
+/* Only texts this long are remembered: shorter ones cost less to scan than to look up. */
+#define MEMO_MIN_LEN 64
+
+static size_t memo_hash(const char *s, size_t len)
+{
+	size_t h = 14695981039346656037u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return h;
+}
+
+/* Open addressing over a power-of-two table, at most half full. */
+static const char **memo_slot(struct kc_redact_memo *memo, const char *s, size_t len)
+{
+	size_t mask = memo->cap - 1;
+	for (size_t i = memo_hash(s, len) & mask;; i = (i + 1) & mask)
+		if (!memo->clean[i] || strcmp(memo->clean[i], s) == 0)
+			return &memo->clean[i];
+}
+
+void kc_redact_str_memo(struct kc_redact_memo *memo, char **s)
+{
+	if (!s || !*s)
+		return;
+	size_t len = strlen(*s);
+	if (len < MEMO_MIN_LEN) {
+		kc_redact_str(s);
+		return;
+	}
+	if (memo->cap && *memo_slot(memo, *s, len))
+		return;
+	char *r = kc_redact_text(*s);
+	if (strcmp(r, *s) != 0) {
+		free(*s);
+		*s = r;
+		return;
+	}
+	free(r);
+	if (2 * (memo->n + 1) > memo->cap) {
+		struct kc_redact_memo grown = { kc_xcalloc(memo->cap ? 2 * memo->cap : 64, sizeof(char *)), 0,
+						memo->cap ? 2 * memo->cap : 64 };
+		for (size_t i = 0; i < memo->cap; i++)
+			if (memo->clean[i]) {
+				*memo_slot(&grown, memo->clean[i], strlen(memo->clean[i])) = memo->clean[i];
+				grown.n++;
+			}
+		free(memo->clean);
+		*memo = grown;
+	}
+	*memo_slot(memo, *s, len) = *s;
+	memo->n++;
+}
+
+void kc_redact_memo_clear(struct kc_redact_memo *memo)
+{
+	free(memo->clean);
+	memo->clean = NULL;
+	memo->n = memo->cap = 0;
+}
