@@ -21,7 +21,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -I$(BUILD) $(PKG_CFLAGS) \
 	-D_GNU_SOURCE -DKC_VERSION='"$(VERSION)"' -DKC_GIT_REV='"$(GIT_REV)"'
-LDLIBS  := $(PKG_LIBS) -lz -lm -lpthread -ldl
+LDLIBS  := $(PKG_LIBS) -lm -lpthread -ldl
 LDLIBS_ALL := $(LAZY_LIBS) -lelf $(LDLIBS)
 
 # the recursive builds below use every core; a 2-core CI machine halves its build time

@@ -76,21 +76,18 @@ static int migrate(struct kc_store *st)
 	if (cur > last)
 		return kc_error_set(KC_EDB, "%s: schema version %d is newer than this kubecomply understands (%d); "
 				    "use a newer kubecomply", st->path, cur, last);
-	if (cur == last)
-		return 0;
-	/* every pending step in one transaction: a crash mid-migration leaves the version it
-	 * started from intact, and a new store pays one commit and one schema reload, not one
-	 * per step (each CREATE makes SQLite reparse the schema at the next statement) */
-	struct kc_buf sql = KC_BUF_INIT;
-	kc_buf_puts(&sql, "BEGIN IMMEDIATE;");
-	for (int v = cur + 1; v <= last; v++)
-		kc_buf_puts(&sql, kc_store_migration(v));
-	kc_buf_printf(&sql, " PRAGMA user_version=%d; COMMIT;", last);
-	rc = exec_sql(st, sql.ptr, "migrating the schema");
-	kc_buf_free(&sql);
-	if (rc < 0)
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	for (int v = cur + 1; v <= last; v++) {
+		/* each step is atomic: a crash mid-migration leaves the previous version intact */
+		struct kc_buf sql = KC_BUF_INIT;
+		kc_buf_printf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version=%d; COMMIT;", kc_store_migration(v), v);
+		rc = exec_sql(st, sql.ptr, "migrating the schema");
+		kc_buf_free(&sql);
+		if (rc < 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 int kc_store_open(const char *path, struct kc_store **out)
@@ -121,10 +118,8 @@ int kc_store_open(const char *path, struct kc_store **out)
 	 * process crashes, which is what exactly-once needs; FULL would cost an fsync per batch.
 	 * In WAL mode NORMAL never corrupts the store: a commit is appended to the WAL and the
 	 * WAL is synced before each checkpoint copies it into the database (the last one when
-	 * the store is closed), so a power loss can only drop the newest commits, whole.
-	 * NORMAL is set first, so that the switch of a new store to WAL (a rollback-journal
-	 * write) also syncs only where it must. */
-	if ((rc = exec_sql(st, "PRAGMA synchronous=NORMAL; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
+	 * the store is closed), so a power loss can only drop the newest commits, whole. */
+	if ((rc = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 			   "configuring")) < 0)
 		goto fail;
 	if ((rc = migrate(st)) < 0)
