@@ -9,11 +9,11 @@ CLANG   ?= clang
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS    := libbpf json-c yaml-0.1 sqlite3 libpq libgit2 libcurl libxml-2.0 libcrypto libssl
-# Loaded on first use by the kubecomply binary (common/lazy.h): an audit never calls them and
-# their load and constructors were most of its CPU (libpq only for a postgres:// store). Tests,
-# benches and fuzzers link them.
-LAZY_PKGS  := libcurl libgit2 libxml-2.0 libssl libbpf libpq
+PKGS    := libbpf json-c yaml-0.1 sqlite3 nettle libpq libgit2 libcurl libxml-2.0 libcrypto libssl zlib
+# Loaded on first use by the kubecomply binary (common/lazy.h): an audit never calls most of them
+# and their load and constructors were most of its CPU (libpq only for a postgres:// store,
+# libcrypto for the evidence chain and signatures). Tests, benches and fuzzers link them.
+LAZY_PKGS  := libcurl libgit2 libxml-2.0 libssl libcrypto libbpf zlib libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 LAZY_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) 2>/dev/null)
@@ -22,7 +22,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. -I$(BUILD) $(PKG_CFLAGS) \
 	-D_GNU_SOURCE -DKC_VERSION='"$(VERSION)"' -DKC_GIT_REV='"$(GIT_REV)"'
-LDLIBS  := $(PKG_LIBS) -lz -lm -lpthread -ldl
+LDLIBS  := $(PKG_LIBS) -lm -lpthread -ldl
 LDLIBS_ALL := $(LAZY_LIBS) -lelf $(LDLIBS)
 
 # the recursive builds below use every core; a 2-core CI machine halves its build time

@@ -107,7 +107,7 @@ char *kc_root_readlink(struct kc_root *r, const char *path)
 	return n < 0 ? NULL : kc_strndup(buf, (size_t)n);
 }
 
-int kc_root_open_file(struct kc_root *r, const char *path)
+static int open_file_stat(struct kc_root *r, const char *path, struct stat *st)
 {
 	while (*path == '/')
 		path++;
@@ -117,20 +117,26 @@ int kc_root_open_file(struct kc_root *r, const char *path)
 	int fd = open_in_root(r, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0)
 		return fd;
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return -EINVAL;
 	}
 	return fd;
 }
 
+int kc_root_open_file(struct kc_root *r, const char *path)
+{
+	struct stat st;
+	return open_file_stat(r, path, &st);
+}
+
 int kc_root_read_file(struct kc_root *r, const char *path, size_t max, char **data, size_t *len)
 {
 	*data = NULL;
 	*len = 0;
-	int fd = kc_root_open_file(r, path);
-	return fd < 0 ? fd : kc_input_slurp_fd(fd, max, data, len);
+	struct stat st;
+	int fd = open_file_stat(r, path, &st);
+	return fd < 0 ? fd : kc_input_slurp_fd_stat(fd, &st, max, data, len);
 }
 
 /* Follows a symlink path one component at a time, as RESOLVE_IN_ROOT would, but says when

@@ -32,6 +32,9 @@ int kc_input_read_fd(int fd, size_t max, struct kc_buf *out);
 /* Reads all of fd (at most max bytes) into *data (NUL-terminated, caller frees) and closes
  * fd. Returns 0, -EFBIG or -errno, without a message. */
 int kc_input_slurp_fd(int fd, size_t max, char **data, size_t *len);
+/* Same, with the fd's stat the caller has just taken (st may be NULL). */
+struct stat;
+int kc_input_slurp_fd_stat(int fd, const struct stat *st, size_t max, char **data, size_t *len);
 /* open + type check + bounded read; *data is NUL-terminated, caller frees. Returns 0 or
  * a negative code with "<what> <path>: larger than the N MiB limit" and the like. */
 int kc_input_read(const char *path, const char *what, size_t max, char **data, size_t *len);

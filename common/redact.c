@@ -61,6 +61,17 @@ int kc_redact_key_is_secret(const char *key)
 	/* the HTTP header carries credentials; "authorization.mode" and "--authorization-mode" do not */
 	if (strcasecmp(key, "authorization") == 0)
 		return 1;
+	/* Every way to a credential below needs one of these inside a word, so inside the
+	 * lower-cased name: a name with none (most flags of a command line) is decided here,
+	 * without splitting it into words. */
+	char low[128];
+	size_t ll0 = 0;
+	for (; key[ll0] && ll0 < sizeof(low) - 1; ll0++)
+		low[ll0] = (char)tolower((unsigned char)key[ll0]);
+	low[ll0] = '\0';
+	if (!key[ll0] && !strstr(low, "key") && !strstr(low, "token") && !strstr(low, "passw") && !strstr(low, "secret") &&
+	    !strstr(low, "credential") && !strstr(low, "passphrase") && !strstr(low, "bearer"))
+		return 0;
 	for (size_t i = 0; i < N(not_secret); i++)
 		if (strcasecmp(key, not_secret[i]) == 0)
 			return 0;
@@ -110,14 +121,21 @@ char *kc_redact_value(const char *key, const char *value)
 	return kc_redact_text(value);
 }
 
-static int is_b64url(int c)
+/* Character classes as the C locale has them (kubecomply never calls setlocale), inlined:
+ * the token scan below asks them at every byte of every stored text. */
+static inline int is_alnum(unsigned char c)
 {
-	return isalnum(c) || c == '-' || c == '_' || c == '+' || c == '/' || c == '=';
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-static int word_start(const char *p, const char *start)
+static inline int is_b64url(unsigned char c)
 {
-	return p == start || !isalnum((unsigned char)p[-1]);
+	return is_alnum(c) || c == '-' || c == '_' || c == '+' || c == '/' || c == '=';
+}
+
+static inline int word_start(const char *p, const char *start)
+{
+	return p == start || !is_alnum((unsigned char)p[-1]);
 }
 
 /* prefix followed by at least min characters of class [A-Za-z0-9_-] */
@@ -205,15 +223,42 @@ static size_t flag_value(const char *p, const char *start, size_t *skip)
 	return wl;
 }
 
+/* The cloud and forge key prefixes starting with c, in the order they are tried. */
+static size_t prefixed_keys(const char *p)
+{
+	size_t n = 0;
+	switch (*p) {
+	case 'A':
+		(void)((n = prefixed_key(p, "AKIA", 16, 1)) || (n = prefixed_key(p, "ASIA", 16, 1)) ||
+		       (n = prefixed_key(p, "AIza", 30, 0)));
+		break;
+	case 'g':
+		(void)((n = prefixed_key(p, "ghp_", 30, 0)) || (n = prefixed_key(p, "gho_", 30, 0)) ||
+		       (n = prefixed_key(p, "ghs_", 30, 0)) || (n = prefixed_key(p, "github_pat_", 30, 0)) ||
+		       (n = prefixed_key(p, "glpat-", 20, 0)));
+		break;
+	case 'x':
+		(void)((n = prefixed_key(p, "xoxb-", 20, 0)) || (n = prefixed_key(p, "xoxp-", 20, 0)));
+		break;
+	case 's':
+		n = prefixed_key(p, "sk_live_", 20, 0);
+		break;
+	}
+	return n;
+}
+
 /* Length of a token-looking span at p, 0 when none. after_mask: p follows a span just
  * masked, which a second redaction will see as a word boundary (the marker ends in '>'):
- * treated as one now, so that redaction is idempotent. */
+ * treated as one now, so that redaction is idempotent. Every pattern is gated on its first
+ * byte before any string compare: this runs at every byte of every text the store and the
+ * reports receive (most of an audit's CPU when it compared each prefix at each byte). */
 static size_t token_span(const char *p, const char *start, int after_mask)
 {
+	unsigned char c = (unsigned char)*p;
 	if (after_mask)
 		start = p;
 	/* JWT: eyJ<b64>.<b64>.<b64> */
-	if (strncmp(p, "eyJ", 3) == 0) {
+	if (c == 'e' && p[1] == 'y' && p[2] == 'J') {
 		size_t n = 0, dots = 0;
 		while (p[n] && (is_b64url((unsigned char)p[n]) || p[n] == '.')) {
 			if (p[n] == '.')
@@ -224,7 +269,7 @@ static size_t token_span(const char *p, const char *start, int after_mask)
 			return n;
 	}
 	/* PEM blocks: private keys and anything else that is not a certificate or a public key */
-	if (strncmp(p, "-----BEGIN ", 11) == 0) {
+	if (c == '-' && strncmp(p, "-----BEGIN ", 11) == 0) {
 		const char *label = p + 11;
 		size_t ll = strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ");
 		if (!ll || strncmp(label + ll, "-----", 5) != 0)
@@ -242,7 +287,7 @@ static size_t token_span(const char *p, const char *start, int after_mask)
 		}
 	}
 	/* "Bearer <token>" */
-	if (strncasecmp(p, "bearer ", 7) == 0) {
+	if ((c == 'b' || c == 'B') && strncasecmp(p, "bearer ", 7) == 0) {
 		size_t n = 7;
 		/* '<' ends it: "Bearer <redacted>" was masked before */
 		while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '"' && p[n] != '\'' && p[n] != '<')
@@ -250,40 +295,39 @@ static size_t token_span(const char *p, const char *start, int after_mask)
 		if (n > 7 + 8)
 			return n;
 	}
+	int at_word = word_start(p, start);
 	/* cloud and forge keys, recognisable by their prefix */
-	if (word_start(p, start)) {
-		size_t n;
-		if ((n = prefixed_key(p, "AKIA", 16, 1)) || (n = prefixed_key(p, "ASIA", 16, 1)) ||
-		    (n = prefixed_key(p, "AIza", 30, 0)) || (n = prefixed_key(p, "ghp_", 30, 0)) ||
-		    (n = prefixed_key(p, "gho_", 30, 0)) || (n = prefixed_key(p, "ghs_", 30, 0)) ||
-		    (n = prefixed_key(p, "github_pat_", 30, 0)) || (n = prefixed_key(p, "glpat-", 20, 0)) ||
-		    (n = prefixed_key(p, "xoxb-", 20, 0)) || (n = prefixed_key(p, "xoxp-", 20, 0)) ||
-		    (n = prefixed_key(p, "sk_live_", 20, 0)))
-			return n;
-	}
+	size_t n;
+	if (at_word && (n = prefixed_keys(p)))
+		return n;
 	/* A long run of base64 (kubeconfig *-data): only at a word start, and long enough that
 	 * file paths and hashes do not match. */
-	if (p == start || !is_b64url((unsigned char)p[-1])) {
-		size_t n = 0, upper = 0, lower = 0, digit = 0;
-		while (is_b64url((unsigned char)p[n])) {
-			upper += isupper((unsigned char)p[n]) != 0;
-			lower += islower((unsigned char)p[n]) != 0;
-			digit += isdigit((unsigned char)p[n]) != 0;
+	if (is_b64url(c) && c != '/' && (p == start || !is_b64url((unsigned char)p[-1]))) {
+		n = 0;
+		while (is_b64url((unsigned char)p[n]))
 			n++;
+		/* the character classes only of a run long enough to be one */
+		if (n >= 60) {
+			size_t upper = 0, lower = 0, digit = 0;
+			for (size_t i = 0; i < n; i++) {
+				upper += p[i] >= 'A' && p[i] <= 'Z';
+				lower += p[i] >= 'a' && p[i] <= 'z';
+				digit += p[i] >= '0' && p[i] <= '9';
+			}
+			if (upper && lower && digit)
+				return n;
 		}
-		if (n >= 60 && upper && lower && digit && p[0] != '/')
-			return n;
 	}
 	/* bootstrap token: [a-z0-9]{6}.[a-z0-9]{16} */
-	if (word_start(p, start)) {
+	if (at_word) {
 		size_t i = 0;
-		while (i < 6 && (islower((unsigned char)p[i]) || isdigit((unsigned char)p[i])))
+		while (i < 6 && ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9')))
 			i++;
 		if (i == 6 && p[6] == '.') {
 			size_t j = 7;
-			while (j < 23 && (islower((unsigned char)p[j]) || isdigit((unsigned char)p[j])))
+			while (j < 23 && ((p[j] >= 'a' && p[j] <= 'z') || (p[j] >= '0' && p[j] <= '9')))
 				j++;
-			if (j == 23 && !isalnum((unsigned char)p[23]))
+			if (j == 23 && !is_alnum((unsigned char)p[23]))
 				return 23;
 		}
 	}
@@ -297,29 +341,49 @@ static size_t redact_pass(const char *text, struct kc_buf *out)
 {
 	size_t count = 0;
 	struct kc_buf flags = KC_BUF_INIT;
-	for (const char *p = text; *p;) {
+	/* a flag starts with '-': the text between two dashes is copied as one span */
+	const char *copied = text;
+	for (const char *p = strchr(text, '-'); p;) {
 		size_t skip = 0, n = flag_value(p, text, &skip);
 		if (n) {
-			kc_buf_add(&flags, p, skip);
+			kc_buf_add(&flags, copied, (size_t)(p - copied) + skip);
 			kc_buf_puts(&flags, KC_REDACTED);
 			p += skip + n;
+			copied = p;
 			count++;
+			p = strchr(p, '-');
 		} else {
-			kc_buf_putc(&flags, *p++);
+			p = strchr(p + 1, '-');
 		}
+	}
+	const char *scan = text;
+	if (count) {
+		kc_buf_puts(&flags, copied);
+		scan = flags.ptr;
 	}
 	int after_mask = 0;
-	for (const char *p = flags.ptr; *p;) {
-		size_t n = token_span(p, flags.ptr, after_mask);
+	copied = scan;
+	for (const char *p = scan; *p;) {
+		/* inside a word only a JWT ("eyJ"), "Bearer" or a PEM header can start: the
+		 * other patterns need a word start (token_span says the same, slower) */
+		if (!after_mask && p != scan && is_alnum((unsigned char)p[-1]) && *p != 'e' && *p != 'b' && *p != 'B' &&
+		    *p != '-') {
+			p++;
+			continue;
+		}
+		size_t n = token_span(p, scan, after_mask);
 		after_mask = n > 0;
 		if (n) {
+			kc_buf_add(out, copied, (size_t)(p - copied));
 			kc_buf_puts(out, KC_REDACTED);
 			p += n;
+			copied = p;
 			count++;
 		} else {
-			kc_buf_putc(out, *p++);
+			p++;
 		}
 	}
+	kc_buf_puts(out, copied);
 	kc_buf_free(&flags);
 	return count;
 }
@@ -375,4 +439,64 @@ void kc_redact_str(char **s)
 	}
 	free(*s);
 	*s = r;
+}
+
+/* Only texts this long are remembered: shorter ones cost less to scan than to look up. */
+#define MEMO_MIN_LEN 64
+
+static size_t memo_hash(const char *s, size_t len)
+{
+	size_t h = 14695981039346656037u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return h;
+}
+
+/* Open addressing over a power-of-two table, at most half full. */
+static const char **memo_slot(struct kc_redact_memo *memo, const char *s, size_t len)
+{
+	size_t mask = memo->cap - 1;
+	for (size_t i = memo_hash(s, len) & mask;; i = (i + 1) & mask)
+		if (!memo->clean[i] || strcmp(memo->clean[i], s) == 0)
+			return &memo->clean[i];
+}
+
+void kc_redact_str_memo(struct kc_redact_memo *memo, char **s)
+{
+	if (!s || !*s)
+		return;
+	size_t len = strlen(*s);
+	if (len < MEMO_MIN_LEN) {
+		kc_redact_str(s);
+		return;
+	}
+	if (memo->cap && *memo_slot(memo, *s, len))
+		return;
+	char *r = kc_redact_text(*s);
+	if (strcmp(r, *s) != 0) {
+		free(*s);
+		*s = r;
+		return;
+	}
+	free(r);
+	if (2 * (memo->n + 1) > memo->cap) {
+		struct kc_redact_memo grown = { kc_xcalloc(memo->cap ? 2 * memo->cap : 64, sizeof(char *)), 0,
+						memo->cap ? 2 * memo->cap : 64 };
+		for (size_t i = 0; i < memo->cap; i++)
+			if (memo->clean[i]) {
+				*memo_slot(&grown, memo->clean[i], strlen(memo->clean[i])) = memo->clean[i];
+				grown.n++;
+			}
+		free(memo->clean);
+		*memo = grown;
+	}
+	*memo_slot(memo, *s, len) = *s;
+	memo->n++;
+}
+
+void kc_redact_memo_clear(struct kc_redact_memo *memo)
+{
+	free(memo->clean);
+	memo->clean = NULL;
+	memo->n = memo->cap = 0;
 }

@@ -32,4 +32,16 @@ size_t kc_redact_inplace(char *text);
 /* Replaces *s with its redacted copy when anything was masked. */
 void kc_redact_str(char **s);
 
+/* Texts already found to need no masking, so that a run that repeats one (a component's
+ * command line is the evidence of every check of its flags) scans it once. The texts are
+ * borrowed: they must outlive the memo. Compared byte for byte, never by hash alone. */
+struct kc_redact_memo {
+	const char **clean;
+	size_t n, cap;
+};
+#define KC_REDACT_MEMO_INIT { NULL, 0, 0 }
+/* kc_redact_str, skipping a text the memo holds; a text that needed nothing is added. */
+void kc_redact_str_memo(struct kc_redact_memo *memo, char **s);
+void kc_redact_memo_clear(struct kc_redact_memo *memo);
+
 #endif

@@ -1,10 +1,13 @@
 /* The JSON report: the complete machine-readable form of a run (docs/json-schema.md).
  * Built with json-c so escaping is never hand-rolled. */
+#include <inttypes.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
+#include "common/strbuf.h"
 #include "reports/render.h"
 #include "reports/report.h"
 
@@ -13,55 +16,157 @@ static void put_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
 }
 
-static struct json_object *evidence_json(const struct kc_evidence *ev)
+/* The results are written directly, byte for byte as json-c 0.16 prints the same objects
+ * (JSON_C_TO_STRING_PRETTY | SPACED | NOSLASHESCAPE, re-indented by put_member): building a
+ * json-c tree per result and printing it was a quarter of an audit's instructions. Run
+ * metadata, summary, findings and gaps, one object each or rare, still go through json-c.
+ * tests/test_report_json.c compares the two writers on awkward results. */
+
+/* json-c's json_escape_str: \b \f \n \r \t \" \\ named, other bytes below 0x20 as \u00xx
+ * (lower-case hex), '/' kept (NOSLASHESCAPE), everything else (UTF-8 included) as is. */
+static void put_jstr(struct kc_buf *b, const char *s)
 {
-	struct json_object *o = json_object_new_object();
-	put_str(o, "kind", kc_evidence_kind_name(ev->kind));
-	if (ev->source) put_str(o, "source", ev->source);
-	if (ev->line) json_object_object_add(o, "line", json_object_new_int64(ev->line));
-	if (ev->key) put_str(o, "key", ev->key);
-	if (ev->value) put_str(o, "value", ev->value);
-	if (ev->layer) put_str(o, "layer", ev->layer);
-	if (ev->detail) put_str(o, "detail", ev->detail);
-	if (ev->pid) json_object_object_add(o, "pid", json_object_new_int64(ev->pid));
+	static const char hex[] = "0123456789abcdef";
+	if (!s) {
+		kc_buf_add(b, "null", 4);
+		return;
+	}
+	kc_buf_putc(b, '"');
+	const char *run = s;
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		kc_buf_add(b, run, (size_t)(p - run));
+		run = p + 1;
+		switch (c) {
+		case '\b': kc_buf_add(b, "\\b", 2); break;
+		case '\f': kc_buf_add(b, "\\f", 2); break;
+		case '\n': kc_buf_add(b, "\\n", 2); break;
+		case '\r': kc_buf_add(b, "\\r", 2); break;
+		case '\t': kc_buf_add(b, "\\t", 2); break;
+		case '"': kc_buf_add(b, "\\\"", 2); break;
+		case '\\': kc_buf_add(b, "\\\\", 2); break;
+		default: {
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			kc_buf_add(b, esc, 6);
+		}
+		}
+	}
+	kc_buf_add(b, run, strlen(run));
+	kc_buf_putc(b, '"');
+}
+
+/* json-c's json_object_double_to_json_string_format with its default "%.17g" */
+static void put_jdouble(struct kc_buf *b, double d)
+{
+	if (isnan(d)) {
+		kc_buf_puts(b, "NaN");
+		return;
+	}
+	if (isinf(d)) {
+		kc_buf_puts(b, d > 0 ? "Infinity" : "-Infinity");
+		return;
+	}
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), "%.17g", d);
+	if (n < 0)
+		return;
+	char *comma = strchr(buf, ',');
+	if (comma)
+		*comma = '.';
+	int numeric = (buf[0] >= '0' && buf[0] <= '9') || (n > 1 && buf[0] == '-' && buf[1] >= '0' && buf[1] <= '9');
+	if (n < (int)sizeof(buf) - 2 && numeric && !comma && !strchr(buf, '.') && !strchr(buf, 'e'))
+		strcat(buf, ".0");
+	kc_buf_puts(b, buf);
+}
+
+/* One member: ",\n" before all but the first, the indent, "\"key\": " */
+static void put_key(struct kc_buf *b, int *first, int indent, const char *key)
+{
+	static const char spaces[] = "          ";
+	if (!*first)
+		kc_buf_add(b, ",\n", 2);
+	*first = 0;
+	kc_buf_add(b, spaces, (size_t)indent < sizeof(spaces) - 1 ? (size_t)indent : sizeof(spaces) - 1);
+	kc_buf_putc(b, '"');
+	kc_buf_puts(b, key);
+	kc_buf_add(b, "\": ", 3);
+}
+
+static void put_kstr(struct kc_buf *b, int *first, int indent, const char *key, const char *v)
+{
+	put_key(b, first, indent, key);
+	put_jstr(b, v);
+}
+
+static void put_kint(struct kc_buf *b, int *first, int indent, const char *key, int64_t v)
+{
+	char num[24];
+	put_key(b, first, indent, key);
+	kc_buf_add(b, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, v));
+}
+
+/* An evidence object as an item of the evidence array: at json-c level 2, shifted by 4 */
+static void put_evidence(struct kc_buf *b, const struct kc_evidence *ev)
+{
+	int first = 1;
+	kc_buf_puts(b, "{\n");
+	put_kstr(b, &first, 10, "kind", kc_evidence_kind_name(ev->kind));
+	if (ev->source) put_kstr(b, &first, 10, "source", ev->source);
+	if (ev->line) put_kint(b, &first, 10, "line", ev->line);
+	if (ev->key) put_kstr(b, &first, 10, "key", ev->key);
+	if (ev->value) put_kstr(b, &first, 10, "value", ev->value);
+	if (ev->layer) put_kstr(b, &first, 10, "layer", ev->layer);
+	if (ev->detail) put_kstr(b, &first, 10, "detail", ev->detail);
+	if (ev->pid) put_kint(b, &first, 10, "pid", ev->pid);
 	if (ev->has_stat) {
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", ev->mode & 07777);
-		put_str(o, "mode", mode);
-		put_str(o, "owner", ev->owner);
-		put_str(o, "group", ev->group);
+		put_kstr(b, &first, 10, "mode", mode);
+		put_kstr(b, &first, 10, "owner", ev->owner);
+		put_kstr(b, &first, 10, "group", ev->group);
 	}
-	if (ev->sha256) put_str(o, "sha256", ev->sha256);
-	if (ev->obj_kind) put_str(o, "object_kind", ev->obj_kind);
-	if (ev->obj_namespace) put_str(o, "object_namespace", ev->obj_namespace);
-	if (ev->obj_name) put_str(o, "object_name", ev->obj_name);
-	return o;
+	if (ev->sha256) put_kstr(b, &first, 10, "sha256", ev->sha256);
+	if (ev->obj_kind) put_kstr(b, &first, 10, "object_kind", ev->obj_kind);
+	if (ev->obj_namespace) put_kstr(b, &first, 10, "object_namespace", ev->obj_namespace);
+	if (ev->obj_name) put_kstr(b, &first, 10, "object_name", ev->obj_name);
+	kc_buf_puts(b, "\n        }");
 }
 
-static struct json_object *result_json(const struct kc_result *r)
+/* A result as an item of the results array, with its trailing ",\n" or "\n" */
+static int put_result(FILE *fp, struct kc_buf *b, const struct kc_result *r, int last)
 {
-	struct json_object *o = json_object_new_object();
-	put_str(o, "id", r->id);
-	put_str(o, "title", r->title);
-	put_str(o, "section", r->section);
-	put_str(o, "section_title", r->section_title);
-	put_str(o, "target", r->target);
-	put_str(o, "type", r->type);
-	json_object_object_add(o, "level", json_object_new_int(r->level));
-	json_object_object_add(o, "scored", json_object_new_boolean(r->scored));
-	put_str(o, "severity", kc_severity_name(r->severity));
-	put_str(o, "status", kc_status_name(r->status));
-	put_str(o, "expected", r->expected);
-	put_str(o, "actual", r->actual);
-	if (r->reason) put_str(o, "reason", r->reason);
-	if (r->exception) put_str(o, "exception", r->exception);
-	struct json_object *evs = json_object_new_array_ext((int)r->nevidence);
-	for (size_t i = 0; i < r->nevidence; i++)
-		json_object_array_add(evs, evidence_json(&r->evidence[i]));
-	json_object_object_add(o, "evidence", evs);
-	put_str(o, "remediation", r->remediation);
-	json_object_object_add(o, "duration_ms", json_object_new_double(r->duration_ms));
-	return o;
+	int first = 1;
+	kc_buf_reset(b);
+	kc_buf_puts(b, "    {\n");
+	put_kstr(b, &first, 6, "id", r->id);
+	put_kstr(b, &first, 6, "title", r->title);
+	put_kstr(b, &first, 6, "section", r->section);
+	put_kstr(b, &first, 6, "section_title", r->section_title);
+	put_kstr(b, &first, 6, "target", r->target);
+	put_kstr(b, &first, 6, "type", r->type);
+	put_kint(b, &first, 6, "level", r->level);
+	put_key(b, &first, 6, "scored");
+	kc_buf_puts(b, r->scored ? "true" : "false");
+	put_kstr(b, &first, 6, "severity", kc_severity_name(r->severity));
+	put_kstr(b, &first, 6, "status", kc_status_name(r->status));
+	put_kstr(b, &first, 6, "expected", r->expected);
+	put_kstr(b, &first, 6, "actual", r->actual);
+	if (r->reason) put_kstr(b, &first, 6, "reason", r->reason);
+	if (r->exception) put_kstr(b, &first, 6, "exception", r->exception);
+	put_key(b, &first, 6, "evidence");
+	kc_buf_puts(b, "[\n");
+	for (size_t i = 0; i < r->nevidence; i++) {
+		kc_buf_puts(b, i ? ",\n        " : "        ");
+		put_evidence(b, &r->evidence[i]);
+	}
+	kc_buf_puts(b, r->nevidence ? "\n      ]" : "      ]");
+	put_kstr(b, &first, 6, "remediation", r->remediation);
+	put_key(b, &first, 6, "duration_ms");
+	put_jdouble(b, r->duration_ms);
+	kc_buf_puts(b, last ? "\n    }\n" : "\n    },\n");
+	return fwrite(b->ptr, 1, b->len, fp) != b->len;
 }
 
 static struct json_object *finding_json(const struct kc_finding *f)
@@ -174,10 +279,12 @@ int kc_report_json_fprint(const struct kc_run *run, FILE *fp)
 	int rc = fputs("{\n  \"schema\": \"kubecomply.report/v1\",\n", fp) == EOF;
 	rc |= put_member(fp, "run", meta_json(run), 0, 2);
 	rc |= fputs("  \"results\": [", fp) == EOF;
+	struct kc_buf b = KC_BUF_INIT;
 	for (size_t i = 0; i < run->nresults && !rc; i++) {
 		rc |= fputs(i ? "" : "\n", fp) == EOF;
-		rc |= put_member(fp, NULL, result_json(&run->results[i]), i + 1 == run->nresults, 4);
+		rc |= put_result(fp, &b, &run->results[i], i + 1 == run->nresults);
 	}
+	kc_buf_free(&b);
 	rc |= fputs(run->nresults ? "  ],\n" : "],\n", fp) == EOF;
 	rc |= put_member(fp, "summary", summary_json(run), 0, 2);
 	rc |= fputs("  \"findings\": [", fp) == EOF;

@@ -25,7 +25,7 @@
 
 struct kc_canon {
 	struct kc_buf buf;   /* the bytes not yet hashed (all of them for a byte encoder) */
-	void *md;            /* EVP_MD_CTX while hashing, NULL for a byte encoder */
+	void *md;            /* nettle sha256_ctx while hashing, NULL for a byte encoder */
 };
 
 /* A hashing encoder: bytes go into SHA-256 as they come (a run of 100,000 results is never

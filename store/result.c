@@ -145,20 +145,32 @@ void kc_result_clear(struct kc_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-void kc_result_redact(struct kc_result *r)
+static void redact_field(struct kc_redact_memo *memo, char **s)
 {
-	char **fields[] = { &r->expected, &r->actual, &r->reason, &r->exception };
+	if (memo)
+		kc_redact_str_memo(memo, s);
+	else
+		kc_redact_str(s);
+}
+
+void kc_result_redact(struct kc_result *r, struct kc_redact_memo *memo)
+{
+	/* every text the store keeps of a result: the store binds them as they are now, so a
+	 * report rendered from the run and one rendered from the store agree (verify --report) */
+	char **fields[] = { &r->id, &r->title, &r->section, &r->section_title, &r->target, &r->type,
+			    &r->remediation, &r->expected, &r->actual, &r->reason, &r->exception };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++)
-		kc_redact_str(fields[i]);
+		redact_field(memo, fields[i]);
 	for (size_t i = 0; i < r->nevidence; i++) {
 		struct kc_evidence *ev = &r->evidence[i];
 		if (ev->value && kc_redact_key_is_secret(ev->key) && strcmp(ev->value, KC_REDACTED) != 0) {
 			free(ev->value);
 			ev->value = kc_strdup(KC_REDACTED);
 		}
-		char **ef[] = { &ev->source, &ev->key, &ev->value, &ev->detail, &ev->obj_name };
+		char **ef[] = { &ev->source, &ev->key, &ev->value, &ev->layer, &ev->detail, &ev->owner, &ev->group,
+				&ev->sha256, &ev->obj_kind, &ev->obj_namespace, &ev->obj_name };
 		for (size_t k = 0; k < sizeof(ef) / sizeof(*ef); k++)
-			kc_redact_str(ef[k]);
+			redact_field(memo, ef[k]);
 	}
 }
 

@@ -85,7 +85,9 @@ void kc_result_set_reason(struct kc_result *r, const char *fmt, ...) __attribute
 
 /* Applies common/redact.h to every text of r and its evidence (a secret-named key's value
  * becomes <redacted>, credential-looking text anywhere is masked). Idempotent. */
-void kc_result_redact(struct kc_result *r);
+struct kc_redact_memo;
+/* memo (may be NULL): texts of the run already found clean, scanned once (common/redact.h) */
+void kc_result_redact(struct kc_result *r, struct kc_redact_memo *memo);
 
 void kc_evidence_clear(struct kc_evidence *ev);
 void kc_evidence_copy(struct kc_evidence *dst, const struct kc_evidence *src);

@@ -21,8 +21,11 @@ struct kc_gap *kc_run_add_gap(struct kc_run *run) { ADD(run, gaps, ngaps, gaps_c
 
 void kc_run_redact(struct kc_run *run)
 {
+	/* one memo for the run: the texts it holds stay in the run until it is cleared */
+	struct kc_redact_memo memo = KC_REDACT_MEMO_INIT;
 	for (size_t i = 0; i < run->nresults; i++)
-		kc_result_redact(&run->results[i]);
+		kc_result_redact(&run->results[i], &memo);
+	kc_redact_memo_clear(&memo);
 	for (size_t i = 0; i < run->nfindings; i++) {
 		kc_redact_str(&run->findings[i].summary);
 		kc_redact_str(&run->findings[i].data_json);

@@ -156,6 +156,11 @@ static int q(struct kc_store *st, enum query id, struct kc_db_stmt **out)
 }
 
 #define TEXT(s, i, v) bind_redacted(st, s, i, v)
+/* Text kc_run_redact has already passed through (kc_store_save_run redacts the run in place
+ * before inserting it): bound as it is, so that the stored run and the run the reports render
+ * are the same text; a second pass would change nothing (redaction is idempotent: test_redact,
+ * fuzz_redact) and cost as much as the first. */
+#define REDACTED(s, i, v) st->ops->bind_text(s, i, v)
 
 /* The single point where text enters the store: every bound text passes through the redaction
  * rule (common/redact.h), whatever produced it — results, evidence, findings, events — so
@@ -393,6 +398,7 @@ static int insert_run(struct kc_store *st, struct kc_run *run, const char *kind)
 	return run_write(st, s, "saving the run", &run->id);
 }
 
+/* r has been redacted by kc_run_redact (only save_run_tx calls this) */
 static int insert_result(struct kc_store *st, int64_t run_id, int seq, const struct kc_result *r)
 {
 	struct kc_db_stmt *s;
@@ -402,21 +408,21 @@ static int insert_result(struct kc_store *st, int64_t run_id, int seq, const str
 		return rc;
 	INT(s, 1, run_id);
 	INT(s, 2, seq);
-	TEXT(s, 3, r->id ? r->id : "");
-	TEXT(s, 4, r->title);
-	TEXT(s, 5, r->section);
-	TEXT(s, 6, r->section_title);
-	TEXT(s, 7, r->target);
-	TEXT(s, 8, r->type);
+	REDACTED(s, 3, r->id ? r->id : "");
+	REDACTED(s, 4, r->title);
+	REDACTED(s, 5, r->section);
+	REDACTED(s, 6, r->section_title);
+	REDACTED(s, 7, r->target);
+	REDACTED(s, 8, r->type);
 	INT(s, 9, r->level);
 	INT(s, 10, r->scored);
 	TEXT(s, 11, kc_severity_name(r->severity));
 	TEXT(s, 12, kc_status_name(r->status));
-	TEXT(s, 13, r->expected);
-	TEXT(s, 14, r->actual);
-	TEXT(s, 15, r->reason);
-	TEXT(s, 16, r->exception);
-	TEXT(s, 17, r->remediation);
+	REDACTED(s, 13, r->expected);
+	REDACTED(s, 14, r->actual);
+	REDACTED(s, 15, r->reason);
+	REDACTED(s, 16, r->exception);
+	REDACTED(s, 17, r->remediation);
 	st->ops->bind_double(s, 18, r->duration_ms);
 	if ((rc = run_write(st, s, "saving a result", &result_id)) < 0)
 		return rc;
@@ -427,21 +433,21 @@ static int insert_result(struct kc_store *st, int64_t run_id, int seq, const str
 		INT(s, 1, result_id);
 		INT(s, 2, i);
 		TEXT(s, 3, kc_evidence_kind_name(ev->kind));
-		TEXT(s, 4, ev->source);
+		REDACTED(s, 4, ev->source);
 		INT(s, 5, ev->line);
-		TEXT(s, 6, ev->key);
-		TEXT(s, 7, ev->value);
-		TEXT(s, 8, ev->layer);
-		TEXT(s, 9, ev->detail);
+		REDACTED(s, 6, ev->key);
+		REDACTED(s, 7, ev->value);
+		REDACTED(s, 8, ev->layer);
+		REDACTED(s, 9, ev->detail);
 		INT(s, 10, ev->pid);
 		INT(s, 11, ev->has_stat);
 		INT(s, 12, ev->mode);
-		TEXT(s, 13, ev->owner);
-		TEXT(s, 14, ev->group);
-		TEXT(s, 15, ev->sha256);
-		TEXT(s, 16, ev->obj_kind);
-		TEXT(s, 17, ev->obj_namespace);
-		TEXT(s, 18, ev->obj_name);
+		REDACTED(s, 13, ev->owner);
+		REDACTED(s, 14, ev->group);
+		REDACTED(s, 15, ev->sha256);
+		REDACTED(s, 16, ev->obj_kind);
+		REDACTED(s, 17, ev->obj_namespace);
+		REDACTED(s, 18, ev->obj_name);
 		if ((rc = run_write(st, s, "saving evidence", NULL)) < 0)
 			return rc;
 	}

@@ -1,10 +1,12 @@
 /* Redaction: what must never reach evidence, and what must stay readable. */
 #include "kc_test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/redact.h"
+#include "common/strbuf.h"
 
 static void expect(const char *in, const char *want)
 {
@@ -126,6 +128,53 @@ static void test_inplace(void **state)
 	assert_string_equal(buf, "x <redacted> y");
 }
 
+/* The run's redaction remembers texts found clean (a component's command line repeats in
+ * the evidence of every check of its flags): a repeat is not scanned again, and a text that
+ * differs from a clean one by a single secret is still masked. */
+static void test_memo_skips_only_texts_already_found_clean(void **state)
+{
+	(void)state;
+	static const char clean[] = "kube-apiserver --advertise-address=10.0.0.1 --authorization-mode=Node,RBAC "
+				    "--profiling=false";
+	static const char secret[] = "kube-apiserver --advertise-address=10.0.0.1 --authorization-mode=Node,RBAC "
+				     "--token=s3cr3t";
+	struct kc_redact_memo memo = KC_REDACT_MEMO_INIT;
+	char *a = kc_strdup(clean), *b = kc_strdup(clean), *c = kc_strdup(secret), *d = kc_strdup(secret);
+	kc_redact_str_memo(&memo, &a);
+	assert_int_equal(memo.n, 1);
+	kc_redact_str_memo(&memo, &b);
+	assert_int_equal(memo.n, 1); /* the repeat was found in the memo */
+	assert_string_equal(b, clean);
+	kc_redact_str_memo(&memo, &c);
+	kc_redact_str_memo(&memo, &d);
+	assert_string_equal(c, "kube-apiserver --advertise-address=10.0.0.1 --authorization-mode=Node,RBAC --token=<redacted>");
+	assert_string_equal(d, c);
+	assert_int_equal(memo.n, 1); /* a text that needed masking is never remembered */
+	/* many texts: the table grows and still finds each */
+	char *many[200];
+	for (int i = 0; i < 200; i++) {
+		char t[128];
+		snprintf(t, sizeof(t), "%s --v=%d", clean, i);
+		many[i] = kc_strdup(t);
+		kc_redact_str_memo(&memo, &many[i]);
+	}
+	assert_int_equal(memo.n, 201);
+	for (int i = 0; i < 200; i++) {
+		char *again = kc_strdup(many[i]);
+		kc_redact_str_memo(&memo, &again);
+		assert_string_equal(again, many[i]);
+		free(again);
+	}
+	assert_int_equal(memo.n, 201);
+	kc_redact_memo_clear(&memo);
+	for (int i = 0; i < 200; i++)
+		free(many[i]);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_flag_forms_and_cloud_keys),
 		cmocka_unit_test(test_switch_about_credentials_and_prose_kept),
 		cmocka_unit_test(test_inplace),
+		cmocka_unit_test(test_memo_skips_only_texts_already_found_clean),
 	};
 	return cmocka_run_group_tests_name("redact", tests, NULL, NULL);
 }
