@@ -338,6 +338,22 @@ static void test_http_scrape(void **state)
 	r = get(port, "NONSENSE\r\n\r\n");
 	assert_true(strncmp(r, "HTTP/1.1 400 ", 13) == 0);
 	free(r);
+	/* the head goes through the audit webhook's parser (common/http.c, one fuzz target):
+	 * what it refuses there is refused here — a bare LF, obsolete line folding, a
+	 * Transfer-Encoding, a target that is not a path */
+	r = get(port, "GET /metrics HTTP/1.1\n\n");
+	assert_true(strncmp(r, "HTTP/1.1 400 Bad Request\r\n", 26) == 0);
+	assert_non_null(strstr(r, "bare LF"));
+	free(r);
+	r = get(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n");
+	assert_true(strncmp(r, "HTTP/1.1 400 ", 13) == 0);
+	free(r);
+	r = get(port, "GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+	assert_true(strncmp(r, "HTTP/1.1 411 Length Required\r\n", 30) == 0);
+	free(r);
+	r = get(port, "GET http://x/metrics HTTP/1.1\r\n\r\n");
+	assert_true(strncmp(r, "HTTP/1.1 400 ", 13) == 0);
+	free(r);
 
 	/* a request head larger than the bound is refused, not buffered */
 	struct kc_buf big = KC_BUF_INIT;
