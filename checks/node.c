@@ -164,31 +164,6 @@ static char *read_proc_text(struct kc_node *node, const char *pid, const char *w
 	return rc < 0 ? NULL : data;
 }
 
-static char **split_nul(const char *buf, size_t len, size_t *count)
-{
-	char **v = NULL;
-	size_t cap = 0, n = 0;
-	for (size_t start = 0; start < len;) {
-		const char *nul = memchr(buf + start, '\0', len - start);
-		size_t end = nul ? (size_t)(nul - buf) : len;
-		v = kc_array_grow(v, &cap, n + 2, sizeof(*v));
-		v[n++] = kc_strndup(buf + start, end - start);
-		start = end + 1;
-	}
-	if (v)
-		v[n] = NULL;
-	*count = n;
-	return v;
-}
-
-static void free_strv(char **v)
-{
-	if (v)
-		for (char **p = v; *p; p++)
-			free(*p);
-	free(v);
-}
-
 /* k3s and RKE2 run the components inside their own binary (k3s) or start them (rke2):
  * the process name tells the distribution even when no component process is visible. */
 static void note_distro_process(struct kc_node *node, const char *prog)
@@ -263,14 +238,14 @@ static void load_processes(struct kc_node *node)
 		c->flags.component = comp_names[id];
 		kc_flags_parse_cmdline(&c->flags, buf, len);
 		size_t argc;
-		char **argv = split_nul(buf, len, &argc);
+		char **argv = kc_split_nul(buf, len, &argc);
 		c->cmdline_redacted = redacted_cmdline((const char *const *)argv, argc);
-		free_strv(argv);
+		kc_strv_free(argv, argc);
 		free(buf);
 		int ecut = 0;
 		char *env = read_proc_text(node, pid, "environ", &len, &ecut);
 		if (env) {
-			c->env = split_nul(env, len, &argc);
+			c->env = kc_split_nul(env, len, &argc);
 			free(env);
 		}
 		/* etcd reads ETCD_* from it: a cut environment leaves its flags undecided too */

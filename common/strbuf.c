@@ -57,6 +57,23 @@ void kc_strv_free(char **v, size_t n)
 	free(v);
 }
 
+char **kc_split_nul(const char *buf, size_t len, size_t *count)
+{
+	char **v = NULL;
+	size_t cap = 0, n = 0;
+	for (size_t start = 0; start < len;) {
+		const char *nul = memchr(buf + start, '\0', len - start);
+		size_t end = nul ? (size_t)(nul - buf) : len;
+		v = kc_array_grow(v, &cap, n + 2, sizeof(*v));
+		v[n++] = kc_strndup(buf + start, end - start);
+		start = end + 1;
+	}
+	if (v)
+		v[n] = NULL;
+	*count = n;
+	return v;
+}
+
 char *kc_strdup(const char *s)
 {
 	return s ? kc_strndup(s, strlen(s)) : NULL;

@@ -42,6 +42,10 @@ void *kc_xcalloc(size_t n, size_t size);
 void *kc_xrealloc(void *p, size_t n);
 /* Frees n strings and the array holding them. */
 void kc_strv_free(char **v, size_t n);
+/* Splits NUL-separated strings (/proc/PID/cmdline, environ) into *count new strings, the
+ * array NULL-terminated (NULL when len is 0); a missing final NUL (a cut read) still ends
+ * the last one. Free with kc_strv_free(v, *count). */
+char **kc_split_nul(const char *buf, size_t len, size_t *count);
 /* Grows an array of `size`-byte items so that `need` fit; doubles to keep appends amortised O(1). */
 void *kc_array_grow(void *arr, size_t *cap, size_t need, size_t size);
 

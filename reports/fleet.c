@@ -348,11 +348,7 @@ static int render_json(const struct kc_fleet *f, const char *path)
 	json_object_object_add(sum, "checks", json_object_new_int64((int64_t)f->nchecks));
 	json_object_object_add(sum, "drift_checks", json_object_new_int64((int64_t)f->ndrift_checks));
 	json_object_object_add(root, "summary", sum);
-	size_t len = 0;
-	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	int rc = kc_atomic_write(path, text, len);
-	json_object_put(root);
-	return rc;
+	return kc_report_json_document(root, path, "the fleet report");
 }
 
 static void html_cell(struct kc_html *h, const struct kc_fleet_check *c, size_t n)
@@ -438,14 +434,7 @@ static int render_html(const struct kc_fleet *f, const char *path)
 	}
 	kc_html_raw(&h, "<h2>Every check</h2>\n");
 	html_table(&h, f, 0, "fleet-all");
-	kc_html_page_end(&h, 0);
-	rc = kc_html_flush(&h, 1);
-	if (rc == 0)
-		rc = kc_atomic_commit(&af);
-	if (rc < 0)
-		kc_atomic_abort(&af);
-	kc_html_free(&h);
-	return rc;
+	return kc_html_page_finish(&h, &af, 0);
 }
 
 int kc_fleet_render(const struct kc_fleet *f, FILE *fp, const char *json_path, const char *html_path)

@@ -528,15 +528,7 @@ int kc_report_html_write(const struct kc_run *run, struct kc_store *st, const ch
 		kc_html_text(&h, run->tool_version);
 	}
 	kc_html_raw(&h, ". Printing opens every section.</p></footer>\n");
-	kc_html_page_end(&h, 1);
-
-	/* a failed intermediate flush leaves ferror set on af.fp, which the commit refuses */
-	rc = kc_html_flush(&h, 1);
-	if (rc == 0)
-		rc = kc_atomic_commit(&af);
-	if (rc < 0)
-		kc_atomic_abort(&af);
+	rc = kc_html_page_finish(&h, &af, 1);
 	kc_html_history_free(&hist);
-	kc_html_free(&h);
 	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "reports/render.h"
 
@@ -212,4 +213,16 @@ void kc_html_page_end(struct kc_html *h, int with_script)
 		kc_html_raw(h, "</script>\n");
 	}
 	kc_html_raw(h, "</body>\n</html>\n");
+}
+
+int kc_html_page_finish(struct kc_html *h, struct kc_atomic_file *af, int with_script)
+{
+	kc_html_page_end(h, with_script);
+	int rc = kc_html_flush(h, 1);
+	if (rc == 0)
+		rc = kc_atomic_commit(af);
+	if (rc < 0)
+		kc_atomic_abort(af);
+	kc_html_free(h);
+	return rc;
 }

@@ -32,6 +32,12 @@ void kc_html_page_start(struct kc_html *h, const char *title, int with_script);
 /* The filter script (when with_script) and </body></html>. */
 void kc_html_page_end(struct kc_html *h, int with_script);
 
+struct kc_atomic_file;
+/* Every HTML page's one ending: kc_html_page_end, the last flush, then the file committed
+ * (or dropped when anything failed: a failed intermediate flush leaves ferror set on af's
+ * stream, which the commit refuses), and h freed. 0 or a negative code with a message. */
+int kc_html_page_finish(struct kc_html *h, struct kc_atomic_file *af, int with_script);
+
 /* The script text and its CSP source ('sha256-…'), exposed for the tests. */
 const char *kc_html_script(void);
 void kc_html_script_hash(struct kc_buf *out);

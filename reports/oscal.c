@@ -290,17 +290,5 @@ static json_object *build(const struct kc_run *run)
 
 int kc_report_oscal_write(const struct kc_run *run, const char *path)
 {
-	json_object *root = build(run);
-	size_t len = 0;
-	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	int rc;
-	if (!text) {
-		rc = kc_error_set(KC_EGENERIC, "%s: cannot serialise the OSCAL document", path);
-	} else if (strcmp(path, "-") == 0) {
-		rc = fwrite(text, 1, len, stdout) == len ? 0 : kc_error_set(KC_EIO, "cannot write the OSCAL document");
-	} else {
-		rc = kc_atomic_write(path, text, len);
-	}
-	json_object_put(root);
-	return rc;
+	return kc_report_json_document(build(run), path, "the OSCAL document");
 }

@@ -698,15 +698,10 @@ int kc_report_policyreport_render(const struct kc_run *run, struct kc_buf *out)
 int kc_report_policyreport_write(const struct kc_run *run, const char *path)
 {
 	struct kc_buf b = KC_BUF_INIT;
-	struct kc_atomic_file af;
 	int rc = kc_report_policyreport_render(run, &b);
 	if (rc < 0)
 		goto out;
-	if ((rc = kc_atomic_open(&af, path)) < 0)
-		goto out;
-	fwrite(b.ptr, 1, b.len, af.fp);
-	rc = kc_atomic_commit(&af);
-	kc_atomic_abort(&af);
+	rc = kc_atomic_write(path, b.ptr ? b.ptr : "", b.len);
 out:
 	kc_buf_free(&b);
 	return rc;

@@ -487,11 +487,7 @@ int kc_report_sarif_write(const struct kc_run *run, const char *path)
 	json_object_array_add(runs, sr);
 	put(root, "runs", runs);
 
-	size_t len = 0;
-	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	int rc = text ? kc_atomic_write(path, text, len) : kc_error_set(KC_EGENERIC, "%s: cannot serialise SARIF", path);
-	json_object_put(root);
+	int rc = kc_report_json_document(root, path, "SARIF");
 	free(rule_of);
 	free(picks);
 	return rc;
