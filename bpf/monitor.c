@@ -22,6 +22,7 @@
 
 #include "bpf/decode.h"
 #include "bpf/monitor.skel.h"
+#include "common/log.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 
@@ -386,8 +387,8 @@ static void tracefs_release(struct kc_bpfmon *m)
 		return;
 	m->tracefs_mounted = 0;
 	if (umount(TRACEFS_DIR) < 0 && !m->quiet)
-		fprintf(stderr, "kubecomply watch: bpf: could not unmount the tracefs it mounted at %s: %s\n",
-			TRACEFS_DIR, strerror(errno));
+		kc_log(KC_LOG_WARN, "bpf: could not unmount the tracefs it mounted at %s: %s", TRACEFS_DIR,
+		       strerror(errno));
 }
 
 static int has_tracepoint(const char *sys)
@@ -629,9 +630,10 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 				kc_buf_printf(&d, ": %s", p->why);
 			/* the other variant's programs are in the store, not worth a line each */
 			if (!quiet && !p->off)
-				fprintf(stderr, "kubecomply watch: bpf %-32s %-40s %s%s\n", p->name, p->section,
-					p->attached ? "attached" : p->unused ? "" : "NOT attached: ",
-					p->why ? p->why : "");
+				kc_log_fields(KC_LOG_INFO,
+					      (const char *const[]){ "program", p->name, "section", p->section, "why", p->why, NULL },
+					      "bpf %-32s %-40s %s", p->name, p->section,
+					      p->attached ? "attached" : p->unused ? "" : "NOT attached");
 		} else if (i == m->nprogs) {
 			/* which programs see opens and syscalls, and why */
 			name = "syscall-path";
@@ -669,7 +671,8 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 				kc_buf_puts(&d, "no cgroup v2 hierarchy found: events carry no pod or container");
 		}
 		if (!p && !quiet)
-			fprintf(stderr, "kubecomply watch: bpf %-32s %s\n", name, d.ptr);
+			kc_log_fields(KC_LOG_INFO, (const char *const[]){ "program", name, NULL }, "bpf %-32s %s", name,
+				      d.ptr);
 		rc = kc_store_add_attachment(m->dec.st, m->dec.run_id, "bpf", name, attached, d.ptr);
 		kc_buf_free(&d);
 		if (rc < 0) {
