@@ -615,7 +615,7 @@ int kc_auditlog_follow(struct kc_store *st, struct kc_auditlog_proc *proc, const
 	rc = 0;
 out:
 	src_close(&f.src);
-	kc_buf_free(&f.pending);
+	kc_buf_clear(&f.pending);
 	free(f.chunk);
 	return rc;
 }

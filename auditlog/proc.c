@@ -60,7 +60,7 @@ static int strset_has(const struct strset *s, const char *key)
 	return 0;
 }
 
-static void strset_free(struct strset *s)
+static void strset_clear(struct strset *s)
 {
 	for (size_t i = 0; i < s->cap; i++)
 		free(s->slot[i]);
@@ -133,8 +133,8 @@ void kc_auditlog_proc_free(struct kc_auditlog_proc *p)
 	}
 	free(p->bursts);
 	free(p->match);
-	strset_free(&p->seen);
-	kc_audit_event_free(&p->ev);
+	strset_clear(&p->seen);
+	kc_audit_event_clear(&p->ev);
 	free(p);
 }
 
@@ -427,8 +427,8 @@ static int store_event(struct kc_auditlog_proc *p, const struct kc_audit_event *
 	free(t);
 	free(ua);
 	free(reason);
-	kc_buf_free(&dj);
-	kc_buf_free(&groups);
+	kc_buf_clear(&dj);
+	kc_buf_clear(&groups);
 	if (rc == 0)
 		p->stats.recorded++;
 	return rc;
@@ -520,7 +520,7 @@ static int process(struct kc_auditlog_proc *p, struct kc_audit_event *ev, const 
 	free(fired);
 out:
 	json_object_put(pr.doc);
-	kc_buf_free(&key);
+	kc_buf_clear(&key);
 	return rc;
 }
 

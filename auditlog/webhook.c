@@ -285,7 +285,7 @@ static int respond(struct conn *c, int code, const char *body, int close_after, 
 		kc_buf_puts(&b, "Allow: POST\r\n");
 	kc_buf_printf(&b, "%s\r\n%s", close_after ? "Connection: close\r\n" : "", body);
 	int rc = conn_write(c, b.ptr, b.len);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	pthread_mutex_lock(&c->w->mu);
 	if (code == 429 || code == 503)
 		c->w->stats.busy++;
@@ -304,7 +304,7 @@ static int respond_error(struct conn *c, int code, const char *msg, int close_af
 	kc_buf_put_json_str(&b, msg);
 	kc_buf_putc(&b, '}');
 	int rc = respond(c, code, b.ptr, close_after, retry_after);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }
 
@@ -525,7 +525,7 @@ static void serve_fd(struct kc_auditlog_webhook *w, int fd, const char *peer)
 	}
 	ERR_clear_error();
 	SSL_free(c.ssl);
-	kc_buf_free(&c.in);
+	kc_buf_clear(&c.in);
 }
 
 static void *worker(void *arg)

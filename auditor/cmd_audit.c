@@ -368,8 +368,8 @@ out:
 	kc_key_free(sign_key);
 	kc_policy_set_clear(&set);
 	if (node_open)
-		kc_node_free(&node);
-	kc_buf_free(&procbuf);
+		kc_node_clear(&node);
+	kc_buf_clear(&procbuf);
 	kc_cluster_free(cluster);
 	kc_exceptions_free(exceptions);
 	free(o.manifests);

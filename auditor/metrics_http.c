@@ -82,7 +82,7 @@ static void respond(int fd, int code, const char *ctype, const char *extra, cons
 	if (!head_only)
 		kc_buf_add(&b, body, len);
 	send_all(fd, b.ptr, b.len);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 static void respond_text(int fd, int code, const char *extra, const char *text)
@@ -126,7 +126,7 @@ static void serve(struct kc_metrics_server *srv, int fd)
 			struct kc_buf why = KC_BUF_INIT;
 			kc_buf_printf(&why, "%s\n", bad == 408 ? "request timeout" : r.reason);
 			respond_text(fd, bad, NULL, why.ptr);
-			kc_buf_free(&why);
+			kc_buf_clear(&why);
 		}
 		goto out;
 	}
@@ -143,8 +143,8 @@ static void serve(struct kc_metrics_server *srv, int fd)
 	}
 out:
 	atomic_fetch_add(&srv->requests, 1);
-	kc_buf_free(&req);
-	kc_buf_free(&body);
+	kc_buf_clear(&req);
+	kc_buf_clear(&body);
 }
 
 static void *server_main(void *arg)

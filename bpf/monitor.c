@@ -674,7 +674,7 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 			kc_log_fields(KC_LOG_INFO, (const char *const[]){ "program", name, NULL }, "bpf %-32s %s", name,
 				      d.ptr);
 		rc = kc_store_add_attachment(m->dec.st, m->dec.run_id, "bpf", name, attached, d.ptr);
-		kc_buf_free(&d);
+		kc_buf_clear(&d);
 		if (rc < 0) {
 			kc_store_rollback(m->dec.st);
 			return rc;
@@ -768,7 +768,7 @@ static int sample(struct kc_bpfmon *m)
 		};
 		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
 		m->dec.rows++;
-		kc_buf_free(&d);
+		kc_buf_clear(&d);
 	}
 	memcpy(m->last, tot, sizeof(tot));
 	free(m->last_sample_time);
@@ -804,7 +804,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 	m->next_rescan = m->last_sample + RESCAN_SECONDS;
 	kc_buf_printf(&rules, "%s/runtime/bpf-rules.yaml", o->policy_dir ? o->policy_dir : o->policy_root ? o->policy_root : "policies");
 	rc = kc_bpf_decoder_init(&m->dec, st, run_id, m->root, rules.ptr);
-	kc_buf_free(&rules);
+	kc_buf_clear(&rules);
 	if (rc < 0)
 		goto fail;
 
@@ -812,7 +812,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 	old_print = libbpf_set_print(capture_libbpf);
 	rc = load(m);
 	libbpf_set_print(old_print);
-	kc_buf_free(&libbpf_log);
+	kc_buf_clear(&libbpf_log);
 	if (rc < 0)
 		goto fail;
 	if ((rc = fill_syscalls(m)) < 0 || (rc = sync_watch(m, NULL)) < 0 || (rc = attach(m)) < 0)
@@ -967,7 +967,7 @@ static void record_stats(struct kc_bpfmon *m)
 	if (m->in_tx)
 		kc_store_add_event(m->dec.st, m->dec.run_id, &ev);
 	free(ev.time);
-	kc_buf_free(&j);
+	kc_buf_clear(&j);
 }
 
 void kc_bpfmon_free(struct kc_bpfmon *m)

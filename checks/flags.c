@@ -275,7 +275,7 @@ static void combine(struct kc_flags *f)
 		kc_flags_add(f, nm, b.ptr, last);
 		f->items[f->n - 1].combined = 1;
 		free(nm);
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 	}
 }
 
@@ -347,7 +347,7 @@ const char *kc_flags_value(const struct kc_flags *f, const char *name)
 	return fl->value ? fl->value : "true";
 }
 
-void kc_flags_free(struct kc_flags *f)
+void kc_flags_clear(struct kc_flags *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		free(f->items[i].name);

@@ -196,7 +196,7 @@ int kc_root_resolve(struct kc_root *r, const char *path, char **out)
 	if (!cur.len)
 		kc_buf_puts(&cur, "/");
 	*out = kc_buf_detach(&cur);
-	kc_buf_free(&rest);
+	kc_buf_clear(&rest);
 	return rc;
 }
 

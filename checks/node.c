@@ -73,7 +73,7 @@ static void component_clear(struct kc_component *c)
 {
 	free(c->source_path);
 	free(c->arg_lines);
-	kc_flags_free(&c->flags);
+	kc_flags_clear(&c->flags);
 	if (c->env)
 		for (char **e = c->env; *e; e++)
 			free(*e);
@@ -90,7 +90,7 @@ static void component_clear(struct kc_component *c)
 	c->name = name;
 }
 
-void kc_node_free(struct kc_node *node)
+void kc_node_clear(struct kc_node *node)
 {
 	for (int i = 0; i < KC_COMP_COUNT; i++)
 		component_clear(&node->comps[i]);
@@ -110,7 +110,7 @@ void kc_node_free(struct kc_node *node)
 	for (size_t i = 0; i < node->nyamls; i++) {
 		free(node->yamls[i]->path);
 		free(node->yamls[i]->errmsg);
-		kc_yaml_free(&node->yamls[i]->y);
+		kc_yaml_clear(&node->yamls[i]->y);
 		free(node->yamls[i]);
 	}
 	free(node->yamls);
@@ -143,7 +143,7 @@ static char *redacted_cmdline(const char *const *argv, size_t argc)
 		kc_buf_puts(&b, argv[i]);
 	}
 	char *red = kc_redact_text(b.ptr);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return red;
 }
 
@@ -158,7 +158,7 @@ static char *read_proc_text(struct kc_node *node, const char *pid, const char *w
 	kc_buf_printf(&p, "/%s/%s", pid, what);
 	char *data = NULL;
 	int rc = kc_root_read_file(node->proc, p.ptr, PROC_TEXT_MAX, &data, len);
-	kc_buf_free(&p);
+	kc_buf_clear(&p);
 	if (rc == -EFBIG)
 		*cut = 1;
 	return rc < 0 ? NULL : data;
@@ -199,7 +199,7 @@ static void load_processes(struct kc_node *node)
 			struct kc_buf p = KC_BUF_INIT;
 			kc_buf_printf(&p, "/%s/cmdline", pid);
 			int fd = kc_root_open_file(node->proc, p.ptr);
-			kc_buf_free(&p);
+			kc_buf_clear(&p);
 			char head[4096] = "";
 			if (fd >= 0) {
 				ssize_t hn = read(fd, head, sizeof(head) - 1);
@@ -302,7 +302,7 @@ static void load_static_pods(struct kc_node *node, const char *dir)
 			}
 		}
 		kc_podspec_clear(&ps);
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 	kc_strv_free(names, n);
 }
@@ -365,8 +365,8 @@ static void load_systemd_units(struct kc_node *node)
 			u.argv = NULL;
 			u.argc = 0;
 		}
-		kc_unit_free(&u);
-		kc_buf_free(&name);
+		kc_unit_clear(&u);
+		kc_buf_clear(&name);
 	}
 }
 
@@ -512,7 +512,7 @@ static const struct kc_yamlfile *node_yaml_in(struct kc_node *node, struct kc_ro
 			kc_buf_printf(&m, "%s: %s", name, strerror(-rc));
 		}
 		yf->errmsg = m.len ? kc_buf_detach(&m) : NULL;
-		kc_buf_free(&m);
+		kc_buf_clear(&m);
 		return yf;
 	}
 	if (kc_yaml_load(&yf->y, name, data, len) < 0) {

@@ -47,7 +47,7 @@ static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 	kc_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	int rc = kc_error_set(KC_EINVAL, "%s", b.ptr);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }
 
@@ -126,7 +126,7 @@ static int parse_flag_ref(struct ctx *c, yaml_node_t *n, const char *key, char *
 		struct kc_buf b = KC_BUF_INIT;
 		join(&b, components, 6);
 		int rc = fail(c, n, "unknown component '%s' (expected one of: %s)", cp, b.ptr);
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 		free(cp);
 		return rc;
 	}
@@ -382,8 +382,8 @@ static int parse_test(struct ctx *c, yaml_node_t *n, struct kc_test *t, int manu
 			join(&ops, op_keys, KC_OP_COUNT);
 			rc = fail(c, k, "unknown key '%s' in test (expected a fact: %s; an operator: %s; or default, missing)",
 				  key, facts.ptr, ops.ptr);
-			kc_buf_free(&facts);
-			kc_buf_free(&ops);
+			kc_buf_clear(&facts);
+			kc_buf_clear(&ops);
 		}
 		if (rc < 0)
 			return rc;
@@ -605,7 +605,7 @@ int kc_policy_load_buffer(struct kc_policy_set *set, const char *name, const cha
 		struct ctx c = { set, &y.docs[i], name };
 		rc = load_doc(&c, kc_yaml_root(&y, i));
 	}
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	return rc;
 }
 
@@ -649,7 +649,7 @@ int kc_policy_load_dir(struct kc_policy_set *set, const char *dir)
 			struct kc_buf p = KC_BUF_INIT;
 			kc_buf_printf(&p, "%s/%s", dir, names[i]);
 			rc = kc_policy_load_file(set, p.ptr);
-			kc_buf_free(&p);
+			kc_buf_clear(&p);
 		}
 		free(names[i]);
 	}

@@ -78,7 +78,7 @@ int kc_input_slurp_fd(int fd, size_t max, char **data, size_t *len)
 	int rc = kc_input_read_fd(fd, max, &b);
 	close(fd);
 	if (rc < 0) {
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 		return rc;
 	}
 	*len = b.len;

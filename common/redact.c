@@ -320,7 +320,7 @@ static size_t redact_pass(const char *text, struct kc_buf *out)
 			kc_buf_putc(out, *p++);
 		}
 	}
-	kc_buf_free(&flags);
+	kc_buf_clear(&flags);
 	return count;
 }
 
@@ -360,7 +360,7 @@ size_t kc_redact_inplace(char *text)
 			}
 		}
 	}
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return count;
 }
 

@@ -96,7 +96,7 @@ void kc_buf_init(struct kc_buf *b)
 	b->len = b->cap = 0;
 }
 
-void kc_buf_free(struct kc_buf *b)
+void kc_buf_clear(struct kc_buf *b)
 {
 	if (b->cap)
 		free(b->ptr);

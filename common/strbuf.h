@@ -1,6 +1,6 @@
 /* Growable, always NUL-terminated byte buffer: the one string builder of the project.
  * Modelled on git's strbuf: `struct kc_buf b = KC_BUF_INIT;` needs no allocation until used,
- * and `kc_buf_free()` returns it to that state. Allocation failure aborts: a compliance run
+ * and `kc_buf_clear()` returns it to that state. Allocation failure aborts: a compliance run
  * that silently drops evidence is worse than one that stops. */
 #ifndef KC_STRBUF_H
 #define KC_STRBUF_H
@@ -18,7 +18,7 @@ extern char kc_buf_empty[];
 #define KC_BUF_INIT { kc_buf_empty, 0, 0 }
 
 void kc_buf_init(struct kc_buf *b);
-void kc_buf_free(struct kc_buf *b);
+void kc_buf_clear(struct kc_buf *b);           /* frees the contents; b is the caller's, empty again 
 void kc_buf_reset(struct kc_buf *b);            /* len = 0, keeps the allocation */
 void kc_buf_grow(struct kc_buf *b, size_t extra);
 void kc_buf_add(struct kc_buf *b, const void *data, size_t len);

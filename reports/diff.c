@@ -69,7 +69,7 @@ static void write_text(FILE *fp, const struct kc_run *a, const struct kc_run *b,
 		      d->counts[KC_DRIFT_STILL_FAILING], d->counts[KC_DRIFT_CHANGED], d->counts[KC_DRIFT_ADDED],
 		      d->counts[KC_DRIFT_REMOVED], d->unchanged);
 	fwrite(o.ptr, 1, o.len, fp);
-	kc_buf_free(&o);
+	kc_buf_clear(&o);
 }
 
 static json_object *jstr(const char *s)
@@ -197,6 +197,6 @@ int kc_report_diff(const struct kc_run *a, const struct kc_run *b, FILE *fp,
 		rc = write_json(json_path, a, b, &d);
 	if (rc == 0 && html_path)
 		rc = write_html(html_path, a, b, &d);
-	kc_drift_free(&d);
+	kc_drift_clear(&d);
 	return rc;
 }

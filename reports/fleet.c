@@ -50,7 +50,7 @@ static int add_dir(struct paths *p, const char *dir)
 		if (stat(b.ptr, &sb) == 0 && S_ISREG(sb.st_mode))
 			paths_add(p, kc_buf_detach(&b));
 		else
-			kc_buf_free(&b);
+			kc_buf_clear(&b);
 	}
 	closedir(d);
 	if (p->n == first)
@@ -299,9 +299,9 @@ static void render_text(const struct kc_fleet *f, FILE *fp)
 		fputc('\n', fp);
 	}
 out:
-	kc_buf_free(&v1);
-	kc_buf_free(&v2);
-	kc_buf_free(&v3);
+	kc_buf_clear(&v1);
+	kc_buf_clear(&v2);
+	kc_buf_clear(&v3);
 }
 
 static int render_json(const struct kc_fleet *f, const char *path)

@@ -25,7 +25,7 @@ void kc_html_fmt(struct kc_html *h, const char *fmt, ...) __attribute__((format(
 void kc_html_text(struct kc_html *h, const char *s);
 /* Writes what is pending once it is large; 0 or KC_EIO. */
 int kc_html_flush(struct kc_html *h, int force);
-void kc_html_free(struct kc_html *h);
+void kc_html_clear(struct kc_html *h);
 
 /* <!doctype html> … <body>; with_script adds the CSP hash of the filter script. */
 void kc_html_page_start(struct kc_html *h, const char *title, int with_script);

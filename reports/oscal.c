@@ -43,7 +43,7 @@ static json_object *uuid_of(const struct kc_run *run, const char *what, size_t n
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 	EVP_Digest(in.ptr, in.len, md, &len, EVP_sha256(), NULL);
-	kc_buf_free(&in);
+	kc_buf_clear(&in);
 	md[6] = (unsigned char)((md[6] & 0x0F) | 0x40);
 	md[8] = (unsigned char)((md[8] & 0x3F) | 0x80);
 	char out[37];
@@ -284,7 +284,7 @@ static json_object *build(const struct kc_run *run)
 
 	json_object *root = json_object_new_object();
 	put(root, "assessment-results", ar);
-	kc_buf_free(&tmp);
+	kc_buf_clear(&tmp);
 	return root;
 }
 

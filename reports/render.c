@@ -176,7 +176,7 @@ struct json_object *kc_report_json_string(const char *s)
 	struct kc_buf b = KC_BUF_INIT;
 	kc_report_put_clean(&b, s);
 	struct json_object *o = json_object_new_string_len(b.ptr ? b.ptr : "", (int)b.len);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return o;
 }
 

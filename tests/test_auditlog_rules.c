@@ -322,8 +322,8 @@ static void scan_equals_decode_file(const char *path, size_t *n)
 			fail_msg("decoders disagree on %s: %.*s", path, (int)(ll > 200 ? 200 : ll), line);
 		(*n)++;
 	}
-	kc_audit_event_free(&a);
-	kc_audit_event_free(&b);
+	kc_audit_event_clear(&a);
+	kc_audit_event_clear(&b);
 	free(text);
 }
 
@@ -368,8 +368,8 @@ static void test_decode_shapes(void **state)
 	assert_true(kc_audit_decode(&a, "[1]", 3) < 0);
 	assert_true(kc_audit_scan(&b, "{\"a\":}", 6) < 0);
 	assert_true(kc_audit_scan(&b, "{\"a\":1} x", 9) < 0);
-	kc_audit_event_free(&a);
-	kc_audit_event_free(&b);
+	kc_audit_event_clear(&a);
+	kc_audit_event_clear(&b);
 }
 
 static void test_exec_stages_one_finding(void **state)
@@ -421,7 +421,7 @@ static void test_rule_file_errors(void **state)
 	const char *e2 = "{\"sourceIPs\":[\"11.0.0.1\"],\"responseStatus\":{\"code\":403}}";
 	assert_int_equal(kc_audit_scan(&ev, e2, strlen(e2)), 0);
 	assert_int_equal(kc_audit_cond_eval(r->rules[0].when, &ev), KC_FALSE);
-	kc_audit_event_free(&ev);
+	kc_audit_event_clear(&ev);
 	kc_audit_rules_free(r);
 }
 

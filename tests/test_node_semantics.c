@@ -516,7 +516,7 @@ static void test_k3s_detected_benchmark_auto_says_no_variant_is_shipped(void **s
 	assert_string_equal(b, "cis-1.12");
 	assert_non_null(strstr(why, "k3s detected (/etc/rancher/k3s/config.yaml exists): no k3s variant is shipped"));
 	free(b);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	done(d);
 }
 

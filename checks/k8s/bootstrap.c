@@ -51,7 +51,7 @@ void kc_bootstrap_add_missing(struct kc_cluster *c)
 		struct kc_buf path = KC_BUF_INIT;
 		kc_buf_printf(&path, "<built-in: Kubernetes %s bootstrap policy>", p->version);
 		src->path = kc_arena_strdup(a, path.ptr);
-		kc_buf_free(&path);
+		kc_buf_clear(&path);
 		struct kc_k8s_decode_ctx ctx = { .default_ns = NULL, .src = src };
 		size_t n = json_object_array_length(items), m = 0;
 		struct kc_k8s_obj **objs = kc_xcalloc(n ? n : 1, sizeof(*objs));

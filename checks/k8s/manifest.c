@@ -233,7 +233,7 @@ static void read_yaml_document(struct batch *b, const char *data, size_t len, lo
 			continue;
 		yaml_node_objects(b, &y.docs[i], root, first_line, 0, NULL, NULL);
 	}
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 /* ---- JSON ---- */
@@ -424,7 +424,7 @@ static int slurp_fd(int fd, const char *name, char **out, size_t *len)
 	struct kc_buf buf = KC_BUF_INIT;
 	int rc = kc_input_read_fd(fd, (size_t)MAX_FILE_SIZE, &buf);
 	if (rc < 0) {
-		kc_buf_free(&buf);
+		kc_buf_clear(&buf);
 		return rc == -EFBIG ? kc_error_set(KC_EINVAL, "%s: larger than the %ld MiB limit for a manifest file", name,
 						   MAX_FILE_SIZE >> 20)
 				    : kc_error_set_errno(-rc, "%s: cannot read", name);
@@ -611,7 +611,7 @@ static int walk(const char *dir, struct filelist *fl, int depth)
 			fl->paths[fl->n++] = kc_buf_detach(&p);
 			continue;
 		}
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 	closedir(d);
 	return 0;
