@@ -18,7 +18,7 @@ extern char kc_buf_empty[];
 #define KC_BUF_INIT { kc_buf_empty, 0, 0 }
 
 void kc_buf_init(struct kc_buf *b);
-void kc_buf_clear(struct kc_buf *b);           /* frees the contents; b is the caller's, empty again 
+void kc_buf_clear(struct kc_buf *b);           /* frees the contents; b is the caller's, empty again */
 void kc_buf_reset(struct kc_buf *b);            /* len = 0, keeps the allocation */
 void kc_buf_grow(struct kc_buf *b, size_t extra);
 void kc_buf_add(struct kc_buf *b, const void *data, size_t len);
