@@ -75,6 +75,11 @@ char **kc_split_nul(const char *buf, size_t len, size_t *count)
 	return v;
 }
 
+int kc_strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 char *kc_strdup(const char *s)
 {
 	return s ? kc_strndup(s, strlen(s)) : NULL;

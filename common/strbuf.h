@@ -46,6 +46,8 @@ void kc_strv_free(char **v, size_t n);
  * array NULL-terminated (NULL when len is 0); a missing final NUL (a cut read) still ends
  * the last one. Free with kc_strv_free(v, *count). */
 char **kc_split_nul(const char *buf, size_t len, size_t *count);
+/* strcmp for qsort over an array of char * (sorted names, bytewise). */
+int kc_strcmp_ptr(const void *a, const void *b);
 /* Grows an array of `size`-byte items so that `need` fit; doubles to keep appends amortised O(1). */
 void *kc_array_grow(void *arr, size_t *cap, size_t need, size_t size);
 

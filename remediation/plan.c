@@ -747,11 +747,6 @@ static void add_ns(char ***v, size_t *n, size_t *cap, const char *ns)
 	(*v)[(*n)++] = kc_strdup(ns);
 }
 
-static int str_qcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Least privilege for namespaces that get (or already have) kubecomply's default-deny. */
 static int plan_flows(struct builder *b, const struct targets *deny)
 {
@@ -768,7 +763,7 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 			add_ns(&nss, &nns, &cap, fs->flows[i].dst.namespace_);
 	}
 	if (nns > 1)
-		qsort(nss, nns, sizeof(*nss), str_qcmp);
+		qsort(nss, nns, sizeof(*nss), kc_strcmp_ptr);
 	struct kc_plan_group *g = group_new(b->plan, KC_FIX_FLOWS);
 	for (size_t i = 0; i < nns && !rc; i++) {
 		const char *ns = nss[i];

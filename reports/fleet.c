@@ -1,7 +1,6 @@
 /* Fleet report: many nodes' latest audit runs side by side (see reports/fleet.h). */
 #include "reports/fleet.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "store/store.h"
+#include "common/input.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/strbuf.h"
@@ -28,34 +28,26 @@ static void paths_add(struct paths *p, char *s)
 	p->v[p->n++] = s;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int add_dir(struct paths *p, const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return kc_error_set_errno(errno, "%s: cannot list", dir);
+	char **names;
+	size_t n;
+	int rc = kc_dir_names(dir, ".db", &names, &n);
+	if (rc < 0)
+		return kc_error_set_errno(-rc, "%s: cannot list", dir);
 	size_t first = p->n;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 4 || strcmp(de->d_name + len - 3, ".db") != 0)
-			continue;
+	for (size_t i = 0; i < n; i++) {
 		struct kc_buf b = KC_BUF_INIT;
-		kc_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+		kc_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
 		struct stat sb;
 		if (stat(b.ptr, &sb) == 0 && S_ISREG(sb.st_mode))
 			paths_add(p, kc_buf_detach(&b));
 		else
 			kc_buf_clear(&b);
 	}
-	closedir(d);
+	kc_strv_free(names, n);
 	if (p->n == first)
 		return kc_error_set(KC_ENOTFOUND, "%s: no *.db evidence databases in this directory", dir);
-	qsort(p->v + first, p->n - first, sizeof(*p->v), cmp_str);
 	return 0;
 }
 

@@ -9,14 +9,9 @@
 #include "checks/k8s/index.h"
 #include "common/strbuf.h"
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int has_name(const char **names, size_t n, const char *name)
 {
-	return n && bsearch(&name, names, n, sizeof(*names), cmp_str) != NULL;
+	return n && bsearch(&name, names, n, sizeof(*names), kc_strcmp_ptr) != NULL;
 }
 
 void kc_bootstrap_add_missing(struct kc_cluster *c)
@@ -33,7 +28,7 @@ void kc_bootstrap_add_missing(struct kc_cluster *c)
 			present[npresent++] = c->objs[i]->name;
 		}
 	if (npresent)
-		qsort(present, npresent, sizeof(*present), cmp_str);
+		qsort(present, npresent, sizeof(*present), kc_strcmp_ptr);
 	for (size_t i = 0; i < c->nobjs && !need; i++) {
 		const struct kc_binding *b = c->objs[i]->binding;
 		need = b && b->role_kind && b->role_name && strcmp(b->role_kind, "ClusterRole") == 0 &&

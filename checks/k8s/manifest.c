@@ -584,11 +584,6 @@ static int has_manifest_ext(const char *name)
 	return dot && (strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0 || strcmp(dot, ".json") == 0);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int walk(const char *dir, struct filelist *fl, int depth)
 {
 	if (depth > 64)
@@ -707,7 +702,7 @@ int kc_cluster_load_manifests(struct kc_cluster *c, const char *path)
 		if (rc < 0)
 			return rc;
 		if (fl.n) /* an empty directory: qsort(NULL, 0, ...) is undefined behaviour */
-			qsort(fl.paths, fl.n, sizeof(*fl.paths), cmp_str);
+			qsort(fl.paths, fl.n, sizeof(*fl.paths), kc_strcmp_ptr);
 	} else {
 		fl.paths = kc_xmalloc(sizeof(*fl.paths));
 		fl.paths[fl.n++] = kc_strdup(path);

@@ -429,11 +429,6 @@ struct sa_set {
 	size_t n;
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void sa_set_build(struct kc_cluster *c, struct sa_set *set)
 {
 	const struct kc_k8s_obj **bs;
@@ -452,7 +447,7 @@ static void sa_set_build(struct kc_cluster *c, struct sa_set *set)
 		}
 	free(bs);
 	if (set->n) /* qsort(NULL, 0, ...) is undefined behaviour */
-		qsort(set->keys, set->n, sizeof(*set->keys), cmp_str);
+		qsort(set->keys, set->n, sizeof(*set->keys), kc_strcmp_ptr);
 }
 
 static int sa_set_has(const struct sa_set *set, const char *ns, const char *name)
@@ -460,7 +455,7 @@ static int sa_set_has(const struct sa_set *set, const char *ns, const char *name
 	struct kc_buf b = KC_BUF_INIT;
 	kc_buf_printf(&b, "%s/%s", ns ? ns : "", name);
 	char *key = b.ptr;
-	int found = set->n && bsearch(&key, set->keys, set->n, sizeof(*set->keys), cmp_str) != NULL;
+	int found = set->n && bsearch(&key, set->keys, set->n, sizeof(*set->keys), kc_strcmp_ptr) != NULL;
 	kc_buf_clear(&b);
 	return found;
 }
