@@ -262,7 +262,9 @@ static const char *vis(struct kc_buf *b, const char *s)
 
 static void render_text(const struct kc_fleet *f, FILE *fp)
 {
-	struct kc_buf v1 = KC_BUF_INIT, v2 = KC_BUF_INIT, v3 = KC_BUF_INIT;
+	/* one buffer per argument of a printf: vis() returns its buffer, and the order in which
+	 * arguments are evaluated is unspecified (gcc and clang differ) */
+	struct kc_buf v1 = KC_BUF_INIT, v2 = KC_BUF_INIT, v3 = KC_BUF_INIT, v4 = KC_BUF_INIT;
 	fprintf(fp, "fleet: %zu node%s, %zu checks, %zu check%s drift\n", f->nnodes, f->nnodes == 1 ? "" : "s",
 		f->nchecks, f->ndrift_checks, f->ndrift_checks == 1 ? "" : "s");
 	for (size_t i = 0; i < f->nnodes; i++) {
@@ -272,7 +274,7 @@ static void render_text(const struct kc_fleet *f, FILE *fp)
 		fprintf(fp, "  %-24s run %lld %s %s  PASS %zu FAIL %zu WARN %zu SKIP %zu ERROR %zu  drift %zu  (%s)\n",
 			vis(&v1, n->label), (long long)n->run.id, vis(&v2, n->run.benchmark ? n->run.benchmark : "-"),
 			vis(&v3, n->run.started ? n->run.started : "-"), counts[KC_PASS], counts[KC_FAIL], counts[KC_WARN],
-			counts[KC_SKIP], counts[KC_ERROR], n->ndrift, vis(&v1, n->db));
+			counts[KC_SKIP], counts[KC_ERROR], n->ndrift, vis(&v4, n->db));
 	}
 	if (!f->ndrift_checks) {
 		fputs("no drift: every node agrees with the majority on every check\n", fp);
@@ -294,6 +296,7 @@ out:
 	kc_buf_clear(&v1);
 	kc_buf_clear(&v2);
 	kc_buf_clear(&v3);
+	kc_buf_clear(&v4);
 }
 
 static int render_json(const struct kc_fleet *f, const char *path)
