@@ -32,7 +32,7 @@ static void reset(struct kc_audit_event *ev)
 	ev->code = -1;
 }
 
-void kc_audit_event_free(struct kc_audit_event *ev)
+void kc_audit_event_clear(struct kc_audit_event *ev)
 {
 	if (!ev)
 		return;
@@ -290,7 +290,7 @@ char *kc_audit_command(const struct kc_audit_event *ev)
 		}
 	}
 	if (!b.len) {
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 		return NULL;
 	}
 	return kc_buf_detach(&b);

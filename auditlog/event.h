@@ -5,7 +5,7 @@
  *   - kc_audit_scan (prefilter.c): a single pass over the bytes that extracts the header
  *     fields and skips bodies, so boring events never pay for a full parse.
  * Strings are borrowed: from the json-c tree (decode) or from ev->arena (scan); they live
- * until the next decode into the same event or kc_audit_event_free. */
+ * until the next decode into the same event or kc_audit_event_clear. */
 #ifndef KC_AUDITLOG_EVENT_H
 #define KC_AUDITLOG_EVENT_H
 
@@ -76,7 +76,7 @@ int kc_audit_decode_object(struct kc_audit_event *ev, struct json_object *obj);
 /* Fast header scan (prefilter.c): 0, or KC_EINVAL when the bytes are not a JSON object this
  * scanner understands (callers then fall back to kc_audit_decode). */
 int kc_audit_scan(struct kc_audit_event *ev, const char *json, size_t len);
-void kc_audit_event_free(struct kc_audit_event *ev);
+void kc_audit_event_clear(struct kc_audit_event *ev);
 
 enum kc_audit_stage kc_audit_stage_parse(const char *s);
 /* The exec command of a pods/exec request: requestObject.command[] when there is a body,

@@ -396,7 +396,7 @@ static int drain(struct follower *f, struct src *from, uint64_t ino, uint64_t of
 	reset_to(f, off);
 	int got, trunc, rc = read_available(f, 1, &got, &trunc);
 	src_close(&f->src);
-	kc_buf_free(&f->pending);
+	kc_buf_clear(&f->pending);
 	f->src = live;
 	f->ino = live_ino;
 	f->offset = live_off;
@@ -677,7 +677,7 @@ int kc_auditlog_follow(struct kc_store *st, struct kc_auditlog_proc *proc, const
 	rc = 0;
 out:
 	src_close(&f.src);
-	kc_buf_free(&f.pending);
+	kc_buf_clear(&f.pending);
 	free(f.chunk);
 	return rc;
 }

@@ -286,6 +286,6 @@ void kc_audit_owners_observe(struct kc_audit_owners *o, struct kc_audit_event *e
 		make_key(&key, kind, ns, name);
 		remember(o, key.ptr, creator, chain.ptr);
 	}
-	kc_buf_free(&key);
-	kc_buf_free(&chain);
+	kc_buf_clear(&key);
+	kc_buf_clear(&chain);
 }

@@ -107,7 +107,7 @@ static void apply(struct json_object *view, const char *path, struct json_object
 		o = step(o, key, tok.len, is_index_token(p + n + 1));
 		p += n + 1;
 	}
-	kc_buf_free(&tok);
+	kc_buf_clear(&tok);
 }
 
 struct json_object *kc_audit_patch_view(struct json_object *ops)

@@ -62,7 +62,7 @@ static int strset_has(const struct strset *s, const char *key)
 	return 0;
 }
 
-static void strset_free(struct strset *s)
+static void strset_clear(struct strset *s)
 {
 	for (size_t i = 0; i < s->cap; i++)
 		free(s->slot[i]);
@@ -147,8 +147,8 @@ void kc_auditlog_proc_free(struct kc_auditlog_proc *p)
 	free(p->bursts);
 	free(p->match);
 	kc_audit_owners_free(p->owners);
-	strset_free(&p->seen);
-	kc_audit_event_free(&p->ev);
+	strset_clear(&p->seen);
+	kc_audit_event_clear(&p->ev);
 	free(p);
 }
 
@@ -503,8 +503,8 @@ static int store_event(struct kc_auditlog_proc *p, const struct kc_audit_event *
 	free(t);
 	free(ua);
 	free(reason);
-	kc_buf_free(&dj);
-	kc_buf_free(&groups);
+	kc_buf_clear(&dj);
+	kc_buf_clear(&groups);
 	if (rc == 0)
 		p->stats.recorded++;
 	return rc;
@@ -607,7 +607,7 @@ static int process(struct kc_auditlog_proc *p, struct kc_audit_event *ev, const 
 	free(fired);
 out:
 	json_object_put(pr.doc);
-	kc_buf_free(&key);
+	kc_buf_clear(&key);
 	free(id_own);
 	return rc;
 }

@@ -490,12 +490,12 @@ int kc_audit_rules_parse(const char *name, const char *text, size_t len, struct 
 				goto fail;
 			}
 	}
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	build_index(r);
 	*out = r;
 	return 0;
 fail:
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	kc_audit_rules_free(r);
 	return rc;
 }
@@ -825,7 +825,7 @@ int kc_audit_value_json(const struct kc_audit_event *ev, const char *name, struc
 			struct kc_buf t = KC_BUF_INIT;
 			kc_buf_printf(&t, "unknown creator (via %s)", u ? u : "-");
 			put_redacted(out, t.ptr);
-			kc_buf_free(&t);
+			kc_buf_clear(&t);
 		} else if (u) {
 			put_redacted(out, u);
 		} else {
@@ -872,7 +872,7 @@ int kc_audit_value_json(const struct kc_audit_event *ev, const char *name, struc
 		if (iterates)
 			kc_buf_putc(out, ']');
 	}
-	kc_buf_free(&vals);
+	kc_buf_clear(&vals);
 	return n > 0;
 }
 
@@ -901,10 +901,10 @@ char *kc_audit_rule_summary(const struct kc_audit_rule *r, const struct kc_audit
 		} else {
 			kc_buf_putc(&b, '-');
 		}
-		kc_buf_free(&v);
+		kc_buf_clear(&v);
 		t = close + 1;
 	}
 	char *s = kc_redact_text(b.ptr);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return s;
 }

@@ -21,7 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "auditlog/http.h"
+#include "common/http.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -272,41 +272,20 @@ static int conn_write(struct conn *c, const char *data, size_t len)
 	return 0;
 }
 
-static const char *reason_phrase(int code)
-{
-	switch (code) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Internal Server Error";
-	}
-}
-
 /* retry_after > 0 adds Retry-After (seconds), which client-go's checkWait honours for 429 and
  * 5xx. Returns -1 when the answer could not be delivered. */
 static int respond(struct conn *c, int code, const char *body, int close_after, int retry_after)
 {
 	struct kc_buf b = KC_BUF_INIT;
 	kc_buf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n",
-		      code, reason_phrase(code), strlen(body));
+		      code, kc_http_reason_phrase(code), strlen(body));
 	if (retry_after > 0)
 		kc_buf_printf(&b, "Retry-After: %d\r\n", retry_after);
 	if (code == 405)
 		kc_buf_puts(&b, "Allow: POST\r\n");
 	kc_buf_printf(&b, "%s\r\n%s", close_after ? "Connection: close\r\n" : "", body);
 	int rc = conn_write(c, b.ptr, b.len);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	pthread_mutex_lock(&c->w->mu);
 	if (code == 429 || code == 503)
 		c->w->stats.busy++;
@@ -325,7 +304,7 @@ static int respond_error(struct conn *c, int code, const char *msg, int close_af
 	kc_buf_put_json_str(&b, msg);
 	kc_buf_putc(&b, '}');
 	int rc = respond(c, code, b.ptr, close_after, retry_after);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }
 
@@ -546,7 +525,7 @@ static void serve_fd(struct kc_auditlog_webhook *w, int fd, const char *peer)
 	}
 	ERR_clear_error();
 	SSL_free(c.ssl);
-	kc_buf_free(&c.in);
+	kc_buf_clear(&c.in);
 }
 
 static void *worker(void *arg)

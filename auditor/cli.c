@@ -26,7 +26,7 @@ int kc_cli_fail(const char *cmd, const char *fmt, ...)
 		kc_log_fields(KC_LOG_ERROR, (const char *const[]){ "command", cmd, NULL }, "%s", msg.ptr);
 	else
 		fprintf(stderr, "kubecomply %s: %s\n", cmd, msg.ptr);
-	kc_buf_free(&msg);
+	kc_buf_clear(&msg);
 	return KC_EXIT_ERROR;
 }
 

@@ -49,13 +49,9 @@ static const char usage[] =
 	"      --cluster NAME    the cluster name recorded\n"
 	"      --db FILE         evidence store (default /var/lib/kubecomply/kubecomply.db as root,\n"
 	"                        ./kubecomply.db otherwise), or postgres://user@host/db for a fleet\n"
-	"      --json FILE       JSON report ('-' for stdout)\n"
-	"      --junit FILE      JUnit XML report\n"
-	"      --html FILE       self-contained HTML report\n"
-	"      --sarif FILE      SARIF 2.1.0 for findings with a file location\n"
-	"      --policy-report FILE  wgpolicyk8s.io/v1alpha2 PolicyReports and a ClusterPolicyReport (YAML)\n"
-	KC_OUTPUT_OPTIONS_HELP
-	"      --metrics-file FILE   Prometheus metrics for node-exporter's textfile collector\n"
+	;
+/* after the outputs' lines (kc_outputs_help) */
+static const char usage_tail[] =
 	"      --log-format F    text (default) or json lines; --log-level debug|info|warn|error\n"
 	"      --fail-on WHAT    exit 1 when a result matches: FAIL, WARN, ERROR, severity>=high,\n"
 	"                        level=1, scored, automated (comma list; default: a scored FAIL\n"
@@ -82,6 +78,13 @@ static const char usage[] =
 	"  kubecomply audit --root examples/node-kubeadm --check 1.1,1.2 --fail-on severity>=high\n"
 	"  kubecomply audit --manifests k8s/ --exceptions exceptions.yaml --junit section5.xml\n"
 	"  kubecomply audit --targets policies --kubeconfig ~/.kube/config --context prod\n";
+
+static void print_usage(FILE *fp)
+{
+	fputs(usage, fp);
+	kc_outputs_help(fp);
+	fputs(usage_tail, fp);
+}
 
 struct audit_opts {
 	const char *root, *proc, *benchmark, *targets, *include, *exclude, *policy_dir, *db, *host, *cluster;
@@ -159,11 +162,10 @@ static const char *default_proc(const char *root, struct kc_buf *tmp)
 
 int kc_cmd_audit(int argc, char **argv)
 {
-	enum { O_PROC = 256, O_CHECK, O_SKIP, O_POLICY_DIR, O_DB, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON,
+	enum { O_PROC = 256, O_CHECK, O_SKIP, O_POLICY_DIR, O_DB, O_FAIL_ON,
 	       O_HOST, O_CLUSTER, O_K8S_VERSION, O_KUBECONFIG, O_CONTEXT, O_IN_CLUSTER, O_MANIFESTS, O_EXCEPTIONS,
-	       O_EXEMPT, O_POLICY_REPORT, O_METRICS_FILE, O_LOG_FORMAT, O_LOG_LEVEL, O_SIGN_KEY, O_OUTPUT_MORE,
-	       O_OUTPUT_MORE_END = O_OUTPUT_MORE + 2 };
-	static const struct option opts[] = {
+	       O_EXEMPT, O_LOG_FORMAT, O_LOG_LEVEL, O_SIGN_KEY, O_OUTPUT_MORE };
+	static const struct option own[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "proc", required_argument, NULL, O_PROC },
 		{ "benchmark", required_argument, NULL, 'b' },
@@ -172,10 +174,6 @@ int kc_cmd_audit(int argc, char **argv)
 		{ "skip", required_argument, NULL, O_SKIP },
 		{ "policy-dir", required_argument, NULL, O_POLICY_DIR },
 		{ "db", required_argument, NULL, O_DB },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "junit", required_argument, NULL, O_JUNIT },
-		{ "html", required_argument, NULL, O_HTML },
-		{ "sarif", required_argument, NULL, O_SARIF },
 		{ "fail-on", required_argument, NULL, O_FAIL_ON },
 		{ "host", required_argument, NULL, O_HOST },
 		{ "cluster", required_argument, NULL, O_CLUSTER },
@@ -186,17 +184,16 @@ int kc_cmd_audit(int argc, char **argv)
 		{ "manifests", required_argument, NULL, O_MANIFESTS },
 		{ "exceptions", required_argument, NULL, O_EXCEPTIONS },
 		{ "exempt-namespaces", required_argument, NULL, O_EXEMPT },
-		{ "policy-report", required_argument, NULL, O_POLICY_REPORT },
-		{ "metrics-file", required_argument, NULL, O_METRICS_FILE },
 		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
 		{ "sign-key", required_argument, NULL, O_SIGN_KEY },
-		KC_OUTPUT_LONG_OPTIONS(O_OUTPUT_MORE),
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	static struct option opts[sizeof(own) / sizeof(*own) + KC_OUTPUT_NOPTS];
+	kc_outputs_options(opts, sizeof(opts) / sizeof(*opts), own, O_OUTPUT_MORE);
 	struct audit_opts o = { .root = "/" };
 	int c;
 	optind = 1;
@@ -210,10 +207,6 @@ int kc_cmd_audit(int argc, char **argv)
 		case O_SKIP: o.exclude = optarg; break;
 		case O_POLICY_DIR: o.policy_dir = optarg; break;
 		case O_DB: o.db = optarg; break;
-		case O_JSON: o.out.json = optarg; break;
-		case O_JUNIT: o.out.junit = optarg; break;
-		case O_HTML: o.out.html = optarg; break;
-		case O_SARIF: o.out.sarif = optarg; break;
 		case O_FAIL_ON: o.fail_on = optarg; break;
 		case O_HOST: o.host = optarg; break;
 		case O_CLUSTER: o.cluster = optarg; break;
@@ -228,11 +221,7 @@ int kc_cmd_audit(int argc, char **argv)
 		case O_EXCEPTIONS: o.exceptions = optarg; break;
 		case O_EXEMPT: o.exempt = optarg; break;
 		case O_SIGN_KEY: o.sign_key = optarg; break;
-		case O_POLICY_REPORT: o.out.policy_report = optarg; break;
-		case O_METRICS_FILE: o.out.metrics_file = optarg; break;
-		case O_OUTPUT_MORE:
-		case O_OUTPUT_MORE + 1:
-		case O_OUTPUT_MORE_END:
+		case O_OUTPUT_MORE ... O_OUTPUT_MORE + KC_OUTPUT_NOPTS - 1:
 			if (kc_outputs_option("audit", &o.out, c - O_OUTPUT_MORE, optarg) != 0) {
 				free(o.manifests);
 				return KC_EXIT_ERROR;
@@ -247,8 +236,8 @@ int kc_cmd_audit(int argc, char **argv)
 			break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
-		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
-		default: fputs(usage, stderr); return KC_EXIT_ERROR;
+		case 'h': print_usage(stdout); return KC_EXIT_OK;
+		default: print_usage(stderr); return KC_EXIT_ERROR;
 		}
 	}
 	if (optind < argc) {
@@ -379,8 +368,8 @@ out:
 	kc_key_free(sign_key);
 	kc_policy_set_clear(&set);
 	if (node_open)
-		kc_node_free(&node);
-	kc_buf_free(&procbuf);
+		kc_node_clear(&node);
+	kc_buf_clear(&procbuf);
 	kc_cluster_free(cluster);
 	kc_exceptions_free(exceptions);
 	free(o.manifests);

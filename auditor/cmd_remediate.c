@@ -366,11 +366,11 @@ done:
 	free(pr_token);
 	free(git_token);
 	free(pr_url_out);
-	kc_buf_free(&title);
-	kc_buf_free(&body);
-	kc_buf_free(&manual);
+	kc_buf_clear(&title);
+	kc_buf_clear(&body);
+	kc_buf_clear(&manual);
 	kc_gitops_result_clear(&res);
-	kc_flows_free(&flows);
+	kc_flows_clear(&flows);
 	kc_run_clear(&run);
 	kc_store_free(st);
 	return rc;

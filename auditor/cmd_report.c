@@ -26,9 +26,9 @@ static const char usage[] =
 	"      --db FILE|URL    evidence store (default as for audit), or postgres://user@host/db\n"
 	"      --run ID         run id, or 'latest' (default)\n"
 	"      --diff A B       compare run A with run B (new failures, fixed, still failing)\n"
-	"      --json/--junit/--html/--sarif FILE   outputs, as for audit\n"
-	"      --policy-report FILE, --metrics-file FILE   as for audit\n"
-	KC_OUTPUT_OPTIONS_HELP
+	;
+/* after the outputs' lines (kc_outputs_help) */
+static const char usage_tail[] =
 	"      --db given more than once, or naming a directory of *.db: one fleet report of the\n"
 	"                       latest audit of every node (which nodes drift from the others)\n"
 	"      --fleet          one fleet report of the latest audit of every host in ONE store\n"
@@ -41,6 +41,13 @@ static const char usage[] =
 	"  kubecomply report --db kubecomply.db --html last.html\n"
 	"  kubecomply report --db kubecomply.db --diff 1 2\n"
 	"  kubecomply report --db postgres://kubecomply@db.monitoring/evidence --fleet --html fleet.html\n";
+
+static void print_usage(FILE *fp)
+{
+	fputs(usage, fp);
+	kc_outputs_help(fp);
+	fputs(usage_tail, fp);
+}
 
 static int parse_run_id(const char *s, int64_t *out)
 {
@@ -58,27 +65,22 @@ static int parse_run_id(const char *s, int64_t *out)
 
 int kc_cmd_report(int argc, char **argv)
 {
-	enum { O_DB = 256, O_RUN, O_DIFF, O_JSON, O_JUNIT, O_HTML, O_SARIF, O_FAIL_ON, O_POLICY_REPORT, O_METRICS_FILE, O_FLEET,
-	       O_LOG_FORMAT, O_OUTPUT_MORE, O_OUTPUT_MORE_END = O_OUTPUT_MORE + 2 };
-	static const struct option opts[] = {
+	enum { O_DB = 256, O_RUN, O_DIFF, O_FAIL_ON, O_FLEET,
+	       O_LOG_FORMAT, O_OUTPUT_MORE };
+	static const struct option own[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "fleet", no_argument, NULL, O_FLEET },
 		{ "run", required_argument, NULL, O_RUN },
 		{ "diff", required_argument, NULL, O_DIFF },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "junit", required_argument, NULL, O_JUNIT },
-		{ "html", required_argument, NULL, O_HTML },
-		{ "sarif", required_argument, NULL, O_SARIF },
 		{ "fail-on", required_argument, NULL, O_FAIL_ON },
-		{ "policy-report", required_argument, NULL, O_POLICY_REPORT },
-		{ "metrics-file", required_argument, NULL, O_METRICS_FILE },
 		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
-		KC_OUTPUT_LONG_OPTIONS(O_OUTPUT_MORE),
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	static struct option opts[sizeof(own) / sizeof(*own) + KC_OUTPUT_NOPTS];
+	kc_outputs_options(opts, sizeof(opts) / sizeof(*opts), own, O_OUTPUT_MORE);
 	const char *dbs[64];
 	size_t ndb = 0;
 	const char *db = NULL, *run_s = "latest", *diff_a = NULL, *diff_b = NULL, *fail_on = NULL;
@@ -99,16 +101,8 @@ int kc_cmd_report(int argc, char **argv)
 			if (optind < argc && argv[optind][0] != '-')
 				diff_b = argv[optind++];
 			break;
-		case O_JSON: out.json = optarg; break;
-		case O_JUNIT: out.junit = optarg; break;
-		case O_HTML: out.html = optarg; break;
-		case O_SARIF: out.sarif = optarg; break;
 		case O_FAIL_ON: fail_on = optarg; break;
-		case O_POLICY_REPORT: out.policy_report = optarg; break;
-		case O_METRICS_FILE: out.metrics_file = optarg; break;
-		case O_OUTPUT_MORE:
-		case O_OUTPUT_MORE + 1:
-		case O_OUTPUT_MORE_END:
+		case O_OUTPUT_MORE ... O_OUTPUT_MORE + KC_OUTPUT_NOPTS - 1:
 			if (kc_outputs_option("report", &out, c - O_OUTPUT_MORE, optarg) != 0)
 				return KC_EXIT_ERROR;
 			break;
@@ -118,8 +112,8 @@ int kc_cmd_report(int argc, char **argv)
 			break;
 		case 'q': out.quiet = 1; break;
 		case 'v': out.verbose = 1; break;
-		case 'h': fputs(usage, stdout); return KC_EXIT_OK;
-		default: fputs(usage, stderr); return KC_EXIT_ERROR;
+		case 'h': print_usage(stdout); return KC_EXIT_OK;
+		default: print_usage(stderr); return KC_EXIT_ERROR;
 		}
 	}
 	if (optind < argc)
@@ -137,7 +131,7 @@ int kc_cmd_report(int argc, char **argv)
 		struct kc_fleet *fleet = NULL;
 		if (kc_fleet_load_store(db ? db : kc_cli_default_db(), &fleet) < 0)
 			return kc_cli_fail("report", "%s", kc_error_last());
-		int frc = kc_fleet_render(fleet, out.quiet ? NULL : stdout, out.json, out.html);
+		int frc = kc_fleet_render(fleet, out.quiet ? NULL : stdout, kc_outputs_path(&out, "json"), kc_outputs_path(&out, "html"));
 		kc_fleet_free(fleet);
 		return frc < 0 ? kc_cli_fail("report", "%s", kc_error_last()) : KC_EXIT_OK;
 	}
@@ -148,7 +142,7 @@ int kc_cmd_report(int argc, char **argv)
 		struct kc_fleet *fleet = NULL;
 		if (kc_fleet_load(dbs, ndb, &fleet) < 0)
 			return kc_cli_fail("report", "%s", kc_error_last());
-		int frc = kc_fleet_render(fleet, out.quiet ? NULL : stdout, out.json, out.html);
+		int frc = kc_fleet_render(fleet, out.quiet ? NULL : stdout, kc_outputs_path(&out, "json"), kc_outputs_path(&out, "html"));
 		kc_fleet_free(fleet);
 		return frc < 0 ? kc_cli_fail("report", "%s", kc_error_last()) : KC_EXIT_OK;
 	}
@@ -175,7 +169,7 @@ int kc_cmd_report(int argc, char **argv)
 			kc_cli_fail("report", "%s", kc_error_last());
 			goto out;
 		}
-		if (kc_report_diff(&a, &b, stdout, out.json, out.html) < 0) {
+		if (kc_report_diff(&a, &b, stdout, kc_outputs_path(&out, "json"), kc_outputs_path(&out, "html")) < 0) {
 			kc_cli_fail("report", "%s", kc_error_last());
 			goto out;
 		}

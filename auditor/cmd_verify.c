@@ -185,9 +185,9 @@ out:
 	json_object_put(stored);
 	kc_run_clear(&run);
 	free(mem);
-	kc_buf_free(&text);
-	kc_buf_free(&path_b);
-	kc_buf_free(&where);
+	kc_buf_clear(&text);
+	kc_buf_clear(&path_b);
+	kc_buf_clear(&where);
 	return rc;
 }
 
@@ -266,7 +266,7 @@ int kc_cmd_verify(int argc, char **argv)
 	rc = KC_EXIT_OK;
 out:
 	kc_chain_verify_dispose(&v);
-	kc_buf_free(&rep);
+	kc_buf_clear(&rep);
 	kc_store_free(st);
 	kc_key_free(key);
 	return rc;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/http.h"
 #include "common/net.h"
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -72,79 +73,78 @@ static void send_all(int fd, const char *data, size_t len)
 	}
 }
 
-static void respond(int fd, const char *status, const char *ctype, const char *extra, const char *body,
-		    size_t len, int head_only)
+static void respond(int fd, int code, const char *ctype, const char *extra, const char *body, size_t len,
+		    int head_only)
 {
 	struct kc_buf b = KC_BUF_INIT;
-	kc_buf_printf(&b, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n\r\n",
-		      status, ctype, len, extra ? extra : "");
+	kc_buf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n\r\n",
+		      code, kc_http_reason_phrase(code), ctype, len, extra ? extra : "");
 	if (!head_only)
 		kc_buf_add(&b, body, len);
 	send_all(fd, b.ptr, b.len);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
-static void respond_text(int fd, const char *status, const char *extra, const char *text)
+static void respond_text(int fd, int code, const char *extra, const char *text)
 {
-	respond(fd, status, "text/plain; charset=utf-8", extra, text, strlen(text), 0);
+	respond(fd, code, "text/plain; charset=utf-8", extra, text, strlen(text), 0);
 }
 
-/* Reads the request head (up to the blank line) into b; 0 ok, or the status to answer. */
-static const char *read_head(int fd, struct kc_buf *b)
+/* Reads the request head into b and parses it with the audit webhook's parser
+ * (common/http.h), so one parser (and one fuzz target) serves both servers. 0 with r
+ * filled; the status to answer; or -1 when the client went away. */
+static int read_head(int fd, struct kc_buf *b, struct kc_http_request *r)
 {
 	long long deadline = now_ms() + READ_TIMEOUT_MS;
 	char chunk[1024];
-	while (!strstr(b->ptr, "\r\n\r\n") && !strstr(b->ptr, "\n\n")) {
-		if (b->len >= MAX_REQUEST)
-			return "431 Request Header Fields Too Large";
+	for (;;) {
+		long n = kc_http_request_parse(b->ptr ? b->ptr : "", b->len, MAX_REQUEST, r);
+		if (n > 0)
+			return 0;
+		if (n < 0)
+			return r->status;
 		if (!wait_fd(fd, POLLIN, deadline))
-			return "408 Request Timeout";
+			return 408;
+		/* the parser refuses a head of MAX_REQUEST bytes, so want > 0 */
 		size_t want = MAX_REQUEST - b->len < sizeof(chunk) ? MAX_REQUEST - b->len : sizeof(chunk);
-		ssize_t n = recv(fd, chunk, want, 0);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		ssize_t got = recv(fd, chunk, want, 0);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n <= 0)
-			return "";
-		if (memchr(chunk, '\0', (size_t)n))
-			return "400 Bad Request";
-		kc_buf_add(b, chunk, (size_t)n);
+		if (got <= 0)
+			return -1;
+		kc_buf_add(b, chunk, (size_t)got);
 	}
-	return NULL;
 }
 
 static void serve(struct kc_metrics_server *srv, int fd)
 {
 	struct kc_buf req = KC_BUF_INIT, body = KC_BUF_INIT;
-	const char *bad = read_head(fd, &req);
+	struct kc_http_request r;
+	int bad = read_head(fd, &req, &r);
 	if (bad) {
-		if (*bad)
-			respond_text(fd, bad, NULL, bad + 4);
+		if (bad > 0) {
+			struct kc_buf why = KC_BUF_INIT;
+			kc_buf_printf(&why, "%s\n", bad == 408 ? "request timeout" : r.reason);
+			respond_text(fd, bad, NULL, why.ptr);
+			kc_buf_clear(&why);
+		}
 		goto out;
 	}
-	/* request line: METHOD SP TARGET SP HTTP/x.y */
-	char method[16], target[2048], version[16];
-	size_t line = strcspn(req.ptr, "\r\n");
-	req.ptr[line] = '\0';
-	if (sscanf(req.ptr, "%15s %2047s %15s", method, target, version) != 3 || strncmp(version, "HTTP/1.", 7) != 0) {
-		respond_text(fd, "400 Bad Request", NULL, "bad request line\n");
-		goto out;
-	}
-	target[strcspn(target, "?#")] = '\0';
-	int head = strcmp(method, "HEAD") == 0;
-	if (strcmp(target, "/metrics") != 0) {
-		respond_text(fd, "404 Not Found", NULL, "not found: try /metrics\n");
-	} else if (!head && strcmp(method, "GET") != 0) {
-		respond_text(fd, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", "only GET and HEAD\n");
+	int head = strcmp(r.method, "HEAD") == 0;
+	if (strcmp(r.path, "/metrics") != 0) {
+		respond_text(fd, 404, NULL, "not found: try /metrics\n");
+	} else if (!head && strcmp(r.method, "GET") != 0) {
+		respond_text(fd, 405, "Allow: GET, HEAD\r\n", "only GET and HEAD\n");
 	} else if (kc_metrics_render(NULL, srv->st, &body) < 0) {
 		kc_log(KC_LOG_WARN, "metrics: %s", kc_error_last());
-		respond_text(fd, "500 Internal Server Error", NULL, "metrics unavailable: the evidence store could not be read\n");
+		respond_text(fd, 500, NULL, "metrics unavailable: the evidence store could not be read\n");
 	} else {
-		respond(fd, "200 OK", KC_METRICS_CONTENT_TYPE, NULL, body.ptr, body.len, head);
+		respond(fd, 200, KC_METRICS_CONTENT_TYPE, NULL, body.ptr, body.len, head);
 	}
 out:
 	atomic_fetch_add(&srv->requests, 1);
-	kc_buf_free(&req);
-	kc_buf_free(&body);
+	kc_buf_clear(&req);
+	kc_buf_clear(&body);
 }
 
 static void *server_main(void *arg)

@@ -1,6 +1,7 @@
 #include "auditor/outputs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,21 +9,62 @@
 #include "checks/k8s/client.h"
 #include "common/error.h"
 #include "common/log.h"
-#include "reports/metrics.h"
 #include "reports/policyreport.h"
 #include "reports/report.h"
 
+void kc_outputs_options(struct option *dst, size_t room, const struct option *own, int base)
+{
+	size_t n = 0;
+	for (; own[n].name; n++) {
+		if (n + 1 >= room)
+			abort();
+		dst[n] = own[n];
+	}
+	if (n + kc_report_nformats + 3 > room)
+		abort();
+	for (size_t i = 0; i < kc_report_nformats; i++)
+		dst[n++] = (struct option){ kc_report_formats[i].flag, required_argument, NULL, base + (int)i };
+	dst[n++] = (struct option){ "json-format", required_argument, NULL, base + KC_REPORT_FORMATS_MAX };
+	dst[n++] = (struct option){ "policy-report-apply", no_argument, NULL, base + KC_REPORT_FORMATS_MAX + 1 };
+	dst[n] = (struct option){ 0 };
+}
+
+void kc_outputs_help(FILE *fp)
+{
+	for (size_t i = 0; i < kc_report_nformats; i++) {
+		const struct kc_report_format *f = &kc_report_formats[i];
+		int w = (int)strlen(f->flag) + 5; /* "FLAG FILE" */
+		fprintf(fp, "      --%s FILE%*s%s\n", f->flag, w < 16 ? 16 - w : 2, "", f->help);
+	}
+	fputs("      --json-format F   kubecomply (default) or kube-bench: --json in kube-bench's\n"
+	      "                        Controls/tests/results shape for tools that import kube-bench\n"
+	      "      --policy-report-apply  server-side apply the PolicyReports to the cluster (the\n"
+	      "                        kubeconfig of --kubeconfig/--context/--in-cluster, else\n"
+	      "                        $KUBECONFIG or ~/.kube/config) and delete stale ones of ours\n",
+	      fp);
+}
+
 int kc_outputs_option(const char *cmd, struct kc_output_opts *o, int which, const char *value)
 {
-	switch (which) {
-	case 0:
-		if (strcmp(value, "kube-bench") != 0 && strcmp(value, "kubecomply") != 0)
-			return kc_cli_fail(cmd, "--json-format: expected kubecomply or kube-bench, got '%s'", value);
-		o->json_kube_bench = strcmp(value, "kube-bench") == 0;
+	if (which >= 0 && (size_t)which < kc_report_nformats) {
+		o->path[which] = value;
 		return 0;
-	case 1: o->oscal = value; return 0;
-	default: o->policy_report_apply = 1; return 0;
 	}
+	if (which == KC_REPORT_FORMATS_MAX) {
+		int json = kc_report_format_find("json");
+		if (!kc_report_format_has_shape(&kc_report_formats[json], value))
+			return kc_cli_fail(cmd, "--json-format: expected kubecomply or kube-bench, got '%s'", value);
+		o->shape[json] = value;
+		return 0;
+	}
+	o->policy_report_apply = 1;
+	return 0;
+}
+
+const char *kc_outputs_path(const struct kc_output_opts *o, const char *flag)
+{
+	int i = kc_report_format_find(flag);
+	return i < 0 ? NULL : o->path[i];
 }
 
 /* --policy-report-apply: 0 or -1 after printing why. */
@@ -47,39 +89,24 @@ int kc_outputs_write(const char *cmd, const struct kc_run *run, struct kc_store 
 		     const struct kc_output_opts *o, const struct kc_gate *gate)
 {
 	int failed = 0;
-	/* the terminal goes to stdout unless the JSON report does */
-	FILE *term = o->json && o->json[0] == '-' && !o->json[1] ? stderr : stdout;
+	/* the terminal goes to stdout unless a report does */
+	FILE *term = stdout;
+	for (size_t i = 0; i < kc_report_nformats; i++)
+		if (o->path[i] && strcmp(o->path[i], "-") == 0)
+			term = stderr;
 	struct kc_term_opts to = { .color = isatty(fileno(term)), .quiet = o->quiet, .verbose = o->verbose };
 	kc_report_term_print(run, term, &to);
 
-	struct {
-		const char *path, *what;
-		int rc;
-	} outs[] = {
-		{ o->json, "JSON", 0 }, { o->junit, "JUnit", 0 }, { o->html, "HTML", 0 }, { o->sarif, "SARIF", 0 },
-		{ o->policy_report, "PolicyReport", 0 }, { o->metrics_file, "metrics", 0 }, { o->oscal, "OSCAL", 0 },
-	};
-	for (size_t i = 0; i < sizeof(outs) / sizeof(*outs); i++) {
-		if (!outs[i].path)
+	for (size_t i = 0; i < kc_report_nformats; i++) {
+		const struct kc_report_format *f = &kc_report_formats[i];
+		if (!o->path[i])
 			continue;
-		int rc;
-		switch (i) {
-		case 0:
-			rc = o->json_kube_bench ? kc_report_kubebench_write(run, outs[i].path)
-						: kc_report_json_write(run, outs[i].path);
-			break;
-		case 1: rc = kc_report_junit_write(run, outs[i].path); break;
-		case 2: rc = kc_report_html_write(run, st, outs[i].path); break;
-		case 3: rc = kc_report_sarif_write(run, outs[i].path); break;
-		case 4: rc = kc_report_policyreport_write(run, outs[i].path); break;
-		case 6: rc = kc_report_oscal_write(run, outs[i].path); break;
-		default: rc = kc_metrics_write_file(run, st, outs[i].path); break;
-		}
+		int rc = f->write(run, f->needs_store ? st : NULL, o->path[i], o->shape[i]);
 		if (rc < 0) {
-			kc_cli_fail(cmd, "%s report: %s", outs[i].what, kc_error_last());
+			kc_cli_fail(cmd, "%s report: %s", f->what, kc_error_last());
 			failed = 1;
-		} else if (!o->quiet && outs[i].path[0] != '-') {
-			kc_log(KC_LOG_INFO, "%s report written to %s", outs[i].what, outs[i].path);
+		} else if (!o->quiet && o->path[i][0] != '-') {
+			kc_log(KC_LOG_INFO, "%s report written to %s", f->what, o->path[i]);
 		}
 	}
 	if (o->policy_report_apply && apply_policy_reports(cmd, run, o) < 0)

@@ -3,37 +3,39 @@
 #ifndef KC_OUTPUTS_H
 #define KC_OUTPUTS_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include "store/run.h"
 #include "checks/k8s/kubeconfig.h"
 #include "store/store.h"
+#include "reports/formats.h"
 #include "reports/gate.h"
 
 struct kc_output_opts {
-	const char *json, *junit, *html, *sarif;
-	int json_kube_bench;         /* --json-format kube-bench: --json in kube-bench's shape */
-	const char *oscal;           /* OSCAL Assessment Results (JSON) */
-	const char *policy_report;   /* wgpolicyk8s.io PolicyReports (YAML) */
-	int policy_report_apply;     /* server-side apply them through `kube` */
+	/* by index in kc_report_formats (reports/formats.h); NULL = not asked for */
+	const char *path[KC_REPORT_FORMATS_MAX];
+	const char *shape[KC_REPORT_FORMATS_MAX]; /* --json-format: NULL = the format's default */
+	int policy_report_apply;     /* server-side apply the PolicyReports through `kube` */
 	struct kc_kubeconfig_opts kube;
-	const char *metrics_file;    /* Prometheus textfile for node-exporter */
 	int quiet, verbose;
 };
 
-/* The output options audit and report share beyond the file names: getopt values base,
- * base + 1, base + 2, handled by kc_outputs_option(cmd, o, value - base, optarg). */
-#define KC_OUTPUT_LONG_OPTIONS(base)                                  \
-	{ "json-format", required_argument, NULL, (base) },           \
-	{ "oscal", required_argument, NULL, (base) + 1 },             \
-	{ "policy-report-apply", no_argument, NULL, (base) + 2 }
-#define KC_OUTPUT_OPTIONS_HELP                                                                       \
-	"      --json-format F   kubecomply (default) or kube-bench: --json in kube-bench's\n"         \
-	"                        Controls/tests/results shape for tools that import kube-bench\n"     \
-	"      --oscal FILE      OSCAL Assessment Results 1.0.4 (JSON)\n"                             \
-	"      --policy-report-apply  server-side apply the PolicyReports to the cluster (the\n"      \
-	"                        kubeconfig of --kubeconfig/--context/--in-cluster, else\n"          \
-	"                        $KUBECONFIG or ~/.kube/config) and delete stale ones of ours\n"
-/* 0, or KC_EXIT_ERROR after printing why (an unknown --json-format). */
+/* Getopt values base .. base + KC_OUTPUT_NOPTS - 1 belong to the outputs: one --FLAG FILE per
+ * report format, then --json-format and --policy-report-apply. */
+#define KC_OUTPUT_NOPTS (KC_REPORT_FORMATS_MAX + 2)
+
+/* Fills dst (room entries) with the command's own options (own, up to its {0}), then the
+ * outputs' options, then the {0} end; the CLI's getopt_long table. Aborts when room is short
+ * (a programming error). */
+void kc_outputs_options(struct option *dst, size_t room, const struct option *own, int base);
+/* The --help lines of the outputs' options. */
+void kc_outputs_help(FILE *fp);
+/* Handles getopt value base + which: 0, or KC_EXIT_ERROR after printing why (an unknown
+ * --json-format). */
 int kc_outputs_option(const char *cmd, struct kc_output_opts *o, int which, const char *value);
+/* The path asked for the format whose flag is `flag` ("json"), or NULL. */
+const char *kc_outputs_path(const struct kc_output_opts *o, const char *flag);
 
 /* Returns the exit code: 0, 1 when the gate trips (gate may be NULL: never), 2 when a report
  * could not be written (the others are still written). */

@@ -235,7 +235,7 @@ int main(int argc, char **argv)
 	}
 	long size = ftell(f);
 	fclose(f);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	printf("log: %ld events (%ld incidents), %.1f MB, %.0f bytes/event\n", n, incidents, size / 1e6,
 	       (double)size / (double)n);
 

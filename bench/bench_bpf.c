@@ -201,7 +201,7 @@ static void profile(struct bench *b, enum cfg c, const double extra_ns[NSTORM])
 		}
 		printf("  %-27s %6.0f ns/op in programs (extra CPU measured: %.0f ns/op):%s\n", storm_names[s],
 		       total / storm_ops[s], extra_ns[s], line.len ? line.ptr : " none ran");
-		kc_buf_free(&line);
+		kc_buf_clear(&line);
 	}
 	stop(m, th);
 	kc_bpfmon_free(m);
@@ -336,7 +336,7 @@ out:
 	unlink(db.ptr);
 	unlink(plain.ptr);
 	rmdir(dir);
-	kc_buf_free(&db);
-	kc_buf_free(&plain);
+	kc_buf_clear(&db);
+	kc_buf_clear(&plain);
 	return rc;
 }

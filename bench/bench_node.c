@@ -79,7 +79,7 @@ static void put_cmdline(const char *root, int pid, const char *const *argv)
 	put(root, rel, b.ptr, b.len, 0444);
 	snprintf(rel, sizeof(rel), "proc/%d/environ", pid);
 	put(root, rel, "PATH=/usr/bin\0HOME=/\0", 21, 0400);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 static const char *const apiserver[] = {
@@ -119,7 +119,7 @@ static void manifest(const char *root, const char *name, const char *const *argv
 	char rel[128];
 	snprintf(rel, sizeof(rel), "etc/kubernetes/manifests/%s.yaml", name);
 	puts_file(root, rel, b.ptr, 0600);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 static void build_tree(const char *root)
@@ -187,7 +187,7 @@ static size_t audit_once(const char *root, const char *proc, const struct kc_pol
 	if (counts)
 		kc_run_count(&run, counts);
 	kc_run_clear(&run);
-	kc_node_free(&node);
+	kc_node_clear(&node);
 	return n;
 }
 
@@ -305,7 +305,7 @@ int main(void)
 		else
 			kc_buf_printf(&cmd, "cat %s/proc/[0-9]*/cmdline | tr '\\0' ' ' | grep -a -- kube-apiserver | grep -v grep", root);
 		run_shell(cmd.ptr);
-		kc_buf_free(&cmd);
+		kc_buf_clear(&cmd);
 		nshell++;
 	}
 	double shell_wall = now_ms(CLOCK_MONOTONIC) - w0;

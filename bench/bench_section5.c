@@ -152,8 +152,8 @@ static void respond(int fd, const char *target)
 	/* a client that went away ends the connection at its next read */
 	if (write(fd, head.ptr, head.len) == (ssize_t)head.len)
 		(void)!write(fd, body.ptr, body.len);
-	kc_buf_free(&body);
-	kc_buf_free(&head);
+	kc_buf_clear(&body);
+	kc_buf_clear(&head);
 }
 
 static void *serve_conn(void *arg)
@@ -252,13 +252,13 @@ static int generate(const char *root, unsigned nns, size_t bytes[3])
 				col_add(json_object_get_string(k), o);
 			json_object_put(o);
 		}
-		kc_yaml_free(&y);
+		kc_yaml_clear(&y);
 	}
 	fputs("\n],\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"\"}}\n", list);
 	fclose(multi);
 	fclose(list);
-	kc_buf_free(&b);
-	kc_buf_free(&path);
+	kc_buf_clear(&b);
+	kc_buf_clear(&path);
 	return 0;
 }
 
@@ -343,7 +343,7 @@ int main(int argc, char **argv)
 		      "  cluster: {server: 'http://127.0.0.1:%u'}\nusers:\n- name: bench\n  user: {token: bench-token}\n"
 		      "contexts:\n- name: bench\n  context: {cluster: bench, user: bench}\n", ntohs(sa.sin_port));
 	write_file(kubeconfig, kc.ptr, kc.len);
-	kc_buf_free(&kc);
+	kc_buf_clear(&kc);
 
 	struct shape shapes[4] = {
 		{ "dir", "one file per namespace", "", 0, (double)bytes[0] / 1e6 },

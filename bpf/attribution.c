@@ -424,7 +424,7 @@ static void rescan(struct kc_attr_cache *c)
 	} else if (fd >= 0) {
 		close(fd);
 	}
-	kc_buf_free(&path);
+	kc_buf_clear(&path);
 	/* keep pod names already resolved for cgroups that still exist */
 	for (size_t i = 0; i < fresh.cap; i++) {
 		struct kc_attr *a = fresh.vals[i], *old;

@@ -279,7 +279,7 @@ static void view_clear(struct view *v)
 	free(v->comm);
 	free(v->parent);
 	free(v->path);
-	kc_buf_free(&v->detail);
+	kc_buf_clear(&v->detail);
 }
 
 /* The JSON object shared by the event row and its findings. */

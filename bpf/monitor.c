@@ -22,6 +22,7 @@
 
 #include "bpf/decode.h"
 #include "bpf/monitor.skel.h"
+#include "common/log.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -388,8 +389,8 @@ static void tracefs_release(struct kc_bpfmon *m)
 		return;
 	m->tracefs_mounted = 0;
 	if (umount(TRACEFS_DIR) < 0 && !m->quiet)
-		fprintf(stderr, "kubecomply watch: bpf: could not unmount the tracefs it mounted at %s: %s\n",
-			TRACEFS_DIR, strerror(errno));
+		kc_log(KC_LOG_WARN, "bpf: could not unmount the tracefs it mounted at %s: %s", TRACEFS_DIR,
+		       strerror(errno));
 }
 
 static int has_tracepoint(const char *sys)
@@ -655,8 +656,8 @@ static int record_blind_spots(struct kc_bpfmon *m)
 			      p->name, p->section, why ? ": " : "", why ? why : "");
 		struct kc_gap g = { .monitor = mon.ptr, .start = now, .end = now, .detail = d.ptr };
 		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
-		kc_buf_free(&mon);
-		kc_buf_free(&d);
+		kc_buf_clear(&mon);
+		kc_buf_clear(&d);
 	}
 	if (rc == 0 && m->path == KC_BPFMON_PATH_NONE) {
 		struct kc_gap g = { .monitor = (char *)"bpf:syscalls", .start = now, .end = now,
@@ -692,9 +693,10 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 				kc_buf_printf(&d, ": %s", p->why);
 			/* the other variant's programs are in the store, not worth a line each */
 			if (!quiet && !p->off)
-				fprintf(stderr, "kubecomply watch: bpf %-32s %-40s %s%s\n", p->name, p->section,
-					p->attached ? "attached" : p->unused ? "" : "NOT attached: ",
-					p->why ? p->why : "");
+				kc_log_fields(KC_LOG_INFO,
+					      (const char *const[]){ "program", p->name, "section", p->section, "why", p->why, NULL },
+					      "bpf %-32s %-40s %s", p->name, p->section,
+					      p->attached ? "attached" : p->unused ? "" : "NOT attached");
 		} else if (i == m->nprogs) {
 			/* which programs see opens and syscalls, and why */
 			name = "syscall-path";
@@ -732,9 +734,10 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 				kc_buf_puts(&d, "no cgroup v2 hierarchy found: events carry no pod or container");
 		}
 		if (!p && !quiet)
-			fprintf(stderr, "kubecomply watch: bpf %-32s %s\n", name, d.ptr);
+			kc_log_fields(KC_LOG_INFO, (const char *const[]){ "program", name, NULL }, "bpf %-32s %s", name,
+				      d.ptr);
 		rc = kc_store_add_attachment(m->dec.st, m->dec.run_id, "bpf", name, attached, d.ptr);
-		kc_buf_free(&d);
+		kc_buf_clear(&d);
 		if (rc < 0) {
 			kc_store_rollback(m->dec.st);
 			return rc;
@@ -832,7 +835,7 @@ static int sample(struct kc_bpfmon *m)
 		};
 		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
 		m->dec.rows++;
-		kc_buf_free(&d);
+		kc_buf_clear(&d);
 	}
 	memcpy(m->last, tot, sizeof(tot));
 	free(m->last_sample_time);
@@ -868,7 +871,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 	m->next_rescan = m->last_sample + RESCAN_SECONDS;
 	kc_buf_printf(&rules, "%s/runtime/bpf-rules.yaml", o->policy_dir ? o->policy_dir : o->policy_root ? o->policy_root : "policies");
 	rc = kc_bpf_decoder_init(&m->dec, st, run_id, m->root, rules.ptr);
-	kc_buf_free(&rules);
+	kc_buf_clear(&rules);
 	if (rc < 0)
 		goto fail;
 
@@ -876,7 +879,7 @@ int kc_bpfmon_open_opts(const struct kc_watch_opts *o, const struct kc_bpfmon_op
 	old_print = libbpf_set_print(capture_libbpf);
 	rc = load(m);
 	libbpf_set_print(old_print);
-	kc_buf_free(&libbpf_log);
+	kc_buf_clear(&libbpf_log);
 	if (rc < 0)
 		goto fail;
 	if ((rc = fill_syscalls(m)) < 0 || (rc = sync_watch(m, NULL)) < 0 || (rc = attach(m)) < 0)
@@ -1031,7 +1034,7 @@ static void record_stats(struct kc_bpfmon *m)
 	if (m->in_tx)
 		kc_store_add_event(m->dec.st, m->dec.run_id, &ev);
 	free(ev.time);
-	kc_buf_free(&j);
+	kc_buf_clear(&j);
 }
 
 void kc_bpfmon_free(struct kc_bpfmon *m)

@@ -123,7 +123,7 @@ static int parse_rule(const char *name, yaml_document_t *d, yaml_node_t *m, stru
 			struct kc_buf b = KC_BUF_INIT;
 			kc_buf_printf(&b, "unknown key '%s' in rule (expected one of: %s)", k, keys);
 			rc = fail(name, kn, b.ptr);
-			kc_buf_free(&b);
+			kc_buf_clear(&b);
 		}
 		if (rc < 0)
 			return rc;
@@ -163,7 +163,7 @@ int kc_bpf_rules_parse(const char *name, const char *data, size_t len, struct kc
 			}
 	}
 out:
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	return rc;
 }
 

@@ -121,7 +121,7 @@ static void add_tree(struct kc_watchlist *w, struct kc_root *r, const char *dir,
 		add(w, dir, &st, &top);
 	}
 	walk(w, fd, &path, depth, glob, s);
-	kc_buf_free(&path);
+	kc_buf_clear(&path);
 }
 
 static const struct {
@@ -160,7 +160,7 @@ static void add_sa_tokens(struct kc_watchlist *w, struct kc_root *r)
 			add_tree(w, r, dir.ptr, 2, "token", &s);
 		}
 	}
-	kc_buf_free(&dir);
+	kc_buf_clear(&dir);
 	closedir(d);
 }
 
@@ -205,7 +205,7 @@ int kc_watchlist_build(const char *root, struct kc_watchlist *out)
 	struct spec shadow = { "shadow", SHADOW_OWNERS, NULL, KC_WATCH_FILE };
 	add_file(out, r, "/etc/shadow", &shadow);
 	add_file(out, r, "/etc/gshadow", &shadow);
-	kc_buf_free(&path);
+	kc_buf_clear(&path);
 	kc_root_free(r);
 
 	/* one entry per inode (hard links, a file listed twice): merge flags, keep the first */

@@ -273,6 +273,6 @@ int kc_benchmark_load(const char *name, const char *extra_dir, struct kc_policy_
 				  "lists where policies are looked up", name, dir.ptr);
 	if (rc == 0 && extra_dir)
 		rc = kc_policy_load_dir(out, extra_dir);
-	kc_buf_free(&dir);
+	kc_buf_clear(&dir);
 	return rc;
 }

@@ -34,11 +34,11 @@ static void outcome_init(struct outcome *o)
 	kc_buf_init(&o->reason);
 }
 
-static void outcome_free(struct outcome *o)
+static void outcome_clear(struct outcome *o)
 {
-	kc_buf_free(&o->expected);
-	kc_buf_free(&o->actual);
-	kc_buf_free(&o->reason);
+	kc_buf_clear(&o->expected);
+	kc_buf_clear(&o->actual);
+	kc_buf_clear(&o->reason);
 }
 
 static int is_bool(const char *s)
@@ -155,7 +155,7 @@ out:
 	if (why)
 		*why = kc_buf_detach(&b);
 	else
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 	return ok;
 }
 
@@ -327,7 +327,7 @@ static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_r
 			struct kc_buf what = KC_BUF_INIT;
 			kc_buf_printf(&what, "--%s", t->flag);
 			judge_value(o, t, what.ptr, sv, 0);
-			kc_buf_free(&what);
+			kc_buf_clear(&what);
 			free(sv);
 			return;
 		}
@@ -347,7 +347,7 @@ static void eval_flag(struct kc_node *node, const struct kc_test *t, struct kc_r
 	struct kc_buf what = KC_BUF_INIT;
 	kc_buf_printf(&what, "--%s", t->flag);
 	judge_value(o, t, what.ptr, v, from_default);
-	kc_buf_free(&what);
+	kc_buf_clear(&what);
 }
 
 /* A flag the component ignores because --config is set: the file decides, else the file
@@ -361,12 +361,12 @@ static void eval_config_governed(struct kc_node *node, const struct kc_component
 		o->status = KC_WARN;
 		kc_buf_printf(&o->reason, "%s runs with --config, which replaces --%s; the key that does is not known", c->name,
 			      t->flag);
-		kc_buf_free(&what);
+		kc_buf_clear(&what);
 		return;
 	}
 	char *owned = NULL;
 	if (component_config_value(node, c, key->key, r, o, &owned) < 0) {
-		kc_buf_free(&what);
+		kc_buf_clear(&what);
 		return;
 	}
 	const char *v = owned;
@@ -383,7 +383,7 @@ static void eval_config_governed(struct kc_node *node, const struct kc_component
 	kc_result_note(r, "%s: --%s is ignored with --config; %s decides", c->name, t->flag, key->key);
 	judge_value(o, t, what.ptr, v, from_default);
 	free(owned);
-	kc_buf_free(&what);
+	kc_buf_clear(&what);
 }
 
 static void eval_env(struct kc_node *node, const struct kc_test *t, struct kc_result *r, struct outcome *o)
@@ -481,7 +481,7 @@ static int component_config_value(struct kc_node *node, const struct kc_componen
 		      strcmp(view, "host") == 0 ? "" : ", read through the process's root: ",
 		      strcmp(view, "host") == 0 ? "" : yf->y.name);
 	kc_result_add_config(r, path, key, *value, line, layer, detail.ptr);
-	kc_buf_free(&detail);
+	kc_buf_clear(&detail);
 	return 0;
 }
 
@@ -499,7 +499,7 @@ static int flag_ignored(const struct kc_component *c, const char *flag, struct k
 		kc_buf_printf(&k, "--%s", flag);
 		kc_result_add_config(r, c->source_path, k.ptr, kc_flag_is_secret(flag) ? KC_REDACTED : v, 0,
 				     layer_name(c->source), "ignored: the component reads this setting from its --config file");
-		kc_buf_free(&k);
+		kc_buf_clear(&k);
 	}
 	return 1;
 }
@@ -518,7 +518,7 @@ static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, 
 	if ((!kc || kc->source == KC_SRC_NONE) && !kc_kubelet_config_path(node)) {
 		o->status = KC_WARN;
 		kc_buf_puts(&o->reason, "kubelet not found on this node (no process, unit or config file)");
-		kc_buf_free(&what);
+		kc_buf_clear(&what);
 		return;
 	}
 	int rc = kc_kubelet_resolve(node, t->flag, t->config_key, t->op != KC_OP_PRESENT, &v, r);
@@ -541,7 +541,7 @@ static void eval_kubelet_setting(struct kc_node *node, const struct kc_test *t, 
 		}
 		judge_value(o, t, what.ptr, val, from_default);
 	}
-	kc_buf_free(&what);
+	kc_buf_clear(&what);
 	kc_kubelet_value_clear(&v);
 }
 
@@ -613,7 +613,7 @@ static void eval_setting(struct kc_node *node, const struct kc_test *t, struct k
 	judge_value(o, t, what.ptr, v, from_default);
 out:
 	free(owned);
-	kc_buf_free(&what);
+	kc_buf_clear(&what);
 }
 
 /* The file a test names: the component's flag when set, else the path written in the policy. */
@@ -654,7 +654,7 @@ static const char *file_path(struct kc_node *node, const struct kc_test *t, stru
 			else if (tmp.reason.len)
 				kc_result_note(r, "%s", tmp.reason.ptr);
 			free(cv);
-			outcome_free(&tmp);
+			outcome_clear(&tmp);
 			return path;
 		}
 		const char *v = c && c->source != KC_SRC_NONE ? kc_flags_value(&c->flags, t->flag) : NULL;
@@ -801,17 +801,17 @@ static int eval_unit_files(struct kc_node *node, const struct kc_test *t, struct
 		o->status = KC_WARN;
 		kc_buf_printf(&o->expected, "the files of %s in effect", t->unit);
 		kc_buf_printf(&o->reason, "%s is masked (%s links to /dev/null): systemd does not start it", t->unit, u.masked_by);
-		kc_unit_free(&u);
+		kc_unit_clear(&u);
 		return 1;
 	}
 	if (rc < 0) {
-		kc_unit_free(&u);
+		kc_unit_clear(&u);
 		return 0;
 	}
 	struct kc_buf what = KC_BUF_INIT;
 	kc_buf_printf(&what, "every file of %s in effect", t->unit);
 	file_expected(t, what.ptr, &o->expected);
-	kc_buf_free(&what);
+	kc_buf_clear(&what);
 	size_t nfiles = 0, failed = 0;
 	for (size_t i = 0; i < u.ndropins + 1; i++) {
 		const char *p = i == 0 ? u.path : u.dropins[i - 1];
@@ -822,7 +822,7 @@ static int eval_unit_files(struct kc_node *node, const struct kc_test *t, struct
 		if (f->err) {
 			o->status = KC_ERROR;
 			kc_buf_printf(&o->reason, "%s: %s", p, strerror(f->err));
-			kc_unit_free(&u);
+			kc_unit_clear(&u);
 			return 1;
 		}
 		nfiles++;
@@ -831,13 +831,13 @@ static int eval_unit_files(struct kc_node *node, const struct kc_test *t, struct
 			failed++;
 			kc_buf_printf(&o->actual, "%s%s", o->actual.len ? "; " : "", phrase.ptr);
 		}
-		kc_buf_free(&phrase);
+		kc_buf_clear(&phrase);
 	}
 	kc_result_note(r, "%s: %zu file(s) in effect on systemd's search path (unit file and drop-ins)", t->unit, nfiles);
 	o->status = failed ? KC_FAIL : KC_PASS;
 	if (!failed)
 		kc_buf_printf(&o->actual, "all %zu files of %s comply", nfiles, t->unit);
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 	return 1;
 }
 
@@ -918,7 +918,7 @@ static void walk_dir(struct walk *w, const char *dir)
 				kc_buf_add(&w->o->actual, phrase.ptr, phrase.len);
 			}
 			add_file_evidence(w->node, w->r, f);
-			kc_buf_free(&phrase);
+			kc_buf_clear(&phrase);
 		}
 		/* symlinked directories are not entered: they could lead anywhere in the tree */
 		if (is_dir && !f->is_symlink && w->t->recursive && w->depth < 16) {
@@ -926,7 +926,7 @@ static void walk_dir(struct walk *w, const char *dir)
 			walk_dir(w, p.ptr);
 			w->depth--;
 		}
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 	kc_strv_free(names, n);
 }
@@ -937,7 +937,7 @@ static void eval_files(struct kc_node *node, const struct kc_test *t, struct kc_
 	struct kc_buf what = KC_BUF_INIT;
 	kc_buf_printf(&what, "every %s under %s", t->glob ? t->glob : "entry", t->dir);
 	file_expected(t, what.ptr, &o->expected);
-	kc_buf_free(&what);
+	kc_buf_clear(&what);
 	if (d->err == ENOENT) {
 		o->status = t->missing;
 		kc_buf_printf(&o->actual, "%s does not exist", t->dir);
@@ -951,10 +951,10 @@ static void eval_files(struct kc_node *node, const struct kc_test *t, struct kc_
 		/* the directory is a symlink that cannot be followed inside --root */
 		o->status = ls;
 		kc_buf_puts(&o->reason, link.ptr);
-		kc_buf_free(&link);
+		kc_buf_clear(&link);
 		return;
 	}
-	kc_buf_free(&link);
+	kc_buf_clear(&link);
 	if (d->err || !S_ISDIR(d->mode)) {
 		o->status = KC_ERROR;
 		kc_buf_printf(&o->reason, "%s: %s", t->dir, d->err ? strerror(d->err) : "not a directory");
@@ -1000,13 +1000,13 @@ static void eval_content(struct kc_node *node, const struct kc_test *t, struct k
 		kc_buf_printf(&o->actual, "%s does not exist", path);
 		if (t->missing != KC_PASS && t->missing != KC_FAIL)
 			kc_buf_printf(&o->reason, "%s does not exist", path);
-		kc_buf_free(&what);
+		kc_buf_clear(&what);
 		return;
 	}
 	if (yf->err) {
 		o->status = KC_ERROR;
 		kc_buf_printf(&o->reason, "%s", yf->errmsg ? yf->errmsg : strerror(-yf->err));
-		kc_buf_free(&what);
+		kc_buf_clear(&what);
 		return;
 	}
 	long line = 0;
@@ -1024,7 +1024,7 @@ static void eval_content(struct kc_node *node, const struct kc_test *t, struct k
 	}
 	judge_value(o, t, what.ptr, val, from_default);
 	free(v);
-	kc_buf_free(&what);
+	kc_buf_clear(&what);
 }
 
 static void eval_query(struct kc_node *node, const struct kc_engine_opts *opts, const struct kc_check *c,
@@ -1185,7 +1185,7 @@ static void eval_check(struct kc_node *node, const struct kc_engine_opts *opts, 
 			any_pass = 1;
 		if (badness(o.status) > badness(worst))
 			worst = o.status;
-		outcome_free(&o);
+		outcome_clear(&o);
 	}
 	r->status = c->match_any && any_pass ? KC_PASS : worst;
 	if (r->status == KC_PASS || r->status == KC_FAIL) {

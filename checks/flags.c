@@ -275,7 +275,7 @@ static void combine(struct kc_flags *f)
 		kc_flags_add(f, nm, b.ptr, last);
 		f->items[f->n - 1].combined = 1;
 		free(nm);
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 	}
 }
 
@@ -322,20 +322,10 @@ void kc_flags_parse(struct kc_flags *out, int argc, char *const argv[])
 
 void kc_flags_parse_cmdline(struct kc_flags *out, const char *buf, size_t len)
 {
-	char **argv = NULL;
-	size_t cap = 0, argc = 0;
-	/* arguments are NUL-terminated; a missing final NUL (truncated read) still ends one */
-	for (size_t start = 0; start < len;) {
-		const char *nul = memchr(buf + start, '\0', len - start);
-		size_t end = nul ? (size_t)(nul - buf) : len;
-		argv = kc_array_grow(argv, &cap, argc + 1, sizeof(*argv));
-		argv[argc++] = kc_strndup(buf + start, end - start);
-		start = end + 1;
-	}
+	size_t argc;
+	char **argv = kc_split_nul(buf, len, &argc);
 	kc_flags_parse(out, (int)argc, argv);
-	for (size_t i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
+	kc_strv_free(argv, argc);
 }
 
 const struct kc_flag *kc_flags_get(const struct kc_flags *f, const char *name)
@@ -357,7 +347,7 @@ const char *kc_flags_value(const struct kc_flags *f, const char *name)
 	return fl->value ? fl->value : "true";
 }
 
-void kc_flags_free(struct kc_flags *f)
+void kc_flags_clear(struct kc_flags *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		free(f->items[i].name);

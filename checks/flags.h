@@ -44,7 +44,7 @@ void kc_flags_parse_cmdline(struct kc_flags *out, const char *buf, size_t len);
 const struct kc_flag *kc_flags_get(const struct kc_flags *f, const char *name);
 const char *kc_flags_value(const struct kc_flags *f, const char *name);
 void kc_flags_add(struct kc_flags *f, const char *name, const char *value, int index);
-void kc_flags_free(struct kc_flags *f);
+void kc_flags_clear(struct kc_flags *f);
 /* The type of a flag of a component ("kube-apiserver"); KC_FLAG_SCALAR when unknown. */
 enum kc_flag_kind kc_flag_kind(const char *component, const char *name);
 

@@ -202,7 +202,7 @@ int kc_root_resolve(struct kc_root *r, const char *path, char **out)
 	if (!cur.len)
 		kc_buf_puts(&cur, "/");
 	*out = kc_buf_detach(&cur);
-	kc_buf_free(&rest);
+	kc_buf_clear(&rest);
 	return rc;
 }
 
@@ -228,11 +228,6 @@ int kc_root_open_dir(struct kc_root *r, const char *path)
 	return open_in_root(r, path, O_RDONLY | O_DIRECTORY, 0);
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int kc_root_list_dir(struct kc_root *r, const char *path, const char *suffix, size_t max, char ***names,
 		     size_t *n)
 {
@@ -241,42 +236,5 @@ int kc_root_list_dir(struct kc_root *r, const char *path, const char *suffix, si
 	int fd = kc_root_open_dir(r, path);
 	if (fd < 0)
 		return fd;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	size_t cap = 0, sl = suffix ? strlen(suffix) : 0;
-	struct dirent *de;
-	int errno_after_readdir = 0;
-	for (;;) {
-		if (max && *n >= max)
-			break;
-		errno = 0;
-		if (!(de = readdir(d))) {
-			errno_after_readdir = errno;
-			break;
-		}
-		const char *nm = de->d_name;
-		size_t l = strlen(nm);
-		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
-			continue;
-		if (suffix && (nm[0] == '.' || l <= sl || strcmp(nm + l - sl, suffix) != 0))
-			continue;
-		*names = kc_array_grow(*names, &cap, *n + 1, sizeof(**names));
-		(*names)[(*n)++] = kc_strdup(nm);
-	}
-	/* readdir's NULL is also its error: a listing cut by an I/O error is not a short list */
-	int e = errno_after_readdir;
-	closedir(d);
-	if (e) {
-		kc_strv_free(*names, *n);
-		*names = NULL;
-		*n = 0;
-		return -e;
-	}
-	if (*n)
-		qsort(*names, *n, sizeof(**names), cmp_name);
-	return 0;
+	return kc_dir_names_fd(fd, suffix, max, names, n);
 }

@@ -143,7 +143,7 @@ static int merge_file(struct kc_node *node, const char *file, struct cmerge *m, 
 				if (!in || in->type != YAML_SCALAR_NODE) {
 					kargs_clear(&vals);
 					free(k);
-					kc_buf_free(&origin);
+					kc_buf_clear(&origin);
 					return config_error(err, file, in ? in : vn, "a list of scalar values expected");
 				}
 				char *c = kc_yaml_canon(in);
@@ -154,7 +154,7 @@ static int merge_file(struct kc_node *node, const char *file, struct cmerge *m, 
 			}
 		} else if (vn && vn->type == YAML_MAPPING_NODE) {
 			free(k);
-			kc_buf_free(&origin);
+			kc_buf_clear(&origin);
 			return config_error(err, file, vn, "a scalar or a list value expected");
 		} else {
 			/* convert.ToString(nil) is "": "key:" gives --key= */
@@ -163,7 +163,7 @@ static int merge_file(struct kc_node *node, const char *file, struct cmerge *m, 
 			kargs_add(&vals, k, c, origin.ptr);
 			free(c);
 		}
-		kc_buf_free(&origin);
+		kc_buf_clear(&origin);
 		struct ckey *ck = ckey_find(m, k);
 		if (ck && append) {
 			/* toSlice(old) + toSlice(new); toSlice drops an empty non-string value */
@@ -200,7 +200,7 @@ static int read_config(struct kc_node *node, const char *path, struct kargs *out
 		struct kc_buf b = KC_BUF_INIT;
 		kc_buf_printf(&b, "%s: %s", dir.ptr, strerror(-rc));
 		*err = kc_buf_detach(&b);
-		kc_buf_free(&dir);
+		kc_buf_clear(&dir);
 		return -1;
 	}
 	char **files = kc_xcalloc(nn + 2, sizeof(char *));
@@ -216,13 +216,13 @@ static int read_config(struct kc_node *node, const char *path, struct kargs *out
 		kc_buf_printf(&p, "%s/%s", dir.ptr, names[i]);
 		const struct kc_filefact *ff = kc_node_file(node, p.ptr);
 		if (ff->err == 0 && S_ISDIR(ff->mode)) {
-			kc_buf_free(&p);
+			kc_buf_clear(&p);
 			continue;
 		}
 		files[nf++] = kc_buf_detach(&p);
 	}
 	kc_strv_free(names, nn);
-	kc_buf_free(&dir);
+	kc_buf_clear(&dir);
 	struct cmerge m = { 0 };
 	rc = 0;
 	for (size_t i = 0; i < nf && rc == 0; i++)
@@ -432,7 +432,7 @@ static void fill_component(struct kc_node *node, enum kc_component_id id, const 
 		kc_buf_puts(&line, argv[i]);
 	}
 	c->cmdline_redacted = kc_redact_text(line.ptr);
-	kc_buf_free(&line);
+	kc_buf_clear(&line);
 	kc_strv_free(argv, argc);
 }
 
@@ -475,7 +475,7 @@ static void build_server(struct kc_node *node, const struct kargs *k, const char
 	kc_buf_printf(&p, "%s/server/db/etcd", dd);
 	int embedded_etcd = !kargs_bool(k, "disable-etcd") && !(ds && *ds->value) &&
 			    (kargs_bool(k, "cluster-init") || kc_node_file(node, p.ptr)->err == 0);
-	kc_buf_free(&p);
+	kc_buf_clear(&p);
 	if (!kargs_bool(k, "disable-apiserver")) {
 		d.origin = "k3s default (pkg/daemons/control/server.go apiServer)";
 		def(&d, "storage-backend", "etcd3");
@@ -577,11 +577,11 @@ static void build_agent(struct kc_node *node, const struct kargs *k, const char 
 		def(&d, "config-dir", "%s", cd.ptr);
 		def(&d, "kubeconfig", "%s/agent/kubelet.kubeconfig", dd);
 		def(&d, "read-only-port", "0");
-		kc_buf_free(&cd);
+		kc_buf_clear(&cd);
 		build(node, KC_COMP_KUBELET, &d, k, "kubelet-arg", src);
 		goto proxy;
 	}
-	kc_buf_free(&cd);
+	kc_buf_clear(&cd);
 	d.origin = "k3s default (pkg/daemons/agent commonKubeletArgs)";
 	def(&d, "healthz-bind-address", "127.0.0.1");
 	def(&d, "read-only-port", "0");
@@ -649,11 +649,11 @@ static int find_cmd(struct kc_node *node, struct k3s_cmd *cmd)
 				const struct kc_unit_var *v = kc_unit_var(&u, "K3S_CONFIG_FILE");
 				if (v && *v->value)
 					cmd->config_env = kc_strdup(v->value);
-				kc_unit_free(&u);
+				kc_unit_clear(&u);
 				return 1;
 			}
 		}
-		kc_unit_free(&u);
+		kc_unit_clear(&u);
 	}
 	return 0;
 }

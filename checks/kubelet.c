@@ -136,11 +136,11 @@ static void walk_dropins(struct kc_node *node, struct kc_kubelet *k, const char 
 		if (kc_root_lstat(node->root, p.ptr, &st) == 0 && S_ISDIR(st.st_mode)) {
 			if (depth < 16) /* WalkDir has no bound; a tree deeper than this is hostile */
 				walk_dropins(node, k, p.ptr, depth + 1);
-			kc_buf_free(&p);
+			kc_buf_clear(&p);
 		} else if (len > 5 && strcmp(names[i] + len - 5, ".conf") == 0) {
 			add_dropin(node, k, kc_buf_detach(&p));
 		} else {
-			kc_buf_free(&p);
+			kc_buf_clear(&p);
 		}
 	}
 	kc_strv_free(names, n);
@@ -493,7 +493,7 @@ int kc_kubelet_resolve(struct kc_node *node, const char *flag, const char *confi
 		kc_buf_printf(&d, "the zero value \"%s\" from %s is replaced by the defaulting after the merge "
 			      "(SetDefaults_KubeletConfiguration)", out->value, out->source ? out->source : out->layer);
 		ev_default(r, config_key, dv, d.ptr);
-		kc_buf_free(&d);
+		kc_buf_clear(&d);
 		free(out->owned);
 		out->owned = NULL;
 		out->value = dv;
@@ -528,7 +528,7 @@ int kc_kubelet_resolve(struct kc_node *node, const char *flag, const char *confi
 		const char *src = strcmp(out->layer, "default") == 0 ? NULL : out->source;
 		kc_result_note(r, "kubelet %s decided by the %s layer%s%s", what.ptr,
 			       out->value ? out->layer : "none (unset)", src ? ": " : "", src ? src : "");
-		kc_buf_free(&what);
+		kc_buf_clear(&what);
 	}
 	return 0;
 }
@@ -584,7 +584,7 @@ int kc_kubelet_feature_gate(struct kc_node *node, const char *gate, const char *
 	memset(&cv, 0, sizeof(cv));
 	int reset = 0;
 	int rc = config_lookup(k, NULL, key.ptr, &cv, r, &decided, &reset);
-	kc_buf_free(&key);
+	kc_buf_clear(&key);
 	if (rc < 0) {
 		kc_kubelet_value_clear(&cv);
 		return rc;

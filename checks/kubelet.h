@@ -18,7 +18,7 @@
 struct kc_kubelet;
 
 /* One resolved setting. Strings are owned by the node's kubelet state (valid until
- * kc_node_free), except value when owned is set. */
+ * kc_node_clear), except value when owned is set. */
 struct kc_kubelet_value {
 	const char *value;   /* NULL when no layer sets it and no default is known */
 	const char *layer;   /* "process", "systemd", "static-pod", "config-dir", "config-file", "default", "none" */

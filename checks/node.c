@@ -74,7 +74,7 @@ static void component_clear(struct kc_component *c)
 {
 	free(c->source_path);
 	free(c->arg_lines);
-	kc_flags_free(&c->flags);
+	kc_flags_clear(&c->flags);
 	if (c->env)
 		for (char **e = c->env; *e; e++)
 			free(*e);
@@ -92,7 +92,7 @@ static void component_clear(struct kc_component *c)
 	c->name = name;
 }
 
-void kc_node_free(struct kc_node *node)
+void kc_node_clear(struct kc_node *node)
 {
 	for (int i = 0; i < KC_COMP_COUNT; i++)
 		component_clear(&node->comps[i]);
@@ -112,7 +112,7 @@ void kc_node_free(struct kc_node *node)
 	for (size_t i = 0; i < node->nyamls; i++) {
 		free(node->yamls[i]->path);
 		free(node->yamls[i]->errmsg);
-		kc_yaml_free(&node->yamls[i]->y);
+		kc_yaml_clear(&node->yamls[i]->y);
 		free(node->yamls[i]);
 	}
 	free(node->yamls);
@@ -147,7 +147,7 @@ static char *redacted_cmdline(const char *const *argv, size_t argc)
 		kc_buf_puts(&b, argv[i]);
 	}
 	char *red = kc_redact_text(b.ptr);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return red;
 }
 
@@ -162,35 +162,10 @@ static char *read_proc_text(struct kc_node *node, const char *pid, const char *w
 	kc_buf_printf(&p, "/%s/%s", pid, what);
 	char *data = NULL;
 	int rc = kc_root_read_file(node->proc, p.ptr, PROC_TEXT_MAX, &data, len);
-	kc_buf_free(&p);
+	kc_buf_clear(&p);
 	if (rc == -EFBIG)
 		*cut = 1;
 	return rc < 0 ? NULL : data;
-}
-
-static char **split_nul(const char *buf, size_t len, size_t *count)
-{
-	char **v = NULL;
-	size_t cap = 0, n = 0;
-	for (size_t start = 0; start < len;) {
-		const char *nul = memchr(buf + start, '\0', len - start);
-		size_t end = nul ? (size_t)(nul - buf) : len;
-		v = kc_array_grow(v, &cap, n + 2, sizeof(*v));
-		v[n++] = kc_strndup(buf + start, end - start);
-		start = end + 1;
-	}
-	if (v)
-		v[n] = NULL;
-	*count = n;
-	return v;
-}
-
-static void free_strv(char **v)
-{
-	if (v)
-		for (char **p = v; *p; p++)
-			free(*p);
-	free(v);
 }
 
 /* k3s and RKE2 run the components inside their own binary (k3s) or start them (rke2):
@@ -207,7 +182,7 @@ static void note_distro_process(struct kc_node *node, const char *pid, const cha
 		 * its own argv (cmd/k3s/main.go stageAndRun), so argv[0] is usually "k3s"; a
 		 * `k3s kubectl …` or `k3s etcd-snapshot …` beside it is not the server */
 		size_t argc = 0;
-		char **argv = split_nul(prog, len, &argc);
+		char **argv = kc_split_nul(prog, len, &argc);
 		int runs = argc >= 2 && (strcmp(argv[1], "server") == 0 || strcmp(argv[1], "agent") == 0) &&
 			   (strcmp(base, "k3s") == 0 || strcmp(base, "k3s-server") == 0 || strcmp(base, "k3s-agent") == 0);
 		if (node->k3s_argv || !runs) {
@@ -220,7 +195,7 @@ static void note_distro_process(struct kc_node *node, const char *pid, const cha
 			int ecut = 0;
 			char *env = read_proc_text(node, pid, "environ", &elen, &ecut);
 			size_t nenv = 0;
-			char **ev = env ? split_nul(env, elen, &nenv) : NULL;
+			char **ev = env ? kc_split_nul(env, elen, &nenv) : NULL;
 			for (size_t i = 0; i < nenv; i++)
 				if (strncmp(ev[i], "K3S_CONFIG_FILE=", 16) == 0 && ev[i][16]) {
 					free(node->k3s_config_env);
@@ -255,7 +230,7 @@ static void load_processes(struct kc_node *node)
 			struct kc_buf p = KC_BUF_INIT;
 			kc_buf_printf(&p, "/%s/cmdline", pid);
 			int fd = kc_root_open_file(node->proc, p.ptr);
-			kc_buf_free(&p);
+			kc_buf_clear(&p);
 			char head[4096] = "";
 			if (fd >= 0) {
 				ssize_t hn = read(fd, head, sizeof(head) - 1);
@@ -294,14 +269,14 @@ static void load_processes(struct kc_node *node)
 		c->flags.component = comp_names[id];
 		kc_flags_parse_cmdline(&c->flags, buf, len);
 		size_t argc;
-		char **argv = split_nul(buf, len, &argc);
+		char **argv = kc_split_nul(buf, len, &argc);
 		c->cmdline_redacted = redacted_cmdline((const char *const *)argv, argc);
-		free_strv(argv);
+		kc_strv_free(argv, argc);
 		free(buf);
 		int ecut = 0;
 		char *env = read_proc_text(node, pid, "environ", &len, &ecut);
 		if (env) {
-			c->env = split_nul(env, len, &argc);
+			c->env = kc_split_nul(env, len, &argc);
 			free(env);
 		}
 		/* etcd reads ETCD_* from it: a cut environment leaves its flags undecided too */
@@ -358,7 +333,7 @@ static void load_static_pods(struct kc_node *node, const char *dir)
 			}
 		}
 		kc_podspec_clear(&ps);
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 	kc_strv_free(names, n);
 }
@@ -421,8 +396,8 @@ static void load_systemd_units(struct kc_node *node)
 			u.argv = NULL;
 			u.argc = 0;
 		}
-		kc_unit_free(&u);
-		kc_buf_free(&name);
+		kc_unit_clear(&u);
+		kc_buf_clear(&name);
 	}
 }
 
@@ -576,7 +551,7 @@ static const struct kc_yamlfile *node_yaml_in(struct kc_node *node, struct kc_ro
 			kc_buf_printf(&m, "%s: %s", name, strerror(-rc));
 		}
 		yf->errmsg = m.len ? kc_buf_detach(&m) : NULL;
-		kc_buf_free(&m);
+		kc_buf_clear(&m);
 		return yf;
 	}
 	if (kc_yaml_load(&yf->y, name, data, len) < 0) {

@@ -58,7 +58,7 @@ struct kc_node {
 	size_t nusers, ngroups;
 	/* per-run caches: each file is stat'ed, hashed and parsed at most once. Arrays of
 	 * pointers: an entry never moves when the cache grows, so the pointer kc_node_file and
-	 * kc_node_yaml return stays valid until kc_node_free (callers hold two at once). */
+	 * kc_node_yaml return stays valid until kc_node_clear (callers hold two at once). */
 	struct kc_filefact **files;
 	size_t nfiles, files_cap;
 	struct kc_yamlfile **yamls;
@@ -101,16 +101,16 @@ struct kc_filefact {
 };
 
 int kc_node_open(struct kc_node *node, const char *root, const char *proc_dir);
-void kc_node_free(struct kc_node *node);
+void kc_node_clear(struct kc_node *node);
 /* Discovers components (processes, then static pod manifests); idempotent. */
 int kc_node_load(struct kc_node *node);
 const struct kc_component *kc_node_component(struct kc_node *node, enum kc_component_id id);
 const struct kc_component *kc_node_component_by_name(struct kc_node *node, const char *name);
 /* Cached lstat + sha256 of a path under root; never NULL (err says what happened). The
- * entry is owned by the node and valid until kc_node_free, whatever is looked up after it. */
+ * entry is owned by the node and valid until kc_node_clear, whatever is looked up after it. */
 const struct kc_filefact *kc_node_file(struct kc_node *node, const char *path);
 /* Cached parse of a config file under root; never NULL (err says what happened); valid
- * until kc_node_free. */
+ * until kc_node_clear. */
 const struct kc_yamlfile *kc_node_yaml(struct kc_node *node, const char *path);
 /* A file named by a component's flag, as that component sees it: under --root, else — when
  * absent there and the component is a running process — through the process's own root,

@@ -68,7 +68,7 @@ static void flag_evidence(struct kc_result *r, const struct kc_component *c, con
 	struct kc_buf k = KC_BUF_INIT;
 	kc_buf_printf(&k, "--%s", flag);
 	kc_result_add_config(r, c->source_path, k.ptr, v, 0, src_layer(c->source), v ? "set" : "not set");
-	kc_buf_free(&k);
+	kc_buf_clear(&k);
 }
 
 static int list_has(const char *list, const char *item, size_t len)
@@ -217,8 +217,8 @@ static void q_encryption(struct kc_node *node, struct kc_result *r, struct kc_no
 			kc_buf_printf(&detail, "%s covers secrets here (the most specific entry decides); its first provider "
 				      "encrypts new writes, later ones only decrypt", tier_name[tier]);
 			kc_result_add_config(r, path, key.ptr, name, kc_yaml_line(first), "file-content", detail.ptr);
-			kc_buf_free(&key);
-			kc_buf_free(&detail);
+			kc_buf_clear(&key);
+			kc_buf_clear(&detail);
 			if (!name) {
 				undecided(out, KC_ERROR, "%s:%ld: resources[%ld] has no provider (the API server would not start)",
 					  path, kc_yaml_line(e), idx);
@@ -342,7 +342,7 @@ static void q_audit_level(struct kc_node *node, const char *res, struct kc_resul
 		kc_buf_puts(&key, "rules");
 	kc_result_add_config(r, path, key.ptr, level ? level : "None", line, "file-content",
 		  level ? "the first rule matching the request decides its level" : "no rule matches: not logged");
-	kc_buf_free(&key);
+	kc_buf_clear(&key);
 	out->value = kc_strdup(level ? level : "None");
 }
 
@@ -411,7 +411,7 @@ static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_resu
 			else
 				undecided(out, KC_ERROR, "%s", yf->errmsg ? yf->errmsg : strerror(-yf->err));
 			free(key);
-			kc_buf_free(&cfgenv);
+			kc_buf_clear(&cfgenv);
 			return;
 		}
 		yaml_document_t *d = yf->y.ndocs ? &((struct kc_yamlfile *)yf)->y.docs[0] : NULL;
@@ -425,15 +425,15 @@ static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_resu
 			kc_buf_printf(&k, "--%s", flag);
 			kc_result_add_config(r, c->source_path, k.ptr, kc_flags_value(&c->flags, flag), 0, src_layer(c->source),
 					     "ignored: etcd reads only its config file when one is given");
-			kc_buf_free(&k);
+			kc_buf_clear(&k);
 		}
 		kc_result_note(r, "etcd --%s decided by its config file %s (named by %s)%s", flag, cfg, cfg_from,
 			       out->value ? "" : ": unset there, etcd's default applies");
 		free(key);
-		kc_buf_free(&cfgenv);
+		kc_buf_clear(&cfgenv);
 		return;
 	}
-	kc_buf_free(&cfgenv);
+	kc_buf_clear(&cfgenv);
 	const char *v = kc_flags_value(&c->flags, flag);
 	flag_evidence(r, c, flag);
 	if (v) {
@@ -448,7 +448,7 @@ static void q_etcd_option(struct kc_node *node, const char *flag, struct kc_resu
 		out->value = etcd_canon(flag, v);
 		kc_result_note(r, "etcd --%s decided by the environment (%s)", flag, env.ptr);
 	}
-	kc_buf_free(&env);
+	kc_buf_clear(&env);
 }
 
 static void q_feature_gate(struct kc_node *node, const struct kc_test *t, const char *gate, struct kc_result *r,
@@ -474,7 +474,7 @@ static void q_kubelet_unit(struct kc_node *node, const char *key, struct kc_resu
 	out->what = kc_buf_detach(&what);
 	struct kc_unit u;
 	if (kc_unit_load(node->root, "kubelet.service", &u) < 0) {
-		kc_unit_free(&u);
+		kc_unit_clear(&u);
 		undecided(out, KC_WARN, "no kubelet.service unit or drop-in under the unit directories");
 		return;
 	}
@@ -482,7 +482,7 @@ static void q_kubelet_unit(struct kc_node *node, const char *key, struct kc_resu
 	kc_result_add_config(r, s ? s->file : u.path, key, s ? s->value : NULL, s ? s->line : 0, "systemd",
 		  s ? "the last assignment across the unit and its drop-ins" : "not set in the unit or its drop-ins");
 	out->value = s ? kc_strdup(s->value) : NULL;
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 }
 
 /* CIS 2.7: etcd trusts its own CA, not the one that signs the cluster's clients. Compared

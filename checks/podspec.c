@@ -35,7 +35,7 @@ int kc_podspec_parse(const char *name, const char *data, size_t len, struct kc_p
 	struct kc_yaml y;
 	int rc = kc_yaml_load(&y, name, data, len);
 	if (rc < 0 || y.ndocs == 0) {
-		kc_yaml_free(&y);
+		kc_yaml_clear(&y);
 		return rc < 0 ? rc : kc_error_set(KC_EINVAL, "%s: empty manifest", name);
 	}
 	yaml_document_t *d = &y.docs[0];
@@ -43,7 +43,7 @@ int kc_podspec_parse(const char *name, const char *data, size_t len, struct kc_p
 	yaml_node_t *containers = kc_yaml_path(d, root, "spec.containers");
 	if (!containers || containers->type != YAML_SEQUENCE_NODE ||
 	    containers->data.sequence.items.start == containers->data.sequence.items.top) {
-		kc_yaml_free(&y);
+		kc_yaml_clear(&y);
 		return kc_error_set(KC_EINVAL, "%s: expected spec.containers in a Pod manifest", name);
 	}
 	yaml_node_t *c = yaml_document_get_node(d, containers->data.sequence.items.start[0]);
@@ -64,7 +64,7 @@ int kc_podspec_parse(const char *name, const char *data, size_t len, struct kc_p
 			push(&out->env, &en, &ecap, kc_buf_detach(&b));
 		}
 	}
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	return 0;
 }
 

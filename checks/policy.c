@@ -1,6 +1,5 @@
 #include "checks/policy.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +46,7 @@ static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 	kc_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	int rc = kc_error_set(KC_EINVAL, "%s", b.ptr);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }
 
@@ -126,7 +125,7 @@ static int parse_flag_ref(struct ctx *c, yaml_node_t *n, const char *key, char *
 		struct kc_buf b = KC_BUF_INIT;
 		join(&b, components, 6);
 		int rc = fail(c, n, "unknown component '%s' (expected one of: %s)", cp, b.ptr);
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 		free(cp);
 		return rc;
 	}
@@ -382,8 +381,8 @@ static int parse_test(struct ctx *c, yaml_node_t *n, struct kc_test *t, int manu
 			join(&ops, op_keys, KC_OP_COUNT);
 			rc = fail(c, k, "unknown key '%s' in test (expected a fact: %s; an operator: %s; or default, missing)",
 				  key, facts.ptr, ops.ptr);
-			kc_buf_free(&facts);
-			kc_buf_free(&ops);
+			kc_buf_clear(&facts);
+			kc_buf_clear(&ops);
 		}
 		if (rc < 0)
 			return rc;
@@ -605,7 +604,7 @@ int kc_policy_load_buffer(struct kc_policy_set *set, const char *name, const cha
 		struct ctx c = { set, &y.docs[i], name };
 		rc = load_doc(&c, kc_yaml_root(&y, i));
 	}
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	return rc;
 }
 
@@ -621,39 +620,21 @@ int kc_policy_load_file(struct kc_policy_set *set, const char *path)
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int kc_policy_load_dir(struct kc_policy_set *set, const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return kc_error_set_errno(errno, "cannot open policy directory %s", dir);
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".yaml") != 0)
-			continue;
-		names = kc_array_grow(names, &cap, n + 1, sizeof(*names));
-		names[n++] = kc_strdup(de->d_name);
+	char **names;
+	size_t n;
+	int rc = kc_dir_names(dir, ".yaml", &names, &n);
+	if (rc < 0)
+		return kc_error_set_errno(-rc, "cannot open policy directory %s", dir);
+	rc = n ? 0 : kc_error_set(KC_ENOTFOUND, "policy directory %s holds no *.yaml file", dir);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct kc_buf p = KC_BUF_INIT;
+		kc_buf_printf(&p, "%s/%s", dir, names[i]);
+		rc = kc_policy_load_file(set, p.ptr);
+		kc_buf_clear(&p);
 	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
-	int rc = n ? 0 : kc_error_set(KC_ENOTFOUND, "policy directory %s holds no *.yaml file", dir);
-	for (size_t i = 0; i < n; i++) {
-		if (rc == 0) {
-			struct kc_buf p = KC_BUF_INIT;
-			kc_buf_printf(&p, "%s/%s", dir, names[i]);
-			rc = kc_policy_load_file(set, p.ptr);
-			kc_buf_free(&p);
-		}
-		free(names[i]);
-	}
-	free(names);
+	kc_strv_free(names, n);
 	return rc;
 }
 

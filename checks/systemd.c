@@ -96,7 +96,7 @@ static void split_words(const char *s, word_fn fn, void *ctx)
 		}
 		fn(ctx, w.ptr, quoted);
 	}
-	kc_buf_free(&w);
+	kc_buf_clear(&w);
 }
 
 struct env_ctx {
@@ -238,7 +238,7 @@ void kc_unit_apply_text(struct kc_unit *u, const char *file, const char *data, s
 		}
 		kc_buf_reset(&logical);
 	}
-	kc_buf_free(&logical);
+	kc_buf_clear(&logical);
 }
 
 /* EnvironmentFile syntax: KEY=VALUE lines, '#'/';' comments, single or double quotes,
@@ -313,7 +313,7 @@ void kc_unit_apply_envfile(struct kc_unit *u, const char *file, const char *data
 		pos++;
 		if (valid_var_name(data + ks, ke - ks))
 			var_set(&u->vars, &u->nvars, data + ks, ke - ks, v.ptr, file, start);
-		kc_buf_free(&v);
+		kc_buf_clear(&v);
 	}
 }
 
@@ -491,7 +491,7 @@ static size_t collect_dropins(struct kc_root *root, const char *name, char ***ou
 			paths[n++] = kc_buf_detach(&p);
 		}
 		kc_strv_free(names, nn);
-		kc_buf_free(&dir);
+		kc_buf_clear(&dir);
 	}
 	if (n)
 		qsort(paths, n, sizeof(*paths), cmp_str);
@@ -524,7 +524,7 @@ int kc_unit_load(struct kc_root *root, const char *name, struct kc_unit *out)
 			kc_unit_apply_text(out, out->path, data, len);
 			free(data);
 		}
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 	out->ndropins = collect_dropins(root, name, &out->dropins);
 	for (size_t i = 0; i < out->ndropins; i++) {
@@ -555,7 +555,7 @@ int kc_unit_load(struct kc_root *root, const char *name, struct kc_unit *out)
 	return 0;
 }
 
-void kc_unit_free(struct kc_unit *u)
+void kc_unit_clear(struct kc_unit *u)
 {
 	free(u->masked_by);
 	free(u->name);

@@ -64,6 +64,6 @@ void kc_unit_finish(struct kc_unit *u);
 /* Value of an environment variable / [Service] setting; NULL when unset. */
 const struct kc_unit_var *kc_unit_var(const struct kc_unit *u, const char *name);
 const struct kc_unit_setting *kc_unit_setting(const struct kc_unit *u, const char *key);
-void kc_unit_free(struct kc_unit *u);
+void kc_unit_clear(struct kc_unit *u);
 
 #endif

@@ -124,8 +124,8 @@ static int link_anon(int fd, const char *path)
 		unlink(tmp.ptr);
 		rc = -1;
 	}
-	kc_buf_free(&proc);
-	kc_buf_free(&tmp);
+	kc_buf_clear(&proc);
+	kc_buf_clear(&tmp);
 	errno = e;
 	return rc;
 }

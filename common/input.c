@@ -1,8 +1,10 @@
 #include "common/input.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,7 +89,7 @@ int kc_input_slurp_fd_stat(int fd, const struct stat *st, size_t max, char **dat
 	int rc = read_fd(fd, st, max, &b);
 	close(fd);
 	if (rc < 0) {
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 		return rc;
 	}
 	*len = b.len;
@@ -114,4 +116,58 @@ int kc_input_read(const char *path, const char *what, size_t max, char **data, s
 	else if (rc < 0)
 		rc = kc_error_set_errno(-rc, "%s %s: cannot read", what, path);
 	return rc;
+}
+
+int kc_dir_names_fd(int fd, const char *suffix, size_t max, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	size_t cap = 0, sl = suffix ? strlen(suffix) : 0;
+	struct dirent *de;
+	int errno_after_readdir = 0;
+	for (;;) {
+		if (max && *n >= max)
+			break;
+		errno = 0;
+		if (!(de = readdir(d))) {
+			errno_after_readdir = errno;
+			break;
+		}
+		const char *nm = de->d_name;
+		size_t l = strlen(nm);
+		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+			continue;
+		if (suffix && (nm[0] == '.' || l <= sl || strcmp(nm + l - sl, suffix) != 0))
+			continue;
+		*names = kc_array_grow(*names, &cap, *n + 1, sizeof(**names));
+		(*names)[(*n)++] = kc_strdup(nm);
+	}
+	/* readdir's NULL is also its error: a listing cut by an I/O error is not a short list */
+	int e = errno_after_readdir;
+	closedir(d);
+	if (e) {
+		kc_strv_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+		return -e;
+	}
+	if (*n)
+		qsort(*names, *n, sizeof(**names), kc_strcmp_ptr);
+	return 0;
+}
+
+int kc_dir_names(const char *dir, const char *suffix, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return kc_dir_names_fd(fd, suffix, 0, names, n);
 }

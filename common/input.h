@@ -39,4 +39,14 @@ int kc_input_slurp_fd_stat(int fd, const struct stat *st, size_t max, char **dat
  * a negative code with "<what> <path>: larger than the N MiB limit" and the like. */
 int kc_input_read(const char *path, const char *what, size_t max, char **data, size_t *len);
 
+/* The entry names of the open directory fd (closed here), sorted bytewise (what a run reads
+ * must not depend on directory order), without "." and "..". With suffix, only names ending
+ * in it that are not hidden. At most max names when max > 0. Free with kc_strv_free.
+ * Returns 0 or -errno, without a message: a directory that cannot be read is an error, never
+ * a short list. The one directory listing: checks/fsroot.c (under --root), the policy
+ * directory and a directory of stores use it. */
+int kc_dir_names_fd(int fd, const char *suffix, size_t max, char ***names, size_t *n);
+/* The same for a path not under --root (a command-line directory). */
+int kc_dir_names(const char *dir, const char *suffix, char ***names, size_t *n);
+
 #endif

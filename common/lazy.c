@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+
 #define MAX_LAZY_LIBS 8
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -28,7 +30,7 @@ void *kc_lazy_resolve(const char *sym, const char *soname, void **slot)
 		/* RTLD_GLOBAL: the library's own dependencies see each other as when linked */
 		handle = dlopen(soname, RTLD_NOW | RTLD_GLOBAL);
 		if (!handle) {
-			fprintf(stderr, "kubecomply: cannot load %s (needed for %s): %s\n", soname, sym, dlerror());
+			kc_log(KC_LOG_ERROR, "cannot load %s (needed for %s): %s", soname, sym, dlerror());
 			exit(2);
 		}
 		if (i < MAX_LAZY_LIBS) {
@@ -38,7 +40,7 @@ void *kc_lazy_resolve(const char *sym, const char *soname, void **slot)
 	}
 	void *fn = dlsym(handle, sym);
 	if (!fn) {
-		fprintf(stderr, "kubecomply: %s has no %s: %s\n", soname, sym, dlerror());
+		kc_log(KC_LOG_ERROR, "%s has no %s: %s", soname, sym, dlerror());
 		exit(2);
 	}
 	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);

@@ -131,9 +131,9 @@ static void emit(enum kc_log_level level, const char *const *fields, const char 
 	fwrite(line.ptr, 1, line.len, fp);
 	fflush(fp);
 	funlockfile(fp);
-	kc_buf_free(&now);
-	kc_buf_free(&msg);
-	kc_buf_free(&line);
+	kc_buf_clear(&now);
+	kc_buf_clear(&msg);
+	kc_buf_clear(&line);
 }
 
 void kc_logv(enum kc_log_level level, const char *fmt, va_list ap)

@@ -384,7 +384,7 @@ static size_t redact_pass(const char *text, struct kc_buf *out)
 		}
 	}
 	kc_buf_puts(out, copied);
-	kc_buf_free(&flags);
+	kc_buf_clear(&flags);
 	return count;
 }
 
@@ -424,7 +424,7 @@ size_t kc_redact_inplace(char *text)
 			}
 		}
 	}
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return count;
 }
 

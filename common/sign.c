@@ -63,7 +63,7 @@ int kc_key_load(const char *path, int want_private, struct kc_key **out)
 	struct kc_buf id = KC_BUF_INIT;
 	kc_hex_put(&id, d, 8);
 	memcpy(k->id, id.ptr, KC_KEYID_HEX);
-	kc_buf_free(&id);
+	kc_buf_clear(&id);
 	*out = k;
 	return 0;
 }
@@ -93,7 +93,7 @@ int kc_key_sign(const struct kc_key *k, const void *msg, size_t len, char out[KC
 	struct kc_buf hex = KC_BUF_INIT;
 	kc_hex_put(&hex, sig, siglen);
 	memcpy(out, hex.ptr, KC_SIG_HEX);
-	kc_buf_free(&hex);
+	kc_buf_clear(&hex);
 	return 0;
 }
 
@@ -104,7 +104,7 @@ int kc_key_verify(const struct kc_key *k, const void *msg, size_t len, const cha
 	int ok = sig_hex && strlen(sig_hex) == 2 * sizeof(sig) && kc_hex_decode(sig_hex, 2 * sizeof(sig), &raw) == 0;
 	if (ok)
 		memcpy(sig, raw.ptr, sizeof(sig));
-	kc_buf_free(&raw);
+	kc_buf_clear(&raw);
 	if (!ok)
 		return kc_error_set(KC_EINVAL, "signature: 128 hex digits expected");
 	EVP_MD_CTX *md = EVP_MD_CTX_new();

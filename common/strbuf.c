@@ -8,7 +8,8 @@ char kc_buf_empty[1];
 
 static void oom(void)
 {
-	fputs("kubecomply: out of memory\n", stderr);
+	/* not through common/log.h: the logger allocates */
+	fputs("kubecomply: out of memory\n", stderr); /* kc-print-ok */
 	abort();
 }
 
@@ -57,6 +58,28 @@ void kc_strv_free(char **v, size_t n)
 	free(v);
 }
 
+char **kc_split_nul(const char *buf, size_t len, size_t *count)
+{
+	char **v = NULL;
+	size_t cap = 0, n = 0;
+	for (size_t start = 0; start < len;) {
+		const char *nul = memchr(buf + start, '\0', len - start);
+		size_t end = nul ? (size_t)(nul - buf) : len;
+		v = kc_array_grow(v, &cap, n + 2, sizeof(*v));
+		v[n++] = kc_strndup(buf + start, end - start);
+		start = end + 1;
+	}
+	if (v)
+		v[n] = NULL;
+	*count = n;
+	return v;
+}
+
+int kc_strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 char *kc_strdup(const char *s)
 {
 	return s ? kc_strndup(s, strlen(s)) : NULL;
@@ -78,7 +101,7 @@ void kc_buf_init(struct kc_buf *b)
 	b->len = b->cap = 0;
 }
 
-void kc_buf_free(struct kc_buf *b)
+void kc_buf_clear(struct kc_buf *b)
 {
 	if (b->cap)
 		free(b->ptr);

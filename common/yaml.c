@@ -334,7 +334,7 @@ int kc_yaml_load(struct kc_yaml *out, const char *name, const char *data, size_t
 	return rc;
 }
 
-void kc_yaml_free(struct kc_yaml *y)
+void kc_yaml_clear(struct kc_yaml *y)
 {
 	for (size_t i = 0; i < y->ndocs; i++)
 		yaml_document_delete(&y->docs[i]);

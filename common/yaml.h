@@ -39,7 +39,7 @@ struct kc_yaml {
  * "name:line:column: <libyaml problem> (<context>)" and keeps the documents before it in out
  * (so a caller can audit what was good); out must be freed either way. */
 int kc_yaml_load(struct kc_yaml *out, const char *name, const char *data, size_t len);
-void kc_yaml_free(struct kc_yaml *y);
+void kc_yaml_clear(struct kc_yaml *y);
 
 yaml_node_t *kc_yaml_root(struct kc_yaml *y, size_t doc);
 /* Value of key in a mapping node; NULL when absent or not a mapping. */

@@ -42,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(cmd);
 		free(kc_audit_time_rfc3339(a.f[KC_AF_TIME]));
 	}
-	kc_audit_event_free(&a);
-	kc_audit_event_free(&b);
+	kc_audit_event_clear(&a);
+	kc_audit_event_clear(&b);
 
 	struct kc_auditlog_proc *p;
 	if (kc_auditlog_proc_new(NULL, 0, rules, &p) == 0) {

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kc_flags_parse_cmdline(&f, (const char *)data, size);
 	kc_flags_value(&f, "profiling");
 	kc_flags_value(&f, "--config");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 	/* typed: slices, arrays and maps combined; etcd read with Go's flag package */
 	static const char *const comps[] = { "kube-apiserver", "kubelet", "etcd" };
 	for (size_t i = 0; i < 3; i++) {
@@ -22,13 +22,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kc_flags_parse_cmdline(&f, (const char *)data, size);
 		kc_flags_value(&f, "authorization-mode");
 		kc_flags_value(&f, "feature-gates");
-		kc_flags_free(&f);
+		kc_flags_clear(&f);
 	}
 	/* the same bytes as a static pod manifest */
 	struct kc_podspec ps;
 	if (kc_podspec_parse("fuzz.yaml", (const char *)data, size, &ps) == 0) {
 		kc_flags_parse(&f, (int)ps.argc, ps.argv);
-		kc_flags_free(&f);
+		kc_flags_clear(&f);
 	}
 	kc_podspec_clear(&ps);
 	return 0;

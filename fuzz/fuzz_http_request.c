@@ -1,4 +1,5 @@
-/* libFuzzer target: the audit webhook's HTTP request head parser (auditlog/http.c).
+/* libFuzzer target: the HTTP request head parser of both servers, the audit webhook and the
+ * metrics endpoint (common/http.c).
  * Checks what the webhook relies on: a complete head's length is within the input and the
  * max_head bound, a refusal carries a status and a reason, and the path has no query. */
 #include <assert.h>
@@ -6,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "auditlog/http.h"
+#include "common/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			kc_flags_value(&c->flags, "anonymous-auth");
 			kc_flags_value(&c->flags, "authorization-mode");
 		}
-		kc_node_free(&node);
+		kc_node_clear(&node);
 	}
 	return 0;
 }

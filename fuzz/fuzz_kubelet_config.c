@@ -71,6 +71,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kc_kubelet_value_clear(&v);
 		kc_result_clear(&r);
 	}
-	kc_node_free(&node);
+	kc_node_clear(&node);
 	return 0;
 }

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (kc_yaml_load(&y, "out", out.ptr, out.len) != 0 || y.ndocs != 1 ||
 			    kc_yaml_root(&y, 0)->type != YAML_MAPPING_NODE)
 				abort();
-			kc_yaml_free(&y);
+			kc_yaml_clear(&y);
 		}
 	}
 	kc_error_clear();
@@ -38,6 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !kc_kustomize_lists_patch(changed ? out.ptr : (const char *)data, changed ? out.len : size, patch[0]))
 		abort();
 	kc_error_clear();
-	kc_buf_free(&out);
+	kc_buf_clear(&out);
 	return 0;
 }

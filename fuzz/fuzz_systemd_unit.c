@@ -24,10 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct kc_flags f = { 0 };
 		kc_flags_parse(&f, (int)u.argc, u.argv);
 		kc_flags_value(&f, "config");
-		kc_flags_free(&f);
+		kc_flags_clear(&f);
 	}
 	kc_unit_var(&u, "KUBELET_EXTRA_ARGS");
 	kc_unit_setting(&u, "IPAddressDeny");
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 	return 0;
 }

@@ -179,7 +179,7 @@ static int call(const struct kc_pr_opts *o, const char *method, const char *url,
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
 	memset(auth.ptr, 0, auth.len); /* the header held the token */
-	kc_buf_free(&auth);
+	kc_buf_clear(&auth);
 	return rc;
 }
 
@@ -195,7 +195,7 @@ static int call_ok(const struct kc_pr_opts *o, const char *method, const char *u
 		response_message(o, &msg, resp->ptr ? resp->ptr : "");
 		rc = kc_error_set(KC_EGENERIC, "%s answered %ld to %s %s: %s", kc_pr_kind_name(o->kind), status, method, url,
 				  msg.ptr ? msg.ptr : "");
-		kc_buf_free(&msg);
+		kc_buf_clear(&msg);
 	}
 	return rc;
 }
@@ -271,7 +271,7 @@ int kc_pr_find(const struct kc_pr_opts *o, const char *head, const char *base, s
 	if (o->kind == KC_PR_GITHUB) {
 		char *owner = github_owner(o->api_url);
 		if (!owner) {
-			kc_buf_free(&url);
+			kc_buf_clear(&url);
 			return kc_error_set(KC_EINVAL, "--pr-url %s: expected .../repos/OWNER/REPO", o->api_url);
 		}
 		api(o, &url, "/pulls?state=all&per_page=20&head=");
@@ -319,8 +319,8 @@ int kc_pr_find(const struct kc_pr_opts *o, const char *head, const char *base, s
 		if (j)
 			json_object_put(j);
 	}
-	kc_buf_free(&url);
-	kc_buf_free(&resp);
+	kc_buf_clear(&url);
+	kc_buf_clear(&resp);
 	return rc;
 }
 
@@ -341,9 +341,9 @@ static int set_labels(const struct kc_pr_opts *o, long number)
 	}
 	kc_buf_puts(&req, "]}");
 	rc = call_ok(o, "POST", url.ptr, req.ptr, &resp);
-	kc_buf_free(&url);
-	kc_buf_free(&req);
-	kc_buf_free(&resp);
+	kc_buf_clear(&url);
+	kc_buf_clear(&req);
+	kc_buf_clear(&resp);
 	return rc;
 }
 
@@ -354,7 +354,7 @@ static void gitlab_labels(const struct kc_pr_opts *o, struct kc_buf *req)
 		kc_buf_printf(&l, "%s%s", i ? "," : "", o->labels[i]);
 	kc_buf_puts(req, ",\"labels\":");
 	kc_buf_put_json_str(req, l.ptr ? l.ptr : "");
-	kc_buf_free(&l);
+	kc_buf_clear(&l);
 }
 
 /* "Draft: " (GitLab) and "WIP: " (Gitea) are how those forges mark a draft by title */
@@ -367,7 +367,7 @@ static void put_title(const struct kc_pr_opts *o, struct kc_buf *req, const char
 		kc_buf_puts(&t, "WIP: ");
 	kc_buf_puts(&t, title);
 	kc_buf_put_json_str(req, t.ptr);
-	kc_buf_free(&t);
+	kc_buf_clear(&t);
 }
 
 int kc_pr_open(const struct kc_pr_opts *o, const char *head, const char *base, const char *title,
@@ -457,9 +457,9 @@ int kc_pr_open(const struct kc_pr_opts *o, const char *head, const char *base, c
 	rc = set_labels(o, cur.number);
 done:
 	kc_pr_info_clear(&cur);
-	kc_buf_free(&url);
-	kc_buf_free(&req);
-	kc_buf_free(&resp);
+	kc_buf_clear(&url);
+	kc_buf_clear(&req);
+	kc_buf_clear(&resp);
 	return rc;
 }
 
@@ -516,5 +516,5 @@ void kc_pr_manual(struct kc_buf *out, const struct kc_pr_opts *o, const char *he
 	kc_buf_printf(out, "Title:\n  %s\nBody:\n%s", title, body);
 	if (!body[0] || body[strlen(body) - 1] != '\n')
 		kc_buf_putc(out, '\n');
-	kc_buf_free(&web);
+	kc_buf_clear(&web);
 }

@@ -28,8 +28,8 @@ void kc_gitops_result_clear(struct kc_gitops_result *r)
 	free(r->branch);
 	free(r->base_branch);
 	free(r->remote_url);
-	kc_buf_free(&r->diff);
-	kc_buf_free(&r->log);
+	kc_buf_clear(&r->diff);
+	kc_buf_clear(&r->log);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -597,7 +597,7 @@ static int push_branch(struct kc_gitops_repo *r, const char *name, int force, in
 		free(said);
 	}
 	free(st.rejected);
-	kc_buf_free(&st.remote_says);
+	kc_buf_clear(&st.remote_says);
 	return rc;
 }
 
@@ -773,11 +773,11 @@ int kc_gitops_remediate(const struct kc_run *run, const struct kc_flow_set *flow
 				kc_buf_add(&out->log, why.ptr, why.len);
 				out->stopped = 1;
 			}
-			kc_buf_free(&why);
+			kc_buf_clear(&why);
 			rc = a < 0 ? a : 0;
 			goto done;
 		}
-		kc_buf_free(&why);
+		kc_buf_clear(&why);
 	}
 
 	if ((rc = plan_diff(&r, plan, &out->diff)) != 0)

@@ -62,7 +62,7 @@ int kc_gitops_git_error(struct kc_gitops_repo *r, const char *fmt, ...)
 	int rc = kc_error_set(KC_EGENERIC, "%s", clean);
 	free(clean);
 	free(masked);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }
 
@@ -164,7 +164,7 @@ int kc_gitops_repo_open(struct kc_gitops_repo *r, const char *repo, const char *
 		kc_buf_printf(&dir, "%s/kubecomply-remediate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 		if (!mkdtemp(dir.ptr)) {
 			rc = kc_error_set_errno(errno, "cannot create a work directory under %s", tmp && *tmp ? tmp : "/tmp");
-			kc_buf_free(&dir);
+			kc_buf_clear(&dir);
 			return rc;
 		}
 		r->tmpdir = kc_buf_detach(&dir);

@@ -39,7 +39,7 @@ static void flow_clear(struct kc_flow *f)
 	memset(f, 0, sizeof(*f));
 }
 
-void kc_flows_free(struct kc_flow_set *set)
+void kc_flows_clear(struct kc_flow_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
 		flow_clear(&set->flows[i]);

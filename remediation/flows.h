@@ -52,7 +52,7 @@ struct kc_flow_set {
 };
 
 void kc_flows_init(struct kc_flow_set *set);
-void kc_flows_free(struct kc_flow_set *set);
+void kc_flows_clear(struct kc_flow_set *set);
 /* Adds one connection event. Returns 0 when added or skipped (set->skipped counts it). */
 int kc_flows_add_json(struct kc_flow_set *set, const char *time, const char *data_json);
 /* Loads every 'connect' event of runs of `cluster` (NULL: every run) at or after since

@@ -46,7 +46,7 @@ static int lists(const char *data, size_t len, const char *entry, enum kc_kustom
 	if (kc_yaml_load(&y, "kustomization", data, len) == 0 && y.ndocs == 1)
 		found = seq_has(&y.docs[0], kc_yaml_get(&y.docs[0], kc_yaml_root(&y, 0), list_keys[list]), entry, list);
 	kc_error_clear();
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	return found;
 }
 
@@ -272,10 +272,10 @@ int kc_kustomize_add(const char *name, const char *data, size_t len, enum kc_kus
 	kc_buf_add(out, res.ptr, res.len);
 	*changed = 1;
 done:
-	kc_yaml_free(&y);
-	kc_yaml_free(&again);
-	kc_buf_free(&res);
-	kc_buf_free(&ins);
+	kc_yaml_clear(&y);
+	kc_yaml_clear(&again);
+	kc_buf_clear(&res);
+	kc_buf_clear(&ins);
 	free(before);
 	free(after);
 	free(missing);

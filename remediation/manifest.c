@@ -135,6 +135,6 @@ int64_t kc_manifest_run_id(const char *text, size_t len)
 		}
 	}
 	kc_error_clear();
-	kc_yaml_free(&doc);
+	kc_yaml_clear(&doc);
 	return id;
 }

@@ -126,7 +126,7 @@ static void ov_set(struct builder *b, const char *path, const char *data, size_t
 
 /* ---- findings ------------------------------------------------------------------- */
 
-static void targets_free(struct targets *t)
+static void targets_clear(struct targets *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->v[i].ns);
@@ -263,7 +263,7 @@ static void group_clear(struct kc_plan_group *g)
 		free(g->files[i].old);
 	}
 	free(g->files);
-	kc_buf_free(&g->evidence);
+	kc_buf_clear(&g->evidence);
 	free(g->subject);
 	free(g->message);
 }
@@ -347,8 +347,8 @@ static int add_manifest(struct builder *b, struct kc_plan_group *g, const char *
 	ov_set(b, path, content.ptr, content.len);
 	*changed = 1;
 done:
-	kc_buf_free(&content);
-	kc_buf_free(&again);
+	kc_buf_clear(&content);
+	kc_buf_clear(&again);
 	return rc;
 }
 
@@ -441,7 +441,7 @@ static int kustomize_group(struct builder *b, struct kc_plan_group *g)
 				group_add_file(g, kpaths[i], nk.ptr, nk.len, data, len);
 			ov_set(b, kpaths[i], nk.ptr, nk.len);
 		}
-		kc_buf_free(&nk);
+		kc_buf_clear(&nk);
 		free(add);
 	}
 	for (size_t i = 0; i < b->nnew; i++) {
@@ -561,7 +561,7 @@ static char *kustomization_namespace(const char *data, size_t len)
 			ns = kc_strdup(v);
 	}
 	kc_error_clear();
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	return ns;
 }
 
@@ -607,7 +607,7 @@ static int transformers_refuse(struct builder *b, enum kc_fix_kind kind, const c
 			kc_buf_printf(&p, "%s/", b->plan->dir);
 		kc_buf_printf(&p, "%s/%s", ns, kc_kustomize_names[i]);
 		int rc = ov_read(b, p.ptr, &data, &len);
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 		if (rc) {
 			kc_error_clear();
 			break;
@@ -674,7 +674,7 @@ static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct t
 		if (t->v[i].name)
 			kc_buf_printf(&fname, "%s.yaml", t->v[i].name);
 		char *path = fix_path(b, t->v[i].ns, fname.ptr);
-		kc_buf_free(&fname);
+		kc_buf_clear(&fname);
 		struct gen_args a = { b->opts, t->v[i].ns, t->v[i].name, KC_PSA_OBSERVE, 0, NULL, NULL, 0, NULL };
 		if (left_alone(b, kind, t->v[i].ns) || transformers_refuse(b, kind, t->v[i].ns, t->v[i].name, &a)) {
 			free(path);
@@ -702,7 +702,7 @@ static int plan_targets(struct builder *b, enum kc_fix_kind kind, const struct t
 					kc_buf_printf(&b->plan->notes, "- CIS %s: `%s`: `enforce` is not proposed, workloads violate even baseline "
 						      "(warn and audit stay):\n%s", kind_checks[kind], t->v[i].ns, why.ptr);
 				}
-				kc_buf_free(&why);
+				kc_buf_clear(&why);
 			}
 			free(dep);
 		}
@@ -747,11 +747,6 @@ static void add_ns(char ***v, size_t *n, size_t *cap, const char *ns)
 	(*v)[(*n)++] = kc_strdup(ns);
 }
 
-static int str_qcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Least privilege for namespaces that get (or already have) kubecomply's default-deny. */
 static int plan_flows(struct builder *b, const struct targets *deny)
 {
@@ -768,7 +763,7 @@ static int plan_flows(struct builder *b, const struct targets *deny)
 			add_ns(&nss, &nns, &cap, fs->flows[i].dst.namespace_);
 	}
 	if (nns > 1)
-		qsort(nss, nns, sizeof(*nss), str_qcmp);
+		qsort(nss, nns, sizeof(*nss), kc_strcmp_ptr);
 	struct kc_plan_group *g = group_new(b->plan, KC_FIX_FLOWS);
 	for (size_t i = 0; i < nns && !rc; i++) {
 		const char *ns = nss[i];
@@ -1007,9 +1002,9 @@ int kc_plan_build(const struct kc_run *run, const struct kc_plan_opts *opts, str
 	plan_hash(plan);
 	findings_hash(plan);
 done:
-	targets_free(&deny);
-	targets_free(&sa);
-	targets_free(&psa);
+	targets_clear(&deny);
+	targets_clear(&sa);
+	targets_clear(&psa);
 	for (size_t i = 0; i < b.nov; i++) {
 		free(b.ov[i].path);
 		free(b.ov[i].data);
@@ -1020,7 +1015,7 @@ done:
 	free(b.newfiles);
 	free(b.newpatch);
 	kc_render_clear(&b.base);
-	kc_flows_free(&b.resolved);
+	kc_flows_clear(&b.resolved);
 	if (rc)
 		kc_plan_free(plan);
 	else
@@ -1036,6 +1031,6 @@ void kc_plan_free(struct kc_plan *plan)
 		group_clear(&plan->groups[i]);
 	free(plan->groups);
 	free(plan->dir);
-	kc_buf_free(&plan->notes);
+	kc_buf_clear(&plan->notes);
 	free(plan);
 }

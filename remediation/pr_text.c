@@ -88,7 +88,7 @@ static void body_text(const struct kc_plan *plan, const struct kc_run *run, cons
 		for (size_t j = 0; j < g->nfiles; j++)
 			kc_buf_printf(&files, "- `%s` (%s)\n", g->files[j].path, g->files[j].old ? "updated" : "new");
 		capped_lines(body, files.ptr, files.len, rows, "files");
-		kc_buf_free(&files);
+		kc_buf_clear(&files);
 		kc_buf_puts(body, "\n");
 	}
 	if (plan->notes.len) {
@@ -146,10 +146,10 @@ void kc_plan_pr_text(const struct kc_plan *plan, const struct kc_run *run, const
 					      plan->findings);
 			}
 			kc_buf_add(body, b.ptr, b.len);
-			kc_buf_free(&b);
+			kc_buf_clear(&b);
 			return;
 		}
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 		rows = rows == SIZE_MAX ? 2000 : rows / 2;
 	}
 }

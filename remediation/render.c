@@ -55,8 +55,8 @@ void kc_render_clear(struct kc_render *r)
 	for (size_t i = 0; i < r->n; i++)
 		obj_clear(&r->v[i]);
 	free(r->v);
-	kc_buf_free(&r->errors);
-	kc_buf_free(&r->notes);
+	kc_buf_clear(&r->errors);
+	kc_buf_clear(&r->notes);
 	free(r->namespace_);
 	free(r->name_prefix);
 	free(r->name_suffix);
@@ -94,7 +94,7 @@ int kc_render_join(const char *dir, const char *rel, struct kc_buf *out)
 	}
 	for (size_t i = 0; !rc && i < n; i++)
 		kc_buf_printf(out, "%s%s", i ? "/" : "", parts[i]);
-	kc_buf_free(&all);
+	kc_buf_clear(&all);
 	return rc;
 }
 
@@ -157,7 +157,7 @@ static void load_file(struct walk *w, const char *path, const char *data, size_t
 	if (kc_yaml_load(&y, path, data, len) != 0) {
 		err(w, "%s", kc_error_last());
 		kc_error_clear();
-		kc_yaml_free(&y);
+		kc_yaml_clear(&y);
 		return;
 	}
 	for (size_t i = 0; i < y.ndocs; i++) {
@@ -178,7 +178,7 @@ static void load_file(struct walk *w, const char *path, const char *data, size_t
 			kc_error_clear();
 		accumulate(w, into, &o);
 	}
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static char *kust_path(struct walk *w, const char *dir, char **data, size_t *len, int *rc)
@@ -191,7 +191,7 @@ static char *kust_path(struct walk *w, const char *dir, char **data, size_t *len
 		*rc = w->read(w->payload, p.ptr, data, len);
 		if (*rc || *data)
 			return kc_buf_detach(&p);
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 	return NULL;
 }
@@ -239,7 +239,7 @@ static int entry(struct walk *w, const char *dir, const char *kpath, const char 
 	if (kc_render_join(dir, e, &p) != 0) {
 		err(w, "%s: %s", kpath, kc_error_last());
 		kc_error_clear();
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 		return 0;
 	}
 	if ((rc = w->read(w->payload, p.ptr, &data, &len)) != 0)
@@ -259,7 +259,7 @@ static int entry(struct walk *w, const char *dir, const char *kpath, const char 
 	}
 done:
 	free(data);
-	kc_buf_free(&p);
+	kc_buf_clear(&p);
 	return rc;
 }
 
@@ -329,7 +329,7 @@ static int render(struct walk *w, const char *dir, int depth, struct objs *out, 
 				err(w, "%s: patch %s does not exist", kpath, pth);
 			}
 			free(pd);
-			kc_buf_free(&p);
+			kc_buf_clear(&p);
 		}
 	}
 	if (kc_yaml_get(d, root, "helmCharts"))
@@ -354,7 +354,7 @@ static int render(struct walk *w, const char *dir, int depth, struct objs *out, 
 	}
 	transform(out, ns, prefix, suffix);
 done:
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	free(data);
 	free(kpath);
 	return rc;

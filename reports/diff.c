@@ -69,7 +69,7 @@ static void write_text(FILE *fp, const struct kc_run *a, const struct kc_run *b,
 		      d->counts[KC_DRIFT_STILL_FAILING], d->counts[KC_DRIFT_CHANGED], d->counts[KC_DRIFT_ADDED],
 		      d->counts[KC_DRIFT_REMOVED], d->unchanged);
 	fwrite(o.ptr, 1, o.len, fp);
-	kc_buf_free(&o);
+	kc_buf_clear(&o);
 }
 
 static json_object *jstr(const char *s)
@@ -124,12 +124,7 @@ static int write_json(const char *path, const struct kc_run *a, const struct kc_
 		}
 		json_object_object_add(root, kc_drift_kind_key((enum kc_drift_kind)k), arr);
 	}
-	size_t len = 0;
-	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	int rc = kc_atomic_write(path, text, len);
-	json_object_put(root);
-	return rc;
+	return kc_report_json_document(root, path, "the drift report");
 }
 
 static void html_run(struct kc_html *h, const char *label, const struct kc_run *r)
@@ -187,14 +182,7 @@ static int write_html(const char *path, const struct kc_run *a, const struct kc_
 		}
 		kc_html_raw(&h, "</tbody></table>\n");
 	}
-	kc_html_page_end(&h, 0);
-	rc = kc_html_flush(&h, 1);
-	if (rc == 0)
-		rc = kc_atomic_commit(&af);
-	if (rc < 0)
-		kc_atomic_abort(&af);
-	kc_html_free(&h);
-	return rc;
+	return kc_html_page_finish(&h, &af, 0);
 }
 
 int kc_report_diff(const struct kc_run *a, const struct kc_run *b, FILE *fp,
@@ -209,6 +197,6 @@ int kc_report_diff(const struct kc_run *a, const struct kc_run *b, FILE *fp,
 		rc = write_json(json_path, a, b, &d);
 	if (rc == 0 && html_path)
 		rc = write_html(html_path, a, b, &d);
-	kc_drift_free(&d);
+	kc_drift_clear(&d);
 	return rc;
 }

@@ -117,7 +117,7 @@ void kc_drift_compute(const struct kc_run *a, const struct kc_run *b, struct kc_
 	free(ib);
 }
 
-void kc_drift_free(struct kc_drift *d)
+void kc_drift_clear(struct kc_drift *d)
 {
 	free(d->items);
 	memset(d, 0, sizeof(*d));

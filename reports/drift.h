@@ -33,7 +33,7 @@ struct kc_drift {
 
 /* a is the older run, b the newer; items borrow from both, which must outlive d. */
 void kc_drift_compute(const struct kc_run *a, const struct kc_run *b, struct kc_drift *d);
-void kc_drift_free(struct kc_drift *d);
+void kc_drift_clear(struct kc_drift *d);
 /* "new_failures", "fixed", "still_failing", "changed", "added", "removed" */
 const char *kc_drift_kind_key(enum kc_drift_kind k);
 /* "New failures", "Fixed", ... */

@@ -1,7 +1,6 @@
 /* Fleet report: many nodes' latest audit runs side by side (see reports/fleet.h). */
 #include "reports/fleet.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "store/store.h"
+#include "common/input.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/strbuf.h"
@@ -28,34 +28,26 @@ static void paths_add(struct paths *p, char *s)
 	p->v[p->n++] = s;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int add_dir(struct paths *p, const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return kc_error_set_errno(errno, "%s: cannot list", dir);
+	char **names;
+	size_t n;
+	int rc = kc_dir_names(dir, ".db", &names, &n);
+	if (rc < 0)
+		return kc_error_set_errno(-rc, "%s: cannot list", dir);
 	size_t first = p->n;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 4 || strcmp(de->d_name + len - 3, ".db") != 0)
-			continue;
+	for (size_t i = 0; i < n; i++) {
 		struct kc_buf b = KC_BUF_INIT;
-		kc_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+		kc_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
 		struct stat sb;
 		if (stat(b.ptr, &sb) == 0 && S_ISREG(sb.st_mode))
 			paths_add(p, kc_buf_detach(&b));
 		else
-			kc_buf_free(&b);
+			kc_buf_clear(&b);
 	}
-	closedir(d);
+	kc_strv_free(names, n);
 	if (p->n == first)
 		return kc_error_set(KC_ENOTFOUND, "%s: no *.db evidence databases in this directory", dir);
-	qsort(p->v + first, p->n - first, sizeof(*p->v), cmp_str);
 	return 0;
 }
 
@@ -301,10 +293,10 @@ static void render_text(const struct kc_fleet *f, FILE *fp)
 		fputc('\n', fp);
 	}
 out:
-	kc_buf_free(&v1);
-	kc_buf_free(&v2);
-	kc_buf_free(&v3);
-	kc_buf_free(&v4);
+	kc_buf_clear(&v1);
+	kc_buf_clear(&v2);
+	kc_buf_clear(&v3);
+	kc_buf_clear(&v4);
 }
 
 static int render_json(const struct kc_fleet *f, const char *path)
@@ -351,11 +343,7 @@ static int render_json(const struct kc_fleet *f, const char *path)
 	json_object_object_add(sum, "checks", json_object_new_int64((int64_t)f->nchecks));
 	json_object_object_add(sum, "drift_checks", json_object_new_int64((int64_t)f->ndrift_checks));
 	json_object_object_add(root, "summary", sum);
-	size_t len = 0;
-	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	int rc = kc_atomic_write(path, text, len);
-	json_object_put(root);
-	return rc;
+	return kc_report_json_document(root, path, "the fleet report");
 }
 
 static void html_cell(struct kc_html *h, const struct kc_fleet_check *c, size_t n)
@@ -441,14 +429,7 @@ static int render_html(const struct kc_fleet *f, const char *path)
 	}
 	kc_html_raw(&h, "<h2>Every check</h2>\n");
 	html_table(&h, f, 0, "fleet-all");
-	kc_html_page_end(&h, 0);
-	rc = kc_html_flush(&h, 1);
-	if (rc == 0)
-		rc = kc_atomic_commit(&af);
-	if (rc < 0)
-		kc_atomic_abort(&af);
-	kc_html_free(&h);
-	return rc;
+	return kc_html_page_finish(&h, &af, 0);
 }
 
 int kc_fleet_render(const struct kc_fleet *f, FILE *fp, const char *json_path, const char *html_path)

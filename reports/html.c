@@ -496,7 +496,7 @@ static void write_sections(struct kc_html *h, const struct kc_run *run, const st
 	}
 	kc_html_raw(h, "</main>\n");
 	kc_report_sections_free(secs, nsecs);
-	kc_buf_free(&scratch);
+	kc_buf_clear(&scratch);
 }
 
 int kc_report_html_write(const struct kc_run *run, struct kc_store *st, const char *path)
@@ -515,7 +515,7 @@ int kc_report_html_write(const struct kc_run *run, struct kc_store *st, const ch
 	struct kc_buf title = KC_BUF_INIT;
 	kc_buf_printf(&title, "kubecomply: %s %s", run->host ? run->host : "", run->benchmark ? run->benchmark : "");
 	kc_html_page_start(&h, title.ptr, 1);
-	kc_buf_free(&title);
+	kc_buf_clear(&title);
 	write_header(&h, run, counts);
 	write_history(&h, run, &hist);
 	write_runtime(&h, run);
@@ -528,15 +528,7 @@ int kc_report_html_write(const struct kc_run *run, struct kc_store *st, const ch
 		kc_html_text(&h, run->tool_version);
 	}
 	kc_html_raw(&h, ". Printing opens every section.</p></footer>\n");
-	kc_html_page_end(&h, 1);
-
-	/* a failed intermediate flush leaves ferror set on af.fp, which the commit refuses */
-	rc = kc_html_flush(&h, 1);
-	if (rc == 0)
-		rc = kc_atomic_commit(&af);
-	if (rc < 0)
-		kc_atomic_abort(&af);
-	kc_html_history_free(&hist);
-	kc_html_free(&h);
+	rc = kc_html_page_finish(&h, &af, 1);
+	kc_html_history_clear(&hist);
 	return rc;
 }

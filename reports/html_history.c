@@ -62,7 +62,7 @@ static int load_trend(struct kc_html_history *h, struct kc_store *st, const stru
 				}
 			}
 			free(still);
-			kc_drift_free(&d);
+			kc_drift_clear(&d);
 		}
 		kc_run_clear(&old);
 	}
@@ -92,9 +92,9 @@ void kc_html_history_load(struct kc_html_history *h, struct kc_store *st, const 
 		h->error = kc_strdup(kc_error_last());
 }
 
-void kc_html_history_free(struct kc_html_history *h)
+void kc_html_history_clear(struct kc_html_history *h)
 {
-	kc_drift_free(&h->drift);
+	kc_drift_clear(&h->drift);
 	kc_run_clear(&h->prev);
 	for (size_t i = 0; i < h->ntrend; i++)
 		free(h->trend[i].started);

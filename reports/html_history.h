@@ -28,6 +28,6 @@ struct kc_html_history {
 
 /* Never fails: a store error is kept in h->error so the report still renders. */
 void kc_html_history_load(struct kc_html_history *h, struct kc_store *st, const struct kc_run *run);
-void kc_html_history_free(struct kc_html_history *h);
+void kc_html_history_clear(struct kc_html_history *h);
 
 #endif

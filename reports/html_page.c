@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "reports/render.h"
 
@@ -40,10 +41,10 @@ int kc_html_flush(struct kc_html *h, int force)
 	return n != len ? kc_error_set_errno(errno ? errno : EIO, "cannot write the HTML report") : 0;
 }
 
-void kc_html_free(struct kc_html *h)
+void kc_html_clear(struct kc_html *h)
 {
-	kc_buf_free(&h->b);
-	kc_buf_free(&h->tmp);
+	kc_buf_clear(&h->b);
+	kc_buf_clear(&h->tmp);
 }
 
 /* Colours also carry a text label everywhere, so the page reads in grey print too. */
@@ -201,7 +202,7 @@ void kc_html_page_start(struct kc_html *h, const char *title, int with_script)
 	kc_html_raw(h, "</title>\n<style>");
 	kc_html_raw(h, style);
 	kc_html_raw(h, "</style>\n</head>\n<body>\n");
-	kc_buf_free(&csp);
+	kc_buf_clear(&csp);
 }
 
 void kc_html_page_end(struct kc_html *h, int with_script)
@@ -212,4 +213,16 @@ void kc_html_page_end(struct kc_html *h, int with_script)
 		kc_html_raw(h, "</script>\n");
 	}
 	kc_html_raw(h, "</body>\n</html>\n");
+}
+
+int kc_html_page_finish(struct kc_html *h, struct kc_atomic_file *af, int with_script)
+{
+	kc_html_page_end(h, with_script);
+	int rc = kc_html_flush(h, 1);
+	if (rc == 0)
+		rc = kc_atomic_commit(af);
+	if (rc < 0)
+		kc_atomic_abort(af);
+	kc_html_clear(h);
+	return rc;
 }

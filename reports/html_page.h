@@ -25,12 +25,18 @@ void kc_html_fmt(struct kc_html *h, const char *fmt, ...) __attribute__((format(
 void kc_html_text(struct kc_html *h, const char *s);
 /* Writes what is pending once it is large; 0 or KC_EIO. */
 int kc_html_flush(struct kc_html *h, int force);
-void kc_html_free(struct kc_html *h);
+void kc_html_clear(struct kc_html *h);
 
 /* <!doctype html> … <body>; with_script adds the CSP hash of the filter script. */
 void kc_html_page_start(struct kc_html *h, const char *title, int with_script);
 /* The filter script (when with_script) and </body></html>. */
 void kc_html_page_end(struct kc_html *h, int with_script);
+
+struct kc_atomic_file;
+/* Every HTML page's one ending: kc_html_page_end, the last flush, then the file committed
+ * (or dropped when anything failed: a failed intermediate flush leaves ferror set on af's
+ * stream, which the commit refuses), and h freed. 0 or a negative code with a message. */
+int kc_html_page_finish(struct kc_html *h, struct kc_atomic_file *af, int with_script);
 
 /* The script text and its CSP source ('sha256-…'), exposed for the tests. */
 const char *kc_html_script(void);

@@ -284,7 +284,7 @@ int kc_report_json_fprint(const struct kc_run *run, FILE *fp)
 		rc |= fputs(i ? "" : "\n", fp) == EOF;
 		rc |= put_result(fp, &b, &run->results[i], i + 1 == run->nresults);
 	}
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	rc |= fputs(run->nresults ? "  ],\n" : "],\n", fp) == EOF;
 	rc |= put_member(fp, "summary", summary_json(run), 0, 2);
 	rc |= fputs("  \"findings\": [", fp) == EOF;

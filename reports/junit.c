@@ -88,7 +88,7 @@ static void attrf(struct jw *j, const char *name, const char *fmt, ...)
 	kc_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	attr(j, name, b.ptr);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 static void text(struct jw *j, const char *s)
@@ -323,7 +323,7 @@ static void write_suite(struct jw *j, const struct kc_run *run, const struct kc_
 			struct kc_buf name = KC_BUF_INIT;
 			kc_buf_printf(&name, "%s.%s", cid, meta[m].field);
 			property(j, name.ptr, meta[m].value);
-			kc_buf_free(&name);
+			kc_buf_clear(&name);
 		}
 	}
 	end(j);
@@ -413,7 +413,7 @@ cleanup:
 	if (rc < 0)
 		kc_atomic_abort(&af);
 	kc_report_sections_free(secs, nsecs);
-	kc_buf_free(&scratch);
-	kc_buf_free(&j.tmp);
+	kc_buf_clear(&scratch);
+	kc_buf_clear(&j.tmp);
 	return rc;
 }

@@ -184,7 +184,7 @@ static json_object *build(const struct kc_run *run)
 	json_object *t = json_object_new_object();
 	put_counts(t, "total_", totals);
 	put(root, "Totals", t);
-	kc_buf_free(&tmp);
+	kc_buf_clear(&tmp);
 	free(ctl);
 	kc_report_sections_free(secs, nsecs);
 	return root;

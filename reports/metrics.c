@@ -268,7 +268,7 @@ int kc_metrics_render(const struct kc_run *run, struct kc_store *st, struct kc_b
 	kc_buf_add(out, b.ptr, b.len);
 out:
 	kc_run_clear(&loaded);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }
 
@@ -287,6 +287,6 @@ int kc_metrics_write_file(const struct kc_run *run, struct kc_store *st, const c
 	rc = kc_atomic_commit(&af);
 	kc_atomic_abort(&af);
 out:
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }

@@ -43,7 +43,7 @@ static json_object *uuid_of(const struct kc_run *run, const char *what, size_t n
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 	EVP_Digest(in.ptr, in.len, md, &len, EVP_sha256(), NULL);
-	kc_buf_free(&in);
+	kc_buf_clear(&in);
 	md[6] = (unsigned char)((md[6] & 0x0F) | 0x40);
 	md[8] = (unsigned char)((md[8] & 0x3F) | 0x80);
 	char out[37];
@@ -284,23 +284,11 @@ static json_object *build(const struct kc_run *run)
 
 	json_object *root = json_object_new_object();
 	put(root, "assessment-results", ar);
-	kc_buf_free(&tmp);
+	kc_buf_clear(&tmp);
 	return root;
 }
 
 int kc_report_oscal_write(const struct kc_run *run, const char *path)
 {
-	json_object *root = build(run);
-	size_t len = 0;
-	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	int rc;
-	if (!text) {
-		rc = kc_error_set(KC_EGENERIC, "%s: cannot serialise the OSCAL document", path);
-	} else if (strcmp(path, "-") == 0) {
-		rc = fwrite(text, 1, len, stdout) == len ? 0 : kc_error_set(KC_EIO, "cannot write the OSCAL document");
-	} else {
-		rc = kc_atomic_write(path, text, len);
-	}
-	json_object_put(root);
-	return rc;
+	return kc_report_json_document(build(run), path, "the OSCAL document");
 }

@@ -201,7 +201,7 @@ static void group(const struct kc_run *run, struct reports *rs, int *node_run)
 	qsort(rs->r, rs->n, sizeof(*rs->r), cmp_report);
 }
 
-static void reports_free(struct reports *rs)
+static void reports_clear(struct reports *rs)
 {
 	for (size_t i = 0; i < rs->n; i++) {
 		for (size_t k = 0; k < rs->r[i].n; k++)
@@ -351,7 +351,7 @@ static void prop(struct em *m, const char *key, const char *value)
 	kc_buf_add(&b, value, PROP_MAX);
 	kc_buf_puts(&b, "...");
 	str(m, b.ptr);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 /* ---- names ---- */
@@ -515,7 +515,7 @@ static void emit_entry(struct em *m, const struct kc_run *run, const struct entr
 	prop(m, "remediation", r->remediation);
 	map_end(m);
 	map_end(m);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 /* ---- one report ---- */
@@ -548,7 +548,7 @@ static void labels(struct em *m, const struct kc_run *run, int part)
 		kv(m, "kubecomply.io/evidence-chain-position", b.ptr);
 	}
 	map_end(m);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 /* Opens part `part` of a report: document, metadata (name numbered from the second part on),
@@ -583,7 +583,7 @@ static void open_part(struct em *m, const struct kc_run *run, const struct repor
 	}
 	str(m, "results");
 	seq_start(m);
-	kc_buf_free(&name);
+	kc_buf_clear(&name);
 }
 
 /* Closes a part: its summary counts the results it holds, entries [from, to). */
@@ -689,25 +689,20 @@ int kc_report_policyreport_render(const struct kc_run *run, struct kc_buf *out)
 	else
 		kc_buf_add(out, b.ptr, b.len);
 	yaml_emitter_delete(&m.e);
-	reports_free(&rs);
-	kc_buf_free(&m.tmp);
-	kc_buf_free(&b);
+	reports_clear(&rs);
+	kc_buf_clear(&m.tmp);
+	kc_buf_clear(&b);
 	return rc;
 }
 
 int kc_report_policyreport_write(const struct kc_run *run, const char *path)
 {
 	struct kc_buf b = KC_BUF_INIT;
-	struct kc_atomic_file af;
 	int rc = kc_report_policyreport_render(run, &b);
 	if (rc < 0)
 		goto out;
-	if ((rc = kc_atomic_open(&af, path)) < 0)
-		goto out;
-	fwrite(b.ptr, 1, b.len, af.fp);
-	rc = kc_atomic_commit(&af);
-	kc_atomic_abort(&af);
+	rc = kc_atomic_write(path, b.ptr ? b.ptr : "", b.len);
 out:
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }

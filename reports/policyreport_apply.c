@@ -84,7 +84,7 @@ static int request(struct state *s, const char *method, const char *path, const 
 		status_text(&m, &s->resp);
 		rc = kc_error_set(*status == 401 || *status == 403 ? KC_EUNSAFE : KC_EGENERIC, "%s %s: HTTP %ld: %s",
 				  method, path, *status, m.ptr ? m.ptr : "");
-		kc_buf_free(&m);
+		kc_buf_clear(&m);
 	}
 	return rc;
 }
@@ -116,7 +116,7 @@ static int apply_doc(struct state *s, json_object *doc)
 	int rc = request(s, "PATCH", path.ptr, body, len, &status);
 	if (rc == 0 && status == 404)
 		rc = kc_error_set(KC_ENOTFOUND, "PATCH %s: HTTP 404: are the wgpolicyk8s.io CRDs installed?", path.ptr);
-	kc_buf_free(&path);
+	kc_buf_clear(&path);
 	if (rc < 0)
 		return rc;
 	s->a = kc_array_grow(s->a, &s->cap, s->n + 1, sizeof(*s->a));
@@ -192,7 +192,7 @@ static int prune(struct state *s, int namespaced, const char *host, size_t *dele
 			rc = request(s, "DELETE", del.ptr, NULL, 0, &st);
 			if (rc == 0 && st != 404)
 				(*deleted)++;
-			kc_buf_free(&del);
+			kc_buf_clear(&del);
 		}
 		const char *next = NULL;
 		json_object *meta = NULL, *c = NULL;
@@ -209,8 +209,8 @@ static int prune(struct state *s, int namespaced, const char *host, size_t *dele
 		if (rc < 0 || !cont.len)
 			break;
 	}
-	kc_buf_free(&path);
-	kc_buf_free(&cont);
+	kc_buf_clear(&path);
+	kc_buf_clear(&cont);
 	return rc;
 }
 
@@ -278,8 +278,8 @@ out:
 	free(s.cluster_base);
 	free(s.ns_base);
 	free(s.benchmark_label);
-	kc_buf_free(&s.resp);
-	kc_yaml_free(&y);
-	kc_buf_free(&yaml);
+	kc_buf_clear(&s.resp);
+	kc_yaml_clear(&y);
+	kc_buf_clear(&yaml);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "common/error.h"
 
 void kc_report_sections(const struct kc_run *run, struct kc_report_section **out, size_t *n)
 {
@@ -155,12 +156,27 @@ int kc_report_write_stream(const struct kc_run *run, const char *path,
 	return kc_atomic_commit(&af);
 }
 
+int kc_report_json_document(struct json_object *root, const char *path, const char *what)
+{
+	size_t len = 0;
+	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	int rc;
+	if (!text)
+		rc = kc_error_set(KC_EGENERIC, "%s: cannot serialise %s", path, what);
+	else if (strcmp(path, "-") == 0)
+		rc = fwrite(text, 1, len, stdout) == len ? 0 : kc_error_set(KC_EIO, "cannot write %s", what);
+	else
+		rc = kc_atomic_write(path, text, len);
+	json_object_put(root);
+	return rc;
+}
+
 struct json_object *kc_report_json_string(const char *s)
 {
 	struct kc_buf b = KC_BUF_INIT;
 	kc_report_put_clean(&b, s);
 	struct json_object *o = json_object_new_string_len(b.ptr ? b.ptr : "", (int)b.len);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return o;
 }
 

@@ -51,6 +51,10 @@ int kc_report_write_stream(const struct kc_run *run, const char *path,
 			   int (*fprint)(const struct kc_run *run, FILE *fp));
 
 struct json_object;
+/* The JSON documents' one ending: root serialised pretty (no "\/" escapes) and written
+ * atomically to path, or to stdout for "-"; root is released either way. what names the
+ * document in errors ("the OSCAL document"). 0 or a negative code with a message. */
+int kc_report_json_document(struct json_object *root, const char *path, const char *what);
 /* A json-c string of s cleaned with kc_report_put_clean ("" for NULL): what every JSON writer
  * of reports/ puts in a document. */
 struct json_object *kc_report_json_string(const char *s);

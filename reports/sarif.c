@@ -141,7 +141,7 @@ static void fingerprint(struct kc_buf *out, const char *benchmark, const struct 
 	EVP_Digest(in.ptr, in.len, md, &n, EVP_sha256(), NULL);
 	for (unsigned i = 0; i < n; i++)
 		kc_buf_printf(out, "%02x", md[i]);
-	kc_buf_free(&in);
+	kc_buf_clear(&in);
 }
 
 /* SARIF's rule name is an identifier ("NoUnusedVars"): the title in UpperCamelCase, letters
@@ -179,8 +179,8 @@ static json_object *make_rule(const struct kc_run *run, const struct kc_result *
 	if (r->expected && *r->expected)
 		kc_buf_printf(&b, " (expected: %s)", r->expected);
 	put(rule, "fullDescription", text_obj(b.ptr));
-	kc_buf_free(&b);
-	kc_buf_free(&nb);
+	kc_buf_clear(&b);
+	kc_buf_clear(&nb);
 	if (r->remediation && *r->remediation)
 		put(rule, "help", text_obj(r->remediation));
 	/* the benchmark text itself; the rule's help carries the remediation */
@@ -231,7 +231,7 @@ static json_object *make_result(const struct kc_run *run, const struct kc_result
 		kc_report_message(&msg, r);
 	}
 	put(res, "message", text_obj(msg.ptr));
-	kc_buf_free(&msg);
+	kc_buf_clear(&msg);
 
 	struct kc_buf uri = KC_BUF_INIT;
 	/* cleaned first: a URI percent-encodes UTF-8, never stray bytes */
@@ -258,8 +258,8 @@ static json_object *make_result(const struct kc_run *run, const struct kc_result
 	json_object *fps = json_object_new_object();
 	put(fps, "kubecomply/v1", json_object_new_string(fp.ptr));
 	put(res, "partialFingerprints", fps);
-	kc_buf_free(&fp);
-	kc_buf_free(&uri);
+	kc_buf_clear(&fp);
+	kc_buf_clear(&uri);
 
 	json_object *props = json_object_new_object();
 	put(props, "status", json_object_new_string(kc_status_name(r->status)));
@@ -347,7 +347,7 @@ static json_object *omitted_result(const struct kc_run *run, const struct pick *
 	json_object *props;
 	if (json_object_object_get_ex(res, "properties", &props))
 		put(props, "omitted", json_object_new_int64((int64_t)n));
-	kc_buf_free(&msg);
+	kc_buf_clear(&msg);
 	return res;
 }
 
@@ -381,7 +381,7 @@ static json_object *base_ids(const struct kc_run *run)
 		free(clean);
 		kc_buf_putc(&u, '/');
 		put(src, "uri", json_object_new_string(u.ptr));
-		kc_buf_free(&u);
+		kc_buf_clear(&u);
 	}
 	put(src, "description", text_obj("The audited root (--root): the scanned repository for manifest results"));
 	put(ids, "%SRCROOT%", src);
@@ -465,7 +465,7 @@ int kc_report_sarif_write(const struct kc_run *run, const char *path)
 	json_object *auto_ = json_object_new_object();
 	put(auto_, "id", jstr(cat.ptr));
 	put(sr, "automationDetails", auto_);
-	kc_buf_free(&cat);
+	kc_buf_clear(&cat);
 	json_object *inv = json_object_new_object();
 	put(inv, "executionSuccessful", json_object_new_boolean(1));
 	if (run->started)
@@ -487,11 +487,7 @@ int kc_report_sarif_write(const struct kc_run *run, const char *path)
 	json_object_array_add(runs, sr);
 	put(root, "runs", runs);
 
-	size_t len = 0;
-	const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY |
-							     JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	int rc = text ? kc_atomic_write(path, text, len) : kc_error_set(KC_EGENERIC, "%s: cannot serialise SARIF", path);
-	json_object_put(root);
+	int rc = kc_report_json_document(root, path, "SARIF");
 	free(rule_of);
 	free(picks);
 	return rc;

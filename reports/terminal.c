@@ -143,5 +143,5 @@ void kc_report_term_print(const struct kc_run *run, FILE *fp, const struct kc_te
 		fprintf(fp, "%zu runtime findings\n", run->nfindings);
 out:
 	for (int i = 0; i < VIS_SLOTS; i++)
-		kc_buf_free(&v.b[i]);
+		kc_buf_clear(&v.b[i]);
 }

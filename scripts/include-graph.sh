@@ -3,7 +3,10 @@
 #   - folders include only folders BELOW them (the layers below): no upward or sideways
 #     include, hence no cycle between folders;
 #   - SQL and database handles stay in store/: <sqlite3.h> and <libpq-fe.h> are included only
-#     there, and kc_store_db() (the SQLite handle, for tests) is called only by tests.
+#     there, and kc_store_db() (the SQLite handle, for tests) is called only by tests;
+#   - library code never prints: below auditor/ (the CLI), diagnostics go through
+#     common/log.h (so --log-format json holds for every line); writing to a FILE * one is
+#     given is fine, stderr/stdout by name are not (a line marked kc-print-ok is exempt).
 # Usage: scripts/include-graph.sh [--print]   (--print: the folder graph, one edge a line)
 # Exit 1 with one line per violation (file:line: what) when a rule is broken.
 set -u
@@ -72,6 +75,15 @@ for m in $modules; do
 		sed 's/$/: a database library outside store\/ (call the store'"'"'s typed functions)/'
 	grep -rnE --include='*.c' --include='*.h' 'kc_store_db[[:space:]]*\(' "$m" |
 		sed 's/$/: kc_store_db() outside tests (the store hands out no database handle)/'
+done | grep . && bad=1
+
+# library code never prints (common/log.c itself is the one place that writes the log)
+for m in $modules; do
+	[ "$m" = auditor ] && continue
+	[ -d "$m" ] || continue
+	grep -rnE --include='*.c' '(fprintf|fputs|fputc|fwrite|vfprintf)[[:space:]]*\(.*\b(stderr)\b|(^|[^a-z_.>])(printf|puts|putchar|perror)[[:space:]]*\(' "$m" |
+		grep -v 'kc-print-ok' | grep -v '^common/log\.c:' |
+		sed 's/$/: library code prints (use common\/log.h, or write to the FILE * you are given)/'
 done | grep . && bad=1
 
 if [ "${1:-}" = "--print" ]; then

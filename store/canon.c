@@ -32,7 +32,7 @@ void kc_canon_init_bytes(struct kc_canon *c)
 
 void kc_canon_dispose(struct kc_canon *c)
 {
-	kc_buf_free(&c->buf);
+	kc_buf_clear(&c->buf);
 	free(c->md);
 	c->md = NULL;
 }
@@ -170,7 +170,7 @@ void kc_digest_hex(const unsigned char d[KC_DIGEST_LEN], char out[KC_DIGEST_HEX]
 	struct kc_buf b = KC_BUF_INIT;
 	kc_hex_put(&b, d, KC_DIGEST_LEN);
 	memcpy(out, b.ptr, KC_DIGEST_HEX);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 int kc_digest_parse(const char *hex, unsigned char out[KC_DIGEST_LEN])
@@ -179,6 +179,6 @@ int kc_digest_parse(const char *hex, unsigned char out[KC_DIGEST_LEN])
 	int ok = hex && strlen(hex) == 2 * KC_DIGEST_LEN && kc_hex_decode(hex, 2 * KC_DIGEST_LEN, &b) == 0;
 	if (ok)
 		memcpy(out, b.ptr, KC_DIGEST_LEN);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return ok ? 0 : kc_error_set(KC_EINVAL, "digest '%s': 64 hex digits expected", hex ? hex : "(none)");
 }

@@ -250,7 +250,7 @@ static int append_seal(struct kc_store *st, struct kc_chain *c, const char *kind
 		struct kc_buf m = KC_BUF_INIT;
 		kc_chain__head_message(&m, link);
 		rc = kc_key_sign(c->key, m.ptr, m.len, sig);
-		kc_buf_free(&m);
+		kc_buf_clear(&m);
 		if (rc < 0) {
 			free(sealed);
 			return rc;
@@ -359,7 +359,7 @@ static int hash_rows(struct kc_db *db, enum kc_chain_table table, const struct t
 				: "SELECT %s FROM %s WHERE id=$1", def->cols, def->name);
 	struct kc_db_stmt *s;
 	int rc = kc_chain__prepare(db, q.ptr, &s);
-	kc_buf_free(&q);
+	kc_buf_clear(&q);
 	if (rc < 0)
 		return rc;
 	struct kc_canon cn;
@@ -439,7 +439,7 @@ int kc_chain_seal_batch(struct kc_store *st, struct kc_chain *c)
 		kc_digest_hex(d, hex);
 		kc_hex_put(&rows_hex, rows.buf.ptr, rows.buf.len);
 		rc = append_seal(st, c, "batch", 0, hex, rows_hex.ptr, NULL, NULL);
-		kc_buf_free(&rows_hex);
+		kc_buf_clear(&rows_hex);
 	}
 	kc_canon_dispose(&rows);
 	free(dig);
@@ -498,7 +498,7 @@ int kc_chain_adopt(struct kc_store *st, struct kc_chain *c)
 		struct kc_buf q = KC_BUF_INIT;
 		kc_buf_printf(&q, "SELECT id FROM %s ORDER BY id", kc_chain__tables[t].name);
 		rc = kc_chain__ids(db, q.ptr, NULL, &ids, &n);
-		kc_buf_free(&q);
+		kc_buf_clear(&q);
 		for (size_t i = 0; i < n && rc == 0; i++)
 			kc_chain_touch(c, (enum kc_chain_table)t, ids[i], 0);
 	}

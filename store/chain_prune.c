@@ -55,7 +55,7 @@ static int delete_run(struct kc_db *db, struct kc_chain *c, int64_t run_id)
 		size_t n;
 		kc_buf_printf(&q, "SELECT id FROM %s WHERE run_id=$1", kc_chain__tables[cascade[i]].name);
 		rc = kc_chain__ids(db, q.ptr, &run_id, &ids, &n);
-		kc_buf_free(&q);
+		kc_buf_clear(&q);
 		for (size_t k = 0; k < n && rc == 0; k++)
 			kc_chain_touch(c, cascade[i], ids[k], cascade[i] != KC_CHAIN_AUDIT_EVENTS);
 		free(ids);
@@ -114,7 +114,7 @@ static int prune_in_tx(struct kc_store *st, struct kc_chain *c, int64_t end, str
 		struct kc_buf m = KC_BUF_INIT;
 		kc_chain__checkpoint_message(&m, end, link);
 		rc = kc_key_sign(key, m.ptr, m.len, sig);
-		kc_buf_free(&m);
+		kc_buf_clear(&m);
 	}
 	if (rc == 0 && (rc = kc_chain__prepare(db, "INSERT INTO checkpoints(pos, link, pruned, runs, seals, key, sig)"
 						   " VALUES($1,$2,$3,$4,$5,$6,$7)", &s)) == 0) {

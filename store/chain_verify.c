@@ -103,7 +103,7 @@ static int check_checkpoint(struct kc_store *st, const struct kc_key *key, struc
 					   "forged checkpoint)", (long long)*pos);
 			else if (kc_key_verify(key, m.ptr, m.len, text(db, s, 2)) < 0)
 				problem(v, "checkpoint at position %lld: %s", (long long)*pos, kc_error_last());
-			kc_buf_free(&m);
+			kc_buf_clear(&m);
 		}
 	}
 	kc_chain__done(db, s);
@@ -178,8 +178,8 @@ static int seal_pass(struct kc_store *st, const struct kc_key *key, struct kc_ch
 		v->head_pos = pos;
 		snprintf(v->head, sizeof(v->head), "%s", prev);
 	}
-	kc_buf_free(&m);
-	kc_buf_free(&rows);
+	kc_buf_clear(&m);
+	kc_buf_clear(&rows);
 	kc_chain__done(db, s);
 	if (step < 0)
 		return step;
@@ -301,7 +301,7 @@ static int check_rows(struct kc_store *st, struct kc_chain_verify *v)
 		kc_buf_printf(&q, "SELECT %s FROM %s ORDER BY id", kc_chain__tables[t].cols, kc_chain__tables[t].name);
 		struct kc_db_stmt *s;
 		int prc = kc_chain__prepare(db, q.ptr, &s);
-		kc_buf_free(&q);
+		kc_buf_clear(&q);
 		if (prc < 0)
 			return prc;
 		struct kc_canon cn;
@@ -371,8 +371,8 @@ int kc_chain_verify(struct kc_store *st, const struct kc_key *key, struct kc_cha
 
 void kc_chain_verify_dispose(struct kc_chain_verify *v)
 {
-	kc_buf_free(&v->problems);
-	kc_buf_free(&v->notes);
+	kc_buf_clear(&v->problems);
+	kc_buf_clear(&v->notes);
 	free(v->latest);
 	memset(v, 0, sizeof(*v));
 }

@@ -44,7 +44,7 @@ static int pg_fail(struct pg_db *d, const PGresult *res, const char *what)
 	while (m.len && (m.ptr[m.len - 1] == '\n' || m.ptr[m.len - 1] == ' '))
 		kc_buf_truncate(&m, m.len - 1);
 	int rc = kc_error_set(KC_EDB, "%s: %s: %s", d->base.where, what, m.ptr);
-	kc_buf_free(&m);
+	kc_buf_clear(&m);
 	return rc;
 }
 

@@ -219,10 +219,10 @@ static void first_extra(const char *a, const char *b, struct kc_buf *out)
 			}
 		if (!found) {
 			kc_buf_add(out, p, n > 200 ? 200 : n);
-			kc_buf_free(&line);
+			kc_buf_clear(&line);
 			return;
 		}
-		kc_buf_free(&line);
+		kc_buf_clear(&line);
 		p = nl ? nl + 1 : p + n;
 	}
 }
@@ -263,9 +263,9 @@ static int verify_schema(struct sq_db *d, int version)
 	}
 out:
 	sqlite3_close(ref);
-	kc_buf_free(&want);
-	kc_buf_free(&have);
-	kc_buf_free(&what);
+	kc_buf_clear(&want);
+	kc_buf_clear(&have);
+	kc_buf_clear(&what);
 	return rc;
 }
 
@@ -320,7 +320,7 @@ static int sq_migrate(struct kc_db *db)
 		struct kc_buf sql = KC_BUF_INIT;
 		kc_buf_printf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version=%d; COMMIT;", kc_store_sqlite_migration(v), v);
 		rc = sq_exec(db, sql.ptr, "migrating the schema");
-		kc_buf_free(&sql);
+		kc_buf_clear(&sql);
 		if (rc < 0) {
 			sq_rollback(db);
 			return rc;
@@ -430,7 +430,7 @@ static int sq_connect(struct sq_db *d, const char *path, enum kc_db_open mode, i
 	sqlite3_close(d->db);
 	d->db = NULL;
 	int rc = sqlite3_open_v2(uri.ptr, &d->db, flags, NULL);
-	kc_buf_free(&uri);
+	kc_buf_clear(&uri);
 	if (rc != SQLITE_OK)
 		return d->db ? sq_error(d, "cannot open") : kc_error_set(KC_EDB, "%s: out of memory", path);
 	sqlite3_extended_result_codes(d->db, 1);

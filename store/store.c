@@ -496,7 +496,7 @@ static void unlink_store(const char *path)
 		struct kc_buf p = KC_BUF_INIT;
 		kc_buf_printf(&p, "%s%s", path, sfx[i]);
 		unlink(p.ptr);
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 }
 
@@ -515,7 +515,7 @@ static int keep_pending(struct kc_store *st, struct kc_run *run)
 		unlink_store(path.ptr);
 	else
 		kc_log(KC_LOG_WARN, "the run was kept in %s; the next audit with this store adds it", path.ptr);
-	kc_buf_free(&path);
+	kc_buf_clear(&path);
 	return rc;
 }
 
@@ -544,7 +544,7 @@ static void adopt_pending(struct kc_store *st, const char *path)
 		    (sb.st_mode & 077)) {
 			kc_log(KC_LOG_WARN, "%s: not adopting %s: not a kept run of this user (owner %u, mode %o)",
 			       st->db->where, side_path.ptr, (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777));
-			kc_buf_free(&side_path);
+			kc_buf_clear(&side_path);
 			continue;
 		}
 		struct kc_store *side = NULL;
@@ -563,12 +563,12 @@ static void adopt_pending(struct kc_store *st, const char *path)
 			kc_log(KC_LOG_WARN, "%s: kept run %s not added: %s", st->db->where, side_path.ptr, kc_error_last());
 		}
 		kc_run_clear(&run);
-		kc_buf_free(&side_path);
+		kc_buf_clear(&side_path);
 	}
 	if (d)
 		closedir(d);
-	kc_buf_free(&dir);
-	kc_buf_free(&prefix);
+	kc_buf_clear(&dir);
+	kc_buf_clear(&prefix);
 }
 
 int kc_store_save_run(struct kc_store *st, struct kc_run *run)
@@ -585,7 +585,7 @@ int kc_store_save_run(struct kc_store *st, struct kc_run *run)
 			rc = kc_error_set(KC_EDB, "%s; the run was kept beside the store and is added by the next audit", msg.ptr);
 		else
 			rc = kc_error_set(KC_EDB, "%s", msg.ptr);
-		kc_buf_free(&msg);
+		kc_buf_clear(&msg);
 	}
 	return rc;
 }
@@ -1110,7 +1110,7 @@ int kc_store_rulestate_save(struct kc_store *st, const char *rule, const char *u
 	TEXT(s, 3, b.ptr);
 	INT(s, 4, fired);
 	rc = run_write(st, s, "saving audit_rule_state", NULL);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	return rc;
 }
 
@@ -1292,8 +1292,8 @@ int kc_store_flow_add(struct kc_store *st, const struct kc_store_flow *f)
 	TEXT(s, 20, f->last_seen);
 	rc = st->ops->step(s, "saving a flow");
 	st->ops->reset(s);
-	kc_buf_free(&sk);
-	kc_buf_free(&dk);
+	kc_buf_clear(&sk);
+	kc_buf_clear(&dk);
 	return rc < 0 ? rc : 0;
 }
 

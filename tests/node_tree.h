@@ -87,7 +87,7 @@ static inline void audit_free(struct audit *a)
 {
 	kc_run_clear(&a->run);
 	kc_policy_set_clear(&a->set);
-	kc_node_free(&a->node);
+	kc_node_clear(&a->node);
 }
 
 static inline const struct kc_result *result(const struct audit *a, const char *id)

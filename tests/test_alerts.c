@@ -32,7 +32,7 @@ static json_object *load_doc(const char *path)
 	assert_int_equal(y.ndocs, 1);
 	json_object *doc = NULL;
 	assert_int_equal(kc_yaml_to_json(&y.docs[0], kc_yaml_root(&y, 0), 100000, &doc), 0);
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	free(text);
 	return doc;
 }

@@ -338,8 +338,8 @@ static void scan_equals_decode_file(const char *path, size_t *n)
 			fail_msg("decoders disagree on %s: %.*s", path, (int)(ll > 200 ? 200 : ll), line);
 		(*n)++;
 	}
-	kc_audit_event_free(&a);
-	kc_audit_event_free(&b);
+	kc_audit_event_clear(&a);
+	kc_audit_event_clear(&b);
 	free(text);
 }
 
@@ -384,8 +384,8 @@ static void test_decode_shapes(void **state)
 	assert_true(kc_audit_decode(&a, "[1]", 3) < 0);
 	assert_true(kc_audit_scan(&b, "{\"a\":}", 6) < 0);
 	assert_true(kc_audit_scan(&b, "{\"a\":1} x", 9) < 0);
-	kc_audit_event_free(&a);
-	kc_audit_event_free(&b);
+	kc_audit_event_clear(&a);
+	kc_audit_event_clear(&b);
 }
 
 static void test_exec_stages_one_finding(void **state)
@@ -437,7 +437,7 @@ static void test_rule_file_errors(void **state)
 	const char *e2 = "{\"sourceIPs\":[\"11.0.0.1\"],\"responseStatus\":{\"code\":403}}";
 	assert_int_equal(kc_audit_scan(&ev, e2, strlen(e2)), 0);
 	assert_int_equal(kc_audit_cond_eval(r->rules[0].when, &ev), KC_FALSE);
-	kc_audit_event_free(&ev);
+	kc_audit_event_clear(&ev);
 	kc_audit_rules_free(r);
 }
 
@@ -725,7 +725,7 @@ static char *rs_creator(struct kc_audit_owners *o, const char *dep)
 	kc_audit_owners_observe(o, &ev);
 	assert_non_null(ev.attr);
 	char *c = ev.attr->creator ? kc_strdup(ev.attr->creator) : NULL;
-	kc_audit_event_free(&ev);
+	kc_audit_event_clear(&ev);
 	return c;
 }
 
@@ -761,7 +761,7 @@ static void test_owner_map_is_lru_bounded(void **state)
 	c = rs_creator(o, "d26");
 	assert_non_null(c);
 	free(c);
-	kc_audit_event_free(&ev);
+	kc_audit_event_clear(&ev);
 	kc_audit_owners_free(o);
 }
 

@@ -431,7 +431,7 @@ static void test_labelled_stream_precision_and_recall(void **state)
 	assert_true(incidents >= 50);
 	assert_true(recall >= 0.95);
 	assert_true(precision >= 0.95);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	kc_audit_rules_free(rules);
 }
 
@@ -460,7 +460,7 @@ static void test_dry_run_never_fires(void **state)
 	assert_int_equal(kc_auditlog_proc_line(p, nl + 1, b.len - (size_t)(nl + 1 - b.ptr)), 0);
 	assert_true(s.nt >= 1 && s.t[0].on_incidents >= 1);
 	kc_auditlog_proc_free(p);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	kc_audit_rules_free(rules);
 }
 

@@ -204,7 +204,7 @@ static uint64_t ino_of(const char *dir, const char *rel)
 	kc_buf_printf(&p, "%s/%s", dir, rel);
 	if (lstat(p.ptr, &st) < 0)
 		fail_msg("lstat %s: %s", p.ptr, strerror(errno));
-	kc_buf_free(&p);
+	kc_buf_clear(&p);
 	return (uint64_t)st.st_ino;
 }
 
@@ -254,8 +254,8 @@ static void test_attr_resolves_through_root_tree(void **state)
 	assert_int_equal(kc_attr_lookup(c, ino_of(root, "outside"))->info.kind, KC_CGROUP_UNKNOWN);
 	assert_null(kc_attr_lookup(c, ino_of(cg.ptr, "escape"))->path);
 	kc_attr_free(c);
-	kc_buf_free(&cg);
-	kc_buf_free(&link);
+	kc_buf_clear(&cg);
+	kc_buf_clear(&link);
 	kc_test_rmtree(root);
 	free(root);
 }
@@ -296,7 +296,7 @@ static void test_cgroup_root_rejects_plain_dir_and_symlink(void **state)
 	if (fd >= 0)
 		close(fd);
 	free(where);
-	kc_buf_free(&link);
+	kc_buf_clear(&link);
 	kc_test_rmtree(root);
 	free(root);
 }
@@ -364,10 +364,10 @@ static int cgroup_root_child(const char *root, const char *own)
 	free(where);
 	umount2(decoy.ptr, MNT_DETACH);
 	free(self);
-	kc_buf_free(&t);
-	kc_buf_free(&dir);
-	kc_buf_free(&decoy);
-	kc_buf_free(&link);
+	kc_buf_clear(&t);
+	kc_buf_clear(&dir);
+	kc_buf_clear(&decoy);
+	kc_buf_clear(&link);
 	return 0;
 }
 

@@ -143,7 +143,7 @@ static void tamper(const struct fx *f, const char *sql)
 		kc_buf_printf(&b, "SET session_replication_role = replica; %s", sql);
 		if (kc_pg_exec(pg, f->db, b.ptr) != 0)
 			fail_msg("tampering with %s failed", sql);
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 		return;
 	}
 	sqlite3 *db;
@@ -490,7 +490,7 @@ static void test_watch_batches_signed_and_verified(void **state)
 	const char *logpath = kc_test_write(f->dir, "audit.log", log.ptr, 0600);
 	char logp[512];
 	snprintf(logp, sizeof(logp), "%s", logpath);
-	kc_buf_free(&log);
+	kc_buf_clear(&log);
 	char *out = NULL;
 	const char *argv[] = { "watch", "--audit-log", logp, "--once", "--db", f->db, "--sign-key", priv, "--quiet", NULL };
 	int rc = kc_test_run(&out, argv);
@@ -770,7 +770,7 @@ static void test_deploy_overlays_mount_the_signing_key(void **state)
 		if (args != workloads[i] || secrets != workloads[i] || mounts != workloads[i])
 			fail_msg("%s: %d --sign-key, %d secret volumes, %d mounts; %d workloads expected", overlays[i], args,
 				 secrets, mounts, workloads[i]);
-		kc_buf_free(&out);
+		kc_buf_clear(&out);
 	}
 }
 

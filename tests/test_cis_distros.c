@@ -406,7 +406,7 @@ static char *resolve(const char *root, const char *proc, const char *name, const
 	struct kc_node n;
 	assert_int_equal(kc_node_open(&n, root, proc), 0);
 	char *b = kc_benchmark_resolve(name, &n, k8s, why, NULL);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	return b;
 }
 

@@ -270,7 +270,7 @@ static void test_k3s_config_dropins_merge_in_lexical_order_and_plus_appends(void
 	/* both kubelet values reach the kubelet, in order: the last occurrence wins */
 	assert_string_equal(flag(n, KC_COMP_KUBELET, "read-only-port"), "0");
 	assert_non_null(strstr(origin(n, KC_COMP_KUBELET, "read-only-port"), "60-kubelet.yaml:1"));
-	kc_node_free(n);
+	kc_node_clear(n);
 	kc_test_rmtree(d);
 	free(d);
 }
@@ -296,7 +296,7 @@ static void test_k3s_passthrough_args_replace_k3s_defaults_plus_appends_minus_pr
 	assert_string_equal(flag(n, KC_COMP_APISERVER, "enable-bootstrap-token-auth"), "true");
 	/* prepended: k3s's 127.0.0.1 comes after and, a scalar, wins */
 	assert_string_equal(flag(n, KC_COMP_SCHEDULER, "bind-address"), "127.0.0.1");
-	kc_node_free(n);
+	kc_node_clear(n);
 	kc_test_rmtree(d);
 	free(d);
 }
@@ -317,7 +317,7 @@ static void test_k3s_structured_auth_config_passed_through_drops_k3s_defaults(vo
 	struct kc_node *n = open_node(d, 1);
 	assert_null(flag(n, KC_COMP_APISERVER, "anonymous-auth"));
 	assert_null(flag(n, KC_COMP_APISERVER, "authorization-mode"));
-	kc_node_free(n);
+	kc_node_clear(n);
 	char proc[1024];
 	snprintf(proc, sizeof(proc), "%s/proc", d);
 	struct audit a;
@@ -344,7 +344,7 @@ static void test_k3s_agent_only_node_runs_kubelet_and_proxy(void **state)
 	const char *why;
 	assert_false(kc_node_has_target(n, "master", &why));
 	assert_true(kc_node_has_target(n, "node", &why));
-	kc_node_free(n);
+	kc_node_clear(n);
 	struct audit a;
 	char proc[1024];
 	snprintf(proc, sizeof(proc), "%s/proc", d);
@@ -378,7 +378,7 @@ static void test_k3s_kubelet_config_dir_dropins_decide_when_k3s_writes_them(void
 	struct kc_node *n = open_node(d, 1);
 	assert_string_equal(flag(n, KC_COMP_KUBELET, "config-dir"), "/var/lib/rancher/k3s/agent/etc/kubelet.conf.d");
 	assert_null(flag(n, KC_COMP_KUBELET, "anonymous-auth"));
-	kc_node_free(n);
+	kc_node_clear(n);
 	char proc[1024];
 	snprintf(proc, sizeof(proc), "%s/proc", d);
 	struct audit a;
@@ -408,7 +408,7 @@ static void test_k3s_disabled_components_are_not_found(void **state)
 	assert_int_equal(kc_node_component(n, KC_COMP_APISERVER)->source, KC_SRC_K3S);
 	/* no embedded etcd: the API server talks to kine in process */
 	assert_string_equal(flag(n, KC_COMP_APISERVER, "etcd-servers"), "unix://kine.sock");
-	kc_node_free(n);
+	kc_node_clear(n);
 	kc_test_rmtree(d);
 	free(d);
 }
@@ -454,7 +454,7 @@ static void test_k3s_unit_execstart_with_environment_file_and_config_env(void **
 	assert_non_null(strstr(origin(n, KC_COMP_APISERVER, "profiling"), "k3s.service.env"));
 	assert_string_equal(flag(n, KC_COMP_KUBELET, "anonymous-auth"), "true");
 	assert_string_equal(origin(n, KC_COMP_KUBELET, "anonymous-auth"), "/etc/k3s/custom.yaml:2");
-	kc_node_free(n);
+	kc_node_clear(n);
 	kc_test_rmtree(d);
 	free(d);
 }
@@ -479,7 +479,7 @@ static void test_k3s_benchmark_auto_picks_the_k3s_variant_and_says_why(void **st
 	b = kc_benchmark_resolve("cis-1.12", n, NULL, &why, NULL); /* a named benchmark wins */
 	assert_string_equal(b, "cis-1.12");
 	free(b);
-	kc_node_free(n);
+	kc_node_clear(n);
 	kc_test_rmtree(d);
 	free(d);
 
@@ -492,7 +492,7 @@ static void test_k3s_benchmark_auto_picks_the_k3s_variant_and_says_why(void **st
 	assert_string_equal(b, "cis-1.12");
 	assert_null(strstr(why, "k3s"));
 	free(b);
-	kc_node_free(n);
+	kc_node_clear(n);
 	kc_test_rmtree(d);
 	free(d);
 }

@@ -363,7 +363,7 @@ static void test_distributions(void **state)
 	put(d, "etc/rancher/k3s/config.yaml", "write-kubeconfig-mode: \"0600\"\n", 0600, 0);
 	assert_int_equal(kc_node_open(&n, d, NULL), 0);
 	assert_int_equal(kc_node_distribution(&n, &why), KC_DISTRO_K3S);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	kc_test_rmtree(d);
 	free(d);
 
@@ -373,7 +373,7 @@ static void test_distributions(void **state)
 	assert_int_equal(kc_node_open(&n, d, NULL), 0);
 	assert_int_equal(kc_node_distribution(&n, &why), KC_DISTRO_RKE2);
 	assert_int_equal(kc_node_component(&n, KC_COMP_APISERVER)->source, KC_SRC_STATIC_POD);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	struct audit a;
 	audit_tree(&a, d, NULL, "cis-1.12", "master");
 	expect(&a, "1.2.15", KC_PASS);
@@ -388,7 +388,7 @@ static void test_distributions(void **state)
 	kc_test_write(d, "proc/42/cmdline", "/usr/local/bin/k3s\0server", 0644);
 	assert_int_equal(kc_node_open(&n, d, proc), 0);
 	assert_int_equal(kc_node_distribution(&n, &why), KC_DISTRO_K3S);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	kc_test_rmtree(d);
 	free(d);
 }
@@ -423,7 +423,7 @@ static void test_benchmark_auto(void **state)
 	assert_string_equal(b, "cis-1.11");
 	assert_non_null(strstr(why, "v1.30.2"));
 	free(b);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	kc_test_rmtree(d);
 	free(d);
 
@@ -442,7 +442,7 @@ static void test_benchmark_auto(void **state)
 	assert_string_equal(b, "cis-1.12");
 	assert_non_null(strstr(why, "v1.32.3"));
 	free(b);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	kc_test_rmtree(d);
 	free(d);
 }
@@ -503,7 +503,7 @@ static void test_corpus_kubeadm_v129(void **state)
 	const char *why;
 	char *b = kc_benchmark_resolve("auto", &n, NULL, &why, NULL);
 	assert_string_equal(b, "cis-1.11"); /* image tag v1.29.0 */
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	struct audit a;
 	audit_tree(&a, d, NULL, b, "master,etcd");
 	free(b);
@@ -617,7 +617,7 @@ static void test_corpus_kthw(void **state)
 		assert_int_equal(kc_node_component(&n, (enum kc_component_id)i)->source, KC_SRC_SYSTEMD);
 	const char *why;
 	assert_int_equal(kc_node_distribution(&n, &why), KC_DISTRO_SYSTEMD);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	struct audit a;
 	audit_tree(&a, d, NULL, "cis-1.12", "master,etcd,controlplane,node");
 	no_errors(&a);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/strbuf.h"
+#include "reports/formats.h"
 
 struct fx {
 	char *dir;
@@ -197,12 +198,48 @@ static void test_checks_and_version(void **state)
 	free(out);
 }
 
+/* A report format is one row in reports/formats.c: every row is an option of both audit and
+ * report, listed in their --help, and writes its file. */
+static void test_every_report_format_is_an_option(void **state)
+{
+	struct fx *f = *state;
+	assert_true(kc_report_nformats >= 7);
+	for (size_t i = 0; i < kc_report_nformats; i++) {
+		const struct kc_report_format *fmt = &kc_report_formats[i];
+		char flag[64], path[4096], *out = NULL;
+		struct stat st;
+		snprintf(flag, sizeof(flag), "--%s", fmt->flag);
+		snprintf(path, sizeof(path), "%s/audit.%s", f->dir, fmt->flag);
+		const char *audit[] = { "audit", "--root", f->root, "--proc", "none", "--db", f->db, "--check", "1.1",
+					"-q", flag, path, NULL };
+		int rc = kc_test_run(&out, audit);
+		free(out);
+		assert_in_range(rc, 0, 1);
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(st.st_size > 0);
+		snprintf(path, sizeof(path), "%s/report.%s", f->dir, fmt->flag);
+		const char *report[] = { "report", "--db", f->db, "-q", flag, path, NULL };
+		rc = kc_test_run(&out, report);
+		free(out);
+		assert_in_range(rc, 0, 1);
+		assert_int_equal(stat(path, &st), 0);
+		for (const char *cmd_name = "audit"; cmd_name; cmd_name = strcmp(cmd_name, "audit") == 0 ? "report" : NULL) {
+			const char *help[] = { cmd_name, "--help", NULL };
+			assert_int_equal(kc_test_run(&out, help), 0);
+			snprintf(flag, sizeof(flag), "--%s FILE", fmt->flag);
+			assert_non_null(strstr(out, flag));
+			free(out);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exit_codes_and_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_and_input_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checks_and_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_report_format_is_an_option, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

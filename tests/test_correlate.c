@@ -36,7 +36,7 @@ static int setup(void **state)
 	struct kc_buf p = KC_BUF_INIT;
 	kc_buf_printf(&p, "%s/c.db", f->dir);
 	assert_int_equal(kc_store_open(p.ptr, &f->st), 0);
-	kc_buf_free(&p);
+	kc_buf_clear(&p);
 	add_exec(f->st, "2026-11-28T06:59:59.600Z", 100, "shop", "web-1", "{\"argv\":[\"sh\",\"-c\",\"id\"]}");
 	add_exec(f->st, "2026-11-28T07:00:02.000Z", 101, "shop", "web-1", "{\"argv\":[\"cat\",\"/etc/passwd\"]}");
 	add_exec(f->st, "2026-11-28T07:00:09.000Z", 102, "shop", "web-1", NULL); /* after the window */

@@ -41,7 +41,7 @@ static int teardown(void **state)
 	kc_run_clear(&f->run);
 	kc_policy_set_clear(&f->set);
 	if (f->node.root)
-		kc_node_free(&f->node);
+		kc_node_clear(&f->node);
 	kc_test_rmtree(f->dir);
 	free(f->dir);
 	free(f);
@@ -54,7 +54,7 @@ static const struct kc_result *audit(struct fx *f, const char *proc, const char 
 	kc_run_clear(&f->run);
 	kc_policy_set_clear(&f->set);
 	if (f->node.root)
-		kc_node_free(&f->node);
+		kc_node_clear(&f->node);
 	if (kc_policy_load_buffer(&f->set, "t.yaml", policy, strlen(policy)) < 0)
 		fail_msg("policy: %s", kc_error_last());
 	assert_int_equal(kc_node_open(&f->node, f->dir, proc), 0);

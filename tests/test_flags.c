@@ -28,7 +28,7 @@ static void test_forms(void **state)
 	assert_string_equal(kc_flags_value(&f, "f"), "x=y");
 	assert_null(kc_flags_value(&f, "pos"));
 	assert_null(kc_flags_value(&f, "missing"));
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_repeated_last_wins(void **state)
@@ -39,7 +39,7 @@ static void test_repeated_last_wins(void **state)
 	parse(&f, argv);
 	assert_string_equal(kc_flags_value(&f, "x"), "3");
 	assert_int_equal(f.n, 3); /* all kept */
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_booleans_do_not_take_next_word(void **state)
@@ -52,7 +52,7 @@ static void test_booleans_do_not_take_next_word(void **state)
 	assert_string_equal(kc_flags_value(&f, "profiling"), "true");
 	assert_string_equal(kc_flags_value(&f, "anonymous-auth"), "true");
 	assert_string_equal(kc_flags_value(&f, "v"), "2");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_double_dash_ends_flags(void **state)
@@ -63,7 +63,7 @@ static void test_double_dash_ends_flags(void **state)
 	parse(&f, argv);
 	assert_string_equal(kc_flags_value(&f, "a"), "1");
 	assert_null(kc_flags_value(&f, "b"));
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_cmdline_buffer(void **state)
@@ -74,15 +74,15 @@ static void test_cmdline_buffer(void **state)
 	kc_flags_parse_cmdline(&f, buf, sizeof(buf) - 1);
 	assert_string_equal(kc_flags_value(&f, "config"), "/var/lib/kubelet/config.yaml");
 	assert_string_equal(kc_flags_value(&f, "v"), "2");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 	/* truncated: no final NUL */
 	static const char cut[] = "kubelet\0--a=1";
 	kc_flags_parse_cmdline(&f, cut, sizeof(cut) - 1);
 	assert_string_equal(kc_flags_value(&f, "a"), "1");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 	kc_flags_parse_cmdline(&f, "", 0);
 	assert_int_equal(f.n, 0);
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void parse_as(struct kc_flags *f, const char *component, const char *const *argv)
@@ -109,12 +109,12 @@ static void test_string_slice_repeats_accumulate_and_each_value_is_csv_split(voi
 	assert_string_equal(kc_flags_value(&f, "authorization-mode"), "AlwaysAllow,Node,RBAC");
 	assert_string_equal(kc_flags_value(&f, "enable-admission-plugins"), "NodeRestriction,AlwaysPullImages,EventRateLimit");
 	assert_true(kc_flags_get(&f, "authorization-mode")->combined);
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 	/* the kubelet's --authorization-mode is a plain string: the last wins */
 	const char *kv[] = { "kubelet", "--authorization-mode=AlwaysAllow", "--authorization-mode=Webhook", NULL };
 	parse_as(&f, "kubelet", kv);
 	assert_string_equal(kc_flags_value(&f, "authorization-mode"), "Webhook");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_string_array_repeats_accumulate_without_splitting(void **state)
@@ -124,7 +124,7 @@ static void test_string_array_repeats_accumulate_without_splitting(void **state)
 	struct kc_flags f;
 	parse_as(&f, "kube-apiserver", argv);
 	assert_string_equal(kc_flags_value(&f, "service-account-key-file"), "/a,b.pem,/c.pem");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_feature_gates_repeats_merge_later_key_wins(void **state)
@@ -136,7 +136,7 @@ static void test_feature_gates_repeats_merge_later_key_wins(void **state)
 	struct kc_flags f;
 	parse_as(&f, "kubelet", argv);
 	assert_string_equal(kc_flags_value(&f, "feature-gates"), "RotateKubeletServerCertificate=false,A=false");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_bool_flag_never_consumes_next_arg_but_string_flag_takes_a_dash_word(void **state)
@@ -149,7 +149,7 @@ static void test_bool_flag_never_consumes_next_arg_but_string_flag_takes_a_dash_
 	parse_as(&f, "kubelet", argv);
 	assert_string_equal(kc_flags_value(&f, "rotate-certificates"), "true");
 	assert_string_equal(kc_flags_value(&f, "tls-cipher-suites"), "-x");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_etcd_go_flag_stops_at_first_positional(void **state)
@@ -162,12 +162,12 @@ static void test_etcd_go_flag_stops_at_first_positional(void **state)
 	parse_as(&f, "etcd", argv);
 	assert_string_equal(kc_flags_value(&f, "client-cert-auth"), "true");
 	assert_null(kc_flags_value(&f, "peer-client-cert-auth"));
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 	/* pflag keeps parsing after a positional word */
 	const char *av[] = { "kube-apiserver", "stray", "--profiling=false", NULL };
 	parse_as(&f, "kube-apiserver", av);
 	assert_string_equal(kc_flags_value(&f, "profiling"), "false");
-	kc_flags_free(&f);
+	kc_flags_clear(&f);
 }
 
 static void test_flag_kinds_per_component(void **state)

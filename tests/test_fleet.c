@@ -156,6 +156,14 @@ static void test_three_databases(void **state)
 	assert_non_null(strstr(text, "  1.1.1    File <b>modes</b>\n           majority PASS (2 nodes); prod/node-c<script>x</script> FAIL\n"));
 	assert_non_null(strstr(text, "  1.2.9    a check\n           majority PASS (1 node); prod/node-b FAIL\n"));
 	assert_null(strstr(text, "  1.2.1 "));
+	/* a node's row names the node first and its store last, whatever order the compiler
+	 * evaluates printf's arguments in */
+	char row[4300];
+	snprintf(row, sizeof(row), "  prod/node-b ");
+	const char *r = strstr(text, row);
+	assert_non_null(r);
+	snprintf(row, sizeof(row), "(%s)\n", b);
+	assert_non_null(strstr(r, row));
 	free(text);
 
 	struct json_object *root = json_object_from_file(json), *v;

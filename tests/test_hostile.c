@@ -77,7 +77,7 @@ static void test_file_cache_growth_keeps_entries(void **state)
 		assert_string_equal(out.value, "true");
 		kc_nodequery_out_clear(&out);
 		kc_result_clear(&r);
-		kc_node_free(&n);
+		kc_node_clear(&n);
 	}
 	kc_test_rmtree(d);
 	free(d);
@@ -103,7 +103,7 @@ static void test_file_cache_entries_stable(void **state)
 	assert_ptr_equal(y, kc_node_yaml(&n, "/etc/a.conf"));
 	assert_string_equal(first->path, "/etc/a.conf");
 	assert_int_equal(first->err, 0);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	kc_test_rmtree(d);
 	free(d);
 }
@@ -154,7 +154,7 @@ static void test_fifo_in_proc_does_not_hang(void **state)
 	const struct kc_component *c = kc_node_component(&n, KC_COMP_ETCD);
 	assert_int_equal(c->source, KC_SRC_PROCESS);
 	assert_null(c->env);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	kc_test_rmtree(d);
 	free(d);
 	alarm(0);
@@ -272,7 +272,7 @@ static void test_proc_symlink_out_of_root_not_read(void **state)
 	assert_int_equal(kc_node_open(&n, d, proc), 0);
 	const struct kc_component *c = kc_node_component(&n, KC_COMP_APISERVER);
 	assert_int_not_equal(c->source, KC_SRC_PROCESS);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	kc_test_rmtree(d);
 	kc_test_rmtree(outside);
 	free(d);

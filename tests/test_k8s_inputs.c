@@ -290,7 +290,7 @@ static void test_alias_bomb_refused_rest_read(void **state)
 	assert_int_equal(kc_cluster_object_count(c), 2);
 	assert_true(has_warning(c, "bomb.yaml:"));
 	kc_cluster_free(c);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 
@@ -331,8 +331,8 @@ static void test_large_files_read_to_the_end(void **state)
 	assert_string_equal(c->objs[2 * n - 1]->name, "c59999");
 	assert_int_equal(c->objs[2 * n - 1]->line, (long)(7 * (n - 1) + 2));
 	kc_cluster_free(c);
-	kc_buf_free(&json);
-	kc_buf_free(&yaml);
+	kc_buf_clear(&json);
+	kc_buf_clear(&yaml);
 	kc_test_rmtree(dir);
 	free(dir);
 }

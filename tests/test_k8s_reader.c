@@ -193,7 +193,7 @@ static void test_alias_bomb(void **state)
 	assert_int_equal(kc_cluster_object_count(c), 1);
 	assert_true(has_warning(c, "bomb.yaml:1:"));
 	kc_cluster_free(c);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 }
 
 static const char kubeconfig[] =

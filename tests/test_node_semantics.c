@@ -519,7 +519,7 @@ static void test_k3s_detected_without_its_command_line_benchmark_auto_says_compo
 	assert_non_null(strstr(why, "k3s detected (/etc/rancher/k3s/config.yaml exists): k3s-cis-1.12, the k3s variant; "
 				    "no k3s server or agent process or unit was found"));
 	free(b);
-	kc_node_free(&n);
+	kc_node_clear(&n);
 	done(d);
 }
 

@@ -120,7 +120,7 @@ static void docs_free(struct docs *d)
 {
 	for (size_t i = 0; i < d->n; i++)
 		json_object_put(d->d[i]);
-	kc_yaml_free(&d->y);
+	kc_yaml_clear(&d->y);
 }
 
 static struct json_object *get(struct json_object *o, const char *dotted)
@@ -268,7 +268,7 @@ static void test_shape(void **state)
 	assert_string_equal(s(b, "results.0.resources.0.apiVersion"), "v1");
 
 	docs_free(&d);
-	kc_buf_free(&out);
+	kc_buf_clear(&out);
 	kc_run_clear(&run);
 }
 
@@ -294,7 +294,7 @@ static void test_cluster_only(void **state)
 	assert_int_equal(n(d.d[0], "results.0.timestamp.seconds"), 1795844739);
 	assert_int_equal(n(d.d[0], "results.0.timestamp.nanos"), 0);
 	docs_free(&d);
-	kc_buf_free(&out);
+	kc_buf_clear(&out);
 	kc_run_clear(&run);
 }
 
@@ -320,7 +320,7 @@ static void test_write_file(void **state)
 	snprintf(path, sizeof(path), "%s/missing/policyreport.yaml", dir);
 	assert_true(kc_report_policyreport_write(&run, path) < 0);
 	free(text);
-	kc_buf_free(&out);
+	kc_buf_clear(&out);
 	kc_test_rmtree(dir);
 	free(dir);
 	kc_run_clear(&run);
@@ -406,8 +406,8 @@ static void test_large_namespace_split_into_numbered_parts(void **state)
 	assert_true(parts >= 4);
 	assert_int_equal(objects, 6000);
 	assert_int_equal(fails, 6000);
-	kc_yaml_free(&y);
-	kc_buf_free(&out);
+	kc_yaml_clear(&y);
+	kc_buf_clear(&out);
 	kc_run_clear(&run);
 }
 

@@ -185,7 +185,7 @@ static void serve(SSL *ssl)
 	kc_buf_puts(&out, "]}");
 	pthread_mutex_unlock(&srv.mu);
 	respond(ssl, cluster || ns ? 200 : 404, out.ptr);
-	kc_buf_free(&out);
+	kc_buf_clear(&out);
 }
 
 static void *server_main(void *arg)
@@ -337,7 +337,7 @@ static void test_apply_creates_prunes_and_is_idempotent(void **state)
 	size_t ndocs = 0;
 	for (const char *p = yaml.ptr; (p = strstr(p, "\nkind: ")); p++)
 		ndocs++;
-	kc_buf_free(&yaml);
+	kc_buf_clear(&yaml);
 
 	struct kc_k8s_client *cl = client();
 	size_t applied = 0, deleted = 0;

@@ -290,7 +290,7 @@ static void test_branch_pushed_with_tree_kustomization_and_messages(void **state
 		assert_true(y.ndocs >= 1);
 		const char *ns = kc_yaml_scalar(kc_yaml_path(&y.docs[0], kc_yaml_root(&y, 0), i == 3 ? "metadata.name" : "metadata.namespace"));
 		assert_string_equal(ns, i == 1 ? "team-a" : "shop");
-		kc_yaml_free(&y);
+		kc_yaml_clear(&y);
 		free(m);
 	}
 	/* the kustomization lists them, and kept what it had */
@@ -307,7 +307,7 @@ static void test_branch_pushed_with_tree_kustomization_and_messages(void **state
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(kc_yaml_scalar(yaml_document_get_node(&y.docs[0], res_node->data.sequence.items.start[i])), want[i]);
 	assert_non_null(strstr(k, "# production cluster: every namespace has its own directory\n"));
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	free(k);
 
 	/* one commit per kind, naming checks and namespaces */
@@ -771,7 +771,7 @@ static void test_url_clone_push_and_direct(void **state)
 	const char *const files[] = { "clusters/prod/kustomization.yaml", k2.ptr, "clusters/prod/shop/api.yaml", deploy, NULL };
 	commit_files(r2, "refs/heads/main", &main_tip, files, "shop: api\n", &with_app);
 	git_repository_free(r2);
-	kc_buf_free(&k2);
+	kc_buf_clear(&k2);
 	assert_int_equal(remediate(f, &run, url, 1, 0, 0, &res), 0);
 	assert_non_null(res.branch);
 	assert_int_equal(res.plan->ngroups, 1);

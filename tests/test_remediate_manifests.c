@@ -27,7 +27,7 @@ static size_t parse_docs(const char *text, struct json_object **docs, size_t max
 	for (size_t i = 0; i < y.ndocs; i++)
 		assert_int_equal(kc_yaml_to_json(&y.docs[i], kc_yaml_root(&y, i), 10000, &docs[i]), 0);
 	size_t n = y.ndocs;
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	return n;
 }
 
@@ -173,8 +173,8 @@ static void test_default_deny_parses_and_selects(void **state)
 	n = parse_docs(out.ptr, d, 8);
 	assert_int_equal(n, 1);
 	free_docs(d, n);
-	kc_buf_free(&out);
-	kc_flows_free(&fs);
+	kc_buf_clear(&out);
+	kc_flows_clear(&fs);
 }
 
 static void test_psa_and_service_account(void **state)
@@ -214,7 +214,7 @@ static void test_psa_and_service_account(void **state)
 	assert_false(json_object_get_boolean(am));
 	assert_int_equal(kc_manifest_run_id(out.ptr, out.len), 3);
 	free_docs(d, n);
-	kc_buf_free(&out);
+	kc_buf_clear(&out);
 }
 
 /* ---- names ---------------------------------------------------------------------------- */
@@ -435,8 +435,8 @@ static void test_flow_policies_are_exactly_the_observed_pairs(void **state)
 	kc_buf_reset(&out);
 	assert_int_equal(kc_manifest_flow_policies(&out, "quiet", &o, &fs, &meta7, &nrules), 0);
 	assert_int_equal(nrules, 0);
-	kc_buf_free(&out);
-	kc_flows_free(&fs);
+	kc_buf_clear(&out);
+	kc_flows_clear(&fs);
 }
 
 /* ---- kustomization -------------------------------------------------------------------- */
@@ -517,8 +517,8 @@ static void test_kustomize_add_keeps_the_rest(void **state)
 		assert_int_equal(kc_kustomize_add_resources("k", bad[i], strlen(bad[i]), add, 1, &out, &changed), KC_EINVAL);
 		assert_int_equal(changed, 0);
 	}
-	kc_buf_free(&out);
-	kc_buf_free(&again);
+	kc_buf_clear(&out);
+	kc_buf_clear(&again);
 }
 
 /* The edit is a line insertion at libyaml's positions: comments, indentation, quoting and
@@ -582,7 +582,7 @@ static void test_kustomization_edited_in_place_keeps_comments_order_and_indentat
 	kc_buf_reset(&out);
 	const char *flowroot = "{resources: [a.yaml]}\n";
 	assert_int_equal(kc_kustomize_add_resources("k", flowroot, strlen(flowroot), add, 1, &out, &changed), KC_EINVAL);
-	kc_buf_free(&out);
+	kc_buf_clear(&out);
 }
 
 /* ---- planning ------------------------------------------------------------------------- */
@@ -697,8 +697,8 @@ static void test_plan_groups_and_idempotence(void **state)
 	assert_non_null(strstr(again->notes.ptr, "`enforce` is not proposed"));
 	kc_plan_free(again);
 	kc_plan_free(plan);
-	kc_buf_free(&title);
-	kc_buf_free(&body);
+	kc_buf_clear(&title);
+	kc_buf_clear(&body);
 	kc_run_clear(&run);
 }
 
@@ -816,7 +816,7 @@ static void test_flow_peers_selected_by_controller_match_labels(void **state)
 	assert_non_null(strstr(deny, "cidr: 169.254.20.10/32"));
 	kc_plan_free(plan);
 	kc_run_clear(&run);
-	kc_flows_free(&fs);
+	kc_flows_clear(&fs);
 }
 
 /* kube-* namespaces, an ingress controller's, an admission webhook backend's and a
@@ -901,8 +901,8 @@ static void test_psa_enforce_only_at_a_level_the_workloads_meet(void **state)
 		}
 		kc_plan_free(plan);
 		kc_run_clear(&run);
-		kc_buf_free(&app);
-		kc_buf_free(&psa);
+		kc_buf_clear(&app);
+		kc_buf_clear(&psa);
 	}
 }
 
@@ -954,8 +954,8 @@ static void test_quoting_round_trips(void **state)
 	assert_string_equal(jget(ml, "o"), "0x1F");
 	assert_string_equal(jstr(d[0], "spec.egress.0.ports.0.protocol"), "UDP");
 	free_docs(d, n);
-	kc_buf_free(&out);
-	kc_flows_free(&fs);
+	kc_buf_clear(&out);
+	kc_flows_clear(&fs);
 }
 
 int main(void)

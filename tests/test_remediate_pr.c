@@ -146,7 +146,7 @@ static void *serve(void *arg)
 			SSL_write(ssl, head, hn);
 			SSL_write(ssl, answer, (int)strlen(answer));
 			SSL_shutdown(ssl);
-			kc_buf_free(&in);
+			kc_buf_clear(&in);
 		}
 		SSL_free(ssl);
 		close(c);
@@ -390,7 +390,7 @@ static void test_forge_errors_scrubbed_of_credentials(void **state)
 	char want[256];
 	snprintf(want, sizeof(want), "https://127.0.0.1:%d/acme/gitops/compare/main...kubecomply/remediate-5-abcd1234?expand=1", s->port);
 	assert_non_null(strstr(m.ptr, want));
-	kc_buf_free(&m);
+	kc_buf_clear(&m);
 
 	/* an untrusted certificate is a failure; plain http never sends anything */
 	struct kc_pr_opts untrusted = { KC_PR_GITHUB, url, TOKEN, NULL, 30, NULL, 0, 0 };
@@ -438,10 +438,10 @@ static void test_body_fits_the_forge_limit(void **state)
 	char marker[64];
 	snprintf(marker, sizeof(marker), "<!-- " KC_PLAN_FINDINGS_MARKER "%s -->", plan->findings);
 	assert_non_null(strstr(body.ptr, marker));
-	kc_buf_free(&title);
-	kc_buf_free(&body);
-	kc_buf_free(&full_t);
-	kc_buf_free(&full);
+	kc_buf_clear(&title);
+	kc_buf_clear(&body);
+	kc_buf_clear(&full_t);
+	kc_buf_clear(&full);
 	kc_plan_free(plan);
 	kc_run_clear(&run);
 }

@@ -385,7 +385,7 @@ static void check_every_commit(struct fixture *f, const char *ref, const char *p
 				fprintf(log, "### %s %s\n$ kubectl kustomize %s  # exit 0, %zu objects\n%s\n", hex,
 					git_commit_summary(c), path, r.n, out.ptr);
 			}
-			kc_buf_free(&out);
+			kc_buf_clear(&out);
 			kc_test_rmtree(dir);
 			free(dir);
 		}
@@ -602,12 +602,12 @@ static void serve_one(struct http_server *h, int c)
 			break;
 		off += (size_t)w;
 	}
-	kc_buf_free(&resp);
+	kc_buf_clear(&resp);
 	h->requests++;
 done:
-	kc_buf_free(&in);
-	kc_buf_free(&body);
-	kc_buf_free(&out);
+	kc_buf_clear(&in);
+	kc_buf_clear(&body);
+	kc_buf_clear(&out);
 }
 
 static void *http_main(void *arg)

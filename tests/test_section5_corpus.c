@@ -16,7 +16,7 @@ static struct kc_cluster *load(const char *rel)
 	if (rc < 0)
 		fprintf(stderr, "%s\n", kc_error_last());
 	assert_int_equal(rc, 0);
-	kc_buf_free(&p);
+	kc_buf_clear(&p);
 	return c;
 }
 
@@ -143,7 +143,7 @@ static void test_kubeaudit_fixtures(void **state)
 			assert_int_equal(k8s_nrows(&r), 0);
 		kc_result_clear(&r);
 		kc_cluster_free(c);
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 }
 

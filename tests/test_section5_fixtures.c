@@ -440,7 +440,7 @@ static void test_engine(void **state)
 			assert_non_null(k8s_row(&run.results[i], "Namespace", NULL, "default"));
 		}
 	kc_run_clear(&run);
-	kc_node_free(&node);
+	kc_node_clear(&node);
 	kc_test_rmtree(dir);
 	free(dir);
 	kc_policy_set_clear(&set);

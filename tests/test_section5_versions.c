@@ -135,7 +135,7 @@ static int teardown(void **state)
 	for (size_t v = 0; v < NVERSIONS; v++)
 		audit_clear(&f->v[v]);
 	audit_clear(&f->v112);
-	kc_node_free(&f->node);
+	kc_node_clear(&f->node);
 	kc_test_rmtree(f->dir);
 	free(f->dir);
 	kc_cluster_free(f->cluster);

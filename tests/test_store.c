@@ -395,7 +395,7 @@ static void test_monitor_rows(void **state)
 	assert_int_equal(back.nfindings, 2);
 	assert_int_equal(back.ngaps, 2);
 	kc_run_clear(&back);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	kc_run_clear(&run);
 	kc_store_free(st);
 	where_free(&w);
@@ -804,7 +804,7 @@ static void test_write_lock_timeout_keeps_the_run(void **state)
 		side += strstr(de->d_name, ".pending-") != NULL;
 	closedir(d);
 	assert_int_equal(side, 0);
-	kc_buf_free(&ls);
+	kc_buf_clear(&ls);
 	assert_int_equal(count_rows(&w, "runs"), 1);
 	where_free(&w);
 }
@@ -836,7 +836,7 @@ static void test_planted_pending_run_not_adopted(void **state)
 	assert_int_equal(kc_store_latest_run(st, "audit", &id), 0);
 	assert_int_equal(id, 1);
 	kc_store_free(st);
-	kc_buf_free(&side);
+	kc_buf_clear(&side);
 	where_free(&w);
 }
 
@@ -881,8 +881,8 @@ static void test_report_on_read_only_mount(void **state)
 	struct json_object *rep = json_object_from_file(json.ptr);
 	assert_non_null(rep);
 	json_object_put(rep);
-	kc_buf_free(&db);
-	kc_buf_free(&json);
+	kc_buf_clear(&db);
+	kc_buf_clear(&json);
 	kc_test_rmtree(ro);
 	free(ro);
 	where_free(&w);
@@ -1032,7 +1032,7 @@ static void test_pg_cli_audit_and_report(void **state)
 	assert_non_null(strstr(text, "node-a"));
 	assert_non_null(strstr(text, "node-b"));
 	json_object_put(rep);
-	kc_buf_free(&json);
+	kc_buf_clear(&json);
 	kc_test_rmtree(dir);
 	free(dir);
 	where_free(&w);
@@ -1109,7 +1109,7 @@ static void test_watch_continuity_and_rule_state(void **state)
 	assert_true(strstr(b.ptr, "forbidden-burst/mallory:1000/1500;") != NULL);
 	assert_true(strstr(b.ptr, "forbidden-burst/eve:3000/2500;") != NULL);
 	assert_int_equal(count_rows(&w, "audit_rule_state"), 2);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 
 	assert_int_equal(kc_store_finish_run(st, next.id, "2026-11-29T01:00:00.000Z"), 0);
 	assert_int_equal(kc_store_finish_run(st, other.id, "2026-11-29T01:00:00.000Z"), 0);

@@ -51,7 +51,7 @@ static void test_text_rules(void **state)
 	assert_int_equal(u.argc, 8);
 	assert_string_equal(kc_unit_setting(&u, "IPAddressDeny")->value, "any");
 	assert_null(kc_unit_setting(&u, "Description")); /* [Unit] keys are not service settings */
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 }
 
 static void test_envfile_overrides_environment(void **state)
@@ -72,7 +72,7 @@ static void test_envfile_overrides_environment(void **state)
 	assert_null(kc_unit_var(&u, "1BAD"));
 	assert_string_equal(arg_src(&u, "from-file"), "/etc/default/kubelet");
 	assert_string_equal(arg_src(&u, "kept"), "/u");
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 }
 
 static void test_load_dropins_and_files(void **state)
@@ -106,7 +106,7 @@ static void test_load_dropins_and_files(void **state)
 	/* the missing optional /etc/default/kubelet is not an error */
 	assert_int_equal(u.nenvfiles, 2);
 	assert_int_equal(u.envfile_err[1], 0);
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 
 	/* a linked unit (a symlink, as `systemctl link` makes) is read at its target, resolved
 	 * inside the root as systemd follows it; one masked to /dev/null is not read */
@@ -115,7 +115,7 @@ static void test_load_dropins_and_files(void **state)
 	assert_int_equal(symlink("/lib/systemd/system/kubelet.service", link), 0);
 	assert_int_equal(kc_unit_load(root, "etcd.service", &u), 0);
 	assert_string_equal(u.path, "/etc/systemd/system/etcd.service");
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 	snprintf(link, sizeof(link), "%s/etc/systemd/system/kube-proxy.service", d);
 	assert_int_equal(symlink("/dev/null", link), 0);
 	char devnull[1024];
@@ -124,7 +124,7 @@ static void test_load_dropins_and_files(void **state)
 	mknod(devnull, S_IFCHR | 0666, makedev(1, 3)); /* as on a real host; absent works too */
 	assert_int_not_equal(kc_unit_load(root, "kube-proxy.service", &u), 0);
 	assert_null(u.path);
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 	kc_root_free(root);
 	kc_test_rmtree(d);
 	free(d);
@@ -159,7 +159,7 @@ static void test_corpus_kind_node(void **state)
 	assert_string_equal(arg_src(&u, "--runtime-cgroups=/system.slice/containerd.service"), "/etc/default/kubelet");
 	assert_string_equal(arg_src(&u, "--kubeconfig=/etc/kubernetes/kubelet.conf"),
 			    "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf");
-	kc_unit_free(&u);
+	kc_unit_clear(&u);
 	kc_root_free(root);
 	kc_test_rmtree(d);
 	free(d);

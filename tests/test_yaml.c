@@ -44,7 +44,7 @@ static void test_yaml11_booleans_where_the_field_is_boolean(void **state)
 	char *c = kc_yaml_canon(path(&y, "c"));
 	assert_string_equal(c, "true");
 	free(c);
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static void test_tilde_null_and_empty_are_unset(void **state)
@@ -60,7 +60,7 @@ static void test_tilde_null_and_empty_are_unset(void **state)
 	}
 	assert_false(kc_yaml_is_null(path(&y, "f"))); /* not one of resolve.go's spellings */
 	assert_false(kc_yaml_is_null(path(&y, "g"))); /* a quoted empty string is a value */
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static void test_yaml11_integer_forms(void **state)
@@ -82,7 +82,7 @@ static void test_yaml11_integer_forms(void **state)
 	char *c = kc_yaml_canon(path(&y, "a"));
 	assert_string_equal(c, "31");
 	free(c);
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static void test_merge_key_applies_anchor(void **state)
@@ -93,7 +93,7 @@ static void test_merge_key_applies_anchor(void **state)
 		    "authentication:\n  <<: *b\n  mode: Webhook\n");
 	assert_string_equal(kc_yaml_scalar(path(&y, "authentication.anonymous.enabled")), "true");
 	assert_string_equal(kc_yaml_scalar(path(&y, "authentication.mode")), "Webhook"); /* after: overrides */
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static void test_merge_key_before_explicit_key_is_overridden_by_it_and_after_overrides(void **state)
@@ -104,7 +104,7 @@ static void test_merge_key_before_explicit_key_is_overridden_by_it_and_after_ove
 	struct kc_yaml y;
 	load_ok(&y, "b: &b {x: merged}\nm:\n  x: explicit\n  <<: *b\n");
 	assert_string_equal(kc_yaml_scalar(path(&y, "m.x")), "merged");
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static void test_merge_key_list_earlier_map_wins(void **state)
@@ -120,7 +120,7 @@ static void test_merge_key_list_earlier_map_wins(void **state)
 	assert_int_equal(kc_yaml_to_json(&y.docs[0], path(&y, "m"), 0, &j), 0);
 	assert_string_equal(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), "{\"x\":1,\"z\":2,\"only_a\":\"A\"}");
 	json_object_put(j);
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static void test_merge_key_of_a_scalar_is_refused(void **state)
@@ -130,7 +130,7 @@ static void test_merge_key_of_a_scalar_is_refused(void **state)
 	const char *t = "a: &a 1\nm:\n  <<: *a\n";
 	assert_int_equal(kc_yaml_load(&y, "t.yaml", t, strlen(t)), KC_EINVAL);
 	assert_non_null(strstr(kc_error_last(), "map merge requires map or sequence of maps"));
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static void test_duplicate_key_refused_with_file_and_line(void **state)
@@ -140,11 +140,11 @@ static void test_duplicate_key_refused_with_file_and_line(void **state)
 	const char *t = "spec:\n  privileged: true\n  other: 1\n  privileged: false\n";
 	assert_int_equal(kc_yaml_load(&y, "pod.yaml", t, strlen(t)), KC_EINVAL);
 	assert_non_null(strstr(kc_error_last(), "pod.yaml:4:3: mapping key \"privileged\" already defined at line 2"));
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	/* "a" and a quoted 'a' are the same key */
 	t = "a: 1\n'a': 2\n";
 	assert_int_equal(kc_yaml_load(&y, "q.yaml", t, strlen(t)), KC_EINVAL);
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static char *laughs(int levels, int width)
@@ -167,7 +167,7 @@ static void test_billion_laughs_refused_per_document(void **state)
 	struct kc_yaml y;
 	assert_int_equal(kc_yaml_load(&y, "lol.yaml", t, strlen(t)), KC_EINVAL);
 	assert_non_null(strstr(kc_error_last(), "excessive aliasing"));
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	free(t);
 }
 
@@ -185,7 +185,7 @@ static void test_alias_budget_counts_the_whole_document_not_each_key(void **stat
 	struct kc_yaml y;
 	assert_int_equal(kc_yaml_load(&y, "many.yaml", b.ptr, b.len), KC_EINVAL);
 	assert_non_null(strstr(kc_error_last(), "excessive aliasing"));
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	/* a stream: the small first document is kept, the second is refused on its own count */
 	kc_buf_reset(&b);
 	base = laughs(3, 10);
@@ -200,8 +200,8 @@ static void test_alias_budget_counts_the_whole_document_not_each_key(void **stat
 	if (y.ndocs != 1)
 		print_error("%s\n", kc_error_last());
 	assert_int_equal(y.ndocs, 1);
-	kc_yaml_free(&y);
-	kc_buf_free(&b);
+	kc_yaml_clear(&y);
+	kc_buf_clear(&b);
 }
 
 static void test_anchor_containing_itself_refused(void **state)
@@ -211,7 +211,7 @@ static void test_anchor_containing_itself_refused(void **state)
 	const char *t = "a: &a [x, *a]\n";
 	assert_int_equal(kc_yaml_load(&y, "self.yaml", t, strlen(t)), KC_EINVAL);
 	assert_non_null(strstr(kc_error_last(), "contains itself"));
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 static void test_deep_flow_nesting_refused_before_parsing(void **state)
@@ -225,7 +225,7 @@ static void test_deep_flow_nesting_refused_before_parsing(void **state)
 	struct kc_yaml y;
 	assert_int_equal(kc_yaml_load(&y, "deep.yaml", t, 2 * n), KC_EINVAL);
 	assert_non_null(strstr(kc_error_last(), "deep.yaml:1: nesting deeper than 1000 levels: refused before parsing"));
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	/* a stray quote cannot hide real nesting from the scan: brackets count wherever they are */
 	struct kc_buf b = KC_BUF_INIT;
 	kc_buf_puts(&b, "a: |\n  \"\nb: ");
@@ -238,7 +238,7 @@ static void test_deep_flow_nesting_refused_before_parsing(void **state)
 	for (int i = 0; i < 5000; i++)
 		kc_buf_puts(&b, "x: \"[[:space:]]\"\n");
 	assert_int_equal(kc_yaml_check_depth("r", b.ptr, b.len, 10), 0);
-	kc_buf_free(&b);
+	kc_buf_clear(&b);
 	free(t);
 }
 
@@ -252,8 +252,8 @@ static void test_deep_block_nesting_refused(void **state)
 	struct kc_yaml y;
 	assert_int_equal(kc_yaml_load(&y, "block.yaml", b.ptr, b.len), KC_EINVAL);
 	assert_non_null(strstr(kc_error_last(), "nesting deeper than"));
-	kc_yaml_free(&y);
-	kc_buf_free(&b);
+	kc_yaml_clear(&y);
+	kc_buf_clear(&b);
 }
 
 static void test_to_json_types_scalars_as_yaml11(void **state)
@@ -267,7 +267,7 @@ static void test_to_json_types_scalars_as_yaml11(void **state)
 			    "{\"a\":true,\"b\":false,\"c\":16,\"d\":null,\"e\":\"0x10\",\"f\":1.5,\"g\":\".inf\","
 			    "\"true\":\"k\",\"16\":\"v\",\"h\":10}");
 	json_object_put(j);
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 int main(void)

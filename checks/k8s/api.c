@@ -138,7 +138,7 @@ static int client_init(struct client *cl, const struct kc_kubeconfig_opts *o)
 		kc_buf_printf(&h, "Authorization: Bearer %s", k->token);
 		cl->headers = curl_slist_append(cl->headers, h.ptr);
 		memset(h.ptr, 0, h.len);
-		kc_buf_free(&h);
+		kc_buf_clear(&h);
 	} else if (k->username) {
 		bad |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK;
 		bad |= curl_easy_setopt(c, CURLOPT_USERNAME, k->username) != CURLE_OK;
@@ -151,7 +151,7 @@ static int client_init(struct client *cl, const struct kc_kubeconfig_opts *o)
 	return 0;
 }
 
-static void client_free(struct client *cl)
+static void client_clear(struct client *cl)
 {
 	if (cl->curl)
 		curl_easy_cleanup(cl->curl);
@@ -340,12 +340,12 @@ static int list_resource(struct kc_cluster *c, struct client *cl, enum kc_k8s_re
 	if (rc != 0)
 		l->n = first;
 	free(cont);
-	kc_buf_free(&b.buf);
-	kc_buf_free(&base);
-	kc_buf_free(&req);
-	kc_buf_free(&url);
-	kc_buf_free(&api_version);
-	kc_buf_free(&rname);
+	kc_buf_clear(&b.buf);
+	kc_buf_clear(&base);
+	kc_buf_clear(&req);
+	kc_buf_clear(&url);
+	kc_buf_clear(&api_version);
+	kc_buf_clear(&rname);
 	return rc;
 }
 
@@ -533,7 +533,7 @@ cleanup:
 		free(jobs[r].l.objs);
 		free(jobs[r].err);
 	}
-	client_free(&cl);
+	client_clear(&cl);
 	return rc;
 }
 
@@ -563,7 +563,7 @@ void kc_k8s_client_free(struct kc_k8s_client *k)
 {
 	if (!k)
 		return;
-	client_free(&k->cl);
+	client_clear(&k->cl);
 	free(k);
 }
 
@@ -601,8 +601,8 @@ int kc_k8s_client_request(struct kc_k8s_client *k, const char *method, const cha
 	kc_buf_reset(out);
 	if (rc == 0)
 		kc_buf_add(out, b.buf.ptr, b.buf.len);
-	kc_buf_free(&b.buf);
-	kc_buf_free(&url);
-	kc_buf_free(&ct);
+	kc_buf_clear(&b.buf);
+	kc_buf_clear(&url);
+	kc_buf_clear(&ct);
 	return rc;
 }

@@ -9,14 +9,9 @@
 #include "checks/k8s/index.h"
 #include "common/strbuf.h"
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int has_name(const char **names, size_t n, const char *name)
 {
-	return n && bsearch(&name, names, n, sizeof(*names), cmp_str) != NULL;
+	return n && bsearch(&name, names, n, sizeof(*names), kc_strcmp_ptr) != NULL;
 }
 
 void kc_bootstrap_add_missing(struct kc_cluster *c)
@@ -33,7 +28,7 @@ void kc_bootstrap_add_missing(struct kc_cluster *c)
 			present[npresent++] = c->objs[i]->name;
 		}
 	if (npresent)
-		qsort(present, npresent, sizeof(*present), cmp_str);
+		qsort(present, npresent, sizeof(*present), kc_strcmp_ptr);
 	for (size_t i = 0; i < c->nobjs && !need; i++) {
 		const struct kc_binding *b = c->objs[i]->binding;
 		need = b && b->role_kind && b->role_name && strcmp(b->role_kind, "ClusterRole") == 0 &&
@@ -51,7 +46,7 @@ void kc_bootstrap_add_missing(struct kc_cluster *c)
 		struct kc_buf path = KC_BUF_INIT;
 		kc_buf_printf(&path, "<built-in: Kubernetes %s bootstrap policy>", p->version);
 		src->path = kc_arena_strdup(a, path.ptr);
-		kc_buf_free(&path);
+		kc_buf_clear(&path);
 		struct kc_k8s_decode_ctx ctx = { .default_ns = NULL, .src = src };
 		size_t n = json_object_array_length(items), m = 0;
 		struct kc_k8s_obj **objs = kc_xcalloc(n ? n : 1, sizeof(*objs));

@@ -108,7 +108,7 @@ int kc_exceptions_load_buffer(const char *name, const char *data, size_t len, st
 			goto cleanup;
 	}
 cleanup:
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	if (rc < 0) {
 		kc_exceptions_free(ex);
 		return rc;
@@ -223,7 +223,7 @@ enum kc_status kc_exceptions_apply(const struct kc_exceptions *ex, const char *c
 			r->actual = kc_buf_detach(&a);
 		} else {
 			kc_result_note(r, "%s", b.ptr);
-			kc_buf_free(&b);
+			kc_buf_clear(&b);
 		}
 	}
 	free(used);

@@ -49,7 +49,7 @@ static char *exec_info(const struct kc_exec_config *x, const struct kc_exec_clus
 			struct kc_buf b = KC_BUF_INIT;
 			b64encode(&b, cl->ca_data, cl->ca_len);
 			json_object_object_add(c, "certificate-authority-data", json_object_new_string_len(b.ptr, (int)b.len));
-			kc_buf_free(&b);
+			kc_buf_clear(&b);
 		}
 		json_object_object_add(spec, "cluster", c);
 	}
@@ -257,7 +257,7 @@ int kc_execcred_run(const struct kc_exec_config *x, const struct kc_exec_cluster
 out:
 	if (text.ptr)
 		memset(text.ptr, 0, text.len);
-	kc_buf_free(&text);
+	kc_buf_clear(&text);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)

@@ -354,7 +354,7 @@ int kc_json_scan_ex(const char *s, size_t len, struct kc_json_scan *out, void (*
 		free(st[d].keys);
 	}
 	free(st);
-	kc_buf_free(&dec);
+	kc_buf_clear(&dec);
 	if (rc < 0) {
 		kc_json_scan_clear(out);
 		out->err_off = err;

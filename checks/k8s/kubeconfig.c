@@ -267,7 +267,7 @@ int kc_kubeconfig_parse(const char *name, const char *data, size_t len, const ch
 	}
 	rc = 0;
 cleanup:
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 	if (rc < 0)
 		kc_k8s_creds_clear(out);
 	return rc;
@@ -331,7 +331,7 @@ int kc_kubeconfig_load(const struct kc_kubeconfig_opts *opts, struct kc_k8s_cred
 	size_t len;
 	int rc = read_small_file(p.ptr, &data, &len);
 	if (rc < 0) {
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 		return kc_error_wrap(rc, "kubeconfig");
 	}
 	char *slash = strrchr(p.ptr, '/');
@@ -343,6 +343,6 @@ int kc_kubeconfig_load(const struct kc_kubeconfig_opts *opts, struct kc_k8s_cred
 	rc = kc_kubeconfig_parse(p.ptr, data, len, opts->context, dir, out);
 	free(dir);
 	free(data);
-	kc_buf_free(&p);
+	kc_buf_clear(&p);
 	return rc;
 }

@@ -233,7 +233,7 @@ static void read_yaml_document(struct batch *b, const char *data, size_t len, lo
 			continue;
 		yaml_node_objects(b, &y.docs[i], root, first_line, 0, NULL, NULL);
 	}
-	kc_yaml_free(&y);
+	kc_yaml_clear(&y);
 }
 
 /* ---- JSON ---- */
@@ -424,7 +424,7 @@ static int slurp_fd(int fd, const char *name, char **out, size_t *len)
 	struct kc_buf buf = KC_BUF_INIT;
 	int rc = kc_input_read_fd(fd, (size_t)MAX_FILE_SIZE, &buf);
 	if (rc < 0) {
-		kc_buf_free(&buf);
+		kc_buf_clear(&buf);
 		return rc == -EFBIG ? kc_error_set(KC_EINVAL, "%s: larger than the %ld MiB limit for a manifest file", name,
 						   MAX_FILE_SIZE >> 20)
 				    : kc_error_set_errno(-rc, "%s: cannot read", name);
@@ -584,11 +584,6 @@ static int has_manifest_ext(const char *name)
 	return dot && (strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0 || strcmp(dot, ".json") == 0);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int walk(const char *dir, struct filelist *fl, int depth)
 {
 	if (depth > 64)
@@ -611,7 +606,7 @@ static int walk(const char *dir, struct filelist *fl, int depth)
 			fl->paths[fl->n++] = kc_buf_detach(&p);
 			continue;
 		}
-		kc_buf_free(&p);
+		kc_buf_clear(&p);
 	}
 	closedir(d);
 	return 0;
@@ -707,7 +702,7 @@ int kc_cluster_load_manifests(struct kc_cluster *c, const char *path)
 		if (rc < 0)
 			return rc;
 		if (fl.n) /* an empty directory: qsort(NULL, 0, ...) is undefined behaviour */
-			qsort(fl.paths, fl.n, sizeof(*fl.paths), cmp_str);
+			qsort(fl.paths, fl.n, sizeof(*fl.paths), kc_strcmp_ptr);
 	} else {
 		fl.paths = kc_xmalloc(sizeof(*fl.paths));
 		fl.paths[fl.n++] = kc_strdup(path);

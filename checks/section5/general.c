@@ -34,8 +34,8 @@ int s5_secrets_env(struct s5 *s, enum kc_status *st)
 			}
 		}
 	}
-	kc_buf_free(&key);
-	kc_buf_free(&val);
+	kc_buf_clear(&key);
+	kc_buf_clear(&val);
 	free(w);
 	kc_result_set_expected(s->r, "Secrets are mounted as files, never passed as environment variables");
 	if (s->nrows)

@@ -104,8 +104,8 @@ int s5_netpol_namespaces(struct s5 *s, enum kc_status *st)
 		s5_row(s, w[i], key.ptr, val.len ? val.ptr : "<none>",
 		       "no NetworkPolicy of namespace %s selects the pods of %s %s", w[i]->ns, w[i]->kind_name, w[i]->name);
 	}
-	kc_buf_free(&key);
-	kc_buf_free(&val);
+	kc_buf_clear(&key);
+	kc_buf_clear(&val);
 	free(w);
 	free(pols);
 	if (exempt)

@@ -40,9 +40,9 @@ static int container_check(struct s5 *s, enum kc_status *st, ct_pred pred, const
 			       ct->name ? ct->name : "?", what);
 		}
 	}
-	kc_buf_free(&key);
-	kc_buf_free(&field);
-	kc_buf_free(&value);
+	kc_buf_clear(&key);
+	kc_buf_clear(&field);
+	kc_buf_clear(&value);
 	free(w);
 	kc_result_set_expected(s->r, "%s", expected);
 	if (s->nrows)
@@ -70,7 +70,7 @@ static int pod_flag_check(struct s5 *s, enum kc_status *st, size_t offset, const
 		kc_buf_printf(&key, "%s.%s", p->prefix, field);
 		s5_row(s, w[i], key.ptr, "true", "%s %s", w[i]->kind_name, what);
 	}
-	kc_buf_free(&key);
+	kc_buf_clear(&key);
 	free(w);
 	kc_result_set_expected(s->r, "%s", expected);
 	if (s->nrows)
@@ -355,7 +355,7 @@ int s5_pods_host_path(struct s5 *s, enum kc_status *st)
 			       p->hostpaths[j].volume ? p->hostpaths[j].volume : "?", p->hostpaths[j].path);
 		}
 	}
-	kc_buf_free(&key);
+	kc_buf_clear(&key);
 	free(w);
 	kc_result_set_expected(s->r, "no workload mounts a hostPath volume");
 	if (s->nrows)
@@ -389,7 +389,7 @@ int s5_pods_host_ports(struct s5 *s, enum kc_status *st)
 			}
 		}
 	}
-	kc_buf_free(&key);
+	kc_buf_clear(&key);
 	free(w);
 	kc_result_set_expected(s->r, "no container uses a hostPort");
 	if (s->nrows)

@@ -122,7 +122,7 @@ int kc_section5_query(struct kc_cluster *c, const char *query, const char *check
 		}
 		kc_result_set_reason(r, "the input has no %s: this check cannot be decided from it (a partial export "
 				     "such as `kubectl get all` leaves them out)", names.ptr);
-		kc_buf_free(&names);
+		kc_buf_clear(&names);
 		*status = KC_WARN;
 		return 0;
 	}

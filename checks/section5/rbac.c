@@ -180,9 +180,9 @@ static int who_can(struct s5 *s, enum kc_status *st, const struct perm *perms, i
 			       b->ns ? "in its namespace" : "cluster-wide", rule.ptr);
 		}
 	}
-	kc_buf_free(&key);
-	kc_buf_free(&val);
-	kc_buf_free(&rule);
+	kc_buf_clear(&key);
+	kc_buf_clear(&val);
+	kc_buf_clear(&rule);
 	free(bs);
 	if (skipped)
 		kc_result_note(s->r, "%zu binding%s of the platform's default policy (kubernetes.io/bootstrapping=rbac-defaults) not judged",
@@ -333,8 +333,8 @@ int s5_rbac_cluster_admin(struct s5 *s, enum kc_status *st)
 			       b->ns ? " in its namespace" : "");
 		}
 	}
-	kc_buf_free(&key);
-	kc_buf_free(&val);
+	kc_buf_clear(&key);
+	kc_buf_clear(&val);
 	free(bs);
 	kc_result_set_expected(s->r, "no subject other than group system:masters holds cluster-admin");
 	if (s->nrows)
@@ -374,7 +374,7 @@ int s5_rbac_wildcards(struct s5 *s, enum kc_status *st)
 				s5_row(s, o, key.ptr, "*", "%s %s uses a wildcard in %s", o->kind_name, o->name, field);
 			}
 		}
-	kc_buf_free(&key);
+	kc_buf_clear(&key);
 	if (skipped)
 		kc_result_note(s->r, "%zu role%s of the platform's default policy not judged", skipped, skipped == 1 ? "" : "s");
 	kc_result_set_expected(s->r, "no Role or ClusterRole rule uses '*' in verbs, resources or apiGroups");
@@ -429,11 +429,6 @@ struct sa_set {
 	size_t n;
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void sa_set_build(struct kc_cluster *c, struct sa_set *set)
 {
 	const struct kc_k8s_obj **bs;
@@ -452,7 +447,7 @@ static void sa_set_build(struct kc_cluster *c, struct sa_set *set)
 		}
 	free(bs);
 	if (set->n) /* qsort(NULL, 0, ...) is undefined behaviour */
-		qsort(set->keys, set->n, sizeof(*set->keys), cmp_str);
+		qsort(set->keys, set->n, sizeof(*set->keys), kc_strcmp_ptr);
 }
 
 static int sa_set_has(const struct sa_set *set, const char *ns, const char *name)
@@ -460,12 +455,12 @@ static int sa_set_has(const struct sa_set *set, const char *ns, const char *name
 	struct kc_buf b = KC_BUF_INIT;
 	kc_buf_printf(&b, "%s/%s", ns ? ns : "", name);
 	char *key = b.ptr;
-	int found = set->n && bsearch(&key, set->keys, set->n, sizeof(*set->keys), cmp_str) != NULL;
-	kc_buf_free(&b);
+	int found = set->n && bsearch(&key, set->keys, set->n, sizeof(*set->keys), kc_strcmp_ptr) != NULL;
+	kc_buf_clear(&b);
 	return found;
 }
 
-static void sa_set_free(struct sa_set *set)
+static void sa_set_clear(struct sa_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
 		free(set->keys[i]);
@@ -553,7 +548,7 @@ int s5_rbac_default_sa(struct s5 *s, enum kc_status *st)
 		s5_row(s, w[i], path.ptr, p->service_account ? "default" : "<unset> (default)",
 		       "%s runs as the default service account with its token mounted (automount %s)", w[i]->kind_name, why);
 	}
-	kc_buf_free(&path);
+	kc_buf_clear(&path);
 	free(w);
 	size_t nwork_rows = s->nrows - nsa_rows - nbind_rows;
 	kc_result_set_expected(s->r, "default service accounts do not automount tokens, hold no roles and are not used by workloads");
@@ -592,9 +587,9 @@ int s5_rbac_token_automount(struct s5 *s, enum kc_status *st)
 		s5_row(s, w[i], path.ptr, why, "%s mounts the token of service account %s, which holds no RBAC binding",
 		       w[i]->kind_name, sa);
 	}
-	kc_buf_free(&path);
+	kc_buf_clear(&path);
 	free(w);
-	sa_set_free(&set);
+	sa_set_clear(&set);
 	if (needed)
 		kc_result_note(s->r, "%zu workload%s mount the token of a service account that has RBAC bindings (taken as needed)",
 			       needed, needed == 1 ? "" : "s");

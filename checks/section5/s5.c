@@ -42,7 +42,7 @@ static struct kc_evidence *vrow(struct s5 *s, const char *kind, const char *ns, 
 		struct kc_buf b = KC_BUF_INIT;
 		kc_buf_vprintf(&b, fmt, ap);
 		ev->detail = kc_redact_text(b.ptr);
-		kc_buf_free(&b);
+		kc_buf_clear(&b);
 	}
 	s->nrows++;
 	if (!o || o != s->last)

@@ -1,12 +1,13 @@
-/* The HTTP/1.1 request head parser of the audit webhook: pure (bytes in, typed request out),
+/* The HTTP/1.1 request head parser of both small servers, the audit webhook
+ * (auditlog/webhook.c) and the metrics endpoint (auditor/metrics_http.c): pure (bytes in, typed request out),
  * so that the fuzzer (fuzz/fuzz_http_request.c) reaches every branch without a socket.
  * Only what the API server's webhook client sends is accepted: a request line
  * `METHOD SP origin-form SP HTTP/1.x`, header fields `token ":" OWS value OWS` ended by CRLF,
  * a Content-Length body. Obsolete line folding, a bare LF, control bytes, conflicting
  * Content-Length values and Transfer-Encoding are refused (request smuggling needs one of
  * them), each with the status the server answers. */
-#ifndef KC_AUDITLOG_HTTP_H
-#define KC_AUDITLOG_HTTP_H
+#ifndef KC_HTTP_H
+#define KC_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,5 +30,9 @@ struct kc_http_request {
  * max_head), or -1 on a refusal with r->status (400, 405, 411, 414, 431, 501, 505) and
  * r->reason set. */
 long kc_http_request_parse(const char *buf, size_t len, size_t max_head, struct kc_http_request *r);
+
+/* The reason phrase of a status code the servers answer ("Bad Request"); an unknown code
+ * gets "Internal Server Error". */
+const char *kc_http_reason_phrase(int code);
 
 #endif

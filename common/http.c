@@ -1,7 +1,7 @@
 /* HTTP request head parser (see http.h). RFC 9112 §3 (request line), §5 (field syntax),
  * §6.3 (message body length: Transfer-Encoding with Content-Length is refused rather than
  * guessed, conflicting Content-Length values are an error). */
-#include "auditlog/http.h"
+#include "common/http.h"
 
 #include <string.h>
 #include <strings.h>
@@ -184,4 +184,26 @@ long kc_http_request_parse(const char *buf, size_t len, size_t max_head, struct 
 	if (len >= max_head)
 		return refuse(r, 431, "headers too large");
 	return 0;
+}
+
+const char *kc_http_reason_phrase(int code)
+{
+	switch (code) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Internal Server Error";
+	}
 }
