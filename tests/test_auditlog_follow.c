@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -226,8 +227,12 @@ static void test_crash_safety(void **state)
 	for (int round = 0; round < 30; round++) {
 		pid_t pid = fork();
 		assert_true(pid >= 0);
-		if (pid == 0)
+		if (pid == 0) {
+			/* a failed assertion in the parent must not leave this follower running for
+			 * ever (it follows until stopped): it dies with the test */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			_exit(follow_once(db, log, 0, 0) == 0 ? 0 : 1);
+		}
 		int bursts = 1 + rand() % 6;
 		for (int b = 0; b < bursts; b++) {
 			for (int i = 0, m = 5 + rand() % 60; i < m; i++) {
@@ -606,6 +611,7 @@ static void test_watch_sighup_flushes_like_sigterm(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, 1);
 		dup2(null, 2);
@@ -634,6 +640,7 @@ static int run_watch(const char *const argv[])
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, 1);
 		dup2(null, 2);
