@@ -86,6 +86,10 @@ void kc_bpfmon_totals(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON_NTY
 		      uint64_t received[KC_MON_NTYPES]);
 /* Programs attached and not attached (those of the path or variant not taken are neither). */
 void kc_bpfmon_attached(const struct kc_bpfmon *m, int *ok, int *failed);
+/* 1 when (dev in kernel encoding, ino) is in the kernel's watch map now. */
+int kc_bpfmon_watched(const struct kc_bpfmon *m, uint64_t dev, uint64_t ino);
+/* Watch-list rebuilds caused by a rename, link or unlink of a watched name. */
+uint64_t kc_bpfmon_rescans(const struct kc_bpfmon *m);
 /* Drains, records the period's counters (an event of type "monitor-stats"), commits,
  * detaches. */
 void kc_bpfmon_free(struct kc_bpfmon *m);

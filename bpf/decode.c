@@ -1,8 +1,10 @@
 #include "bpf/decode.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -22,6 +24,9 @@ static const struct {
 	{ __NR_mount, "mount" }, { __NR_move_mount, "move_mount" }, { __NR_fsmount, "fsmount" },
 	{ __NR_open_tree, "open_tree" }, { __NR_init_module, "init_module" },
 	{ __NR_finit_module, "finit_module" }, { __NR_memfd_create, "memfd_create" },
+	{ __NR_rename, "rename" }, { __NR_renameat, "renameat" }, { __NR_renameat2, "renameat2" },
+	{ __NR_link, "link" }, { __NR_linkat, "linkat" }, { __NR_unlink, "unlink" },
+	{ __NR_unlinkat, "unlinkat" },
 };
 
 const char *kc_bpf_decoder_syscall_name(unsigned nr)
@@ -256,6 +261,12 @@ static void view_open(struct kc_bpf_decoder *d, struct view *v, const struct kc_
 		json_str(&v->detail, "token_pod_uid", w->pod_uid);
 }
 
+static int is_path_op(unsigned nr)
+{
+	return nr == __NR_rename || nr == __NR_renameat || nr == __NR_renameat2 || nr == __NR_link ||
+	       nr == __NR_linkat || nr == __NR_unlink || nr == __NR_unlinkat;
+}
+
 static void view_syscall(struct view *v, const struct kc_mon_syscall *e)
 {
 	v->in.syscall = kc_bpf_decoder_syscall_name(e->nr);
@@ -264,6 +275,8 @@ static void view_syscall(struct view *v, const struct kc_mon_syscall *e)
 	for (int i = 0; i < 6; i++)
 		kc_buf_printf(&v->detail, "%s%llu", i ? "," : "", (unsigned long long)e->args[i]);
 	kc_buf_putc(&v->detail, ']');
+	if (is_path_op(e->nr))
+		return; /* view_path_op named it */
 	char *s = kstr(e->str, sizeof(e->str));
 	if (*s) {
 		json_str(&v->detail, "arg", s);
@@ -271,6 +284,79 @@ static void view_syscall(struct view *v, const struct kc_mon_syscall *e)
 	} else {
 		free(s);
 	}
+}
+
+/* The directory a name of a rename, link or unlink lives in, as (dev, ino), and its last
+ * component. A bare name is relative to the directory the kernel reported; a name with a
+ * directory part is looked up now: through the process's own root while it lives (a
+ * container's view), else as the host sees it. Returns 0, or -1 when it cannot be known
+ * (a relative path through a directory of a process already gone). */
+static int name_dir(const struct kc_mon_syscall *e, const char *name, uint64_t *dev, uint64_t *ino,
+		    const char **base)
+{
+	const char *slash = strrchr(name, '/');
+	struct stat st;
+	char buf[64 + KC_MON_NAME_LEN];
+	*base = slash ? slash + 1 : name;
+	if (!slash) {
+		*dev = e->dir_dev;
+		*ino = e->dir_ino;
+		return 0;
+	}
+	int dlen = slash == name ? 1 : (int)(slash - name);
+	if (name[0] == '/') {
+		snprintf(buf, sizeof(buf), "/proc/%u/root%.*s", e->h.pid, dlen, name);
+		if (stat(buf, &st) < 0) {
+			snprintf(buf, sizeof(buf), "%.*s", dlen, name);
+			if (stat(buf, &st) < 0)
+				return -1;
+		}
+	} else {
+		snprintf(buf, sizeof(buf), "/proc/%u/cwd/%.*s", e->h.pid, dlen, name);
+		if (stat(buf, &st) < 0)
+			return -1;
+	}
+	*dev = kc_watch_kdev(st.st_dev);
+	*ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+/* rename, link, unlink: kept only when a name on either side is (or would be) watched, in a
+ * directory of the watch list; then the watch list is rebuilt (d->watch_changed). Returns 1
+ * to keep the event. */
+static int view_path_op(struct kc_bpf_decoder *d, struct view *v, const struct kc_mon_syscall *e)
+{
+	char *nname = kstr(e->str, sizeof(e->str)), *oname = kstr(e->str2, sizeof(e->str2));
+	const struct kc_watch_dir *nd = NULL, *od = NULL;
+	const char *nbase = NULL, *obase = NULL;
+	uint64_t dev, ino;
+	if (*nname && name_dir(e, nname, &dev, &ino, &nbase) == 0)
+		nd = kc_watchlist_dir_match(&d->wl, dev, ino, nbase);
+	if (*oname && name_dir(e, oname, &dev, &ino, &obase) == 0)
+		od = kc_watchlist_dir_match(&d->wl, dev, ino, obase);
+	const struct kc_watch_dir *w = nd ? nd : od;
+	if (w) {
+		struct kc_buf p = KC_BUF_INIT;
+		kc_buf_printf(&p, "%s/%s", w->path, nd ? nbase : obase);
+		v->path = kc_buf_detach(&p);
+		v->in.cls = w->cls;
+		v->in.owner = kc_watch_is_owner(w->owners, v->comm);
+		json_str(&v->detail, "class", w->cls);
+		json_str(&v->detail, "name", nname);
+		if (*oname)
+			json_str(&v->detail, "old_name", oname);
+		if (od) {
+			struct kc_buf o = KC_BUF_INIT;
+			kc_buf_printf(&o, "%s/%s", od->path, obase);
+			json_str(&v->detail, "old_path", o.ptr);
+			kc_buf_free(&o);
+		}
+		kc_buf_printf(&v->detail, ",\"dir_inode\":%llu", (unsigned long long)e->dir_ino);
+		d->watch_changed = 1;
+	}
+	free(nname);
+	free(oname);
+	return w != NULL;
 }
 
 static void view_clear(struct view *v)
@@ -373,7 +459,11 @@ int kc_bpf_decoder_event(struct kc_bpf_decoder *d, const void *data, size_t size
 		view_exec(d, &v, data);
 	else if (h->type == KC_MON_OPEN)
 		view_open(d, &v, data);
-	else
+	else if (is_path_op(((const struct kc_mon_syscall *)data)->nr) && !view_path_op(d, &v, data)) {
+		view_clear(&v); /* a rename elsewhere on the node: nothing watched changed */
+		return 0;
+	}
+	if (h->type == KC_MON_SYSCALL)
 		view_syscall(&v, data);
 
 	char *json = view_json(d, &v, NULL);

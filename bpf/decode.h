@@ -23,6 +23,8 @@ struct kc_bpf_decoder {
 	double boot_to_real;               /* CLOCK_REALTIME - CLOCK_BOOTTIME, seconds */
 	size_t rows;                       /* rows added since the caller last reset it */
 	uint64_t findings;
+	int watch_changed;                 /* a watched directory's names changed: rebuild the
+					    * watch list (the caller resets it) */
 };
 
 /* rules_path: the YAML rules file; root: --root (watch list, /var/log/pods). */

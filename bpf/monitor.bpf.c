@@ -345,6 +345,39 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 	return 0;
 }
 
+/* rename, link, unlink: the names as the caller gave them, and the directory they are
+ * relative to (its inode), so that user space can tell whether a watched directory changed
+ * without a path lookup the kernel side cannot make. */
+static __always_inline long path_op(struct kc_mon_syscall *e, struct task_struct *t, __u32 how,
+				    const int compat)
+{
+	__u32 arg = (how >> 8) & 0xff, dfd = (how >> 16) & 0xff, old = (how >> 24) & 0xff;
+	struct dentry *d = NULL;
+	struct inode *ino;
+	struct file *f;
+	long n = 0;
+
+	if (arg < 6)
+		n = bpf_probe_read_user_str(e->str, sizeof(e->str), (const void *)e->args[arg]);
+	if (old < 6 && bpf_probe_read_user_str(e->str2, sizeof(e->str2), (const void *)e->args[old]) < 0)
+		e->str2[0] = 0;
+	if (dfd < 6 && (int)e->args[dfd] != -100 /* AT_FDCWD */) {
+		f = fd_file(t, (long)(int)e->args[dfd], compat);
+		if (f)
+			d = RD(compat, f, f_path.dentry);
+	} else {
+		d = RD(compat, t, fs, pwd.dentry);
+	}
+	if (d) {
+		ino = RD(compat, d, d_inode);
+		if (ino) {
+			e->dir_dev = RD(compat, ino, i_sb, s_dev);
+			e->dir_ino = RD(compat, ino, i_ino);
+		}
+	}
+	return n;
+}
+
 /* What every syscall-exit program does once it knows the syscall: `how` is the filter's
  * value for it (KC_SC_*), `regs` the syscall's saved registers (for the arguments). */
 static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_regs *regs,
@@ -359,6 +392,9 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	t = current_task(compat);
 	if (kind == KC_SC_OPEN)
 		return ret >= 0 ? handle_open(t, ret, compat) : 0;
+	/* a failed rename, link or unlink changed nothing; the monitor's own never matter */
+	if (kind == KC_SC_PATHOP && (ret != 0 || (self_tgid && RD(compat, t, tgid) == self_tgid)))
+		return 0;
 
 	e = reserve(KC_MON_SYSCALL, sizeof(*e));
 	if (!e)
@@ -375,7 +411,11 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	e->args[4] = BPF_CORE_READ(regs, r8);
 	e->args[5] = BPF_CORE_READ(regs, r9);
 	e->str[0] = 0;
-	if (kind == KC_SC_USTR && arg < 6) {
+	e->str2[0] = 0;
+	e->dir_dev = e->dir_ino = 0;
+	if (kind == KC_SC_PATHOP)
+		n = path_op(e, t, how, compat);
+	else if (kind == KC_SC_USTR && arg < 6) {
 		n = bpf_probe_read_user_str(e->str, sizeof(e->str), (const void *)e->args[arg]);
 	} else if (kind == KC_SC_FDNAME && arg < 6) {
 		f = fd_file(t, (long)e->args[arg], compat);
@@ -462,3 +502,10 @@ SYS_EXIT_PROG(open_tree, KC_SC_HOW_OPEN_TREE)
 SYS_EXIT_PROG(init_module, KC_SC_HOW_INIT_MODULE)
 SYS_EXIT_PROG(finit_module, KC_SC_HOW_FINIT_MODULE)
 SYS_EXIT_PROG(memfd_create, KC_SC_HOW_MEMFD_CREATE)
+SYS_EXIT_PROG(rename, KC_SC_HOW_RENAME)
+SYS_EXIT_PROG(renameat, KC_SC_HOW_RENAMEAT)
+SYS_EXIT_PROG(renameat2, KC_SC_HOW_RENAMEAT2)
+SYS_EXIT_PROG(link, KC_SC_HOW_LINK)
+SYS_EXIT_PROG(linkat, KC_SC_HOW_LINKAT)
+SYS_EXIT_PROG(unlink, KC_SC_HOW_UNLINK)
+SYS_EXIT_PROG(unlinkat, KC_SC_HOW_UNLINKAT)

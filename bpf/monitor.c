@@ -32,7 +32,7 @@
 #define BATCH_SECONDS 0.25
 #define SAMPLE_SECONDS 1.0
 #define RESCAN_SECONDS 30.0  /* new pods' tokens, rotated certificates */
-#define MAX_PROGS 48          /* < 64: masks of programs are uint64_t */
+#define MAX_PROGS 63          /* < 64: masks of programs are uint64_t */
 
 /* Where libbpf (1.x) reads tracepoint ids: the debugfs path when it exists, else tracefs. */
 #define TRACEFS_DIR "/sys/kernel/tracing"
@@ -74,6 +74,7 @@ struct prog_state {
 
 struct kc_bpfmon {
 	size_t unwatched;        /* watch-list entries the kernel map could not hold (last sync) */
+	uint64_t rescans;        /* watch-list rebuilds caused by renames, links and unlinks */
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
 	struct kc_bpf_decoder dec;
@@ -561,6 +562,10 @@ static int fill_syscalls(struct kc_bpfmon *m)
 		{ __NR_open_tree, KC_SC_HOW_OPEN_TREE }, { __NR_init_module, KC_SC_HOW_INIT_MODULE },
 		{ __NR_finit_module, KC_SC_HOW_FINIT_MODULE },
 		{ __NR_memfd_create, KC_SC_HOW_MEMFD_CREATE },
+		{ __NR_rename, KC_SC_HOW_RENAME }, { __NR_renameat, KC_SC_HOW_RENAMEAT },
+		{ __NR_renameat2, KC_SC_HOW_RENAMEAT2 }, { __NR_link, KC_SC_HOW_LINK },
+		{ __NR_linkat, KC_SC_HOW_LINKAT }, { __NR_unlink, KC_SC_HOW_UNLINK },
+		{ __NR_unlinkat, KC_SC_HOW_UNLINKAT },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		uint32_t key = table[i].nr, val = table[i].how;
@@ -779,6 +784,15 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if ((rc = kc_bpf_decoder_event(&m->dec, data, size)) < 0)
 		return m->err = rc;
+	if (m->dec.watch_changed) {
+		/* a watched name was renamed, linked or removed: the old inode leaves the kernel
+		 * map and the new one enters it now, before the next event is read, not at the
+		 * next periodic rescan (a freed inode number is soon reused by unrelated files) */
+		m->dec.watch_changed = 0;
+		m->rescans++;
+		if ((rc = rescan_watch(m)) < 0)
+			return m->err = rc;
+	}
 	if (m->dec.rows >= BATCH_ROWS) {
 		m->in_tx = 0;
 		if ((rc = kc_store_commit(m->dec.st)) < 0)
@@ -1084,4 +1098,16 @@ int kc_bpf_watch(const struct kc_watch_opts *o, struct kc_store *st, struct kc_r
 	rc = kc_bpfmon_run(m, o->duration);
 	kc_bpfmon_free(m);
 	return rc;
+}
+
+int kc_bpfmon_watched(const struct kc_bpfmon *m, uint64_t dev, uint64_t ino)
+{
+	struct kc_watch_key k = { dev, ino };
+	struct kc_watch_val v;
+	return bpf_map__lookup_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) == 0;
+}
+
+uint64_t kc_bpfmon_rescans(const struct kc_bpfmon *m)
+{
+	return m->rescans;
 }

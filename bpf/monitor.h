@@ -36,7 +36,14 @@ enum kc_mon_type {
 #define KC_SC_PLAIN 2            /* report with its arguments */
 #define KC_SC_USTR 3             /* ... plus a user string argument */
 #define KC_SC_FDNAME 4           /* ... plus the dentry name of an fd argument */
+#define KC_SC_PATHOP 5           /* rename/link/unlink: on success, the new (or removed) name,
+				  * the old name, and the directory the name is relative to */
 #define KC_SC(kind, arg) ((kind) | ((arg) << 8))
+/* KC_SC_PATHOP: arg = the name's argument, dfd = its directory fd's argument (KC_SC_CWD: the
+ * working directory), old = the old name's argument (KC_SC_NONE: none). */
+#define KC_SC_CWD 6
+#define KC_SC_NONE 7
+#define KC_SC_PATH(arg, dfd, old) (KC_SC_PATHOP | ((arg) << 8) | ((dfd) << 16) | ((old) << 24))
 
 /* What each watched syscall reports: the per-syscall programs (tp/syscalls/sys_exit_*) take
  * these as constants, user space puts the same values in the raw_tp fallback's array. */
@@ -55,6 +62,13 @@ enum kc_mon_type {
 #define KC_SC_HOW_INIT_MODULE KC_SC(KC_SC_PLAIN, 0)
 #define KC_SC_HOW_FINIT_MODULE KC_SC(KC_SC_FDNAME, 0) /* the module file's name */
 #define KC_SC_HOW_MEMFD_CREATE KC_SC(KC_SC_USTR, 0)   /* the memfd's name */
+#define KC_SC_HOW_RENAME KC_SC_PATH(1, KC_SC_CWD, 0)     /* rename(old, new) */
+#define KC_SC_HOW_RENAMEAT KC_SC_PATH(3, 2, 1)           /* renameat(odfd, old, ndfd, new) */
+#define KC_SC_HOW_RENAMEAT2 KC_SC_PATH(3, 2, 1)
+#define KC_SC_HOW_LINK KC_SC_PATH(1, KC_SC_CWD, 0)       /* link(old, new) */
+#define KC_SC_HOW_LINKAT KC_SC_PATH(3, 2, 1)             /* linkat(odfd, old, ndfd, new, flags) */
+#define KC_SC_HOW_UNLINK KC_SC_PATH(0, KC_SC_CWD, KC_SC_NONE)
+#define KC_SC_HOW_UNLINKAT KC_SC_PATH(1, 0, KC_SC_NONE)  /* unlinkat(dfd, name, flags) */
 
 /* Watch map value flags. */
 #define KC_WATCH_FILE 0x1        /* this inode itself */
@@ -112,7 +126,11 @@ struct kc_mon_syscall {
 	__u32 pad;
 	__s64 ret;
 	__u64 args[6];
-	char str[KC_MON_NAME_LEN]; /* mount target, memfd name, or module file name */
+	char str[KC_MON_NAME_LEN]; /* mount target, memfd name, module file name, or the
+				    * new/removed name of a rename, link or unlink */
+	char str2[KC_MON_NAME_LEN]; /* rename, link: the old name */
+	__u64 dir_dev, dir_ino;  /* rename, link, unlink: the directory fd or working directory
+				  * the name is relative to (kernel device encoding) */
 };
 
 /* A bitmap in front of the watch map: an unwatched open (nearly all of them) costs two bit

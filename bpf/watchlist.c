@@ -60,9 +60,31 @@ static void add(struct kc_watchlist *w, const char *path, const struct stat *st,
 	e->flags = s->flags;
 }
 
+static void add_dir(struct kc_watchlist *w, const char *path, size_t len, const struct stat *st,
+		    const struct spec *s, const char *glob)
+{
+	w->dirs = kc_array_grow(w->dirs, &w->dcap, w->ndirs + 1, sizeof(*w->dirs));
+	struct kc_watch_dir *d = &w->dirs[w->ndirs++];
+	d->path = kc_strndup(path, len);
+	d->cls = s->cls;
+	d->owners = s->owners;
+	d->glob = glob;
+	d->dev = kc_watch_kdev(st->st_dev);
+	d->ino = (uint64_t)st->st_ino;
+}
+
 static void add_file(struct kc_watchlist *w, struct kc_root *r, const char *path, const struct spec *s)
 {
 	struct stat st;
+	/* its directory whether or not the file is there now: a key renamed into place later is
+	 * watched from that moment */
+	const char *slash = strrchr(path, '/');
+	if (slash && slash > path) {
+		char *dir = kc_strndup(path, (size_t)(slash - path));
+		if (kc_root_lstat(r, dir, &st) == 0 && S_ISDIR(st.st_mode))
+			add_dir(w, dir, strlen(dir), &st, s, slash + 1);
+		free(dir);
+	}
 	if (kc_root_lstat(r, path, &st) == 0 && S_ISREG(st.st_mode))
 		add(w, path, &st, s);
 }
@@ -78,6 +100,9 @@ static void walk(struct kc_watchlist *w, int dfd, struct kc_buf *path, int depth
 		return;
 	}
 	struct dirent *de;
+	struct stat dst;
+	if (fstat(dirfd(d), &dst) == 0)
+		add_dir(w, path->ptr, path->len, &dst, s, glob ? glob : "*");
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -228,6 +253,9 @@ void kc_watchlist_clear(struct kc_watchlist *w)
 	for (size_t i = 0; i < w->n; i++)
 		free(w->v[i].path);
 	free(w->v);
+	for (size_t i = 0; i < w->ndirs; i++)
+		free(w->dirs[i].path);
+	free(w->dirs);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -238,4 +266,13 @@ const struct kc_watch_entry *kc_watchlist_find(const struct kc_watchlist *w, uin
 	key.dev = dev;
 	key.ino = ino;
 	return w->n ? bsearch(&key, w->v, w->n, sizeof(*w->v), cmp_entry) : NULL;
+}
+
+const struct kc_watch_dir *kc_watchlist_dir_match(const struct kc_watchlist *w, uint64_t dev, uint64_t ino,
+						  const char *name)
+{
+	for (size_t i = 0; name && i < w->ndirs; i++)
+		if (w->dirs[i].dev == dev && w->dirs[i].ino == ino && fnmatch(w->dirs[i].glob, name, 0) == 0)
+			return &w->dirs[i];
+	return NULL;
 }
