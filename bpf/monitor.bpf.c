@@ -41,6 +41,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define KC_O_WRITE 03 /* O_WRONLY | O_RDWR (uapi fcntl.h, not in vmlinux.h) */
+
 /* set by user space before load: unread bytes that make a submit wake the reader */
 const volatile __u64 wakeup_bytes = 0;
 /* The monitor's own process: its watch-list rescans open the watched directories and files,
@@ -180,6 +182,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct kc_mon_exec *e;
 	unsigned long start, end;
 	struct tty_struct *tty;
+	struct inode *exe_ino;
+	struct dentry *dir;
 	const unsigned char *dname;
 	char memfd[6];
 	__u64 len;
@@ -217,6 +221,25 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	tty = p->signal->tty;
 	if (tty)
 		BPF_CORE_READ_STR_INTO(&e->tty, tty, name);
+
+	/* set-id files, files with no name left, and where the file lies (by inode: a
+	 * relative or symlinked path cannot hide /tmp) */
+	exe_ino = bprm->file->f_inode;
+	if (exe_ino) {
+		if (exe_ino->i_mode & (04000 | 02000)) /* S_ISUID | S_ISGID */
+			e->h.flags |= KC_MON_F_EXE_SETID;
+		if (exe_ino->i_nlink == 0)
+			e->h.flags |= KC_MON_F_EXE_DELETED;
+		e->exe_dev = exe_ino->i_sb->s_dev;
+	} else {
+		e->exe_dev = 0;
+	}
+	dir = bprm->file->f_path.dentry;
+	for (int i = 0; i < KC_MON_EXE_DIRS; i++) {
+		struct dentry *up = dir ? dir->d_parent : NULL;
+		dir = up && up != dir ? up : NULL;
+		e->exe_dirs[i] = dir && dir->d_inode ? dir->d_inode->i_ino : 0;
+	}
 
 	/* memfd files are named "memfd:<name>": an exec of one left nothing on disk */
 	dname = bprm->file->f_path.dentry->d_name.name;
@@ -322,7 +345,11 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 		if (!maybe_watched(key.dev, key.ino))
 			return 0;
 		v = bpf_map_lookup_elem(&watch, &key);
-		if (!v || !(v->flags & KC_WATCH_CHILDREN))
+		if (!v || !(v->flags & (KC_WATCH_CHILDREN | KC_WATCH_CHILD_WRITES)))
+			return 0;
+		/* /etc, the binary directories: only writes (O_CREAT and O_TRUNC are gone from
+		 * f_flags by now; both need write access to do anything) */
+		if (!(v->flags & KC_WATCH_CHILDREN) && !(RD(compat, f, f_flags) & KC_O_WRITE))
 			return 0;
 		match = KC_WATCH_CHILDREN;
 	}
@@ -392,8 +419,22 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	t = current_task(compat);
 	if (kind == KC_SC_OPEN)
 		return ret >= 0 ? handle_open(t, ret, compat) : 0;
-	/* a failed rename, link or unlink changed nothing; the monitor's own never matter */
-	if (kind == KC_SC_PATHOP && (ret != 0 || (self_tgid && RD(compat, t, tgid) == self_tgid)))
+	/* a failed rename, link, set*id or program load changed nothing */
+	if ((kind == KC_SC_PATHOP || kind == KC_SC_SETID || (kind == KC_SC_BPF)) && ret < 0)
+		return 0;
+	if (kind == KC_SC_PATHOP && ret != 0)
+		return 0;
+	/* the monitor's own calls never matter (it makes bpf() calls every second) */
+	if (self_tgid && RD(compat, t, tgid) == self_tgid)
+		return 0;
+	/* set*id: only a change to 0 (root) is worth the ring buffer; bpf(): only loads */
+	if (kind == KC_SC_SETID) {
+		__u32 a0 = (__u32)BPF_CORE_READ(regs, di), a1 = (__u32)BPF_CORE_READ(regs, si);
+		__u32 a2 = (__u32)BPF_CORE_READ(regs, dx);
+		if (!(a0 == 0 || (arg >= 2 && a1 == 0) || (arg >= 3 && a2 == 0)))
+			return 0;
+	}
+	if (kind == KC_SC_BPF && (__u32)BPF_CORE_READ(regs, di) != 5 /* BPF_PROG_LOAD */)
 		return 0;
 
 	e = reserve(KC_MON_SYSCALL, sizeof(*e));
@@ -509,3 +550,10 @@ SYS_EXIT_PROG(link, KC_SC_HOW_LINK)
 SYS_EXIT_PROG(linkat, KC_SC_HOW_LINKAT)
 SYS_EXIT_PROG(unlink, KC_SC_HOW_UNLINK)
 SYS_EXIT_PROG(unlinkat, KC_SC_HOW_UNLINKAT)
+SYS_EXIT_PROG(setuid, KC_SC_HOW_SETUID)
+SYS_EXIT_PROG(setreuid, KC_SC_HOW_SETREUID)
+SYS_EXIT_PROG(setresuid, KC_SC_HOW_SETRESUID)
+SYS_EXIT_PROG(setgid, KC_SC_HOW_SETGID)
+SYS_EXIT_PROG(setregid, KC_SC_HOW_SETREGID)
+SYS_EXIT_PROG(setresgid, KC_SC_HOW_SETRESGID)
+SYS_EXIT_PROG(bpf, KC_SC_HOW_BPF)

@@ -32,7 +32,7 @@
 #define BATCH_SECONDS 0.25
 #define SAMPLE_SECONDS 1.0
 #define RESCAN_SECONDS 30.0  /* new pods' tokens, rotated certificates */
-#define MAX_PROGS 63          /* < 64: masks of programs are uint64_t */
+#define MAX_PROGS 64          /* masks of programs are uint64_t */
 
 /* Where libbpf (1.x) reads tracepoint ids: the debugfs path when it exists, else tracefs. */
 #define TRACEFS_DIR "/sys/kernel/tracing"
@@ -566,6 +566,10 @@ static int fill_syscalls(struct kc_bpfmon *m)
 		{ __NR_renameat2, KC_SC_HOW_RENAMEAT2 }, { __NR_link, KC_SC_HOW_LINK },
 		{ __NR_linkat, KC_SC_HOW_LINKAT }, { __NR_unlink, KC_SC_HOW_UNLINK },
 		{ __NR_unlinkat, KC_SC_HOW_UNLINKAT },
+		{ __NR_setuid, KC_SC_HOW_SETUID }, { __NR_setreuid, KC_SC_HOW_SETREUID },
+		{ __NR_setresuid, KC_SC_HOW_SETRESUID }, { __NR_setgid, KC_SC_HOW_SETGID },
+		{ __NR_setregid, KC_SC_HOW_SETREGID }, { __NR_setresgid, KC_SC_HOW_SETRESGID },
+		{ __NR_bpf, KC_SC_HOW_BPF },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		uint32_t key = table[i].nr, val = table[i].how;

@@ -30,6 +30,9 @@ enum kc_mon_type {
 #define KC_MON_F_READ_FAIL 0x2   /* a field could not be read; the event is still sent */
 #define KC_MON_F_EXE_MEMFD 0x4   /* executable is a memfd (fileless exec) */
 #define KC_MON_F_NAME_TRUNC 0x8  /* filename or string argument hit its bound */
+#define KC_MON_F_EXE_SETID 0x10  /* exec: the file is set-user-ID or set-group-ID */
+#define KC_MON_F_EXE_DELETED 0x20 /* exec: the file has no name left (unlinked) */
+#define KC_MON_EXE_DIRS 4        /* exec: ancestors of the file carried by inode */
 
 /* Syscall filter array values: low byte = what to do, next byte = which argument. */
 #define KC_SC_OPEN 1             /* returns an fd: look its inode up in the watch map */
@@ -38,6 +41,8 @@ enum kc_mon_type {
 #define KC_SC_FDNAME 4           /* ... plus the dentry name of an fd argument */
 #define KC_SC_PATHOP 5           /* rename/link/unlink: on success, the new (or removed) name,
 				  * the old name, and the directory the name is relative to */
+#define KC_SC_SETID 6            /* set*uid/set*gid: only a success with a 0 target */
+#define KC_SC_BPF 7              /* bpf(): only BPF_PROG_LOAD */
 #define KC_SC(kind, arg) ((kind) | ((arg) << 8))
 /* KC_SC_PATHOP: arg = the name's argument, dfd = its directory fd's argument (KC_SC_CWD: the
  * working directory), old = the old name's argument (KC_SC_NONE: none). */
@@ -69,10 +74,19 @@ enum kc_mon_type {
 #define KC_SC_HOW_LINKAT KC_SC_PATH(3, 2, 1)             /* linkat(odfd, old, ndfd, new, flags) */
 #define KC_SC_HOW_UNLINK KC_SC_PATH(0, KC_SC_CWD, KC_SC_NONE)
 #define KC_SC_HOW_UNLINKAT KC_SC_PATH(1, 0, KC_SC_NONE)  /* unlinkat(dfd, name, flags) */
+/* set*id: arg = how many leading arguments are targets ((uid_t)-1 = unchanged) */
+#define KC_SC_HOW_SETUID KC_SC(KC_SC_SETID, 1)
+#define KC_SC_HOW_SETREUID KC_SC(KC_SC_SETID, 2)
+#define KC_SC_HOW_SETRESUID KC_SC(KC_SC_SETID, 3)
+#define KC_SC_HOW_SETGID KC_SC(KC_SC_SETID, 1)
+#define KC_SC_HOW_SETREGID KC_SC(KC_SC_SETID, 2)
+#define KC_SC_HOW_SETRESGID KC_SC(KC_SC_SETID, 3)
+#define KC_SC_HOW_BPF KC_SC(KC_SC_BPF, 0)
 
 /* Watch map value flags. */
 #define KC_WATCH_FILE 0x1        /* this inode itself */
 #define KC_WATCH_CHILDREN 0x2    /* a directory: opens of its direct children */
+#define KC_WATCH_CHILD_WRITES 0x4 /* a directory: opens of its direct children for writing */
 
 struct kc_mon_proc {
 	__u32 pid;
@@ -95,6 +109,10 @@ struct kc_mon_exec {
 	struct kc_mon_hdr h;
 	__u32 args_len;          /* bytes of args used: NUL-separated argv */
 	__u32 old_pid;
+	__u64 exe_dev;           /* the executed file's device (kernel encoding) */
+	__u64 exe_dirs[KC_MON_EXE_DIRS]; /* inodes of its directory, that one's parent, ... up
+				  * to its filesystem's root (0 beyond): user space matches them
+				  * to /tmp, /dev/shm even for a relative or symlinked path */
 	char filename[KC_MON_FILENAME_LEN];
 	char tty[KC_MON_TTY_LEN];
 	char args[KC_MON_ARGS_LEN];

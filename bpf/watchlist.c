@@ -16,6 +16,11 @@
 #include "common/strbuf.h"
 
 #define CONTROL_PLANE "kube-apiserver,kube-controller-manager,kube-scheduler,etcd,kubelet,kubeadm"
+/* who writes directly below /etc and the binary directories as a matter of course */
+#define PACKAGE_MANAGERS "dpkg,apt,apt-get,aptitude,unattended-upgr,rpm,yum,dnf,microdnf,apk,zypper"
+#define ETC_OWNERS PACKAGE_MANAGERS ",useradd,usermod,userdel,groupadd,groupmod,groupdel,passwd," \
+	"chpasswd,chfn,chsh,vipw,newusers,systemd,systemd-resolve,systemd-network,systemd-timesyn," \
+	"NetworkManager,dhclient,netconfig,resolvconf,cloud-init,ldconfig,update-ca-certifi"
 #define SHADOW_OWNERS "passwd,chpasswd,chage,unix_chkpwd,login,sshd,su,sudo,useradd,usermod," \
 	"userdel,groupadd,groupmod,pwck,grpck,vipw,newusers"
 
@@ -149,6 +154,15 @@ static void add_tree(struct kc_watchlist *w, struct kc_root *r, const char *dir,
 	kc_buf_free(&path);
 }
 
+/* A directory whose direct children are watched for writes only; a symlink (/bin -> usr/bin
+ * on merged-/usr systems) is not followed: its target is listed itself. */
+static void add_write_dir(struct kc_watchlist *w, struct kc_root *r, const char *dir, const struct spec *s)
+{
+	struct stat st;
+	if (kc_root_lstat(r, dir, &st) == 0 && S_ISDIR(st.st_mode))
+		add(w, dir, &st, s);
+}
+
 static const struct {
 	const char *name, *cls, *owners;
 } kubeconfigs[] = {
@@ -227,6 +241,14 @@ int kc_watchlist_build(const char *root, struct kc_watchlist *out)
 	struct spec etcd = { "etcd-data", "etcd", NULL, KC_WATCH_CHILDREN };
 	add_tree(out, r, "/var/lib/etcd", 4, NULL, &etcd);
 	add_sa_tokens(out, r);
+	/* writes directly below /etc and the binary directories (reads are dropped in the kernel) */
+	struct spec etc = { "etc", ETC_OWNERS, NULL, KC_WATCH_CHILD_WRITES };
+	add_write_dir(out, r, "/etc", &etc);
+	static const char *const bins[] = { "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin",
+					    "/usr/local/sbin" };
+	struct spec bin = { "bin-dir", PACKAGE_MANAGERS, NULL, KC_WATCH_CHILD_WRITES };
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++)
+		add_write_dir(out, r, bins[i], &bin);
 	struct spec shadow = { "shadow", SHADOW_OWNERS, NULL, KC_WATCH_FILE };
 	add_file(out, r, "/etc/shadow", &shadow);
 	add_file(out, r, "/etc/gshadow", &shadow);

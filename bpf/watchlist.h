@@ -13,11 +13,12 @@
 struct kc_watch_entry {
 	char *path;              /* as seen on the host: "/etc/kubernetes/admin.conf" */
 	const char *cls;         /* "admin-kubeconfig", "kubeconfig", "pki-key", "manifest",
-	                          * "kubelet-config", "etcd-data", "sa-token", "shadow" */
+	                          * "kubelet-config", "etcd-data", "sa-token", "shadow",
+	                          * "etc", "bin-dir" (directories watched for writes) */
 	const char *owners;      /* comma list of process names that normally read it */
 	char pod_uid[40];        /* sa-token: the pod it was issued to */
 	uint64_t dev, ino;       /* dev in kernel encoding */
-	unsigned flags;          /* KC_WATCH_FILE, KC_WATCH_CHILDREN (directories) */
+	unsigned flags;          /* KC_WATCH_FILE, KC_WATCH_CHILDREN, KC_WATCH_CHILD_WRITES */
 };
 
 /* A directory that holds watched files, with the names in it that are watched: a rename,

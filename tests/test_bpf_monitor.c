@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -548,6 +549,175 @@ static void test_rename_replaces_watched_key(void **state)
 	free(root);
 }
 
+/* A copy of /bin/true at path with mode. */
+static void copy_true(const char *path, mode_t mode)
+{
+	int in = open("/bin/true", O_RDONLY), out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	char buf[65536];
+	ssize_t n;
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+enum scenario { SC_EXEC, SC_EXEC_DELETED, SC_SETUID, SC_WRITE, SC_READ, SC_PTRACE_SEIZE, SC_PTRACE_TRACEME,
+		SC_BPF_LOAD, SC_BPF_MAP };
+
+/* One scenario in a child, in the pod's container cgroup or on the host; returns the pid
+ * whose events it makes. */
+static pid_t scenario(const struct fx *f, enum scenario sc, const char *path, int in_pod)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (in_pod)
+			enter_container(f);
+		char *argv[] = { "true", NULL }, *envp[] = { NULL };
+		int fd, rc = 0;
+		switch (sc) {
+		case SC_EXEC:
+			execve(path, argv, envp);
+			_exit(91);
+		case SC_EXEC_DELETED:
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || unlink(path) < 0)
+				_exit(92);
+			syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+			_exit(93);
+		case SC_SETUID:
+			/* from root keeping a saved 0 (a near miss), then back to root from 1000 */
+			if (setresuid(1000, 1000, 0) < 0 || setuid(0) < 0 || geteuid() != 0)
+				_exit(94);
+			_exit(0);
+		case SC_WRITE:
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			rc = fd >= 0 && unlink(path) == 0 ? 0 : 95;
+			_exit(rc);
+		case SC_READ:
+			fd = open(path, O_RDONLY);
+			_exit(fd >= 0 ? 0 : 96);
+		case SC_PTRACE_SEIZE:
+		case SC_PTRACE_TRACEME: {
+			if (sc == SC_PTRACE_TRACEME)
+				_exit(syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0) == 0 ? 0 : 97);
+			pid_t gc = fork();
+			if (gc == 0) {
+				pause();
+				_exit(0);
+			}
+			rc = syscall(SYS_ptrace, 0x4206 /* SEIZE */, gc, 0, 0) == 0 ? 0 : 98;
+			kill(gc, SIGKILL);
+			waitpid(gc, NULL, 0);
+			_exit(rc);
+		}
+		case SC_BPF_LOAD:
+		case SC_BPF_MAP: {
+			union bpf_attr a;
+			memset(&a, 0, sizeof(a));
+			if (sc == SC_BPF_MAP) {
+				a.map_type = BPF_MAP_TYPE_ARRAY;
+				a.key_size = 4;
+				a.value_size = 4;
+				a.max_entries = 1;
+				_exit(syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof(a)) >= 0 ? 0 : 99);
+			}
+			struct bpf_insn insns[] = {
+				{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+				{ .code = BPF_JMP | BPF_EXIT },
+			};
+			a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+			a.insns = (uint64_t)(uintptr_t)insns;
+			a.insn_cnt = 2;
+			a.license = (uint64_t)(uintptr_t)"GPL";
+			_exit(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a)) >= 0 ? 0 : 100);
+		}
+		}
+		_exit(101);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("scenario %d: exit %d", (int)sc, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return pid;
+}
+
+static long long findings_of(struct fx *f, const char *rule, pid_t pid)
+{
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	return q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule=?2 "
+			"AND data_json LIKE '%\"pid\":' || ?3 || ',%'", rule, p);
+}
+
+/* Falco's and Tetragon's default detections that fit this monitor, each fired from a
+ * pod-shaped cgroup (ptrace and bpf() from the host) beside a near miss that must not fire:
+ * a set-id file executed (the plain /bin/true is not), a binary run from /tmp (/bin/true is
+ * not), a deleted binary executed, a non-root process making itself root (a root one keeping
+ * a saved 0 is not), writes below /etc and a binary directory (a read is not even sent),
+ * ptrace attaching on the host (PTRACE_TRACEME is not), a BPF program loaded (a map is not). */
+static void test_coverage_toward_falco_defaults(void **state)
+{
+	struct fx *f = *state;
+	start(f, 0);
+	make_pod(f);
+	char *suid = fmt("%s/suid-true", f->dir), *del = fmt("%s/del-true", f->dir);
+	char *etcw = fmt("/etc/.kc-test-%d", (int)getpid());
+	struct stat st;
+	const char *bindir = stat("/usr/local/bin", &st) == 0 && S_ISDIR(st.st_mode) ? "/usr/local/bin" : "/usr/bin";
+	char *binw = fmt("%s/.kc-test-%d", bindir, (int)getpid());
+	copy_true(suid, 04755);
+	copy_true(del, 0755);
+
+	pid_t p_suid = scenario(f, SC_EXEC, suid, 1);
+	pid_t p_true = scenario(f, SC_EXEC, "/bin/true", 1);
+	pid_t p_del = scenario(f, SC_EXEC_DELETED, del, 1);
+	pid_t p_setuid = scenario(f, SC_SETUID, NULL, 1);
+	pid_t p_etc = scenario(f, SC_WRITE, etcw, 1);
+	pid_t p_bin = scenario(f, SC_WRITE, binw, 1);
+	pid_t p_read = scenario(f, SC_READ, "/etc/hostname", 1);
+	pid_t p_seize = scenario(f, SC_PTRACE_SEIZE, NULL, 0);
+	pid_t p_traceme = scenario(f, SC_PTRACE_TRACEME, NULL, 0);
+	pid_t p_load = scenario(f, SC_BPF_LOAD, NULL, 0);
+	pid_t p_map = scenario(f, SC_BPF_MAP, NULL, 0);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+
+	assert_int_equal(findings_of(f, "setid-exec-in-container", p_suid), 1);
+	assert_int_equal(findings_of(f, "setid-exec-in-container", p_true), 0);
+	assert_int_equal(findings_of(f, "exec-from-tmp", p_suid), 1);
+	assert_int_equal(findings_of(f, "exec-from-tmp", p_true), 0);
+	assert_int_equal(findings_of(f, "exec-deleted-binary", p_del), 1);
+	assert_int_equal(findings_of(f, "exec-deleted-binary", p_true), 0);
+	/* the setresuid from root is sent (a 0 target) but does not fire; the setuid does */
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)p_setuid);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='syscall' AND pid=CAST(?2 AS INTEGER) "
+				  "AND pod_uid=?3", p, f->uid), 2);
+	assert_int_equal(findings_of(f, "setuid-to-root", p_setuid), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='setuid-to-root' "
+				  "AND data_json LIKE '%\"euid_before\":1000%\"syscall\":\"setuid\"%' "
+				  "AND data_json LIKE '%' || ?2 || '%'", f->uid, NULL), 1);
+	assert_int_equal(findings_of(f, "write-below-etc", p_etc), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='write-below-etc' "
+				  "AND data_json LIKE '%\"path\":\"' || ?2 || '\"%'", etcw, NULL), 1);
+	assert_int_equal(findings_of(f, "write-below-binary-dir", p_bin), 1);
+	snprintf(p, sizeof(p), "%d", (int)p_read);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER) AND type='open'",
+			       p, NULL), 0);
+	assert_int_equal(findings_of(f, "ptrace-attach-on-host", p_seize), 1);
+	assert_int_equal(findings_of(f, "ptrace-attach-on-host", p_traceme), 0);
+	assert_int_equal(findings_of(f, "bpf-program-load", p_load), 1);
+	snprintf(p, sizeof(p), "%d", (int)p_map);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER) AND type='syscall'",
+			       p, NULL), 0);
+	free(suid);
+	free(del);
+	free(etcw);
+	free(binw);
+}
+
 /* A 4 KiB ring buffer (two exec records) and an exec storm that nobody reads meanwhile:
  * every event the kernel saw was either sent or counted lost, and gap rows hold the losses. */
 static void test_tiny_ringbuf_loss_accounting(void **state)
@@ -885,7 +1055,7 @@ static void test_compat_programs_need_no_kfunc(void **state)
 					 max_helper);
 		}
 	}
-	assert_int_equal(twins, 2 * 23); /* 22 per-syscall tracepoints and raw_tp/sys_exit, twice */
+	assert_int_equal(twins, 2 * 30); /* 29 per-syscall tracepoints and raw_tp/sys_exit, twice */
 	assert_true(fast_calls >= 6);    /* the five open programs and handle_sys_exit */
 	monitor_bpf__destroy(s);
 }
@@ -898,6 +1068,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_monitor_never_reports_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_list_over_the_map_limit_degrades, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_replaces_watched_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_coverage_toward_falco_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiny_ringbuf_loss_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_syscall_path_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_catches_watched_open, setup, teardown),
