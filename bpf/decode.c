@@ -485,9 +485,9 @@ int kc_bpf_decoder_event(struct kc_bpf_decoder *d, const void *data, size_t size
 	static const size_t sizes[KC_MON_NTYPES] = {
 		[KC_MON_EXEC] = sizeof(struct kc_mon_exec), [KC_MON_FORK] = sizeof(struct kc_mon_fork),
 		[KC_MON_EXIT] = sizeof(struct kc_mon_exit), [KC_MON_OPEN] = sizeof(struct kc_mon_open),
-		[KC_MON_SYSCALL] = sizeof(struct kc_mon_syscall),
+		[KC_MON_SYSCALL] = sizeof(struct kc_mon_syscall), [KC_MON_CGROUP] = sizeof(struct kc_mon_cgroup),
 	};
-	static const char *const types[KC_MON_NTYPES] = { "exec", "fork", "exit", "open", "syscall" };
+	static const char *const types[KC_MON_NTYPES] = { "exec", "fork", "exit", "open", "syscall", "cgroup" };
 	const struct kc_mon_hdr *h = data;
 	if (size < sizeof(*h) || h->type >= KC_MON_NTYPES || size < sizes[h->type])
 		return 0;
@@ -505,6 +505,15 @@ int kc_bpf_decoder_event(struct kc_bpf_decoder *d, const void *data, size_t size
 	if (h->type == KC_MON_EXIT) {
 		free(kc_u64map_del(&d->procs, h->pid));
 		kc_u64map_del(&d->euids, h->pid);
+		return 0;
+	}
+	if (h->type == KC_MON_CGROUP) {
+		/* named now, while the kernel's word is fresh: the directory may be gone when the
+		 * container's first event is decoded */
+		const struct kc_mon_cgroup *c = data;
+		char *path = kstr(c->path, sizeof(c->path));
+		kc_attr_learn(d->attr, c->id, path);
+		free(path);
 		return 0;
 	}
 	if (h->type == KC_MON_EXEC)

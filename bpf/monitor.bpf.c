@@ -287,6 +287,33 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	return 0;
 }
 
+/* A cgroup created on the v2 hierarchy (hierarchy id 0; v1 hierarchies are numbered from 1):
+ * its id and path, so that user space can name a container whose cgroup is gone by the time
+ * its events are read (short-lived containers, jobs, exec probes). */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(handle_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	struct kc_mon_cgroup *e;
+	long n;
+
+	if (cgrp->root->hierarchy_id != 0)
+		return 0;
+	e = reserve(KC_MON_CGROUP, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, bpf_get_current_task_btf(), KC_MON_CGROUP, 0);
+	e->id = cgrp->kn->id;
+	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
+	if (n < 0) {
+		e->path[0] = 0;
+		e->h.flags |= KC_MON_F_READ_FAIL;
+	} else if (n == sizeof(e->path)) {
+		e->h.flags |= KC_MON_F_NAME_TRUNC;
+	}
+	submit(e, &e->h);
+	return 0;
+}
+
 /* The open path runs for every successful open on the node. Fast: only the fd table slot
  * needs bpf_probe_read_kernel (the verifier types a pointer-to-pointer as a number), and the
  * file it yields is typed again with bpf_rdonly_cast, so every later field is a plain load.

@@ -43,7 +43,7 @@
 #define FAST_KFUNC "bpf_rdonly_cast"
 
 static const char *const monitor_names[KC_MON_NTYPES] = {
-	"bpf:exec", "bpf:fork", "bpf:exit", "bpf:file", "bpf:syscall",
+	"bpf:exec", "bpf:fork", "bpf:exit", "bpf:file", "bpf:syscall", "bpf:cgroup",
 };
 
 enum prog_group {

@@ -22,6 +22,7 @@ enum kc_mon_type {
 	KC_MON_EXIT,
 	KC_MON_OPEN,
 	KC_MON_SYSCALL,
+	KC_MON_CGROUP,           /* a cgroup v2 directory was created: its id and path */
 	KC_MON_NTYPES,
 };
 
@@ -149,6 +150,12 @@ struct kc_mon_syscall {
 	char str2[KC_MON_NAME_LEN]; /* rename, link: the old name */
 	__u64 dir_dev, dir_ino;  /* rename, link, unlink: the directory fd or working directory
 				  * the name is relative to (kernel device encoding) */
+};
+
+struct kc_mon_cgroup {
+	struct kc_mon_hdr h;     /* who created it (kubelet, the runtime, systemd) */
+	__u64 id;                /* the id bpf_get_current_cgroup_id() returns inside it */
+	char path[KC_MON_FILENAME_LEN]; /* relative to the v2 root: "/kubepods.slice/..." */
 };
 
 /* A bitmap in front of the watch map: an unwatched open (nearly all of them) costs two bit

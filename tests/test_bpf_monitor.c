@@ -718,6 +718,36 @@ static void test_coverage_toward_falco_defaults(void **state)
 	free(binw);
 }
 
+/* A container that runs one program and whose cgroup is removed at once (a job, an exec
+ * probe) keeps its pod attribution: the cgroup's id and path came from the kernel when it was
+ * created (tp_btf/cgroup_mkdir), not from a lookup of a directory that is gone by the time
+ * its events are read. */
+static void test_short_lived_container_keeps_attribution(void **state)
+{
+	struct fx *f = *state;
+	start(f, 0);
+	make_pod(f);
+	char *tr[] = { "true", "kc-short-lived", NULL };
+	pid_t pid = run_in_pod(f, "/bin/true", tr, NULL);
+	/* the container's and the pod's cgroups go before a single event is read */
+	for (int i = 3; i >= 2; i--) {
+		for (int tries = 0; tries < 100 && rmdir(f->cg[i]) < 0 && errno == EBUSY; tries++)
+			usleep(10000);
+		struct stat st;
+		assert_int_equal(stat(f->cg[i], &st), -1);
+		free(f->cg[i]);
+		f->cg[i] = NULL;
+	}
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='exec' AND pid=CAST(?2 AS INTEGER) "
+				  "AND pod_uid=?3 AND namespace='kc-test' AND pod='shell-pod' "
+				  "AND data_json LIKE '%kc-short-lived%'", p, f->uid), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='exec' AND pid=CAST(?2 AS INTEGER) "
+				  "AND container_id=?3", p, f->cid), 1);
+}
+
 /* A 4 KiB ring buffer (two exec records) and an exec storm that nobody reads meanwhile:
  * every event the kernel saw was either sent or counted lost, and gap rows hold the losses. */
 static void test_tiny_ringbuf_loss_accounting(void **state)
@@ -851,7 +881,7 @@ static void test_fallback_catches_watched_open(void **state)
 			       NULL, NULL), 1);
 	int ok, failed;
 	kc_bpfmon_attached(f->m, &ok, &failed);
-	assert_int_equal(ok, 4);    /* exec, fork, exit, sys_exit */
+	assert_int_equal(ok, 5);    /* exec, fork, exit, cgroup_mkdir, sys_exit */
 	assert_int_equal(failed, 0); /* the path not taken is not a failure */
 
 	pid_t pid = shadow_and_memfd(f, "kc-fallback");
@@ -1069,6 +1099,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_list_over_the_map_limit_degrades, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_replaces_watched_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_coverage_toward_falco_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_lived_container_keeps_attribution, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiny_ringbuf_loss_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_syscall_path_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_catches_watched_open, setup, teardown),
