@@ -32,6 +32,7 @@
 #define BATCH_SECONDS 0.25
 #define SAMPLE_SECONDS 1.0
 #define RESCAN_SECONDS 30.0  /* new pods' tokens, rotated certificates */
+#define STORE_RETRY_SECONDS 1.0 /* a store that failed a write (full disk) is tried again after */
 #define MAX_PROGS 64          /* masks of programs are uint64_t */
 
 /* Where libbpf (1.x) reads tracepoint ids: the debugfs path when it exists, else tracefs. */
@@ -75,6 +76,15 @@ struct prog_state {
 struct kc_bpfmon {
 	size_t unwatched;        /* watch-list entries the kernel map could not hold (last sync) */
 	uint64_t rescans;        /* watch-list rebuilds caused by renames, links and unlinks */
+	/* fail-safe on a store that cannot write (full disk, I/O error): rows are dropped and
+	 * counted while it fails, watching goes on, and the gap is written once it works */
+	int degraded;            /* the last store write failed */
+	double retry_at;         /* monotonic: when to try the store again */
+	char *gap_start;         /* RFC 3339: the first failure of this degraded period */
+	char *store_error;       /* its message */
+	uint64_t unstored;       /* events of this period not stored (rolled back or dropped) */
+	uint64_t tx_events;      /* events in the open transaction */
+	int gap_in_tx;           /* the open transaction holds the degraded period's gap row */
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
 	struct kc_bpf_decoder dec;
@@ -579,6 +589,8 @@ static int fill_syscalls(struct kc_bpfmon *m)
 	return 0;
 }
 
+static void store_failed(struct kc_bpfmon *m);
+
 /* Makes the kernel's watch map equal to the decoder's watch list. */
 static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 {
@@ -619,7 +631,7 @@ static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 			int rc = m->dec.st ? kc_store_add_gap(m->dec.st, m->dec.run_id, &g) : 0;
 			free(now);
 			if (rc < 0)
-				return rc;
+				store_failed(m); /* logged above; watching what fits goes on */
 		}
 	}
 	/* the prefilter, word by word into the mapped .bss: a key in both lists keeps its bit
@@ -772,6 +784,95 @@ out:
 	return rc;
 }
 
+/* Process-wide store health for /metrics (auditor/metrics_http.c reads it from another
+ * thread). */
+static atomic_int g_store_degraded;
+static _Atomic uint64_t g_store_failures, g_store_unstored;
+
+/* A store write failed: the batch is rolled back and counted, the monitor keeps watching,
+ * and the store is tried again after STORE_RETRY_SECONDS (fail-safe, not fail-stop). */
+static void store_failed(struct kc_bpfmon *m)
+{
+	kc_store_rollback(m->dec.st);
+	m->in_tx = 0;
+	m->gap_in_tx = 0;
+	m->unstored += m->tx_events;
+	atomic_fetch_add(&g_store_unstored, m->tx_events);
+	m->tx_events = 0;
+	atomic_fetch_add(&g_store_failures, 1);
+	if (!m->degraded) {
+		m->degraded = 1;
+		atomic_store(&g_store_degraded, 1);
+		free(m->gap_start);
+		m->gap_start = kc_time_now_rfc3339();
+		free(m->store_error);
+		m->store_error = kc_strdup(kc_error_last());
+		kc_log_fields(KC_LOG_WARN, (const char *const[]){ "monitor", "bpf:store", NULL },
+			      "evidence store write failed (%s): events are counted, not stored, until it works again; "
+			      "watching continues", m->store_error);
+	}
+	m->retry_at = now_mono() + STORE_RETRY_SECONDS;
+}
+
+/* 1 with a transaction open for rows; 0 while the store is failing. The first transaction
+ * after a failure starts with the gap row of the degraded period (monitor bpf:store). */
+static int store_ready(struct kc_bpfmon *m)
+{
+	if (m->in_tx)
+		return 1;
+	if (m->degraded && now_mono() < m->retry_at)
+		return 0;
+	if (kc_store_begin(m->dec.st) < 0) {
+		store_failed(m);
+		return 0;
+	}
+	m->in_tx = 1;
+	m->tx_start = now_mono();
+	m->dec.rows = 0;
+	m->tx_events = 0;
+	if (m->degraded) {
+		char *now = kc_time_now_rfc3339();
+		struct kc_buf d = KC_BUF_INIT;
+		kc_buf_printf(&d, "evidence store writes failed (%s): %llu events not stored; watching continued",
+			      m->store_error ? m->store_error : "?", (unsigned long long)m->unstored);
+		struct kc_gap g = { .monitor = (char *)"bpf:store", .start = m->gap_start, .end = now,
+				    .seen = m->unstored, .lost = m->unstored, .detail = d.ptr };
+		int rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+		free(now);
+		kc_buf_free(&d);
+		if (rc < 0) {
+			store_failed(m);
+			return 0;
+		}
+		m->gap_in_tx = 1;
+		m->dec.rows++;
+	}
+	return 1;
+}
+
+/* Commits; a failure degrades (store_failed) and is not returned: nothing a full disk does
+ * stops the monitor. */
+static int commit(struct kc_bpfmon *m)
+{
+	if (!m->in_tx)
+		return 0;
+	if (kc_store_commit(m->dec.st) < 0) {
+		store_failed(m);
+		return 0;
+	}
+	m->in_tx = 0;
+	m->tx_events = 0;
+	if (m->gap_in_tx) {
+		m->gap_in_tx = 0;
+		m->degraded = 0;
+		m->unstored = 0;
+		atomic_store(&g_store_degraded, 0);
+		kc_log_fields(KC_LOG_INFO, (const char *const[]){ "monitor", "bpf:store", NULL },
+			      "evidence store writable again; the gap is recorded");
+	}
+	return 0;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct kc_bpfmon *m = ctx;
@@ -779,15 +880,21 @@ static int on_event(void *ctx, void *data, size_t size)
 	int rc;
 	if (size >= sizeof(*h) && h->type < KC_MON_NTYPES)
 		m->received[h->type]++;
-	if (!m->in_tx) {
-		if ((rc = kc_store_begin(m->dec.st)) < 0)
-			return m->err = rc;
-		m->in_tx = 1;
-		m->tx_start = now_mono();
-		m->dec.rows = 0;
+	if (!store_ready(m)) {
+		/* the process tree and cgroup names need no row: keep them current */
+		if (size >= sizeof(*h) && (h->type == KC_MON_FORK || h->type == KC_MON_EXIT || h->type == KC_MON_CGROUP))
+			kc_bpf_decoder_event(&m->dec, data, size);
+		else {
+			m->unstored++;
+			atomic_fetch_add(&g_store_unstored, 1);
+		}
+		return 0;
 	}
-	if ((rc = kc_bpf_decoder_event(&m->dec, data, size)) < 0)
-		return m->err = rc;
+	m->tx_events++;
+	if (kc_bpf_decoder_event(&m->dec, data, size) < 0) {
+		store_failed(m);
+		return 0;
+	}
 	if (m->dec.watch_changed) {
 		/* a watched name was renamed, linked or removed: the old inode leaves the kernel
 		 * map and the new one enters it now, before the next event is read, not at the
@@ -797,20 +904,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		if ((rc = rescan_watch(m)) < 0)
 			return m->err = rc;
 	}
-	if (m->dec.rows >= BATCH_ROWS) {
-		m->in_tx = 0;
-		if ((rc = kc_store_commit(m->dec.st)) < 0)
-			return m->err = rc;
-	}
+	if (m->dec.rows >= BATCH_ROWS)
+		commit(m);
 	return 0;
-}
-
-static int commit(struct kc_bpfmon *m)
-{
-	if (!m->in_tx)
-		return 0;
-	m->in_tx = 0;
-	return kc_store_commit(m->dec.st);
 }
 
 static void read_counters(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON_NTYPES])
@@ -846,12 +942,11 @@ static int sample(struct kc_bpfmon *m)
 		uint64_t lost = tot[t].full - m->last[t].full;
 		if (!lost)
 			continue;
-		if (!m->in_tx) {
-			if ((rc = kc_store_begin(m->dec.st)) < 0)
-				break;
-			m->in_tx = 1;
-			m->tx_start = now_mono();
-			m->dec.rows = 0;
+		if (!store_ready(m)) {
+			/* said in the store's gap instead, once it can be written */
+			m->unstored += lost;
+			atomic_fetch_add(&g_store_unstored, lost);
+			continue;
 		}
 		struct kc_buf d = KC_BUF_INIT;
 		kc_buf_printf(&d, "ring buffer full: %llu events lost (ring buffer %u bytes); "
@@ -864,7 +959,10 @@ static int sample(struct kc_bpfmon *m)
 			.seen = tot[t].seen - m->last[t].seen, .sent = tot[t].sent - m->last[t].sent,
 			.lost = lost, .detail = d.ptr,
 		};
-		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+		if (kc_store_add_gap(m->dec.st, m->dec.run_id, &g) < 0) {
+			store_failed(m);
+			m->unstored += lost;
+		}
 		m->dec.rows++;
 		kc_buf_free(&d);
 	}
@@ -1059,10 +1157,8 @@ static void record_stats(struct kc_bpfmon *m)
 	kc_buf_puts(&j, "}}");
 	struct kc_event ev = { .time = kc_time_now_rfc3339(), .source = "bpf", .type = "monitor-stats",
 			       .data_json = j.ptr };
-	if (!m->in_tx && kc_store_begin(m->dec.st) == 0)
-		m->in_tx = 1;
-	if (m->in_tx)
-		kc_store_add_event(m->dec.st, m->dec.run_id, &ev);
+	if (store_ready(m) && kc_store_add_event(m->dec.st, m->dec.run_id, &ev) < 0)
+		store_failed(m);
 	free(ev.time);
 	kc_buf_free(&j);
 }
@@ -1074,8 +1170,11 @@ void kc_bpfmon_free(struct kc_bpfmon *m)
 	if (m->rb) {
 		if (kc_bpfmon_drain(m) == 0)
 			record_stats(m);
-		if (commit(m) < 0)
-			kc_store_rollback(m->dec.st);
+		commit(m);
+		if (m->degraded)
+			kc_log_fields(KC_LOG_WARN, (const char *const[]){ "monitor", "bpf:store", NULL },
+				      "exiting with the evidence store still failing: %llu events not stored (%s)",
+				      (unsigned long long)m->unstored, m->store_error ? m->store_error : "?");
 	}
 	ring_buffer__free(m->rb);
 	for (int i = 0; i < m->nprogs; i++) {
@@ -1089,6 +1188,8 @@ void kc_bpfmon_free(struct kc_bpfmon *m)
 	monitor_bpf__destroy(m->skel);
 	kc_bpf_decoder_clear(&m->dec);
 	free(m->last_sample_time);
+	free(m->gap_start);
+	free(m->store_error);
 	free(m->root);
 	free(m);
 }
@@ -1114,4 +1215,33 @@ int kc_bpfmon_watched(const struct kc_bpfmon *m, uint64_t dev, uint64_t ino)
 uint64_t kc_bpfmon_rescans(const struct kc_bpfmon *m)
 {
 	return m->rescans;
+}
+
+void kc_bpfmon_store_health(const struct kc_bpfmon *m, struct kc_bpfmon_store_health *out)
+{
+	if (m) {
+		out->degraded = m->degraded;
+		out->unstored = m->unstored;
+	} else {
+		out->degraded = atomic_load(&g_store_degraded);
+		out->unstored = atomic_load(&g_store_unstored);
+	}
+	out->failures = atomic_load(&g_store_failures);
+}
+
+void kc_bpfmon_metrics(struct kc_buf *b)
+{
+	struct kc_bpfmon_store_health h;
+	kc_bpfmon_store_health(NULL, &h);
+	kc_buf_printf(b,
+		      "# HELP kubecomply_monitor_store_degraded 1 while the BPF monitor cannot write the evidence store (full disk): events are counted, not stored.\n"
+		      "# TYPE kubecomply_monitor_store_degraded gauge\n"
+		      "kubecomply_monitor_store_degraded{monitor=\"bpf\"} %d\n"
+		      "# HELP kubecomply_monitor_store_write_failures_total Evidence store writes of the BPF monitor that failed.\n"
+		      "# TYPE kubecomply_monitor_store_write_failures_total counter\n"
+		      "kubecomply_monitor_store_write_failures_total{monitor=\"bpf\"} %llu\n"
+		      "# HELP kubecomply_monitor_events_unstored_total Events the BPF monitor saw but could not store (store failing).\n"
+		      "# TYPE kubecomply_monitor_events_unstored_total counter\n"
+		      "kubecomply_monitor_events_unstored_total{monitor=\"bpf\"} %llu\n",
+		      h.degraded, (unsigned long long)h.failures, (unsigned long long)h.unstored);
 }

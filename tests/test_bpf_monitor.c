@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,6 +43,7 @@ struct fx {
 	char *cg[4];          /* the four levels of the pod-shaped cgroup, outermost first */
 	char *logdir;
 	int made_logs_root;
+	char *mnt;            /* a small tmpfs mounted by the test, unmounted at teardown */
 };
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -91,6 +93,10 @@ static int teardown(void **state)
 	if (f->st)
 		kc_store_free(f->st);
 	kc_run_clear(&f->run);
+	if (f->mnt) {
+		umount2(f->mnt, MNT_DETACH);
+		free(f->mnt);
+	}
 	rm_cgroups(f);
 	if (f->logdir)
 		rmdir(f->logdir);
@@ -108,6 +114,7 @@ static int teardown(void **state)
 
 /* Opens the store and the monitor, or skips the test with the reason BPF is unavailable. */
 static const char *test_root; /* --root for the next start; NULL = "/" */
+static const char *test_db;   /* the store for the next start; NULL = <dir>/kc.db */
 
 static void start_opts(struct fx *f, uint64_t ringbuf, const struct kc_bpfmon_opts *bo)
 {
@@ -115,7 +122,7 @@ static void start_opts(struct fx *f, uint64_t ringbuf, const struct kc_bpfmon_op
 		print_message("kc-skip: BPF monitor tests need root (CAP_BPF, CAP_PERFMON)\n");
 		skip();
 	}
-	char *db = fmt("%s/kc.db", f->dir);
+	char *db = test_db ? strdup(test_db) : fmt("%s/kc.db", f->dir);
 	int orc = kc_store_open(db, &f->st);
 	free(db);
 	if (orc < 0)
@@ -748,6 +755,97 @@ static void test_short_lived_container_keeps_attribution(void **state)
 				  "AND container_id=?3", p, f->cid), 1);
 }
 
+/* In a child: n opens of /etc/shadow (watched: each is an event row). */
+static void shadow_opens(int n)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < n; i++) {
+			int fd = open("/etc/shadow", O_RDONLY);
+			if (fd >= 0)
+				close(fd);
+		}
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+/* The evidence store on a full disk (a 1 MiB tmpfs filled up): the monitor does not stop,
+ * counts what it cannot store and says so in its metrics; once space is back it writes one
+ * gap row for the period (bpf:store, lost = the events not stored) and stores new events. */
+static void test_full_disk_degrades_and_records_the_gap(void **state)
+{
+	struct fx *f = *state;
+	if (!kc_test_is_root()) {
+		print_message("kc-skip: needs root to mount a small tmpfs\n");
+		skip();
+	}
+	f->mnt = fmt("%s/small", f->dir);
+	assert_int_equal(mkdir(f->mnt, 0700), 0);
+	if (mount("kc-test", f->mnt, "tmpfs", 0, "size=1m") < 0) {
+		print_message("kc-skip: cannot mount a tmpfs: %s\n", strerror(errno));
+		free(f->mnt);
+		f->mnt = NULL;
+		skip();
+	}
+	char *db = fmt("%s/kc.db", f->mnt), *filler = fmt("%s/filler", f->mnt);
+	test_db = db;
+	start(f, 0);
+	test_db = NULL;
+	/* fill what is left */
+	int fd = open(filler, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	char block[4096];
+	memset(block, 'x', sizeof(block));
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	close(fd);
+
+	shadow_opens(3000);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);     /* not fatal */
+	struct kc_bpfmon_store_health h;
+	kc_bpfmon_store_health(f->m, &h);
+	print_message("store failing: failures %llu, events not stored %llu\n", (unsigned long long)h.failures,
+		      (unsigned long long)h.unstored);
+	assert_int_equal(h.degraded, 1);
+	assert_true(h.unstored > 0 && h.failures > 0);
+	uint64_t unstored = h.unstored;
+	struct kc_buf metrics = KC_BUF_INIT;
+	kc_bpfmon_metrics(&metrics);
+	assert_non_null(strstr(metrics.ptr, "\nkubecomply_monitor_store_degraded{monitor=\"bpf\"} 1\n"));
+	kc_buf_free(&metrics);
+	/* still watching while the disk is full */
+	shadow_opens(1);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+
+	/* space back: the next write after the retry interval records the gap */
+	assert_int_equal(unlink(filler), 0);
+	usleep(1100 * 1000);
+	shadow_opens(1);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+	kc_bpfmon_store_health(f->m, &h);
+	assert_int_equal(h.degraded, 0);
+	long long lost = q_int(f, "SELECT coalesce(sum(lost), -1) FROM gaps WHERE run_id=? AND monitor='bpf:store'", NULL, NULL);
+	print_message("gap row: %lld events not stored\n", lost);
+	assert_true(lost >= (long long)unstored);
+	assert_true(q_int(f, "SELECT count(*) FROM gaps WHERE run_id=? AND monitor='bpf:store' AND start <= end "
+			     "AND detail LIKE 'evidence store writes failed%'", NULL, NULL) == 1);
+	assert_true(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND path='/etc/shadow'",
+			  NULL, NULL) >= 1);
+	metrics = (struct kc_buf)KC_BUF_INIT;
+	kc_bpfmon_metrics(&metrics);
+	assert_non_null(strstr(metrics.ptr, "\nkubecomply_monitor_store_degraded{monitor=\"bpf\"} 0\n"));
+	kc_buf_free(&metrics);
+	/* closed before the tmpfs goes */
+	kc_bpfmon_free(f->m);
+	f->m = NULL;
+	kc_store_free(f->st);
+	f->st = NULL;
+	free(filler);
+	free(db);
+}
+
 /* A 4 KiB ring buffer (two exec records) and an exec storm that nobody reads meanwhile:
  * every event the kernel saw was either sent or counted lost, and gap rows hold the losses. */
 static void test_tiny_ringbuf_loss_accounting(void **state)
@@ -1100,6 +1198,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rename_replaces_watched_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_coverage_toward_falco_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_lived_container_keeps_attribution, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk_degrades_and_records_the_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiny_ringbuf_loss_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_syscall_path_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_catches_watched_open, setup, teardown),
