@@ -84,6 +84,33 @@ struct {
 	__type(value, __u32);
 } syscalls SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct kc_owner_key);
+	__type(value, __u32);
+} owners SEC(".maps");
+
+/* by cgroup id; LRU: a node's cgroups come and go, the busy ones stay */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct kc_src_counters);
+} sources SEC(".maps");
+
+static __always_inline struct kc_src_counters *source(void)
+{
+	__u64 id = bpf_get_current_cgroup_id();
+	struct kc_src_counters *s = bpf_map_lookup_elem(&sources, &id), zero = {};
+
+	if (!s) {
+		bpf_map_update_elem(&sources, &id, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&sources, &id);
+	}
+	return s;
+}
+
 static __always_inline struct kc_mon_counters *counter(__u32 type)
 {
 	return bpf_map_lookup_elem(&counters, &type);
@@ -93,6 +120,7 @@ static __always_inline struct kc_mon_counters *counter(__u32 type)
 static __always_inline void *reserve(__u32 type, __u64 size)
 {
 	struct kc_mon_counters *c = counter(type);
+	struct kc_src_counters *src = source();
 	void *e;
 
 	if (c)
@@ -100,6 +128,12 @@ static __always_inline void *reserve(__u32 type, __u64 size)
 	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e && c)
 		c->full++;
+	if (src) {
+		if (e)
+			__sync_fetch_and_add(&src->sent, 1);
+		else
+			__sync_fetch_and_add(&src->lost, 1);
+	}
 	return e;
 }
 
@@ -340,6 +374,18 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd, cons
 	return compat ? f : bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 }
 
+static __always_inline int filtered(void)
+{
+	struct kc_mon_counters *c = counter(KC_MON_OPEN);
+	struct kc_src_counters *src = source();
+
+	if (c)
+		c->filtered++;
+	if (src)
+		__sync_fetch_and_add(&src->filtered, 1);
+	return 0;
+}
+
 static __always_inline int handle_open(struct task_struct *t, long ret, const int compat)
 {
 	struct kc_watch_key key = {};
@@ -348,7 +394,8 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 	struct dentry *d, *parent;
 	struct inode *ino;
 	struct file *f;
-	__u32 match = KC_WATCH_FILE;
+	__u32 match = KC_WATCH_FILE, f_flags;
+	int write;
 	long n;
 
 	if (self_tgid && RD(compat, t, tgid) == self_tgid)
@@ -381,6 +428,19 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 		match = KC_WATCH_CHILDREN;
 	}
 
+	/* what no rule can match never takes ring-buffer space (a pod reading its own token in
+	 * a loop cannot crowd out other pods' events) */
+	f_flags = RD(compat, f, f_flags);
+	write = (f_flags & KC_O_WRITE) != 0;
+	if (v->flags & (write ? KC_WATCH_DROP_WRITE : KC_WATCH_DROP_READ))
+		return filtered();
+	if (v->flags & (write ? KC_WATCH_DROP_OWNER_WRITE : KC_WATCH_DROP_OWNER_READ)) {
+		struct kc_owner_key ok = { .group = v->owner_group };
+		copy_comm(ok.comm, t->comm, compat);
+		if (bpf_map_lookup_elem(&owners, &ok))
+			return filtered();
+	}
+
 	e = reserve(KC_MON_OPEN, sizeof(*e));
 	if (!e)
 		return 0;
@@ -388,7 +448,7 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 	e->dev = key.dev;
 	e->ino = key.ino;
 	e->match = match;
-	e->f_flags = RD(compat, f, f_flags);
+	e->f_flags = f_flags;
 	e->ret = ret;
 	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), RD(compat, f, f_path.dentry, d_name.name));
 	if (n < 0) {

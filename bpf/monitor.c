@@ -76,6 +76,9 @@ struct prog_state {
 struct kc_bpfmon {
 	size_t unwatched;        /* watch-list entries the kernel map could not hold (last sync) */
 	uint64_t rescans;        /* watch-list rebuilds caused by renames, links and unlinks */
+	const char *owner_groups[64]; /* owner lists entered in the kernel's owners map */
+	size_t nowner_groups;
+	struct kc_u64map src_last; /* cgroup id -> struct kc_src_counters at the last sample */
 	/* fail-safe on a store that cannot write (full disk, I/O error): rows are dropped and
 	 * counted while it fails, watching goes on, and the gap is written once it works */
 	int degraded;            /* the last store write failed */
@@ -591,6 +594,67 @@ static int fill_syscalls(struct kc_bpfmon *m)
 
 static void store_failed(struct kc_bpfmon *m);
 
+/* Could any open rule match an open of a file of class cls, for writing or not, by one of
+ * its owners or not? What none can match is dropped in the kernel (KC_WATCH_DROP_*). */
+static int open_matchable(const struct kc_bpf_rules *rs, const char *cls, int write, int owner)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		struct kc_bpf_rule_input in = { .event = "open", .cls = cls, .write = write, .owner = owner };
+		const struct kc_bpf_rule *r = &rs->v[i];
+		if (strcmp(r->event, "open") != 0)
+			continue;
+		/* the conditions an open's file decides; the rest (process names, container)
+		 * may hold for some process, so they count as matchable */
+		struct kc_bpf_rule only = { .id = r->id, .event = r->event, .cls = r->cls, .write = r->write,
+					    .not_owner = r->not_owner, .in_container = -1, .not_init = -1,
+					    .memfd = -1, .setid = -1, .deleted = -1, .from_tmp = -1,
+					    .to_root = -1, .ptrace_attach = -1 };
+		if (kc_bpf_rules_match_one(&only, &in))
+			return 1;
+	}
+	return 0;
+}
+
+static uint32_t drop_flags(const struct kc_bpf_rules *rs, const char *cls)
+{
+	uint32_t f = 0;
+	if (!open_matchable(rs, cls, 0, 0) && !open_matchable(rs, cls, 0, 1))
+		f |= KC_WATCH_DROP_READ;
+	if (!open_matchable(rs, cls, 1, 0) && !open_matchable(rs, cls, 1, 1))
+		f |= KC_WATCH_DROP_WRITE;
+	if (!open_matchable(rs, cls, 0, 1))
+		f |= KC_WATCH_DROP_OWNER_READ;
+	if (!open_matchable(rs, cls, 1, 1))
+		f |= KC_WATCH_DROP_OWNER_WRITE;
+	return f;
+}
+
+/* The owners map's group for an owner list (the watch list's lists are a few constants),
+ * its names entered in the kernel's owners map the first time it is seen. A pod's token is
+ * owned by the pod, not by a process name: no group (0), its owner is decided in user space. */
+static uint32_t owner_group(struct kc_bpfmon *m, const char *owners)
+{
+	if (!owners)
+		return 0;
+	for (size_t i = 0; i < m->nowner_groups; i++)
+		if (m->owner_groups[i] == owners)
+			return (uint32_t)i + 1;
+	if (m->nowner_groups >= sizeof(m->owner_groups) / sizeof(m->owner_groups[0]))
+		return 0;
+	m->owner_groups[m->nowner_groups++] = owners;
+	uint32_t g = (uint32_t)m->nowner_groups, one = 1;
+	for (const char *p = owners; *p;) {
+		size_t n = strcspn(p, ",");
+		struct kc_owner_key k;
+		memset(&k, 0, sizeof(k));
+		k.group = g;
+		memcpy(k.comm, p, n > KC_MON_COMM_LEN - 1 ? KC_MON_COMM_LEN - 1 : n);
+		bpf_map__update_elem(m->skel->maps.owners, &k, sizeof(k), &one, sizeof(one), 0);
+		p += n + (p[n] == ',');
+	}
+	return g;
+}
+
 /* Makes the kernel's watch map equal to the decoder's watch list. */
 static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 {
@@ -606,7 +670,8 @@ static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 	size_t unwatched = 0;
 	for (size_t i = 0; i < wl->n; i++) {
 		struct kc_watch_key k = { wl->v[i].dev, wl->v[i].ino };
-		struct kc_watch_val v = { wl->v[i].flags, (uint32_t)i };
+		struct kc_watch_val v = { wl->v[i].flags | drop_flags(&m->dec.rules, wl->v[i].cls), (uint32_t)i,
+					  owner_group(m, wl->v[i].owners), 0 };
 		if (bpf_map__update_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) < 0) {
 			if (errno != E2BIG && errno != ENOMEM)
 				return kc_error_set_errno(errno, "filling the watch map (%zu files)", wl->n);
@@ -926,9 +991,78 @@ static void read_counters(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON
 			tot[t].full += v[c].full;
 			tot[t].read_fail += v[c].read_fail;
 			tot[t].truncated += v[c].truncated;
+			tot[t].filtered += v[c].filtered;
 		}
 	}
 	free(v);
+}
+
+/* Who a cgroup is, for a gap's text: namespace/pod (container), or the cgroup's path. */
+static void source_name(struct kc_bpfmon *m, uint64_t id, struct kc_buf *b)
+{
+	const struct kc_attr *a = kc_attr_lookup(m->dec.attr, id);
+	if (a->info.kind >= KC_CGROUP_POD && a->namespace_)
+		kc_buf_printf(b, "pod %s/%s", a->namespace_, a->pod);
+	else if (a->info.kind >= KC_CGROUP_POD)
+		kc_buf_printf(b, "pod uid %s", a->info.pod_uid);
+	else if (a->path)
+		kc_buf_printf(b, "cgroup %s", a->path);
+	else
+		kc_buf_printf(b, "cgroup id %llu", (unsigned long long)id);
+	if (a->info.kind == KC_CGROUP_CONTAINER)
+		kc_buf_printf(b, " container %.12s", a->info.container_id);
+}
+
+struct src_delta {
+	uint64_t id;
+	struct kc_src_counters d;
+};
+
+static int by_sent(const void *x, const void *y)
+{
+	const struct src_delta *a = x, *b = y;
+	return a->d.sent + a->d.lost < b->d.sent + b->d.lost ? 1 : a->d.sent + a->d.lost > b->d.sent + b->d.lost ? -1 : 0;
+}
+
+/* The per-cgroup counters since the last sample; with text (may be NULL), the sources of
+ * this window that sent or lost the most, which is what a gap names as its cause. */
+static void sources_window(struct kc_bpfmon *m, struct kc_buf *text)
+{
+	struct src_delta *v = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t key, next, *prev = NULL;
+	struct kc_src_counters cur;
+	while (bpf_map__get_next_key(m->skel->maps.sources, prev, &next, sizeof(next)) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(m->skel->maps.sources, &key, sizeof(key), &cur, sizeof(cur), 0) < 0)
+			continue;
+		struct kc_src_counters *last = kc_u64map_get(&m->src_last, key);
+		if (!last) {
+			last = kc_xcalloc(1, sizeof(*last));
+			kc_u64map_put(&m->src_last, key, last);
+		}
+		struct src_delta dl = { key, { cur.sent - last->sent, cur.lost - last->lost, cur.filtered - last->filtered } };
+		*last = cur;
+		if (!dl.d.sent && !dl.d.lost)
+			continue;
+		v = kc_array_grow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = dl;
+	}
+	if (text && n) {
+		qsort(v, n, sizeof(*v), by_sent);
+		kc_buf_puts(text, "; sources in this window (sent/lost):");
+		for (size_t i = 0; i < n && i < 3; i++) {
+			kc_buf_puts(text, i ? ", " : " ");
+			source_name(m, v[i].id, text);
+			kc_buf_printf(text, " %llu/%llu", (unsigned long long)v[i].d.sent, (unsigned long long)v[i].d.lost);
+		}
+		if (n > 3)
+			kc_buf_printf(text, " and %zu more", n - 3);
+	}
+	free(v);
+	if (m->src_last.len > 65536)
+		kc_u64map_clear(&m->src_last, free); /* cgroups gone from the LRU map */
 }
 
 /* Every loss since the last sample becomes a gap row covering [last sample, now]. */
@@ -936,8 +1070,12 @@ static int sample(struct kc_bpfmon *m)
 {
 	struct kc_mon_counters tot[KC_MON_NTYPES];
 	char *now = kc_time_now_rfc3339();
-	int rc = 0;
+	struct kc_buf sources = KC_BUF_INIT;
+	int rc = 0, any = 0;
 	read_counters(m, tot);
+	for (int t = 0; t < KC_MON_NTYPES; t++)
+		any |= tot[t].full != m->last[t].full;
+	sources_window(m, any ? &sources : NULL);
 	for (int t = 0; t < KC_MON_NTYPES && rc == 0; t++) {
 		uint64_t lost = tot[t].full - m->last[t].full;
 		if (!lost)
@@ -954,6 +1092,8 @@ static int sample(struct kc_bpfmon *m)
 			      (unsigned long long)lost, m->ringbuf_size,
 			      (unsigned long long)(tot[t].read_fail - m->last[t].read_fail),
 			      (unsigned long long)(tot[t].truncated - m->last[t].truncated));
+		if (sources.len)
+			kc_buf_puts(&d, sources.ptr);
 		struct kc_gap g = {
 			.monitor = (char *)monitor_names[t], .start = m->last_sample_time, .end = now,
 			.seen = tot[t].seen - m->last[t].seen, .sent = tot[t].sent - m->last[t].sent,
@@ -966,6 +1106,7 @@ static int sample(struct kc_bpfmon *m)
 		m->dec.rows++;
 		kc_buf_free(&d);
 	}
+	kc_buf_free(&sources);
 	memcpy(m->last, tot, sizeof(tot));
 	free(m->last_sample_time);
 	m->last_sample_time = now;
@@ -1150,10 +1291,11 @@ static void record_stats(struct kc_bpfmon *m)
 		      (unsigned long long)m->dec.findings);
 	for (int t = 0; t < KC_MON_NTYPES; t++)
 		kc_buf_printf(&j, "%s\"%s\":{\"seen\":%llu,\"sent\":%llu,\"lost\":%llu,\"read_failures\":%llu,"
-			      "\"truncated\":%llu,\"received\":%llu}", t ? "," : "", monitor_names[t] + 4,
+			      "\"truncated\":%llu,\"received\":%llu,\"filtered\":%llu}", t ? "," : "", monitor_names[t] + 4,
 			      (unsigned long long)m->last[t].seen, (unsigned long long)m->last[t].sent,
 			      (unsigned long long)m->last[t].full, (unsigned long long)m->last[t].read_fail,
-			      (unsigned long long)m->last[t].truncated, (unsigned long long)m->received[t]);
+			      (unsigned long long)m->last[t].truncated, (unsigned long long)m->received[t],
+			      (unsigned long long)m->last[t].filtered);
 	kc_buf_puts(&j, "}}");
 	struct kc_event ev = { .time = kc_time_now_rfc3339(), .source = "bpf", .type = "monitor-stats",
 			       .data_json = j.ptr };
@@ -1190,6 +1332,7 @@ void kc_bpfmon_free(struct kc_bpfmon *m)
 	free(m->last_sample_time);
 	free(m->gap_start);
 	free(m->store_error);
+	kc_u64map_clear(&m->src_last, free);
 	free(m->root);
 	free(m);
 }

@@ -88,6 +88,12 @@ enum kc_mon_type {
 #define KC_WATCH_FILE 0x1        /* this inode itself */
 #define KC_WATCH_CHILDREN 0x2    /* a directory: opens of its direct children */
 #define KC_WATCH_CHILD_WRITES 0x4 /* a directory: opens of its direct children for writing */
+/* In-kernel filtering, from the rules (user space works it out per class): opens that no
+ * rule can match are dropped before they take ring-buffer space. */
+#define KC_WATCH_DROP_READ 0x8   /* no rule matches a read of it */
+#define KC_WATCH_DROP_WRITE 0x10 /* no rule matches a write */
+#define KC_WATCH_DROP_OWNER_READ 0x20  /* no rule matches a read by one of its owners */
+#define KC_WATCH_DROP_OWNER_WRITE 0x40 /* no rule matches a write by one of its owners */
 
 struct kc_mon_proc {
 	__u32 pid;
@@ -177,6 +183,23 @@ struct kc_watch_key {
 struct kc_watch_val {
 	__u32 flags;             /* KC_WATCH_* */
 	__u32 id;                /* index into user space's watch list */
+	__u32 owner_group;       /* its owners' list: key of the owners map with a task name */
+	__u32 pad;
+};
+
+/* owners map key: a process name (the kernel's 16-byte comm, zero-padded) in an owner list */
+struct kc_owner_key {
+	char comm[KC_MON_COMM_LEN]; /* first: copied as two aligned 8-byte words */
+	__u32 group;
+	__u32 pad;
+};
+
+/* Per-source accounting (the sources map, by cgroup id): who filled the ring buffer and whose
+ * events were lost, so that a gap can name them. */
+struct kc_src_counters {
+	__u64 sent;
+	__u64 lost;
+	__u64 filtered;          /* opens dropped in the kernel because no rule could match */
 };
 
 /* Per-CPU, per-type loss accounting: seen = sent + full. */
@@ -186,6 +209,7 @@ struct kc_mon_counters {
 	__u64 full;              /* ring buffer reservation failed: lost */
 	__u64 read_fail;         /* sent with a field unreadable */
 	__u64 truncated;         /* sent with argv or a name truncated */
+	__u64 filtered;          /* dropped in the kernel: no rule could match (not a loss) */
 };
 
 #endif

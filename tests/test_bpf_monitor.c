@@ -846,6 +846,94 @@ static void test_full_disk_degrades_and_records_the_gap(void **state)
 	free(db);
 }
 
+static void settled_totals(struct fx *f, struct kc_mon_counters tot[KC_MON_NTYPES], uint64_t received[KC_MON_NTYPES]);
+
+/* In-kernel filtering: opens no rule can match never reach user space. The kubelet reading
+ * its own config (every rule on kubelet-config needs a non-owner) is counted as filtered in
+ * the kernel and sends nothing; another process's read of it is sent and fires. */
+static void test_owner_opens_filtered_in_kernel(void **state)
+{
+	struct fx *f = *state;
+	char *root = fmt("%s/root", f->dir), *kdir = fmt("%s/var/lib/kubelet", root);
+	char *cmd = fmt("mkdir -p %s", kdir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	kc_test_write(kdir, "config.yaml", "kind: KubeletConfiguration\n", 0600);
+	char *cfg = fmt("%s/config.yaml", kdir);
+	test_root = root;
+	start(f, 0);
+	test_root = NULL;
+	pid_t owner = fork();
+	assert_true(owner >= 0);
+	if (owner == 0) {
+		prctl(PR_SET_NAME, "kubelet");
+		for (int i = 0; i < 50; i++) {
+			int fd = open(cfg, O_RDONLY);
+			if (fd >= 0)
+				close(fd);
+		}
+		_exit(0);
+	}
+	waitpid(owner, NULL, 0);
+	pid_t other = child_open(cfg);
+	struct kc_mon_counters tot[KC_MON_NTYPES];
+	uint64_t received[KC_MON_NTYPES];
+	settled_totals(f, tot, received);
+	print_message("opens: filtered in the kernel %llu, sent %llu\n", (unsigned long long)tot[KC_MON_OPEN].filtered,
+		      (unsigned long long)tot[KC_MON_OPEN].sent);
+	assert_true(tot[KC_MON_OPEN].filtered >= 50);
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)owner);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER)", p, NULL), 0);
+	snprintf(p, sizeof(p), "%d", (int)other);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND pid=CAST(?2 AS INTEGER) "
+				  "AND path='/var/lib/kubelet/config.yaml'", p, NULL), 1);
+	assert_int_equal(findings_of(f, "component-kubeconfig-read-by-non-owner", other), 1);
+	free(cfg);
+	free(kdir);
+	free(root);
+}
+
+/* Per-source loss accounting: a pod's exec storm into a 4 KiB ring buffer; the gap rows name
+ * the pod and container that sent and lost the most in their window. */
+static void test_loss_gap_names_the_source(void **state)
+{
+	struct fx *f = *state;
+	start(f, 4096);
+	make_pod(f);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		enter_container(f);
+		for (int i = 0; i < 300; i++) {
+			pid_t c = fork();
+			if (c == 0) {
+				execl("/bin/true", "true", (char *)NULL);
+				_exit(127);
+			}
+			waitpid(c, NULL, 0);
+		}
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	struct kc_mon_counters tot[KC_MON_NTYPES];
+	uint64_t received[KC_MON_NTYPES];
+	settled_totals(f, tot, received);
+	assert_true(tot[KC_MON_EXEC].full > 0);
+	char *want = fmt("%%sources in this window (sent/lost): pod kc-test/shell-pod container %.12s %%", f->cid);
+	long long n = q_int(f, "SELECT count(*) FROM gaps WHERE run_id=? AND monitor IN ('bpf:exec','bpf:fork','bpf:exit') "
+			       "AND detail LIKE ?2", want, NULL);
+	if (n < 1) {
+		sqlite3_stmt *st;
+		sqlite3_prepare_v2(kc_store_db(f->st), "SELECT detail FROM gaps WHERE monitor LIKE 'bpf:%'", -1, &st, NULL);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			print_message("gap: %s\n", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	assert_true(n >= 1);
+	free(want);
+}
+
 /* A 4 KiB ring buffer (two exec records) and an exec storm that nobody reads meanwhile:
  * every event the kernel saw was either sent or counted lost, and gap rows hold the losses. */
 static void test_tiny_ringbuf_loss_accounting(void **state)
@@ -1199,6 +1287,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_coverage_toward_falco_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_lived_container_keeps_attribution, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_degrades_and_records_the_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_opens_filtered_in_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_gap_names_the_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiny_ringbuf_loss_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_syscall_path_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_catches_watched_open, setup, teardown),
