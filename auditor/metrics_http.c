@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/bpfmon.h"
 #include "common/error.h"
 #include "common/http.h"
 #include "common/net.h"
@@ -139,6 +140,7 @@ static void serve(struct kc_metrics_server *srv, int fd)
 		kc_log(KC_LOG_WARN, "metrics: %s", kc_error_last());
 		respond_text(fd, 500, NULL, "metrics unavailable: the evidence store could not be read\n");
 	} else {
+		kc_bpfmon_metrics(&body); /* in-memory: a full disk is not in the store */
 		respond(fd, 200, KC_METRICS_CONTENT_TYPE, NULL, body.ptr, body.len, head);
 	}
 out:

@@ -310,7 +310,7 @@ int main(void)
 			       extra_ns[c][s]);
 		}
 	}
-	static const char *const names[KC_MON_NTYPES] = { "exec", "fork", "exit", "file", "syscall" };
+	static const char *const names[KC_MON_NTYPES] = { "exec", "fork", "exit", "file", "syscall", "cgroup" };
 	for (int c = C_TP; c < NCFG; c++) {
 		printf("events, %s (default %u MiB ring buffer, all rounds):", cfg_names[c],
 		       KC_BPFMON_DEFAULT_RINGBUF >> 20);

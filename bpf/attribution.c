@@ -222,6 +222,7 @@ struct kc_attr_cache {
 	size_t npods, pods_cap;
 	double pods_at;            /* monotonic seconds of the last /var/log/pods scan */
 	char last_missed_uid[40];
+	uint64_t learn_seq;        /* kc_attr_learn calls so far */
 };
 
 static double now_mono(void)
@@ -367,7 +368,7 @@ const char *kc_attr_cgroup_root(const struct kc_attr_cache *c)
 	return c->cgroot;
 }
 
-static void add_id(struct kc_u64map *m, uint64_t id, const char *path)
+static struct kc_attr *add_id(struct kc_u64map *m, uint64_t id, const char *path)
 {
 	struct kc_attr *a = kc_xcalloc(1, sizeof(*a));
 	a->id = id;
@@ -376,6 +377,16 @@ static void add_id(struct kc_u64map *m, uint64_t id, const char *path)
 	void *old = kc_u64map_put(m, id, a);
 	if (old)
 		attr_free(old);
+	return a;
+}
+
+void kc_attr_learn(struct kc_attr_cache *c, uint64_t cgroup_id, const char *path)
+{
+	if (!c->cgroot || !path || path[0] != '/')
+		return;
+	struct kc_attr *a = add_id(&c->ids, cgroup_id, path);
+	a->learned = ++c->learn_seq;
+	kc_u64map_del(&c->missed, cgroup_id);
 }
 
 /* Directories only, never through symlinks (cgroupfs has none, but be strict anyway). */
@@ -432,6 +443,18 @@ static void rescan(struct kc_attr_cache *c)
 			a->namespace_ = kc_strdup(old->namespace_);
 			a->pod = kc_strdup(old->pod);
 		}
+	}
+	/* cgroups the kernel reported at creation and already removed: their events may still
+	 * be in the ring buffer; the newest KC_ATTR_LEARNED_MAX are kept */
+	for (size_t i = 0; i < c->ids.cap; i++) {
+		struct kc_attr *old = c->ids.vals[i], *a;
+		if (!old || !old->learned || old->learned + KC_ATTR_LEARNED_MAX <= c->learn_seq ||
+		    kc_u64map_get(&fresh, old->id))
+			continue;
+		a = add_id(&fresh, old->id, old->path);
+		a->learned = old->learned;
+		a->namespace_ = old->namespace_ ? kc_strdup(old->namespace_) : NULL;
+		a->pod = old->pod ? kc_strdup(old->pod) : NULL;
 	}
 	kc_u64map_clear(&c->ids, attr_free);
 	c->ids = fresh;

@@ -35,6 +35,7 @@ struct kc_attr {
 	char *path;              /* NULL when not found */
 	struct kc_cgroup_info info;
 	char *namespace_, *pod;  /* NULL when /var/log/pods does not say */
+	uint64_t learned;        /* kc_attr_learn's sequence number (1, 2, ...), 0 = found by a scan */
 };
 
 struct kc_attr_cache;
@@ -57,6 +58,11 @@ int kc_attr_new(const char *cgroup_root, const char *host_root, struct kc_attr_c
 int kc_attr_new_fd(int cgroup_fd, const char *where, const char *host_root, struct kc_attr_cache **out);
 void kc_attr_free(struct kc_attr_cache *c);
 const char *kc_attr_cgroup_root(const struct kc_attr_cache *c); /* NULL when none */
+/* A cgroup the kernel reported at creation (id, path relative to the v2 root): kept even
+ * after the directory is gone, so that events read later still name their pod. At most
+ * KC_ATTR_LEARNED_MAX such entries outlive their directory (the oldest are dropped). */
+#define KC_ATTR_LEARNED_MAX 16384
+void kc_attr_learn(struct kc_attr_cache *c, uint64_t cgroup_id, const char *path);
 /* Borrowed until the next lookup. Rescans the hierarchy when the id is new. */
 const struct kc_attr *kc_attr_lookup(struct kc_attr_cache *c, uint64_t cgroup_id);
 

@@ -92,6 +92,23 @@ void kc_bpfmon_totals(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON_NTY
 		      uint64_t received[KC_MON_NTYPES]);
 /* Programs attached and not attached (those of the path or variant not taken are neither). */
 void kc_bpfmon_attached(const struct kc_bpfmon *m, int *ok, int *failed);
+/* 1 when (dev in kernel encoding, ino) is in the kernel's watch map now. */
+int kc_bpfmon_watched(const struct kc_bpfmon *m, uint64_t dev, uint64_t ino);
+/* Watch-list rebuilds caused by a rename, link or unlink of a watched name. */
+uint64_t kc_bpfmon_rescans(const struct kc_bpfmon *m);
+/* Fail-safe on a store that cannot be written (full disk): while writes fail the monitor keeps
+ * watching, counts the events it cannot store, tries the store again every second, and once
+ * it works writes one gap row (monitor "bpf:store", lost = events not stored) for the period. */
+struct kc_bpfmon_store_health {
+	int degraded;            /* the store is failing now */
+	uint64_t failures;       /* failed writes (process-wide) */
+	uint64_t unstored;       /* events not stored: this degraded period (m), or ever (NULL) */
+};
+/* m NULL: process-wide figures, safe from any thread. */
+void kc_bpfmon_store_health(const struct kc_bpfmon *m, struct kc_bpfmon_store_health *out);
+/* Those figures as Prometheus series, appended to b (for /metrics). */
+struct kc_buf;
+void kc_bpfmon_metrics(struct kc_buf *b);
 /* Drains, records the period's counters (an event of type "monitor-stats"), commits,
  * detaches. */
 void kc_bpfmon_free(struct kc_bpfmon *m);

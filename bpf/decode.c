@@ -1,8 +1,10 @@
 #include "bpf/decode.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -22,6 +24,11 @@ static const struct {
 	{ __NR_mount, "mount" }, { __NR_move_mount, "move_mount" }, { __NR_fsmount, "fsmount" },
 	{ __NR_open_tree, "open_tree" }, { __NR_init_module, "init_module" },
 	{ __NR_finit_module, "finit_module" }, { __NR_memfd_create, "memfd_create" },
+	{ __NR_rename, "rename" }, { __NR_renameat, "renameat" }, { __NR_renameat2, "renameat2" },
+	{ __NR_link, "link" }, { __NR_linkat, "linkat" }, { __NR_unlink, "unlink" },
+	{ __NR_unlinkat, "unlinkat" }, { __NR_setuid, "setuid" }, { __NR_setreuid, "setreuid" },
+	{ __NR_setresuid, "setresuid" }, { __NR_setgid, "setgid" }, { __NR_setregid, "setregid" },
+	{ __NR_setresgid, "setresgid" }, { __NR_bpf, "bpf" },
 };
 
 const char *kc_bpf_decoder_syscall_name(unsigned nr)
@@ -46,6 +53,24 @@ int kc_bpf_decoder_init(struct kc_bpf_decoder *d, struct kc_store *st, int64_t r
 	d->st = st;
 	d->run_id = run_id;
 	d->boot_to_real = clock_s(CLOCK_REALTIME) - clock_s(CLOCK_BOOTTIME);
+	/* world-writable scratch directories an attacker drops binaries in (by inode: the
+	 * kernel reports the executed file's ancestors, not a path) */
+	static const char *const scratch[] = { "/tmp", "/var/tmp", "/dev/shm", "/run/shm" };
+	for (size_t i = 0; i < 4; i++) {
+		char p[4096];
+		struct stat sb;
+		snprintf(p, sizeof(p), "%s%s", root && strcmp(root, "/") ? root : "", scratch[i]);
+		if (stat(p, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			continue;
+		int dup = 0;
+		for (size_t k = 0; k < d->ntmp; k++)
+			dup |= d->tmp_dirs[k][0] == kc_watch_kdev(sb.st_dev) && d->tmp_dirs[k][1] == sb.st_ino;
+		if (dup)
+			continue;
+		d->tmp_dirs[d->ntmp][0] = kc_watch_kdev(sb.st_dev);
+		d->tmp_dirs[d->ntmp][1] = sb.st_ino;
+		d->tmp_names[d->ntmp++] = scratch[i];
+	}
 	int rc = kc_bpf_rules_load(rules_path, &d->rules);
 	if (rc == 0)
 		rc = kc_watchlist_build(root, &d->wl);
@@ -62,6 +87,7 @@ void kc_bpf_decoder_clear(struct kc_bpf_decoder *d)
 	kc_watchlist_clear(&d->wl);
 	kc_bpf_rules_clear(&d->rules);
 	kc_u64map_clear(&d->procs, free);
+	kc_u64map_clear(&d->euids, NULL);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -224,6 +250,19 @@ static void view_exec(struct kc_bpf_decoder *d, struct view *v, const struct kc_
 	free(tty);
 	if (e->h.flags & KC_MON_F_EXE_MEMFD)
 		kc_buf_puts(&v->detail, ",\"memfd\":true");
+	if (e->h.flags & KC_MON_F_EXE_SETID)
+		kc_buf_puts(&v->detail, ",\"setid\":true");
+	if (e->h.flags & KC_MON_F_EXE_DELETED)
+		kc_buf_puts(&v->detail, ",\"deleted\":true");
+	for (int i = 0; i < KC_MON_EXE_DIRS && !v->in.from_tmp; i++)
+		for (size_t k = 0; k < d->ntmp && e->exe_dirs[i]; k++)
+			if (d->tmp_dirs[k][0] == e->exe_dev && d->tmp_dirs[k][1] == e->exe_dirs[i]) {
+				v->in.from_tmp = 1;
+				json_str(&v->detail, "below", d->tmp_names[k]);
+				break;
+			}
+	v->in.setid = !!(e->h.flags & KC_MON_F_EXE_SETID);
+	v->in.deleted = !!(e->h.flags & KC_MON_F_EXE_DELETED);
 	free(kc_u64map_put(&d->procs, e->h.pid, kc_strdup(v->path)));
 	v->in.exe = basename_of(v->path);
 	v->in.memfd = !!(e->h.flags & KC_MON_F_EXE_MEMFD);
@@ -256,14 +295,50 @@ static void view_open(struct kc_bpf_decoder *d, struct view *v, const struct kc_
 		json_str(&v->detail, "token_pod_uid", w->pod_uid);
 }
 
+static int is_path_op(unsigned nr)
+{
+	return nr == __NR_rename || nr == __NR_renameat || nr == __NR_renameat2 || nr == __NR_link ||
+	       nr == __NR_linkat || nr == __NR_unlink || nr == __NR_unlinkat;
+}
+
+static int is_set_id(unsigned nr)
+{
+	return nr == __NR_setuid || nr == __NR_setreuid || nr == __NR_setresuid || nr == __NR_setgid ||
+	       nr == __NR_setregid || nr == __NR_setresgid;
+}
+
+/* set*id to 0 (the kernel sends no other): root from non-root when the process's effective
+ * uid before the call (from its fork, exec or last set*id) was not 0. A process the monitor
+ * has not seen start counts as non-root: a missed escalation is worse than a spare finding. */
+static void view_set_id(struct kc_bpf_decoder *d, struct view *v, const struct kc_mon_syscall *e)
+{
+	void *was = kc_u64map_get(&d->euids, e->h.pid);
+	v->in.to_root = !was || (uintptr_t)was - 1 != 0;
+	if (was)
+		kc_buf_printf(&v->detail, ",\"euid_before\":%llu", (unsigned long long)((uintptr_t)was - 1));
+	else
+		kc_buf_puts(&v->detail, ",\"euid_before\":\"unknown\"");
+	kc_u64map_put(&d->euids, e->h.pid, (void *)((uintptr_t)e->h.euid + 1));
+}
+
+/* ptrace requests that take control of, or write into, another process */
+static int ptrace_attaches(uint64_t req)
+{
+	return req == 16 /* ATTACH */ || req == 0x4206 /* SEIZE */ || req == 4 /* POKETEXT */ ||
+	       req == 5 /* POKEDATA */ || req == 6 /* POKEUSER */ || req == 13 /* SETREGS */;
+}
+
 static void view_syscall(struct view *v, const struct kc_mon_syscall *e)
 {
 	v->in.syscall = kc_bpf_decoder_syscall_name(e->nr);
+	v->in.ptrace_attach = e->nr == __NR_ptrace && ptrace_attaches(e->args[0]);
 	json_str(&v->detail, "syscall", v->in.syscall ? v->in.syscall : "unknown");
 	kc_buf_printf(&v->detail, ",\"nr\":%u,\"ret\":%lld,\"args\":[", e->nr, (long long)e->ret);
 	for (int i = 0; i < 6; i++)
 		kc_buf_printf(&v->detail, "%s%llu", i ? "," : "", (unsigned long long)e->args[i]);
 	kc_buf_putc(&v->detail, ']');
+	if (is_path_op(e->nr))
+		return; /* view_path_op named it */
 	char *s = kstr(e->str, sizeof(e->str));
 	if (*s) {
 		json_str(&v->detail, "arg", s);
@@ -271,6 +346,79 @@ static void view_syscall(struct view *v, const struct kc_mon_syscall *e)
 	} else {
 		free(s);
 	}
+}
+
+/* The directory a name of a rename, link or unlink lives in, as (dev, ino), and its last
+ * component. A bare name is relative to the directory the kernel reported; a name with a
+ * directory part is looked up now: through the process's own root while it lives (a
+ * container's view), else as the host sees it. Returns 0, or -1 when it cannot be known
+ * (a relative path through a directory of a process already gone). */
+static int name_dir(const struct kc_mon_syscall *e, const char *name, uint64_t *dev, uint64_t *ino,
+		    const char **base)
+{
+	const char *slash = strrchr(name, '/');
+	struct stat st;
+	char buf[64 + KC_MON_NAME_LEN];
+	*base = slash ? slash + 1 : name;
+	if (!slash) {
+		*dev = e->dir_dev;
+		*ino = e->dir_ino;
+		return 0;
+	}
+	int dlen = slash == name ? 1 : (int)(slash - name);
+	if (name[0] == '/') {
+		snprintf(buf, sizeof(buf), "/proc/%u/root%.*s", e->h.pid, dlen, name);
+		if (stat(buf, &st) < 0) {
+			snprintf(buf, sizeof(buf), "%.*s", dlen, name);
+			if (stat(buf, &st) < 0)
+				return -1;
+		}
+	} else {
+		snprintf(buf, sizeof(buf), "/proc/%u/cwd/%.*s", e->h.pid, dlen, name);
+		if (stat(buf, &st) < 0)
+			return -1;
+	}
+	*dev = kc_watch_kdev(st.st_dev);
+	*ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+/* rename, link, unlink: kept only when a name on either side is (or would be) watched, in a
+ * directory of the watch list; then the watch list is rebuilt (d->watch_changed). Returns 1
+ * to keep the event. */
+static int view_path_op(struct kc_bpf_decoder *d, struct view *v, const struct kc_mon_syscall *e)
+{
+	char *nname = kstr(e->str, sizeof(e->str)), *oname = kstr(e->str2, sizeof(e->str2));
+	const struct kc_watch_dir *nd = NULL, *od = NULL;
+	const char *nbase = NULL, *obase = NULL;
+	uint64_t dev, ino;
+	if (*nname && name_dir(e, nname, &dev, &ino, &nbase) == 0)
+		nd = kc_watchlist_dir_match(&d->wl, dev, ino, nbase);
+	if (*oname && name_dir(e, oname, &dev, &ino, &obase) == 0)
+		od = kc_watchlist_dir_match(&d->wl, dev, ino, obase);
+	const struct kc_watch_dir *w = nd ? nd : od;
+	if (w) {
+		struct kc_buf p = KC_BUF_INIT;
+		kc_buf_printf(&p, "%s/%s", w->path, nd ? nbase : obase);
+		v->path = kc_buf_detach(&p);
+		v->in.cls = w->cls;
+		v->in.owner = kc_watch_is_owner(w->owners, v->comm);
+		json_str(&v->detail, "class", w->cls);
+		json_str(&v->detail, "name", nname);
+		if (*oname)
+			json_str(&v->detail, "old_name", oname);
+		if (od) {
+			struct kc_buf o = KC_BUF_INIT;
+			kc_buf_printf(&o, "%s/%s", od->path, obase);
+			json_str(&v->detail, "old_path", o.ptr);
+			kc_buf_clear(&o);
+		}
+		kc_buf_printf(&v->detail, ",\"dir_inode\":%llu", (unsigned long long)e->dir_ino);
+		d->watch_changed = 1;
+	}
+	free(nname);
+	free(oname);
+	return w != NULL;
 }
 
 static void view_clear(struct view *v)
@@ -337,9 +485,9 @@ int kc_bpf_decoder_event(struct kc_bpf_decoder *d, const void *data, size_t size
 	static const size_t sizes[KC_MON_NTYPES] = {
 		[KC_MON_EXEC] = sizeof(struct kc_mon_exec), [KC_MON_FORK] = sizeof(struct kc_mon_fork),
 		[KC_MON_EXIT] = sizeof(struct kc_mon_exit), [KC_MON_OPEN] = sizeof(struct kc_mon_open),
-		[KC_MON_SYSCALL] = sizeof(struct kc_mon_syscall),
+		[KC_MON_SYSCALL] = sizeof(struct kc_mon_syscall), [KC_MON_CGROUP] = sizeof(struct kc_mon_cgroup),
 	};
-	static const char *const types[KC_MON_NTYPES] = { "exec", "fork", "exit", "open", "syscall" };
+	static const char *const types[KC_MON_NTYPES] = { "exec", "fork", "exit", "open", "syscall", "cgroup" };
 	const struct kc_mon_hdr *h = data;
 	if (size < sizeof(*h) || h->type >= KC_MON_NTYPES || size < sizes[h->type])
 		return 0;
@@ -349,12 +497,27 @@ int kc_bpf_decoder_event(struct kc_bpf_decoder *d, const void *data, size_t size
 		const char *exe = kc_u64map_get(&d->procs, h->ppid);
 		if (exe)
 			free(kc_u64map_put(&d->procs, h->pid, kc_strdup(exe)));
+		if (d->euids.len > (1u << 20))
+			kc_u64map_clear(&d->euids, NULL); /* bound memory if exits were lost */
+		kc_u64map_put(&d->euids, h->pid, (void *)((uintptr_t)h->euid + 1));
 		return 0;
 	}
 	if (h->type == KC_MON_EXIT) {
 		free(kc_u64map_del(&d->procs, h->pid));
+		kc_u64map_del(&d->euids, h->pid);
 		return 0;
 	}
+	if (h->type == KC_MON_CGROUP) {
+		/* named now, while the kernel's word is fresh: the directory may be gone when the
+		 * container's first event is decoded */
+		const struct kc_mon_cgroup *c = data;
+		char *path = kstr(c->path, sizeof(c->path));
+		kc_attr_learn(d->attr, c->id, path);
+		free(path);
+		return 0;
+	}
+	if (h->type == KC_MON_EXEC)
+		kc_u64map_put(&d->euids, h->pid, (void *)((uintptr_t)h->euid + 1));
 
 	struct view v;
 	memset(&v, 0, sizeof(v));
@@ -373,7 +536,13 @@ int kc_bpf_decoder_event(struct kc_bpf_decoder *d, const void *data, size_t size
 		view_exec(d, &v, data);
 	else if (h->type == KC_MON_OPEN)
 		view_open(d, &v, data);
-	else
+	else if (is_path_op(((const struct kc_mon_syscall *)data)->nr) && !view_path_op(d, &v, data)) {
+		view_clear(&v); /* a rename elsewhere on the node: nothing watched changed */
+		return 0;
+	}
+	if (h->type == KC_MON_SYSCALL && is_set_id(((const struct kc_mon_syscall *)data)->nr))
+		view_set_id(d, &v, data);
+	if (h->type == KC_MON_SYSCALL)
 		view_syscall(&v, data);
 
 	char *json = view_json(d, &v, NULL);

@@ -20,9 +20,16 @@ struct kc_bpf_decoder {
 	struct kc_watchlist wl;            /* owned */
 	struct kc_bpf_rules rules;             /* owned */
 	struct kc_u64map procs;            /* pid -> executable path (char *) */
+	struct kc_u64map euids;            /* pid -> effective uid + 1 (as a pointer), from its
+					    * fork, exec or last set*id: "was it root before" */
+	uint64_t tmp_dirs[4][2];           /* (kernel dev, ino) of /tmp, /var/tmp, /dev/shm, /run/shm */
+	const char *tmp_names[4];
+	size_t ntmp;
 	double boot_to_real;               /* CLOCK_REALTIME - CLOCK_BOOTTIME, seconds */
 	size_t rows;                       /* rows added since the caller last reset it */
 	uint64_t findings;
+	int watch_changed;                 /* a watched directory's names changed: rebuild the
+					    * watch list (the caller resets it) */
 };
 
 /* rules_path: the YAML rules file; root: --root (watch list, /var/log/pods). */

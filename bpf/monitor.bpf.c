@@ -41,6 +41,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define KC_O_WRITE 03 /* O_WRONLY | O_RDWR (uapi fcntl.h, not in vmlinux.h) */
+
 /* set by user space before load: unread bytes that make a submit wake the reader */
 const volatile __u64 wakeup_bytes = 0;
 /* The monitor's own process: its watch-list rescans open the watched directories and files,
@@ -82,6 +84,33 @@ struct {
 	__type(value, __u32);
 } syscalls SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct kc_owner_key);
+	__type(value, __u32);
+} owners SEC(".maps");
+
+/* by cgroup id; LRU: a node's cgroups come and go, the busy ones stay */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct kc_src_counters);
+} sources SEC(".maps");
+
+static __always_inline struct kc_src_counters *source(void)
+{
+	__u64 id = bpf_get_current_cgroup_id();
+	struct kc_src_counters *s = bpf_map_lookup_elem(&sources, &id), zero = {};
+
+	if (!s) {
+		bpf_map_update_elem(&sources, &id, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&sources, &id);
+	}
+	return s;
+}
+
 static __always_inline struct kc_mon_counters *counter(__u32 type)
 {
 	return bpf_map_lookup_elem(&counters, &type);
@@ -91,6 +120,7 @@ static __always_inline struct kc_mon_counters *counter(__u32 type)
 static __always_inline void *reserve(__u32 type, __u64 size)
 {
 	struct kc_mon_counters *c = counter(type);
+	struct kc_src_counters *src = source();
 	void *e;
 
 	if (c)
@@ -98,6 +128,12 @@ static __always_inline void *reserve(__u32 type, __u64 size)
 	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e && c)
 		c->full++;
+	if (src) {
+		if (e)
+			__sync_fetch_and_add(&src->sent, 1);
+		else
+			__sync_fetch_and_add(&src->lost, 1);
+	}
 	return e;
 }
 
@@ -180,6 +216,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct kc_mon_exec *e;
 	unsigned long start, end;
 	struct tty_struct *tty;
+	struct inode *exe_ino;
+	struct dentry *dir;
 	const unsigned char *dname;
 	char memfd[6];
 	__u64 len;
@@ -217,6 +255,25 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	tty = p->signal->tty;
 	if (tty)
 		BPF_CORE_READ_STR_INTO(&e->tty, tty, name);
+
+	/* set-id files, files with no name left, and where the file lies (by inode: a
+	 * relative or symlinked path cannot hide /tmp) */
+	exe_ino = bprm->file->f_inode;
+	if (exe_ino) {
+		if (exe_ino->i_mode & (04000 | 02000)) /* S_ISUID | S_ISGID */
+			e->h.flags |= KC_MON_F_EXE_SETID;
+		if (exe_ino->i_nlink == 0)
+			e->h.flags |= KC_MON_F_EXE_DELETED;
+		e->exe_dev = exe_ino->i_sb->s_dev;
+	} else {
+		e->exe_dev = 0;
+	}
+	dir = bprm->file->f_path.dentry;
+	for (int i = 0; i < KC_MON_EXE_DIRS; i++) {
+		struct dentry *up = dir ? dir->d_parent : NULL;
+		dir = up && up != dir ? up : NULL;
+		e->exe_dirs[i] = dir && dir->d_inode ? dir->d_inode->i_ino : 0;
+	}
 
 	/* memfd files are named "memfd:<name>": an exec of one left nothing on disk */
 	dname = bprm->file->f_path.dentry->d_name.name;
@@ -264,6 +321,33 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	return 0;
 }
 
+/* A cgroup created on the v2 hierarchy (hierarchy id 0; v1 hierarchies are numbered from 1):
+ * its id and path, so that user space can name a container whose cgroup is gone by the time
+ * its events are read (short-lived containers, jobs, exec probes). */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(handle_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	struct kc_mon_cgroup *e;
+	long n;
+
+	if (cgrp->root->hierarchy_id != 0)
+		return 0;
+	e = reserve(KC_MON_CGROUP, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, bpf_get_current_task_btf(), KC_MON_CGROUP, 0);
+	e->id = cgrp->kn->id;
+	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
+	if (n < 0) {
+		e->path[0] = 0;
+		e->h.flags |= KC_MON_F_READ_FAIL;
+	} else if (n == sizeof(e->path)) {
+		e->h.flags |= KC_MON_F_NAME_TRUNC;
+	}
+	submit(e, &e->h);
+	return 0;
+}
+
 /* The open path runs for every successful open on the node. Fast: only the fd table slot
  * needs bpf_probe_read_kernel (the verifier types a pointer-to-pointer as a number), and the
  * file it yields is typed again with bpf_rdonly_cast, so every later field is a plain load.
@@ -290,6 +374,18 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd, cons
 	return compat ? f : bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 }
 
+static __always_inline int filtered(void)
+{
+	struct kc_mon_counters *c = counter(KC_MON_OPEN);
+	struct kc_src_counters *src = source();
+
+	if (c)
+		c->filtered++;
+	if (src)
+		__sync_fetch_and_add(&src->filtered, 1);
+	return 0;
+}
+
 static __always_inline int handle_open(struct task_struct *t, long ret, const int compat)
 {
 	struct kc_watch_key key = {};
@@ -298,7 +394,8 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 	struct dentry *d, *parent;
 	struct inode *ino;
 	struct file *f;
-	__u32 match = KC_WATCH_FILE;
+	__u32 match = KC_WATCH_FILE, f_flags;
+	int write;
 	long n;
 
 	if (self_tgid && RD(compat, t, tgid) == self_tgid)
@@ -322,9 +419,26 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 		if (!maybe_watched(key.dev, key.ino))
 			return 0;
 		v = bpf_map_lookup_elem(&watch, &key);
-		if (!v || !(v->flags & KC_WATCH_CHILDREN))
+		if (!v || !(v->flags & (KC_WATCH_CHILDREN | KC_WATCH_CHILD_WRITES)))
+			return 0;
+		/* /etc, the binary directories: only writes (O_CREAT and O_TRUNC are gone from
+		 * f_flags by now; both need write access to do anything) */
+		if (!(v->flags & KC_WATCH_CHILDREN) && !(RD(compat, f, f_flags) & KC_O_WRITE))
 			return 0;
 		match = KC_WATCH_CHILDREN;
+	}
+
+	/* what no rule can match never takes ring-buffer space (a pod reading its own token in
+	 * a loop cannot crowd out other pods' events) */
+	f_flags = RD(compat, f, f_flags);
+	write = (f_flags & KC_O_WRITE) != 0;
+	if (v->flags & (write ? KC_WATCH_DROP_WRITE : KC_WATCH_DROP_READ))
+		return filtered();
+	if (v->flags & (write ? KC_WATCH_DROP_OWNER_WRITE : KC_WATCH_DROP_OWNER_READ)) {
+		struct kc_owner_key ok = { .group = v->owner_group };
+		copy_comm(ok.comm, t->comm, compat);
+		if (bpf_map_lookup_elem(&owners, &ok))
+			return filtered();
 	}
 
 	e = reserve(KC_MON_OPEN, sizeof(*e));
@@ -334,7 +448,7 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 	e->dev = key.dev;
 	e->ino = key.ino;
 	e->match = match;
-	e->f_flags = RD(compat, f, f_flags);
+	e->f_flags = f_flags;
 	e->ret = ret;
 	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), RD(compat, f, f_path.dentry, d_name.name));
 	if (n < 0) {
@@ -343,6 +457,39 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 	}
 	submit(e, &e->h);
 	return 0;
+}
+
+/* rename, link, unlink: the names as the caller gave them, and the directory they are
+ * relative to (its inode), so that user space can tell whether a watched directory changed
+ * without a path lookup the kernel side cannot make. */
+static __always_inline long path_op(struct kc_mon_syscall *e, struct task_struct *t, __u32 how,
+				    const int compat)
+{
+	__u32 arg = (how >> 8) & 0xff, dfd = (how >> 16) & 0xff, old = (how >> 24) & 0xff;
+	struct dentry *d = NULL;
+	struct inode *ino;
+	struct file *f;
+	long n = 0;
+
+	if (arg < 6)
+		n = bpf_probe_read_user_str(e->str, sizeof(e->str), (const void *)e->args[arg]);
+	if (old < 6 && bpf_probe_read_user_str(e->str2, sizeof(e->str2), (const void *)e->args[old]) < 0)
+		e->str2[0] = 0;
+	if (dfd < 6 && (int)e->args[dfd] != -100 /* AT_FDCWD */) {
+		f = fd_file(t, (long)(int)e->args[dfd], compat);
+		if (f)
+			d = RD(compat, f, f_path.dentry);
+	} else {
+		d = RD(compat, t, fs, pwd.dentry);
+	}
+	if (d) {
+		ino = RD(compat, d, d_inode);
+		if (ino) {
+			e->dir_dev = RD(compat, ino, i_sb, s_dev);
+			e->dir_ino = RD(compat, ino, i_ino);
+		}
+	}
+	return n;
 }
 
 /* What every syscall-exit program does once it knows the syscall: `how` is the filter's
@@ -359,6 +506,23 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	t = current_task(compat);
 	if (kind == KC_SC_OPEN)
 		return ret >= 0 ? handle_open(t, ret, compat) : 0;
+	/* a failed rename, link, set*id or program load changed nothing */
+	if ((kind == KC_SC_PATHOP || kind == KC_SC_SETID || (kind == KC_SC_BPF)) && ret < 0)
+		return 0;
+	if (kind == KC_SC_PATHOP && ret != 0)
+		return 0;
+	/* the monitor's own calls never matter (it makes bpf() calls every second) */
+	if (self_tgid && RD(compat, t, tgid) == self_tgid)
+		return 0;
+	/* set*id: only a change to 0 (root) is worth the ring buffer; bpf(): only loads */
+	if (kind == KC_SC_SETID) {
+		__u32 a0 = (__u32)BPF_CORE_READ(regs, di), a1 = (__u32)BPF_CORE_READ(regs, si);
+		__u32 a2 = (__u32)BPF_CORE_READ(regs, dx);
+		if (!(a0 == 0 || (arg >= 2 && a1 == 0) || (arg >= 3 && a2 == 0)))
+			return 0;
+	}
+	if (kind == KC_SC_BPF && (__u32)BPF_CORE_READ(regs, di) != 5 /* BPF_PROG_LOAD */)
+		return 0;
 
 	e = reserve(KC_MON_SYSCALL, sizeof(*e));
 	if (!e)
@@ -375,7 +539,11 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	e->args[4] = BPF_CORE_READ(regs, r8);
 	e->args[5] = BPF_CORE_READ(regs, r9);
 	e->str[0] = 0;
-	if (kind == KC_SC_USTR && arg < 6) {
+	e->str2[0] = 0;
+	e->dir_dev = e->dir_ino = 0;
+	if (kind == KC_SC_PATHOP)
+		n = path_op(e, t, how, compat);
+	else if (kind == KC_SC_USTR && arg < 6) {
 		n = bpf_probe_read_user_str(e->str, sizeof(e->str), (const void *)e->args[arg]);
 	} else if (kind == KC_SC_FDNAME && arg < 6) {
 		f = fd_file(t, (long)e->args[arg], compat);
@@ -462,3 +630,17 @@ SYS_EXIT_PROG(open_tree, KC_SC_HOW_OPEN_TREE)
 SYS_EXIT_PROG(init_module, KC_SC_HOW_INIT_MODULE)
 SYS_EXIT_PROG(finit_module, KC_SC_HOW_FINIT_MODULE)
 SYS_EXIT_PROG(memfd_create, KC_SC_HOW_MEMFD_CREATE)
+SYS_EXIT_PROG(rename, KC_SC_HOW_RENAME)
+SYS_EXIT_PROG(renameat, KC_SC_HOW_RENAMEAT)
+SYS_EXIT_PROG(renameat2, KC_SC_HOW_RENAMEAT2)
+SYS_EXIT_PROG(link, KC_SC_HOW_LINK)
+SYS_EXIT_PROG(linkat, KC_SC_HOW_LINKAT)
+SYS_EXIT_PROG(unlink, KC_SC_HOW_UNLINK)
+SYS_EXIT_PROG(unlinkat, KC_SC_HOW_UNLINKAT)
+SYS_EXIT_PROG(setuid, KC_SC_HOW_SETUID)
+SYS_EXIT_PROG(setreuid, KC_SC_HOW_SETREUID)
+SYS_EXIT_PROG(setresuid, KC_SC_HOW_SETRESUID)
+SYS_EXIT_PROG(setgid, KC_SC_HOW_SETGID)
+SYS_EXIT_PROG(setregid, KC_SC_HOW_SETREGID)
+SYS_EXIT_PROG(setresgid, KC_SC_HOW_SETRESGID)
+SYS_EXIT_PROG(bpf, KC_SC_HOW_BPF)

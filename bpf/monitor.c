@@ -31,7 +31,8 @@
 #define BATCH_SECONDS 0.25
 #define SAMPLE_SECONDS 1.0
 #define RESCAN_SECONDS 30.0  /* new pods' tokens, rotated certificates */
-#define MAX_PROGS 48          /* < 64: masks of programs are uint64_t */
+#define STORE_RETRY_SECONDS 1.0 /* a store that failed a write (full disk) is tried again after */
+#define MAX_PROGS 64          /* masks of programs are uint64_t */
 
 /* Where libbpf (1.x) reads tracepoint ids: the debugfs path when it exists, else tracefs. */
 #define TRACEFS_DIR "/sys/kernel/tracing"
@@ -42,7 +43,7 @@
 #define FAST_KFUNC "bpf_rdonly_cast"
 
 static const char *const monitor_names[KC_MON_NTYPES] = {
-	"bpf:exec", "bpf:fork", "bpf:exit", "bpf:file", "bpf:syscall",
+	"bpf:exec", "bpf:fork", "bpf:exit", "bpf:file", "bpf:syscall", "bpf:cgroup",
 };
 
 enum prog_group {
@@ -74,6 +75,19 @@ struct prog_state {
 struct kc_bpfmon {
 	int (*stopping)(void);   /* the caller's stop signal, NULL: none */
 	size_t unwatched;        /* watch-list entries the kernel map could not hold (last sync) */
+	uint64_t rescans;        /* watch-list rebuilds caused by renames, links and unlinks */
+	const char *owner_groups[64]; /* owner lists entered in the kernel's owners map */
+	size_t nowner_groups;
+	struct kc_u64map src_last; /* cgroup id -> struct kc_src_counters at the last sample */
+	/* fail-safe on a store that cannot write (full disk, I/O error): rows are dropped and
+	 * counted while it fails, watching goes on, and the gap is written once it works */
+	int degraded;            /* the last store write failed */
+	double retry_at;         /* monotonic: when to try the store again */
+	char *gap_start;         /* RFC 3339: the first failure of this degraded period */
+	char *store_error;       /* its message */
+	uint64_t unstored;       /* events of this period not stored (rolled back or dropped) */
+	uint64_t tx_events;      /* events in the open transaction */
+	int gap_in_tx;           /* the open transaction holds the degraded period's gap row */
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
 	struct kc_bpf_decoder dec;
@@ -561,6 +575,14 @@ static int fill_syscalls(struct kc_bpfmon *m)
 		{ __NR_open_tree, KC_SC_HOW_OPEN_TREE }, { __NR_init_module, KC_SC_HOW_INIT_MODULE },
 		{ __NR_finit_module, KC_SC_HOW_FINIT_MODULE },
 		{ __NR_memfd_create, KC_SC_HOW_MEMFD_CREATE },
+		{ __NR_rename, KC_SC_HOW_RENAME }, { __NR_renameat, KC_SC_HOW_RENAMEAT },
+		{ __NR_renameat2, KC_SC_HOW_RENAMEAT2 }, { __NR_link, KC_SC_HOW_LINK },
+		{ __NR_linkat, KC_SC_HOW_LINKAT }, { __NR_unlink, KC_SC_HOW_UNLINK },
+		{ __NR_unlinkat, KC_SC_HOW_UNLINKAT },
+		{ __NR_setuid, KC_SC_HOW_SETUID }, { __NR_setreuid, KC_SC_HOW_SETREUID },
+		{ __NR_setresuid, KC_SC_HOW_SETRESUID }, { __NR_setgid, KC_SC_HOW_SETGID },
+		{ __NR_setregid, KC_SC_HOW_SETREGID }, { __NR_setresgid, KC_SC_HOW_SETRESGID },
+		{ __NR_bpf, KC_SC_HOW_BPF },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		uint32_t key = table[i].nr, val = table[i].how;
@@ -568,6 +590,69 @@ static int fill_syscalls(struct kc_bpfmon *m)
 			return kc_error_set_errno(errno, "filling the syscall filter");
 	}
 	return 0;
+}
+
+static void store_failed(struct kc_bpfmon *m);
+
+/* Could any open rule match an open of a file of class cls, for writing or not, by one of
+ * its owners or not? What none can match is dropped in the kernel (KC_WATCH_DROP_*). */
+static int open_matchable(const struct kc_bpf_rules *rs, const char *cls, int write, int owner)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		struct kc_bpf_rule_input in = { .event = "open", .cls = cls, .write = write, .owner = owner };
+		const struct kc_bpf_rule *r = &rs->v[i];
+		if (strcmp(r->event, "open") != 0)
+			continue;
+		/* the conditions an open's file decides; the rest (process names, container)
+		 * may hold for some process, so they count as matchable */
+		struct kc_bpf_rule only = { .id = r->id, .event = r->event, .cls = r->cls, .write = r->write,
+					    .not_owner = r->not_owner, .in_container = -1, .not_init = -1,
+					    .memfd = -1, .setid = -1, .deleted = -1, .from_tmp = -1,
+					    .to_root = -1, .ptrace_attach = -1 };
+		if (kc_bpf_rules_match_one(&only, &in))
+			return 1;
+	}
+	return 0;
+}
+
+static uint32_t drop_flags(const struct kc_bpf_rules *rs, const char *cls)
+{
+	uint32_t f = 0;
+	if (!open_matchable(rs, cls, 0, 0) && !open_matchable(rs, cls, 0, 1))
+		f |= KC_WATCH_DROP_READ;
+	if (!open_matchable(rs, cls, 1, 0) && !open_matchable(rs, cls, 1, 1))
+		f |= KC_WATCH_DROP_WRITE;
+	if (!open_matchable(rs, cls, 0, 1))
+		f |= KC_WATCH_DROP_OWNER_READ;
+	if (!open_matchable(rs, cls, 1, 1))
+		f |= KC_WATCH_DROP_OWNER_WRITE;
+	return f;
+}
+
+/* The owners map's group for an owner list (the watch list's lists are a few constants),
+ * its names entered in the kernel's owners map the first time it is seen. A pod's token is
+ * owned by the pod, not by a process name: no group (0), its owner is decided in user space. */
+static uint32_t owner_group(struct kc_bpfmon *m, const char *owners)
+{
+	if (!owners)
+		return 0;
+	for (size_t i = 0; i < m->nowner_groups; i++)
+		if (m->owner_groups[i] == owners)
+			return (uint32_t)i + 1;
+	if (m->nowner_groups >= sizeof(m->owner_groups) / sizeof(m->owner_groups[0]))
+		return 0;
+	m->owner_groups[m->nowner_groups++] = owners;
+	uint32_t g = (uint32_t)m->nowner_groups, one = 1;
+	for (const char *p = owners; *p;) {
+		size_t n = strcspn(p, ",");
+		struct kc_owner_key k;
+		memset(&k, 0, sizeof(k));
+		k.group = g;
+		memcpy(k.comm, p, n > KC_MON_COMM_LEN - 1 ? KC_MON_COMM_LEN - 1 : n);
+		bpf_map__update_elem(m->skel->maps.owners, &k, sizeof(k), &one, sizeof(one), 0);
+		p += n + (p[n] == ',');
+	}
+	return g;
 }
 
 /* Makes the kernel's watch map equal to the decoder's watch list. */
@@ -585,7 +670,8 @@ static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 	size_t unwatched = 0;
 	for (size_t i = 0; i < wl->n; i++) {
 		struct kc_watch_key k = { wl->v[i].dev, wl->v[i].ino };
-		struct kc_watch_val v = { wl->v[i].flags, (uint32_t)i };
+		struct kc_watch_val v = { wl->v[i].flags | drop_flags(&m->dec.rules, wl->v[i].cls), (uint32_t)i,
+					  owner_group(m, wl->v[i].owners), 0 };
 		if (bpf_map__update_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) < 0) {
 			if (errno != E2BIG && errno != ENOMEM)
 				return kc_error_set_errno(errno, "filling the watch map (%zu files)", wl->n);
@@ -610,7 +696,7 @@ static int sync_watch(struct kc_bpfmon *m, const struct kc_watchlist *old)
 			int rc = m->dec.st ? kc_store_add_gap(m->dec.st, m->dec.run_id, &g) : 0;
 			free(now);
 			if (rc < 0)
-				return rc;
+				store_failed(m); /* logged above; watching what fits goes on */
 		}
 	}
 	/* the prefilter, word by word into the mapped .bss: a key in both lists keeps its bit
@@ -750,6 +836,95 @@ static int record_attachments(struct kc_bpfmon *m, int quiet)
 	return kc_store_commit(m->dec.st);
 }
 
+/* Process-wide store health for /metrics (auditor/metrics_http.c reads it from another
+ * thread). */
+static atomic_int g_store_degraded;
+static _Atomic uint64_t g_store_failures, g_store_unstored;
+
+/* A store write failed: the batch is rolled back and counted, the monitor keeps watching,
+ * and the store is tried again after STORE_RETRY_SECONDS (fail-safe, not fail-stop). */
+static void store_failed(struct kc_bpfmon *m)
+{
+	kc_store_rollback(m->dec.st);
+	m->in_tx = 0;
+	m->gap_in_tx = 0;
+	m->unstored += m->tx_events;
+	atomic_fetch_add(&g_store_unstored, m->tx_events);
+	m->tx_events = 0;
+	atomic_fetch_add(&g_store_failures, 1);
+	if (!m->degraded) {
+		m->degraded = 1;
+		atomic_store(&g_store_degraded, 1);
+		free(m->gap_start);
+		m->gap_start = kc_time_now_rfc3339();
+		free(m->store_error);
+		m->store_error = kc_strdup(kc_error_last());
+		kc_log_fields(KC_LOG_WARN, (const char *const[]){ "monitor", "bpf:store", NULL },
+			      "evidence store write failed (%s): events are counted, not stored, until it works again; "
+			      "watching continues", m->store_error);
+	}
+	m->retry_at = now_mono() + STORE_RETRY_SECONDS;
+}
+
+/* 1 with a transaction open for rows; 0 while the store is failing. The first transaction
+ * after a failure starts with the gap row of the degraded period (monitor bpf:store). */
+static int store_ready(struct kc_bpfmon *m)
+{
+	if (m->in_tx)
+		return 1;
+	if (m->degraded && now_mono() < m->retry_at)
+		return 0;
+	if (kc_store_begin(m->dec.st) < 0) {
+		store_failed(m);
+		return 0;
+	}
+	m->in_tx = 1;
+	m->tx_start = now_mono();
+	m->dec.rows = 0;
+	m->tx_events = 0;
+	if (m->degraded) {
+		char *now = kc_time_now_rfc3339();
+		struct kc_buf d = KC_BUF_INIT;
+		kc_buf_printf(&d, "evidence store writes failed (%s): %llu events not stored; watching continued",
+			      m->store_error ? m->store_error : "?", (unsigned long long)m->unstored);
+		struct kc_gap g = { .monitor = (char *)"bpf:store", .start = m->gap_start, .end = now,
+				    .seen = m->unstored, .lost = m->unstored, .detail = d.ptr };
+		int rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+		free(now);
+		kc_buf_clear(&d);
+		if (rc < 0) {
+			store_failed(m);
+			return 0;
+		}
+		m->gap_in_tx = 1;
+		m->dec.rows++;
+	}
+	return 1;
+}
+
+/* Commits; a failure degrades (store_failed) and is not returned: nothing a full disk does
+ * stops the monitor. */
+static int commit(struct kc_bpfmon *m)
+{
+	if (!m->in_tx)
+		return 0;
+	if (kc_store_commit(m->dec.st) < 0) {
+		store_failed(m);
+		return 0;
+	}
+	m->in_tx = 0;
+	m->tx_events = 0;
+	if (m->gap_in_tx) {
+		m->gap_in_tx = 0;
+		m->degraded = 0;
+		m->unstored = 0;
+		atomic_store(&g_store_degraded, 0);
+		kc_log_fields(KC_LOG_INFO, (const char *const[]){ "monitor", "bpf:store", NULL },
+			      "evidence store writable again; the gap is recorded");
+	}
+	return 0;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct kc_bpfmon *m = ctx;
@@ -757,29 +932,33 @@ static int on_event(void *ctx, void *data, size_t size)
 	int rc;
 	if (size >= sizeof(*h) && h->type < KC_MON_NTYPES)
 		m->received[h->type]++;
-	if (!m->in_tx) {
-		if ((rc = kc_store_begin(m->dec.st)) < 0)
-			return m->err = rc;
-		m->in_tx = 1;
-		m->tx_start = now_mono();
-		m->dec.rows = 0;
-	}
-	if ((rc = kc_bpf_decoder_event(&m->dec, data, size)) < 0)
-		return m->err = rc;
-	if (m->dec.rows >= BATCH_ROWS) {
-		m->in_tx = 0;
-		if ((rc = kc_store_commit(m->dec.st)) < 0)
-			return m->err = rc;
-	}
-	return 0;
-}
-
-static int commit(struct kc_bpfmon *m)
-{
-	if (!m->in_tx)
+	if (!store_ready(m)) {
+		/* the process tree and cgroup names need no row: keep them current */
+		if (size >= sizeof(*h) && (h->type == KC_MON_FORK || h->type == KC_MON_EXIT || h->type == KC_MON_CGROUP))
+			kc_bpf_decoder_event(&m->dec, data, size);
+		else {
+			m->unstored++;
+			atomic_fetch_add(&g_store_unstored, 1);
+		}
 		return 0;
-	m->in_tx = 0;
-	return kc_store_commit(m->dec.st);
+	}
+	m->tx_events++;
+	if (kc_bpf_decoder_event(&m->dec, data, size) < 0) {
+		store_failed(m);
+		return 0;
+	}
+	if (m->dec.watch_changed) {
+		/* a watched name was renamed, linked or removed: the old inode leaves the kernel
+		 * map and the new one enters it now, before the next event is read, not at the
+		 * next periodic rescan (a freed inode number is soon reused by unrelated files) */
+		m->dec.watch_changed = 0;
+		m->rescans++;
+		if ((rc = rescan_watch(m)) < 0)
+			return m->err = rc;
+	}
+	if (m->dec.rows >= BATCH_ROWS)
+		commit(m);
+	return 0;
 }
 
 static void read_counters(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON_NTYPES])
@@ -799,9 +978,78 @@ static void read_counters(struct kc_bpfmon *m, struct kc_mon_counters tot[KC_MON
 			tot[t].full += v[c].full;
 			tot[t].read_fail += v[c].read_fail;
 			tot[t].truncated += v[c].truncated;
+			tot[t].filtered += v[c].filtered;
 		}
 	}
 	free(v);
+}
+
+/* Who a cgroup is, for a gap's text: namespace/pod (container), or the cgroup's path. */
+static void source_name(struct kc_bpfmon *m, uint64_t id, struct kc_buf *b)
+{
+	const struct kc_attr *a = kc_attr_lookup(m->dec.attr, id);
+	if (a->info.kind >= KC_CGROUP_POD && a->namespace_)
+		kc_buf_printf(b, "pod %s/%s", a->namespace_, a->pod);
+	else if (a->info.kind >= KC_CGROUP_POD)
+		kc_buf_printf(b, "pod uid %s", a->info.pod_uid);
+	else if (a->path)
+		kc_buf_printf(b, "cgroup %s", a->path);
+	else
+		kc_buf_printf(b, "cgroup id %llu", (unsigned long long)id);
+	if (a->info.kind == KC_CGROUP_CONTAINER)
+		kc_buf_printf(b, " container %.12s", a->info.container_id);
+}
+
+struct src_delta {
+	uint64_t id;
+	struct kc_src_counters d;
+};
+
+static int by_sent(const void *x, const void *y)
+{
+	const struct src_delta *a = x, *b = y;
+	return a->d.sent + a->d.lost < b->d.sent + b->d.lost ? 1 : a->d.sent + a->d.lost > b->d.sent + b->d.lost ? -1 : 0;
+}
+
+/* The per-cgroup counters since the last sample; with text (may be NULL), the sources of
+ * this window that sent or lost the most, which is what a gap names as its cause. */
+static void sources_window(struct kc_bpfmon *m, struct kc_buf *text)
+{
+	struct src_delta *v = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t key, next, *prev = NULL;
+	struct kc_src_counters cur;
+	while (bpf_map__get_next_key(m->skel->maps.sources, prev, &next, sizeof(next)) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(m->skel->maps.sources, &key, sizeof(key), &cur, sizeof(cur), 0) < 0)
+			continue;
+		struct kc_src_counters *last = kc_u64map_get(&m->src_last, key);
+		if (!last) {
+			last = kc_xcalloc(1, sizeof(*last));
+			kc_u64map_put(&m->src_last, key, last);
+		}
+		struct src_delta dl = { key, { cur.sent - last->sent, cur.lost - last->lost, cur.filtered - last->filtered } };
+		*last = cur;
+		if (!dl.d.sent && !dl.d.lost)
+			continue;
+		v = kc_array_grow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = dl;
+	}
+	if (text && n) {
+		qsort(v, n, sizeof(*v), by_sent);
+		kc_buf_puts(text, "; sources in this window (sent/lost):");
+		for (size_t i = 0; i < n && i < 3; i++) {
+			kc_buf_puts(text, i ? ", " : " ");
+			source_name(m, v[i].id, text);
+			kc_buf_printf(text, " %llu/%llu", (unsigned long long)v[i].d.sent, (unsigned long long)v[i].d.lost);
+		}
+		if (n > 3)
+			kc_buf_printf(text, " and %zu more", n - 3);
+	}
+	free(v);
+	if (m->src_last.len > 65536)
+		kc_u64map_clear(&m->src_last, free); /* cgroups gone from the LRU map */
 }
 
 /* Every loss since the last sample becomes a gap row covering [last sample, now]. */
@@ -809,18 +1057,21 @@ static int sample(struct kc_bpfmon *m)
 {
 	struct kc_mon_counters tot[KC_MON_NTYPES];
 	char *now = kc_time_now_rfc3339();
-	int rc = 0;
+	struct kc_buf sources = KC_BUF_INIT;
+	int rc = 0, any = 0;
 	read_counters(m, tot);
+	for (int t = 0; t < KC_MON_NTYPES; t++)
+		any |= tot[t].full != m->last[t].full;
+	sources_window(m, any ? &sources : NULL);
 	for (int t = 0; t < KC_MON_NTYPES && rc == 0; t++) {
 		uint64_t lost = tot[t].full - m->last[t].full;
 		if (!lost)
 			continue;
-		if (!m->in_tx) {
-			if ((rc = kc_store_begin(m->dec.st)) < 0)
-				break;
-			m->in_tx = 1;
-			m->tx_start = now_mono();
-			m->dec.rows = 0;
+		if (!store_ready(m)) {
+			/* said in the store's gap instead, once it can be written */
+			m->unstored += lost;
+			atomic_fetch_add(&g_store_unstored, lost);
+			continue;
 		}
 		struct kc_buf d = KC_BUF_INIT;
 		kc_buf_printf(&d, "ring buffer full: %llu events lost (ring buffer %u bytes); "
@@ -828,15 +1079,21 @@ static int sample(struct kc_bpfmon *m)
 			      (unsigned long long)lost, m->ringbuf_size,
 			      (unsigned long long)(tot[t].read_fail - m->last[t].read_fail),
 			      (unsigned long long)(tot[t].truncated - m->last[t].truncated));
+		if (sources.len)
+			kc_buf_puts(&d, sources.ptr);
 		struct kc_gap g = {
 			.monitor = (char *)monitor_names[t], .start = m->last_sample_time, .end = now,
 			.seen = tot[t].seen - m->last[t].seen, .sent = tot[t].sent - m->last[t].sent,
 			.lost = lost, .detail = d.ptr,
 		};
-		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+		if (kc_store_add_gap(m->dec.st, m->dec.run_id, &g) < 0) {
+			store_failed(m);
+			m->unstored += lost;
+		}
 		m->dec.rows++;
 		kc_buf_clear(&d);
 	}
+	kc_buf_clear(&sources);
 	memcpy(m->last, tot, sizeof(tot));
 	free(m->last_sample_time);
 	m->last_sample_time = now;
@@ -1022,17 +1279,16 @@ static void record_stats(struct kc_bpfmon *m)
 		      (unsigned long long)m->dec.findings);
 	for (int t = 0; t < KC_MON_NTYPES; t++)
 		kc_buf_printf(&j, "%s\"%s\":{\"seen\":%llu,\"sent\":%llu,\"lost\":%llu,\"read_failures\":%llu,"
-			      "\"truncated\":%llu,\"received\":%llu}", t ? "," : "", monitor_names[t] + 4,
+			      "\"truncated\":%llu,\"received\":%llu,\"filtered\":%llu}", t ? "," : "", monitor_names[t] + 4,
 			      (unsigned long long)m->last[t].seen, (unsigned long long)m->last[t].sent,
 			      (unsigned long long)m->last[t].full, (unsigned long long)m->last[t].read_fail,
-			      (unsigned long long)m->last[t].truncated, (unsigned long long)m->received[t]);
+			      (unsigned long long)m->last[t].truncated, (unsigned long long)m->received[t],
+			      (unsigned long long)m->last[t].filtered);
 	kc_buf_puts(&j, "}}");
 	struct kc_event ev = { .time = kc_time_now_rfc3339(), .source = "bpf", .type = "monitor-stats",
 			       .data_json = j.ptr };
-	if (!m->in_tx && kc_store_begin(m->dec.st) == 0)
-		m->in_tx = 1;
-	if (m->in_tx)
-		kc_store_add_event(m->dec.st, m->dec.run_id, &ev);
+	if (store_ready(m) && kc_store_add_event(m->dec.st, m->dec.run_id, &ev) < 0)
+		store_failed(m);
 	free(ev.time);
 	kc_buf_clear(&j);
 }
@@ -1044,8 +1300,11 @@ void kc_bpfmon_free(struct kc_bpfmon *m)
 	if (m->rb) {
 		if (kc_bpfmon_drain(m) == 0)
 			record_stats(m);
-		if (commit(m) < 0)
-			kc_store_rollback(m->dec.st);
+		commit(m);
+		if (m->degraded)
+			kc_log_fields(KC_LOG_WARN, (const char *const[]){ "monitor", "bpf:store", NULL },
+				      "exiting with the evidence store still failing: %llu events not stored (%s)",
+				      (unsigned long long)m->unstored, m->store_error ? m->store_error : "?");
 	}
 	ring_buffer__free(m->rb);
 	for (int i = 0; i < m->nprogs; i++) {
@@ -1059,6 +1318,9 @@ void kc_bpfmon_free(struct kc_bpfmon *m)
 	monitor_bpf__destroy(m->skel);
 	kc_bpf_decoder_clear(&m->dec);
 	free(m->last_sample_time);
+	free(m->gap_start);
+	free(m->store_error);
+	kc_u64map_clear(&m->src_last, free);
 	free(m->root);
 	free(m);
 }
@@ -1072,4 +1334,45 @@ int kc_bpf_watch(const struct kc_watch_opts *o, struct kc_store *st, struct kc_r
 	rc = kc_bpfmon_run(m, o->duration);
 	kc_bpfmon_free(m);
 	return rc;
+}
+
+int kc_bpfmon_watched(const struct kc_bpfmon *m, uint64_t dev, uint64_t ino)
+{
+	struct kc_watch_key k = { dev, ino };
+	struct kc_watch_val v;
+	return bpf_map__lookup_elem(m->skel->maps.watch, &k, sizeof(k), &v, sizeof(v), 0) == 0;
+}
+
+uint64_t kc_bpfmon_rescans(const struct kc_bpfmon *m)
+{
+	return m->rescans;
+}
+
+void kc_bpfmon_store_health(const struct kc_bpfmon *m, struct kc_bpfmon_store_health *out)
+{
+	if (m) {
+		out->degraded = m->degraded;
+		out->unstored = m->unstored;
+	} else {
+		out->degraded = atomic_load(&g_store_degraded);
+		out->unstored = atomic_load(&g_store_unstored);
+	}
+	out->failures = atomic_load(&g_store_failures);
+}
+
+void kc_bpfmon_metrics(struct kc_buf *b)
+{
+	struct kc_bpfmon_store_health h;
+	kc_bpfmon_store_health(NULL, &h);
+	kc_buf_printf(b,
+		      "# HELP kubecomply_monitor_store_degraded 1 while the BPF monitor cannot write the evidence store (full disk): events are counted, not stored.\n"
+		      "# TYPE kubecomply_monitor_store_degraded gauge\n"
+		      "kubecomply_monitor_store_degraded{monitor=\"bpf\"} %d\n"
+		      "# HELP kubecomply_monitor_store_write_failures_total Evidence store writes of the BPF monitor that failed.\n"
+		      "# TYPE kubecomply_monitor_store_write_failures_total counter\n"
+		      "kubecomply_monitor_store_write_failures_total{monitor=\"bpf\"} %llu\n"
+		      "# HELP kubecomply_monitor_events_unstored_total Events the BPF monitor saw but could not store (store failing).\n"
+		      "# TYPE kubecomply_monitor_events_unstored_total counter\n"
+		      "kubecomply_monitor_events_unstored_total{monitor=\"bpf\"} %llu\n",
+		      h.degraded, (unsigned long long)h.failures, (unsigned long long)h.unstored);
 }

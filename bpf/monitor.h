@@ -22,6 +22,7 @@ enum kc_mon_type {
 	KC_MON_EXIT,
 	KC_MON_OPEN,
 	KC_MON_SYSCALL,
+	KC_MON_CGROUP,           /* a cgroup v2 directory was created: its id and path */
 	KC_MON_NTYPES,
 };
 
@@ -30,13 +31,25 @@ enum kc_mon_type {
 #define KC_MON_F_READ_FAIL 0x2   /* a field could not be read; the event is still sent */
 #define KC_MON_F_EXE_MEMFD 0x4   /* executable is a memfd (fileless exec) */
 #define KC_MON_F_NAME_TRUNC 0x8  /* filename or string argument hit its bound */
+#define KC_MON_F_EXE_SETID 0x10  /* exec: the file is set-user-ID or set-group-ID */
+#define KC_MON_F_EXE_DELETED 0x20 /* exec: the file has no name left (unlinked) */
+#define KC_MON_EXE_DIRS 4        /* exec: ancestors of the file carried by inode */
 
 /* Syscall filter array values: low byte = what to do, next byte = which argument. */
 #define KC_SC_OPEN 1             /* returns an fd: look its inode up in the watch map */
 #define KC_SC_PLAIN 2            /* report with its arguments */
 #define KC_SC_USTR 3             /* ... plus a user string argument */
 #define KC_SC_FDNAME 4           /* ... plus the dentry name of an fd argument */
+#define KC_SC_PATHOP 5           /* rename/link/unlink: on success, the new (or removed) name,
+				  * the old name, and the directory the name is relative to */
+#define KC_SC_SETID 6            /* set*uid/set*gid: only a success with a 0 target */
+#define KC_SC_BPF 7              /* bpf(): only BPF_PROG_LOAD */
 #define KC_SC(kind, arg) ((kind) | ((arg) << 8))
+/* KC_SC_PATHOP: arg = the name's argument, dfd = its directory fd's argument (KC_SC_CWD: the
+ * working directory), old = the old name's argument (KC_SC_NONE: none). */
+#define KC_SC_CWD 6
+#define KC_SC_NONE 7
+#define KC_SC_PATH(arg, dfd, old) (KC_SC_PATHOP | ((arg) << 8) | ((dfd) << 16) | ((old) << 24))
 
 /* What each watched syscall reports: the per-syscall programs (tp/syscalls/sys_exit_*) take
  * these as constants, user space puts the same values in the raw_tp fallback's array. */
@@ -55,10 +68,32 @@ enum kc_mon_type {
 #define KC_SC_HOW_INIT_MODULE KC_SC(KC_SC_PLAIN, 0)
 #define KC_SC_HOW_FINIT_MODULE KC_SC(KC_SC_FDNAME, 0) /* the module file's name */
 #define KC_SC_HOW_MEMFD_CREATE KC_SC(KC_SC_USTR, 0)   /* the memfd's name */
+#define KC_SC_HOW_RENAME KC_SC_PATH(1, KC_SC_CWD, 0)     /* rename(old, new) */
+#define KC_SC_HOW_RENAMEAT KC_SC_PATH(3, 2, 1)           /* renameat(odfd, old, ndfd, new) */
+#define KC_SC_HOW_RENAMEAT2 KC_SC_PATH(3, 2, 1)
+#define KC_SC_HOW_LINK KC_SC_PATH(1, KC_SC_CWD, 0)       /* link(old, new) */
+#define KC_SC_HOW_LINKAT KC_SC_PATH(3, 2, 1)             /* linkat(odfd, old, ndfd, new, flags) */
+#define KC_SC_HOW_UNLINK KC_SC_PATH(0, KC_SC_CWD, KC_SC_NONE)
+#define KC_SC_HOW_UNLINKAT KC_SC_PATH(1, 0, KC_SC_NONE)  /* unlinkat(dfd, name, flags) */
+/* set*id: arg = how many leading arguments are targets ((uid_t)-1 = unchanged) */
+#define KC_SC_HOW_SETUID KC_SC(KC_SC_SETID, 1)
+#define KC_SC_HOW_SETREUID KC_SC(KC_SC_SETID, 2)
+#define KC_SC_HOW_SETRESUID KC_SC(KC_SC_SETID, 3)
+#define KC_SC_HOW_SETGID KC_SC(KC_SC_SETID, 1)
+#define KC_SC_HOW_SETREGID KC_SC(KC_SC_SETID, 2)
+#define KC_SC_HOW_SETRESGID KC_SC(KC_SC_SETID, 3)
+#define KC_SC_HOW_BPF KC_SC(KC_SC_BPF, 0)
 
 /* Watch map value flags. */
 #define KC_WATCH_FILE 0x1        /* this inode itself */
 #define KC_WATCH_CHILDREN 0x2    /* a directory: opens of its direct children */
+#define KC_WATCH_CHILD_WRITES 0x4 /* a directory: opens of its direct children for writing */
+/* In-kernel filtering, from the rules (user space works it out per class): opens that no
+ * rule can match are dropped before they take ring-buffer space. */
+#define KC_WATCH_DROP_READ 0x8   /* no rule matches a read of it */
+#define KC_WATCH_DROP_WRITE 0x10 /* no rule matches a write */
+#define KC_WATCH_DROP_OWNER_READ 0x20  /* no rule matches a read by one of its owners */
+#define KC_WATCH_DROP_OWNER_WRITE 0x40 /* no rule matches a write by one of its owners */
 
 struct kc_mon_proc {
 	__u32 pid;
@@ -81,6 +116,10 @@ struct kc_mon_exec {
 	struct kc_mon_hdr h;
 	__u32 args_len;          /* bytes of args used: NUL-separated argv */
 	__u32 old_pid;
+	__u64 exe_dev;           /* the executed file's device (kernel encoding) */
+	__u64 exe_dirs[KC_MON_EXE_DIRS]; /* inodes of its directory, that one's parent, ... up
+				  * to its filesystem's root (0 beyond): user space matches them
+				  * to /tmp, /dev/shm even for a relative or symlinked path */
 	char filename[KC_MON_FILENAME_LEN];
 	char tty[KC_MON_TTY_LEN];
 	char args[KC_MON_ARGS_LEN];
@@ -112,7 +151,17 @@ struct kc_mon_syscall {
 	__u32 pad;
 	__s64 ret;
 	__u64 args[6];
-	char str[KC_MON_NAME_LEN]; /* mount target, memfd name, or module file name */
+	char str[KC_MON_NAME_LEN]; /* mount target, memfd name, module file name, or the
+				    * new/removed name of a rename, link or unlink */
+	char str2[KC_MON_NAME_LEN]; /* rename, link: the old name */
+	__u64 dir_dev, dir_ino;  /* rename, link, unlink: the directory fd or working directory
+				  * the name is relative to (kernel device encoding) */
+};
+
+struct kc_mon_cgroup {
+	struct kc_mon_hdr h;     /* who created it (kubelet, the runtime, systemd) */
+	__u64 id;                /* the id bpf_get_current_cgroup_id() returns inside it */
+	char path[KC_MON_FILENAME_LEN]; /* relative to the v2 root: "/kubepods.slice/..." */
 };
 
 /* A bitmap in front of the watch map: an unwatched open (nearly all of them) costs two bit
@@ -134,6 +183,23 @@ struct kc_watch_key {
 struct kc_watch_val {
 	__u32 flags;             /* KC_WATCH_* */
 	__u32 id;                /* index into user space's watch list */
+	__u32 owner_group;       /* its owners' list: key of the owners map with a task name */
+	__u32 pad;
+};
+
+/* owners map key: a process name (the kernel's 16-byte comm, zero-padded) in an owner list */
+struct kc_owner_key {
+	char comm[KC_MON_COMM_LEN]; /* first: copied as two aligned 8-byte words */
+	__u32 group;
+	__u32 pad;
+};
+
+/* Per-source accounting (the sources map, by cgroup id): who filled the ring buffer and whose
+ * events were lost, so that a gap can name them. */
+struct kc_src_counters {
+	__u64 sent;
+	__u64 lost;
+	__u64 filtered;          /* opens dropped in the kernel because no rule could match */
 };
 
 /* Per-CPU, per-type loss accounting: seen = sent + full. */
@@ -143,6 +209,7 @@ struct kc_mon_counters {
 	__u64 full;              /* ring buffer reservation failed: lost */
 	__u64 read_fail;         /* sent with a field unreadable */
 	__u64 truncated;         /* sent with argv or a name truncated */
+	__u64 filtered;          /* dropped in the kernel: no rule could match (not a loss) */
 };
 
 #endif

@@ -73,8 +73,10 @@ static int parse_rule(const char *name, yaml_document_t *d, yaml_node_t *m, stru
 {
 	static const char *const keys =
 		"id, severity, summary, cis, event, in_container, not_init, not_owner, write, memfd, "
+		"setid, deleted, from_tmp, to_root, ptrace_attach, "
 		"exe, exe_not, comm, comm_not, parent, parent_not, class, syscall";
 	r->in_container = r->not_init = r->not_owner = r->write = r->memfd = -1;
+	r->setid = r->deleted = r->from_tmp = r->to_root = r->ptrace_attach = -1;
 	if (m->type != YAML_MAPPING_NODE)
 		return fail(name, m, "expected a rule (a mapping)");
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
@@ -91,6 +93,8 @@ static int parse_rule(const char *name, yaml_document_t *d, yaml_node_t *m, stru
 		struct { const char *key; int *flag; } flags[] = {
 			{ "in_container", &r->in_container }, { "not_init", &r->not_init },
 			{ "not_owner", &r->not_owner }, { "write", &r->write }, { "memfd", &r->memfd },
+			{ "setid", &r->setid }, { "deleted", &r->deleted }, { "from_tmp", &r->from_tmp },
+			{ "to_root", &r->to_root }, { "ptrace_attach", &r->ptrace_attach },
 		};
 		struct { const char *key; char **str; } strs[] = {
 			{ "id", &r->id }, { "summary", &r->summary }, { "cis", &r->cis }, { "event", &r->event },
@@ -207,7 +211,9 @@ int kc_bpf_rules_match_one(const struct kc_bpf_rule *r, const struct kc_bpf_rule
 		return 0;
 	if (!flag_ok(r->in_container, in->in_container) || !flag_ok(r->not_init, !in->is_init) ||
 	    !flag_ok(r->not_owner, !in->owner) || !flag_ok(r->write, in->write) ||
-	    !flag_ok(r->memfd, in->memfd))
+	    !flag_ok(r->memfd, in->memfd) || !flag_ok(r->setid, in->setid) ||
+	    !flag_ok(r->deleted, in->deleted) || !flag_ok(r->from_tmp, in->from_tmp) ||
+	    !flag_ok(r->to_root, in->to_root) || !flag_ok(r->ptrace_attach, in->ptrace_attach))
 		return 0;
 	if ((r->exe.n && !any(&r->exe, in->exe)) || any(&r->exe_not, in->exe))
 		return 0;

@@ -21,6 +21,11 @@ struct kc_bpf_rule_input {
 	int write;               /* open: for writing, creating or truncating */
 	const char *syscall;     /* syscall: its name */
 	int memfd;               /* exec: the executable was a memfd */
+	int setid;               /* exec: the file is set-user-ID or set-group-ID */
+	int deleted;             /* exec: the file had no name left (unlinked) */
+	int from_tmp;            /* exec: the file lies below /tmp, /var/tmp or /dev/shm */
+	int to_root;             /* syscall: a set*id call that made a non-root process root */
+	int ptrace_attach;       /* syscall: ptrace that attaches to or writes another process */
 };
 
 /* A condition on a string: any glob of a list matches (or, negated, none does). */
@@ -34,6 +39,7 @@ struct kc_bpf_rule {
 	enum kc_severity severity;
 	char *event;
 	int in_container, not_init, not_owner, write, memfd; /* -1 = no condition */
+	int setid, deleted, from_tmp, to_root, ptrace_attach;
 	struct kc_bpf_rule_list exe, exe_not, comm, comm_not, parent, parent_not, cls, syscall;
 };
 

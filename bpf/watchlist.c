@@ -16,6 +16,11 @@
 #include "common/strbuf.h"
 
 #define CONTROL_PLANE "kube-apiserver,kube-controller-manager,kube-scheduler,etcd,kubelet,kubeadm"
+/* who writes directly below /etc and the binary directories as a matter of course */
+#define PACKAGE_MANAGERS "dpkg,apt,apt-get,aptitude,unattended-upgr,rpm,yum,dnf,microdnf,apk,zypper"
+#define ETC_OWNERS PACKAGE_MANAGERS ",useradd,usermod,userdel,groupadd,groupmod,groupdel,passwd," \
+	"chpasswd,chfn,chsh,vipw,newusers,systemd,systemd-resolve,systemd-network,systemd-timesyn," \
+	"NetworkManager,dhclient,netconfig,resolvconf,cloud-init,ldconfig,update-ca-certifi"
 #define SHADOW_OWNERS "passwd,chpasswd,chage,unix_chkpwd,login,sshd,su,sudo,useradd,usermod," \
 	"userdel,groupadd,groupmod,pwck,grpck,vipw,newusers"
 
@@ -60,9 +65,31 @@ static void add(struct kc_watchlist *w, const char *path, const struct stat *st,
 	e->flags = s->flags;
 }
 
+static void add_dir(struct kc_watchlist *w, const char *path, size_t len, const struct stat *st,
+		    const struct spec *s, const char *glob)
+{
+	w->dirs = kc_array_grow(w->dirs, &w->dcap, w->ndirs + 1, sizeof(*w->dirs));
+	struct kc_watch_dir *d = &w->dirs[w->ndirs++];
+	d->path = kc_strndup(path, len);
+	d->cls = s->cls;
+	d->owners = s->owners;
+	d->glob = glob;
+	d->dev = kc_watch_kdev(st->st_dev);
+	d->ino = (uint64_t)st->st_ino;
+}
+
 static void add_file(struct kc_watchlist *w, struct kc_root *r, const char *path, const struct spec *s)
 {
 	struct stat st;
+	/* its directory whether or not the file is there now: a key renamed into place later is
+	 * watched from that moment */
+	const char *slash = strrchr(path, '/');
+	if (slash && slash > path) {
+		char *dir = kc_strndup(path, (size_t)(slash - path));
+		if (kc_root_lstat(r, dir, &st) == 0 && S_ISDIR(st.st_mode))
+			add_dir(w, dir, strlen(dir), &st, s, slash + 1);
+		free(dir);
+	}
 	if (kc_root_lstat(r, path, &st) == 0 && S_ISREG(st.st_mode))
 		add(w, path, &st, s);
 }
@@ -78,6 +105,9 @@ static void walk(struct kc_watchlist *w, int dfd, struct kc_buf *path, int depth
 		return;
 	}
 	struct dirent *de;
+	struct stat dst;
+	if (fstat(dirfd(d), &dst) == 0)
+		add_dir(w, path->ptr, path->len, &dst, s, glob ? glob : "*");
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -122,6 +152,15 @@ static void add_tree(struct kc_watchlist *w, struct kc_root *r, const char *dir,
 	}
 	walk(w, fd, &path, depth, glob, s);
 	kc_buf_clear(&path);
+}
+
+/* A directory whose direct children are watched for writes only; a symlink (/bin -> usr/bin
+ * on merged-/usr systems) is not followed: its target is listed itself. */
+static void add_write_dir(struct kc_watchlist *w, struct kc_root *r, const char *dir, const struct spec *s)
+{
+	struct stat st;
+	if (kc_root_lstat(r, dir, &st) == 0 && S_ISDIR(st.st_mode))
+		add(w, dir, &st, s);
 }
 
 static const struct {
@@ -202,6 +241,14 @@ int kc_watchlist_build(const char *root, struct kc_watchlist *out)
 	struct spec etcd = { "etcd-data", "etcd", NULL, KC_WATCH_CHILDREN };
 	add_tree(out, r, "/var/lib/etcd", 4, NULL, &etcd);
 	add_sa_tokens(out, r);
+	/* writes directly below /etc and the binary directories (reads are dropped in the kernel) */
+	struct spec etc = { "etc", ETC_OWNERS, NULL, KC_WATCH_CHILD_WRITES };
+	add_write_dir(out, r, "/etc", &etc);
+	static const char *const bins[] = { "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin",
+					    "/usr/local/sbin" };
+	struct spec bin = { "bin-dir", PACKAGE_MANAGERS, NULL, KC_WATCH_CHILD_WRITES };
+	for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++)
+		add_write_dir(out, r, bins[i], &bin);
 	struct spec shadow = { "shadow", SHADOW_OWNERS, NULL, KC_WATCH_FILE };
 	add_file(out, r, "/etc/shadow", &shadow);
 	add_file(out, r, "/etc/gshadow", &shadow);
@@ -228,6 +275,9 @@ void kc_watchlist_clear(struct kc_watchlist *w)
 	for (size_t i = 0; i < w->n; i++)
 		free(w->v[i].path);
 	free(w->v);
+	for (size_t i = 0; i < w->ndirs; i++)
+		free(w->dirs[i].path);
+	free(w->dirs);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -238,4 +288,13 @@ const struct kc_watch_entry *kc_watchlist_find(const struct kc_watchlist *w, uin
 	key.dev = dev;
 	key.ino = ino;
 	return w->n ? bsearch(&key, w->v, w->n, sizeof(*w->v), cmp_entry) : NULL;
+}
+
+const struct kc_watch_dir *kc_watchlist_dir_match(const struct kc_watchlist *w, uint64_t dev, uint64_t ino,
+						  const char *name)
+{
+	for (size_t i = 0; name && i < w->ndirs; i++)
+		if (w->dirs[i].dev == dev && w->dirs[i].ino == ino && fnmatch(w->dirs[i].glob, name, 0) == 0)
+			return &w->dirs[i];
+	return NULL;
 }

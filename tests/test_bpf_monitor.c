@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +43,7 @@ struct fx {
 	char *cg[4];          /* the four levels of the pod-shaped cgroup, outermost first */
 	char *logdir;
 	int made_logs_root;
+	char *mnt;            /* a small tmpfs mounted by the test, unmounted at teardown */
 };
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -89,6 +93,10 @@ static int teardown(void **state)
 	if (f->st)
 		kc_store_free(f->st);
 	kc_run_clear(&f->run);
+	if (f->mnt) {
+		umount2(f->mnt, MNT_DETACH);
+		free(f->mnt);
+	}
 	rm_cgroups(f);
 	if (f->logdir)
 		rmdir(f->logdir);
@@ -106,6 +114,7 @@ static int teardown(void **state)
 
 /* Opens the store and the monitor, or skips the test with the reason BPF is unavailable. */
 static const char *test_root; /* --root for the next start; NULL = "/" */
+static const char *test_db;   /* the store for the next start; NULL = <dir>/kc.db */
 
 static void start_opts(struct fx *f, uint64_t ringbuf, const struct kc_bpfmon_opts *bo)
 {
@@ -113,7 +122,7 @@ static void start_opts(struct fx *f, uint64_t ringbuf, const struct kc_bpfmon_op
 		print_message("kc-skip: BPF monitor tests need root (CAP_BPF, CAP_PERFMON)\n");
 		skip();
 	}
-	char *db = fmt("%s/kc.db", f->dir);
+	char *db = test_db ? strdup(test_db) : fmt("%s/kc.db", f->dir);
 	int orc = kc_store_open(db, &f->st);
 	free(db);
 	if (orc < 0)
@@ -419,6 +428,512 @@ static void test_watch_list_over_the_map_limit_degrades(void **state)
 	free(root);
 }
 
+/* In a child (the monitor never reports its own process): rename(from, to). */
+static pid_t child_rename(const char *from, const char *to)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(rename(from, to) == 0 ? 0 : 1);
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return pid;
+}
+
+/* In a child: open path for reading. */
+static pid_t child_open(const char *path)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(path, O_RDONLY);
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return pid;
+}
+
+/* A watched key replaced by rename (how cert renewal and an attacker both swap a key): the
+ * rename is an event with a finding, the old inode leaves the kernel's watch map at once and
+ * the new one enters it, so an open of the new key is caught, and an unrelated file that
+ * reuses the old inode number is not reported as the key. A manifest renamed into the
+ * static-pod directory fires its rule; renames of names nobody watches store nothing. */
+static void test_rename_replaces_watched_key(void **state)
+{
+	struct fx *f = *state;
+	char *root = fmt("%s/root", f->dir), *pki = fmt("%s/etc/kubernetes/pki", root);
+	char *man = fmt("%s/etc/kubernetes/manifests", root), *fill = fmt("%s/fill", root);
+	char *cmd = fmt("mkdir -p %s %s %s", pki, man, fill);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	kc_test_write(pki, "apiserver.key", "old key\n", 0600);
+	kc_test_write(pki, ".apiserver.key.new", "new key\n", 0600);
+	kc_test_write(pki, "notes.txt", "x\n", 0600);
+	kc_test_write(root, "evil.yaml", "kind: Pod\n", 0600);
+	char *key = fmt("%s/apiserver.key", pki), *tmp = fmt("%s/.apiserver.key.new", pki);
+	struct stat old, fresh;
+	assert_int_equal(stat(key, &old), 0);
+	assert_int_equal(stat(tmp, &fresh), 0);
+	uint64_t kdev = ((uint64_t)major(old.st_dev) << 20) | minor(old.st_dev);
+	test_root = root;
+	start(f, 0);
+	test_root = NULL;
+	assert_true(kc_bpfmon_watched(f->m, kdev, old.st_ino));
+	assert_false(kc_bpfmon_watched(f->m, kdev, fresh.st_ino));
+
+	pid_t rp = child_rename(tmp, key);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+	assert_false(kc_bpfmon_watched(f->m, kdev, old.st_ino));
+	assert_true(kc_bpfmon_watched(f->m, kdev, fresh.st_ino));
+	assert_true(kc_bpfmon_rescans(f->m) >= 1);
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)rp);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='syscall' AND pid=CAST(?2 AS INTEGER) "
+				  "AND path='/etc/kubernetes/pki/apiserver.key' AND data_json LIKE '%\"syscall\":\"rename%'",
+			       p, NULL), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='watched-credential-replaced' "
+				  "AND data_json LIKE '%\"pid\":' || ?2 || ',%'", p, NULL), 1);
+
+	/* the new key is watched: its open is caught and named */
+	pid_t op = child_open(key);
+	/* a file reusing the old inode number (ext4 hands freed numbers out again) */
+	char *reuse = NULL;
+	for (int i = 0; i < 2000 && !reuse; i++) {
+		char *c = fmt("%s/f%04d", fill, i);
+		struct stat st;
+		kc_test_write(fill, strrchr(c, '/') + 1, "unrelated\n", 0644);
+		if (stat(c, &st) == 0 && st.st_ino == old.st_ino && st.st_dev == old.st_dev)
+			reuse = c;
+		else
+			free(c);
+	}
+	pid_t up = reuse ? child_open(reuse) : 0;
+	/* near misses: a rename of a name nobody watches, in a watched directory and elsewhere */
+	char *notes = fmt("%s/notes.txt", pki), *notes2 = fmt("%s/notes2.txt", pki), *else2 = fmt("%s/g", fill);
+	pid_t np = child_rename(notes, notes2);
+	child_rename(notes2, else2);
+	/* a manifest moved into the static-pod directory */
+	char *evil = fmt("%s/evil.yaml", root), *evil2 = fmt("%s/evil.yaml", man);
+	pid_t mp = child_rename(evil, evil2);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+
+	snprintf(p, sizeof(p), "%d", (int)op);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND pid=CAST(?2 AS INTEGER) "
+				  "AND path='/etc/kubernetes/pki/apiserver.key'", p, NULL), 1);
+	if (reuse) {
+		snprintf(p, sizeof(p), "%d", (int)up);
+		print_message("old key inode %llu reused by %s\n", (unsigned long long)old.st_ino, reuse);
+		assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER)", p, NULL), 0);
+	} else {
+		print_message("note: the old inode number was not reused in 2000 files; the map check stands\n");
+	}
+	snprintf(p, sizeof(p), "%d", (int)np);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER)", p, NULL), 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='syscall' AND path LIKE '%notes%'",
+			       NULL, NULL), 0);
+	snprintf(p, sizeof(p), "%d", (int)mp);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='static-pod-manifest-moved-in' "
+				  "AND data_json LIKE '%\"pid\":' || ?2 || ',%' "
+				  "AND data_json LIKE '%\"path\":\"/etc/kubernetes/manifests/evil.yaml\"%'", p, NULL), 1);
+	/* the moved-in manifest is watched from now on */
+	struct stat ev;
+	assert_int_equal(stat(evil2, &ev), 0);
+	assert_true(kc_bpfmon_watched(f->m, kdev, ev.st_ino));
+	free(evil);
+	free(evil2);
+	free(notes);
+	free(notes2);
+	free(else2);
+	free(reuse);
+	free(key);
+	free(tmp);
+	free(fill);
+	free(man);
+	free(pki);
+	free(root);
+}
+
+/* A copy of /bin/true at path with mode. */
+static void copy_true(const char *path, mode_t mode)
+{
+	int in = open("/bin/true", O_RDONLY), out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	char buf[65536];
+	ssize_t n;
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+enum scenario { SC_EXEC, SC_EXEC_DELETED, SC_SETUID, SC_WRITE, SC_READ, SC_PTRACE_SEIZE, SC_PTRACE_TRACEME,
+		SC_BPF_LOAD, SC_BPF_MAP };
+
+/* One scenario in a child, in the pod's container cgroup or on the host; returns the pid
+ * whose events it makes. */
+static pid_t scenario(const struct fx *f, enum scenario sc, const char *path, int in_pod)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (in_pod)
+			enter_container(f);
+		char *argv[] = { "true", NULL }, *envp[] = { NULL };
+		int fd, rc = 0;
+		switch (sc) {
+		case SC_EXEC:
+			execve(path, argv, envp);
+			_exit(91);
+		case SC_EXEC_DELETED:
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || unlink(path) < 0)
+				_exit(92);
+			syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+			_exit(93);
+		case SC_SETUID:
+			/* from root keeping a saved 0 (a near miss), then back to root from 1000 */
+			if (setresuid(1000, 1000, 0) < 0 || setuid(0) < 0 || geteuid() != 0)
+				_exit(94);
+			_exit(0);
+		case SC_WRITE:
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			rc = fd >= 0 && unlink(path) == 0 ? 0 : 95;
+			_exit(rc);
+		case SC_READ:
+			fd = open(path, O_RDONLY);
+			_exit(fd >= 0 ? 0 : 96);
+		case SC_PTRACE_SEIZE:
+		case SC_PTRACE_TRACEME: {
+			if (sc == SC_PTRACE_TRACEME)
+				_exit(syscall(SYS_ptrace, 0 /* TRACEME */, 0, 0, 0) == 0 ? 0 : 97);
+			pid_t gc = fork();
+			if (gc == 0) {
+				pause();
+				_exit(0);
+			}
+			rc = syscall(SYS_ptrace, 0x4206 /* SEIZE */, gc, 0, 0) == 0 ? 0 : 98;
+			kill(gc, SIGKILL);
+			waitpid(gc, NULL, 0);
+			_exit(rc);
+		}
+		case SC_BPF_LOAD:
+		case SC_BPF_MAP: {
+			union bpf_attr a;
+			memset(&a, 0, sizeof(a));
+			if (sc == SC_BPF_MAP) {
+				a.map_type = BPF_MAP_TYPE_ARRAY;
+				a.key_size = 4;
+				a.value_size = 4;
+				a.max_entries = 1;
+				_exit(syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof(a)) >= 0 ? 0 : 99);
+			}
+			struct bpf_insn insns[] = {
+				{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+				{ .code = BPF_JMP | BPF_EXIT },
+			};
+			a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+			a.insns = (uint64_t)(uintptr_t)insns;
+			a.insn_cnt = 2;
+			a.license = (uint64_t)(uintptr_t)"GPL";
+			_exit(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a)) >= 0 ? 0 : 100);
+		}
+		}
+		_exit(101);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("scenario %d: exit %d", (int)sc, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return pid;
+}
+
+static long long findings_of(struct fx *f, const char *rule, pid_t pid)
+{
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	return q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule=?2 "
+			"AND data_json LIKE '%\"pid\":' || ?3 || ',%'", rule, p);
+}
+
+/* Falco's and Tetragon's default detections that fit this monitor, each fired from a
+ * pod-shaped cgroup (ptrace and bpf() from the host) beside a near miss that must not fire:
+ * a set-id file executed (the plain /bin/true is not), a binary run from /tmp (/bin/true is
+ * not), a deleted binary executed, a non-root process making itself root (a root one keeping
+ * a saved 0 is not), writes below /etc and a binary directory (a read is not even sent),
+ * ptrace attaching on the host (PTRACE_TRACEME is not), a BPF program loaded (a map is not). */
+static void test_coverage_toward_falco_defaults(void **state)
+{
+	struct fx *f = *state;
+	start(f, 0);
+	make_pod(f);
+	char *suid = fmt("%s/suid-true", f->dir), *del = fmt("%s/del-true", f->dir);
+	char *etcw = fmt("/etc/.kc-test-%d", (int)getpid());
+	struct stat st;
+	const char *bindir = stat("/usr/local/bin", &st) == 0 && S_ISDIR(st.st_mode) ? "/usr/local/bin" : "/usr/bin";
+	char *binw = fmt("%s/.kc-test-%d", bindir, (int)getpid());
+	copy_true(suid, 04755);
+	copy_true(del, 0755);
+
+	pid_t p_suid = scenario(f, SC_EXEC, suid, 1);
+	pid_t p_true = scenario(f, SC_EXEC, "/bin/true", 1);
+	pid_t p_del = scenario(f, SC_EXEC_DELETED, del, 1);
+	pid_t p_setuid = scenario(f, SC_SETUID, NULL, 1);
+	pid_t p_etc = scenario(f, SC_WRITE, etcw, 1);
+	pid_t p_bin = scenario(f, SC_WRITE, binw, 1);
+	pid_t p_read = scenario(f, SC_READ, "/etc/hostname", 1);
+	pid_t p_seize = scenario(f, SC_PTRACE_SEIZE, NULL, 0);
+	pid_t p_traceme = scenario(f, SC_PTRACE_TRACEME, NULL, 0);
+	pid_t p_load = scenario(f, SC_BPF_LOAD, NULL, 0);
+	pid_t p_map = scenario(f, SC_BPF_MAP, NULL, 0);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+
+	assert_int_equal(findings_of(f, "setid-exec-in-container", p_suid), 1);
+	assert_int_equal(findings_of(f, "setid-exec-in-container", p_true), 0);
+	assert_int_equal(findings_of(f, "exec-from-tmp", p_suid), 1);
+	assert_int_equal(findings_of(f, "exec-from-tmp", p_true), 0);
+	assert_int_equal(findings_of(f, "exec-deleted-binary", p_del), 1);
+	assert_int_equal(findings_of(f, "exec-deleted-binary", p_true), 0);
+	/* the setresuid from root is sent (a 0 target) but does not fire; the setuid does */
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)p_setuid);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='syscall' AND pid=CAST(?2 AS INTEGER) "
+				  "AND pod_uid=?3", p, f->uid), 2);
+	assert_int_equal(findings_of(f, "setuid-to-root", p_setuid), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='setuid-to-root' "
+				  "AND data_json LIKE '%\"euid_before\":1000%\"syscall\":\"setuid\"%' "
+				  "AND data_json LIKE '%' || ?2 || '%'", f->uid, NULL), 1);
+	assert_int_equal(findings_of(f, "write-below-etc", p_etc), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM findings WHERE run_id=? AND rule='write-below-etc' "
+				  "AND data_json LIKE '%\"path\":\"' || ?2 || '\"%'", etcw, NULL), 1);
+	assert_int_equal(findings_of(f, "write-below-binary-dir", p_bin), 1);
+	snprintf(p, sizeof(p), "%d", (int)p_read);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER) AND type='open'",
+			       p, NULL), 0);
+	assert_int_equal(findings_of(f, "ptrace-attach-on-host", p_seize), 1);
+	assert_int_equal(findings_of(f, "ptrace-attach-on-host", p_traceme), 0);
+	assert_int_equal(findings_of(f, "bpf-program-load", p_load), 1);
+	snprintf(p, sizeof(p), "%d", (int)p_map);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER) AND type='syscall'",
+			       p, NULL), 0);
+	free(suid);
+	free(del);
+	free(etcw);
+	free(binw);
+}
+
+/* A container that runs one program and whose cgroup is removed at once (a job, an exec
+ * probe) keeps its pod attribution: the cgroup's id and path came from the kernel when it was
+ * created (tp_btf/cgroup_mkdir), not from a lookup of a directory that is gone by the time
+ * its events are read. */
+static void test_short_lived_container_keeps_attribution(void **state)
+{
+	struct fx *f = *state;
+	start(f, 0);
+	make_pod(f);
+	char *tr[] = { "true", "kc-short-lived", NULL };
+	pid_t pid = run_in_pod(f, "/bin/true", tr, NULL);
+	/* the container's and the pod's cgroups go before a single event is read */
+	for (int i = 3; i >= 2; i--) {
+		for (int tries = 0; tries < 100 && rmdir(f->cg[i]) < 0 && errno == EBUSY; tries++)
+			usleep(10000);
+		struct stat st;
+		assert_int_equal(stat(f->cg[i], &st), -1);
+		free(f->cg[i]);
+		f->cg[i] = NULL;
+	}
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='exec' AND pid=CAST(?2 AS INTEGER) "
+				  "AND pod_uid=?3 AND namespace='kc-test' AND pod='shell-pod' "
+				  "AND data_json LIKE '%kc-short-lived%'", p, f->uid), 1);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='exec' AND pid=CAST(?2 AS INTEGER) "
+				  "AND container_id=?3", p, f->cid), 1);
+}
+
+/* In a child: n opens of /etc/shadow (watched: each is an event row). */
+static void shadow_opens(int n)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < n; i++) {
+			int fd = open("/etc/shadow", O_RDONLY);
+			if (fd >= 0)
+				close(fd);
+		}
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+}
+
+/* The evidence store on a full disk (a 1 MiB tmpfs filled up): the monitor does not stop,
+ * counts what it cannot store and says so in its metrics; once space is back it writes one
+ * gap row for the period (bpf:store, lost = the events not stored) and stores new events. */
+static void test_full_disk_degrades_and_records_the_gap(void **state)
+{
+	struct fx *f = *state;
+	if (!kc_test_is_root()) {
+		print_message("kc-skip: needs root to mount a small tmpfs\n");
+		skip();
+	}
+	f->mnt = fmt("%s/small", f->dir);
+	assert_int_equal(mkdir(f->mnt, 0700), 0);
+	if (mount("kc-test", f->mnt, "tmpfs", 0, "size=1m") < 0) {
+		print_message("kc-skip: cannot mount a tmpfs: %s\n", strerror(errno));
+		free(f->mnt);
+		f->mnt = NULL;
+		skip();
+	}
+	char *db = fmt("%s/kc.db", f->mnt), *filler = fmt("%s/filler", f->mnt);
+	test_db = db;
+	start(f, 0);
+	test_db = NULL;
+	/* fill what is left */
+	int fd = open(filler, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	char block[4096];
+	memset(block, 'x', sizeof(block));
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	close(fd);
+
+	shadow_opens(3000);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);     /* not fatal */
+	struct kc_bpfmon_store_health h;
+	kc_bpfmon_store_health(f->m, &h);
+	print_message("store failing: failures %llu, events not stored %llu\n", (unsigned long long)h.failures,
+		      (unsigned long long)h.unstored);
+	assert_int_equal(h.degraded, 1);
+	assert_true(h.unstored > 0 && h.failures > 0);
+	uint64_t unstored = h.unstored;
+	struct kc_buf metrics = KC_BUF_INIT;
+	kc_bpfmon_metrics(&metrics);
+	assert_non_null(strstr(metrics.ptr, "\nkubecomply_monitor_store_degraded{monitor=\"bpf\"} 1\n"));
+	kc_buf_clear(&metrics);
+	/* still watching while the disk is full */
+	shadow_opens(1);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+
+	/* space back: the next write after the retry interval records the gap */
+	assert_int_equal(unlink(filler), 0);
+	usleep(1100 * 1000);
+	shadow_opens(1);
+	assert_int_equal(kc_bpfmon_drain(f->m), 0);
+	kc_bpfmon_store_health(f->m, &h);
+	assert_int_equal(h.degraded, 0);
+	long long lost = q_int(f, "SELECT coalesce(sum(lost), -1) FROM gaps WHERE run_id=? AND monitor='bpf:store'", NULL, NULL);
+	print_message("gap row: %lld events not stored\n", lost);
+	assert_true(lost >= (long long)unstored);
+	assert_true(q_int(f, "SELECT count(*) FROM gaps WHERE run_id=? AND monitor='bpf:store' AND start <= end "
+			     "AND detail LIKE 'evidence store writes failed%'", NULL, NULL) == 1);
+	assert_true(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND path='/etc/shadow'",
+			  NULL, NULL) >= 1);
+	metrics = (struct kc_buf)KC_BUF_INIT;
+	kc_bpfmon_metrics(&metrics);
+	assert_non_null(strstr(metrics.ptr, "\nkubecomply_monitor_store_degraded{monitor=\"bpf\"} 0\n"));
+	kc_buf_clear(&metrics);
+	/* closed before the tmpfs goes */
+	kc_bpfmon_free(f->m);
+	f->m = NULL;
+	kc_store_free(f->st);
+	f->st = NULL;
+	free(filler);
+	free(db);
+}
+
+static void settled_totals(struct fx *f, struct kc_mon_counters tot[KC_MON_NTYPES], uint64_t received[KC_MON_NTYPES]);
+
+/* In-kernel filtering: opens no rule can match never reach user space. The kubelet reading
+ * its own config (every rule on kubelet-config needs a non-owner) is counted as filtered in
+ * the kernel and sends nothing; another process's read of it is sent and fires. */
+static void test_owner_opens_filtered_in_kernel(void **state)
+{
+	struct fx *f = *state;
+	char *root = fmt("%s/root", f->dir), *kdir = fmt("%s/var/lib/kubelet", root);
+	char *cmd = fmt("mkdir -p %s", kdir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	kc_test_write(kdir, "config.yaml", "kind: KubeletConfiguration\n", 0600);
+	char *cfg = fmt("%s/config.yaml", kdir);
+	test_root = root;
+	start(f, 0);
+	test_root = NULL;
+	pid_t owner = fork();
+	assert_true(owner >= 0);
+	if (owner == 0) {
+		prctl(PR_SET_NAME, "kubelet");
+		for (int i = 0; i < 50; i++) {
+			int fd = open(cfg, O_RDONLY);
+			if (fd >= 0)
+				close(fd);
+		}
+		_exit(0);
+	}
+	waitpid(owner, NULL, 0);
+	pid_t other = child_open(cfg);
+	struct kc_mon_counters tot[KC_MON_NTYPES];
+	uint64_t received[KC_MON_NTYPES];
+	settled_totals(f, tot, received);
+	print_message("opens: filtered in the kernel %llu, sent %llu\n", (unsigned long long)tot[KC_MON_OPEN].filtered,
+		      (unsigned long long)tot[KC_MON_OPEN].sent);
+	assert_true(tot[KC_MON_OPEN].filtered >= 50);
+	char p[32];
+	snprintf(p, sizeof(p), "%d", (int)owner);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND pid=CAST(?2 AS INTEGER)", p, NULL), 0);
+	snprintf(p, sizeof(p), "%d", (int)other);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open' AND pid=CAST(?2 AS INTEGER) "
+				  "AND path='/var/lib/kubelet/config.yaml'", p, NULL), 1);
+	assert_int_equal(findings_of(f, "component-kubeconfig-read-by-non-owner", other), 1);
+	free(cfg);
+	free(kdir);
+	free(root);
+}
+
+/* Per-source loss accounting: a pod's exec storm into a 4 KiB ring buffer; the gap rows name
+ * the pod and container that sent and lost the most in their window. */
+static void test_loss_gap_names_the_source(void **state)
+{
+	struct fx *f = *state;
+	start(f, 4096);
+	make_pod(f);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		enter_container(f);
+		for (int i = 0; i < 300; i++) {
+			pid_t c = fork();
+			if (c == 0) {
+				execl("/bin/true", "true", (char *)NULL);
+				_exit(127);
+			}
+			waitpid(c, NULL, 0);
+		}
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	struct kc_mon_counters tot[KC_MON_NTYPES];
+	uint64_t received[KC_MON_NTYPES];
+	settled_totals(f, tot, received);
+	assert_true(tot[KC_MON_EXEC].full > 0);
+	char *want = fmt("%%sources in this window (sent/lost): pod kc-test/shell-pod container %.12s %%", f->cid);
+	long long n = q_int(f, "SELECT count(*) FROM gaps WHERE run_id=? AND monitor IN ('bpf:exec','bpf:fork','bpf:exit') "
+			       "AND detail LIKE ?2", want, NULL);
+	if (n < 1) {
+		sqlite3_stmt *st;
+		sqlite3_prepare_v2(kc_store_db(f->st), "SELECT detail FROM gaps WHERE monitor LIKE 'bpf:%'", -1, &st, NULL);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			print_message("gap: %s\n", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	assert_true(n >= 1);
+	free(want);
+}
+
 /* A 4 KiB ring buffer (two exec records) and an exec storm that nobody reads meanwhile:
  * every event the kernel saw was either sent or counted lost, and gap rows hold the losses. */
 static void test_tiny_ringbuf_loss_accounting(void **state)
@@ -552,7 +1067,7 @@ static void test_fallback_catches_watched_open(void **state)
 			       NULL, NULL), 1);
 	int ok, failed;
 	kc_bpfmon_attached(f->m, &ok, &failed);
-	assert_int_equal(ok, 4);    /* exec, fork, exit, sys_exit */
+	assert_int_equal(ok, 5);    /* exec, fork, exit, cgroup_mkdir, sys_exit */
 	assert_int_equal(failed, 0); /* the path not taken is not a failure */
 
 	pid_t pid = shadow_and_memfd(f, "kc-fallback");
@@ -756,7 +1271,7 @@ static void test_compat_programs_need_no_kfunc(void **state)
 					 max_helper);
 		}
 	}
-	assert_int_equal(twins, 2 * 16); /* 15 per-syscall tracepoints and raw_tp/sys_exit, twice */
+	assert_int_equal(twins, 2 * 30); /* 29 per-syscall tracepoints and raw_tp/sys_exit, twice */
 	assert_true(fast_calls >= 6);    /* the five open programs and handle_sys_exit */
 	monitor_bpf__destroy(s);
 }
@@ -768,6 +1283,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_symlink_dotdot_hardlink_unwatched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_never_reports_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_list_over_the_map_limit_degrades, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_replaces_watched_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_coverage_toward_falco_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_lived_container_keeps_attribution, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk_degrades_and_records_the_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_opens_filtered_in_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_gap_names_the_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiny_ringbuf_loss_accounting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_syscall_path_attached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_catches_watched_open, setup, teardown),

@@ -17,6 +17,7 @@
 
 #include "auditor/metrics_http.h"
 #include "store/store.h"
+#include "bpf/bpfmon.h"
 #include "common/error.h"
 #include "reports/metrics.h"
 
@@ -308,7 +309,9 @@ static void test_http_scrape(void **state)
 	assert_int_equal(clen, (long)strlen(body));
 	struct kc_buf direct = KC_BUF_INIT;
 	assert_int_equal(kc_metrics_render(NULL, fx.st, &direct), 0);
+	kc_bpfmon_metrics(&direct); /* the BPF monitor's store health, held in memory */
 	assert_string_equal(body, direct.ptr);
+	assert_non_null(strstr(body, "\nkubecomply_monitor_store_degraded{monitor=\"bpf\"} 0\n"));
 	assert_store_metrics(body - 1);
 	kc_buf_clear(&direct);
 	free(r);
