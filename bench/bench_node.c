@@ -327,10 +327,19 @@ int main(void)
 		cli_cpu[i] = run_argv(argv);
 		cli_wall[i] = now_ms(CLOCK_MONOTONIC) - w;
 	}
+	/* the nightly case: the node's store already exists (its evidence accumulates), so the
+	 * audit opens, checks and migrates nothing; the store is left by the last round above */
+	double kept_cpu[ROUNDS];
+	for (int i = 0; i < ROUNDS; i++) {
+		char *argv[] = { (char *)bin, "audit", "--root", root, "--proc", proc, "--db", db, "--benchmark", "cis-1.12",
+				 "--check", "1,2,3,4", "--targets", "master,etcd,controlplane,node", "--quiet", "--json", json, NULL };
+		kept_cpu[i] = run_argv(argv);
+	}
 	unlink(db);
 	unlink(json);
 	qsort(cli_cpu, ROUNDS, sizeof(double), cmp_double);
 	qsort(cli_wall, ROUNDS, sizeof(double), cmp_double);
+	qsort(kept_cpu, ROUNDS, sizeof(double), cmp_double);
 
 	double med_cpu = cpu[ROUNDS / 2], med_wall = wall[ROUNDS / 2];
 	printf("node audit, CIS v1.12 sections 1-4: %zu checks, %d processes in /proc, %zu PASS %zu FAIL %zu WARN\n", nchecks,
@@ -345,8 +354,12 @@ int main(void)
 	       cw, cc, ROUNDS);
 	/* judged on CPU: the CLI's wall time also waits for the store's and the report's fsyncs
 	 * (durability the shells do not offer) and, on a shared machine, for other processes */
-	printf("  ratio end to end: %.0fx wall, %.0fx CPU  (target >= 100x CPU: %s)\n", shell_wall / cw, shell_cpu / cc,
-	       shell_cpu / cc >= 100 ? "met" : "MISSED");
+	printf("  ratio end to end, new store each time: %.0fx wall, %.0fx CPU  (target >= 100x CPU: %s)\n", shell_wall / cw,
+	       shell_cpu / cc, shell_cpu / cc >= 100 ? "met" : "MISSED");
+	double kc = kept_cpu[ROUNDS / 2];
+	printf("  kubecomply CLI end to end, existing store (the nightly run): %6.2f ms CPU (median of %d)\n", kc, ROUNDS);
+	printf("  ratio end to end, existing store: %.0fx CPU  (target >= 100x CPU: %s)\n", shell_cpu / kc,
+	       shell_cpu / kc >= 100 ? "met" : "MISSED");
 	kc_policy_set_clear(&set);
 	char rm[128];
 	snprintf(rm, sizeof(rm), "rm -rf %s", root);
