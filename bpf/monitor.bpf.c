@@ -662,11 +662,17 @@ int handle_sys_exit_compat(struct bpf_raw_tracepoint_args *ctx)
 static __always_inline int tp_sys_exit(struct syscall_trace_exit *ctx, __u32 how, const int compat)
 {
 	struct pt_regs *regs = NULL;
+	long ret = ctx->ret;
+	__u32 nr = (__u32)ctx->nr;
 
+	/* both context fields read first: otherwise clang keeps &ctx->ret across the branch and
+	 * loads through a moved context pointer, which the verifier refuses */
+	barrier_var(ret);
+	barrier_var(nr);
 	/* the fast variant also reads an attempted open's name from them */
-	if ((how & 0xff) != KC_SC_OPEN || (!compat && denied(ctx->ret)))
+	if ((how & 0xff) != KC_SC_OPEN || (!compat && denied(ret)))
 		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	return on_sys_exit((__u32)ctx->nr, ctx->ret, how, regs, compat);
+	return on_sys_exit(nr, ret, how, regs, compat);
 }
 
 #define SYS_EXIT_PROG(name, how)                                                          \
