@@ -688,31 +688,9 @@ static pid_t attempts_as_nobody(const struct fx *f, const char *key, const char 
 	_exit(rc);
 }
 
-/* Failed opens of watched files (attempts): a refused open has no fd and no inode, so the
- * kernel sends the name from the syscall's arguments and user space looks it up as the process
- * saw it. A non-root process in a pod refused a 0600 key (by absolute name and relative to a
- * directory fd) gives an open-denied event and a watched-file-open-denied finding each; the
- * same process refused an unwatched root-only file gives nothing; root's successful open of
- * the key is an open, not an attempt. The compat variant on per-syscall tracepoints does not
- * see attempts and says so in a gap row. */
-static void test_refused_open_of_watched_key_is_an_attempt(void **state)
+/* One run of the attempts scenario against the monitor f->m (the test after it says what it shows). */
+static void attempts_checked(struct fx *f, const char *key, const char *pki, const char *other)
 {
-	struct fx *f = *state;
-	char *root = fmt("%s/root", f->dir), *pki = fmt("%s/etc/kubernetes/pki", root);
-	char *cmd = fmt("mkdir -p %s && chmod 755 %s", pki, f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	kc_test_write(pki, "apiserver.key", "key\n", 0600);
-	kc_test_write(root, "root-only.bin", "x\n", 0600);
-	char *key = fmt("%s/apiserver.key", pki), *other = fmt("%s/root-only.bin", root);
-	make_pod(f);
-	test_root = root;
-	start(f, 0);
-	test_root = NULL;
-	/* unforced, this kernel loads the fast variant (a verifier refusal of the attempt code
-	 * would silently fall back to compat and hide the attempts) */
-	if (!getenv("KUBECOMPLY_BPF_COMPAT"))
-		assert_int_equal(kc_bpfmon_variant(f->m, NULL), KC_BPFMON_VARIANT_FAST);
 	int blind = kc_bpfmon_variant(f->m, NULL) == KC_BPFMON_VARIANT_COMPAT &&
 		    kc_bpfmon_syscall_path(f->m, NULL) == KC_BPFMON_PATH_SYSCALL_TP;
 
@@ -771,6 +749,47 @@ static void test_refused_open_of_watched_key_is_an_attempt(void **state)
 	assert_int_equal(q_int(f, "SELECT count(*) FROM events WHERE run_id=? AND type='open-denied' "
 				  "AND pid=CAST(?2 AS INTEGER)", p, NULL), 0);
 	assert_int_equal(findings_of(f, "watched-file-open-denied", rp), 0);
+}
+
+
+/* Failed opens of watched files (attempts): a refused open has no fd and no inode, so the
+ * kernel sends the name from the syscall's arguments and user space looks it up as the process
+ * saw it. A non-root process in a pod refused a 0600 key (by absolute name and relative to a
+ * directory fd) gives an open-denied event and a watched-file-open-denied finding each; the
+ * same process refused an unwatched root-only file gives nothing; root's successful open of
+ * the key is an open, not an attempt. The compat variant on per-syscall tracepoints does not
+ * see attempts and says so in a gap row. */
+static void test_refused_open_of_watched_key_is_an_attempt(void **state)
+{
+	struct fx *f = *state;
+	char *root = fmt("%s/root", f->dir), *pki = fmt("%s/etc/kubernetes/pki", root);
+	char *cmd = fmt("mkdir -p %s && chmod 755 %s", pki, f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	kc_test_write(pki, "apiserver.key", "key\n", 0600);
+	kc_test_write(root, "root-only.bin", "x\n", 0600);
+	char *key = fmt("%s/apiserver.key", pki), *other = fmt("%s/root-only.bin", root);
+	make_pod(f);
+	/* the fast and compat variants, on the per-syscall tracepoints and on the raw_tp fallback */
+	for (int cfg = 0; cfg < 4; cfg++) {
+		struct kc_bpfmon_opts bo = { .compat = cfg >= 2, .no_tracefs = cfg & 1 };
+		if (f->m) {
+			kc_bpfmon_free(f->m);
+			f->m = NULL;
+			kc_store_free(f->st);
+			f->st = NULL;
+			kc_run_clear(&f->run);
+			memset(&f->run, 0, sizeof(f->run));
+		}
+		test_root = root;
+		start_opts(f, 0, &bo);
+		test_root = NULL;
+		/* unforced, this kernel loads the fast variant (a verifier refusal of the attempt
+		 * code would silently fall back to compat and hide the attempts) */
+		if (!bo.compat && !getenv("KUBECOMPLY_BPF_COMPAT"))
+			assert_int_equal(kc_bpfmon_variant(f->m, NULL), KC_BPFMON_VARIANT_FAST);
+		attempts_checked(f, key, pki, other);
+	}
 	free(root);
 	free(pki);
 	free(key);
