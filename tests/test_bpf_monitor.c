@@ -751,14 +751,13 @@ static void attempts_checked(struct fx *f, const char *key, const char *pki, con
 	assert_int_equal(findings_of(f, "watched-file-open-denied", rp), 0);
 }
 
-
 /* Failed opens of watched files (attempts): a refused open has no fd and no inode, so the
  * kernel sends the name from the syscall's arguments and user space looks it up as the process
  * saw it. A non-root process in a pod refused a 0600 key (by absolute name and relative to a
  * directory fd) gives an open-denied event and a watched-file-open-denied finding each; the
  * same process refused an unwatched root-only file gives nothing; root's successful open of
- * the key is an open, not an attempt. The compat variant on per-syscall tracepoints does not
- * see attempts and says so in a gap row. */
+ * the key is an open, not an attempt. Checked with both variants on both syscall paths; the
+ * compat variant on per-syscall tracepoints does not see attempts and says so in a gap row. */
 static void test_refused_open_of_watched_key_is_an_attempt(void **state)
 {
 	struct fx *f = *state;
