@@ -1056,7 +1056,9 @@ static void test_loss_gap_names_the_source(void **state)
 	uint64_t received[KC_MON_NTYPES];
 	settled_totals(f, tot, received);
 	assert_true(tot[KC_MON_EXEC].full > 0);
-	char *want = fmt("%%sources in this window (sent/lost): pod kc-test/shell-pod container %.12s %%", f->cid);
+	/* among the named sources, not necessarily first: other work on the node (a parallel
+	 * build) can lose more in the same window */
+	char *want = fmt("%%sources in this window (sent/lost): %%pod kc-test/shell-pod container %.12s %%", f->cid);
 	long long n = q_int(f, "SELECT count(*) FROM gaps WHERE run_id=? AND monitor IN ('bpf:exec','bpf:fork','bpf:exit') "
 			       "AND detail LIKE ?2", want, NULL);
 	if (n < 1) {
