@@ -1,5 +1,6 @@
 #include "bpf/decode.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,58 @@ static void view_open(struct kc_bpf_decoder *d, struct view *v, const struct kc_
 		json_str(&v->detail, "token_pod_uid", w->pod_uid);
 }
 
+/* A refused open's name, looked up now as the process saw it: an absolute name through its
+ * root, a relative one through its working directory or directory fd, while the process
+ * lives; once it is gone, an absolute name as the host sees it (a relative one is lost). The
+ * kernel cannot give the inode of a file it refused to open, so this lookup is the match. */
+static const struct kc_watch_entry *attempt_target(const struct kc_bpf_decoder *d, const struct kc_mon_open *e,
+						   const char *name)
+{
+	char buf[96 + KC_MON_NAME_LEN];
+	struct stat st;
+	if (!*name)
+		return NULL;
+	if (name[0] == '/')
+		snprintf(buf, sizeof(buf), "/proc/%u/root%s", e->h.pid, name);
+	else if (e->dfd == -100 /* AT_FDCWD */)
+		snprintf(buf, sizeof(buf), "/proc/%u/cwd/%s", e->h.pid, name);
+	else
+		snprintf(buf, sizeof(buf), "/proc/%u/fd/%d/%s", e->h.pid, e->dfd, name);
+	if (stat(buf, &st) < 0 && (name[0] != '/' || stat(name, &st) < 0))
+		return NULL;
+	const struct kc_watch_entry *w = kc_watchlist_find(&d->wl, kc_watch_kdev(st.st_dev), (uint64_t)st.st_ino);
+	return w && (w->flags & KC_WATCH_FILE) ? w : NULL;
+}
+
+/* An attempt (open refused with EACCES or EPERM): kept only when the name is a watched file.
+ * Its own event kind, "open-denied", so that the rules for opens that happened do not fire on
+ * it. Returns 1 to keep the event. */
+static int view_attempt(struct kc_bpf_decoder *d, struct view *v, const struct kc_mon_open *e)
+{
+	char *name = kstr(e->name, sizeof(e->name));
+	const struct kc_watch_entry *w = attempt_target(d, e, name);
+	if (!w) {
+		free(name);
+		return 0;
+	}
+	v->type = v->in.event = "open-denied";
+	v->path = kc_strdup(w->path);
+	int acc = (int)(e->f_flags & O_ACCMODE);
+	v->in.write = acc != O_RDONLY || (e->f_flags & (O_TRUNC | O_CREAT));
+	v->in.cls = w->cls;
+	v->in.owner = kc_watch_is_owner(w->owners, v->comm) ||
+		      (w->pod_uid[0] && !strcmp(w->pod_uid, v->attr->info.pod_uid));
+	json_str(&v->detail, "class", v->in.cls);
+	json_str(&v->detail, "access", acc == O_RDONLY ? "read" : acc == O_WRONLY ? "write" : "read-write");
+	json_str(&v->detail, "name", name);
+	json_str(&v->detail, "errno", e->ret == -EACCES ? "EACCES" : e->ret == -EPERM ? "EPERM" : "other");
+	kc_buf_printf(&v->detail, ",\"ret\":%lld", (long long)e->ret);
+	if (e->h.flags & KC_MON_F_NAME_TRUNC)
+		kc_buf_puts(&v->detail, ",\"name_truncated\":true");
+	free(name);
+	return 1;
+}
+
 static int is_path_op(unsigned nr)
 {
 	return nr == __NR_rename || nr == __NR_renameat || nr == __NR_renameat2 || nr == __NR_link ||
@@ -534,7 +587,12 @@ int kc_bpf_decoder_event(struct kc_bpf_decoder *d, const void *data, size_t size
 	v.in.is_init = h->vpid == 1;
 	if (h->type == KC_MON_EXEC)
 		view_exec(d, &v, data);
-	else if (h->type == KC_MON_OPEN)
+	else if (h->type == KC_MON_OPEN && ((const struct kc_mon_open *)data)->ret < 0) {
+		if (!view_attempt(d, &v, data)) {
+			view_clear(&v); /* refused, but nothing watched */
+			return 0;
+		}
+	} else if (h->type == KC_MON_OPEN)
 		view_open(d, &v, data);
 	else if (is_path_op(((const struct kc_mon_syscall *)data)->nr) && !view_path_op(d, &v, data)) {
 		view_clear(&v); /* a rename elsewhere on the node: nothing watched changed */

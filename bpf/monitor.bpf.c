@@ -450,10 +450,71 @@ static __always_inline int handle_open(struct task_struct *t, long ret, const in
 	e->match = match;
 	e->f_flags = f_flags;
 	e->ret = ret;
+	e->dfd = 0;
+	e->pad = 0;
 	n = bpf_probe_read_kernel_str(e->name, sizeof(e->name), RD(compat, f, f_path.dentry, d_name.name));
 	if (n < 0) {
 		e->name[0] = 0;
 		e->h.flags |= KC_MON_F_READ_FAIL;
+	}
+	submit(e, &e->h);
+	return 0;
+}
+
+/* Only a refusal by permission is an attempt (EACCES: mode bits or an LSM; EPERM: an LSM,
+ * O_NOATIME, a sealed or immutable file); ENOENT and the like are not worth the ring buffer. */
+static __always_inline int denied(long ret)
+{
+	return ret == -13 /* EACCES */ || ret == -1 /* EPERM */;
+}
+
+static __always_inline __u64 reg_arg(__u64 a0, __u64 a1, __u64 a2, __u32 i)
+{
+	return i == 0 ? a0 : i == 1 ? a1 : a2;
+}
+
+/* A refused open: no fd, so no inode; the name as the caller gave it, from the syscall's
+ * arguments, for user space to resolve (through the process's root, working directory or
+ * directory fd) and look up in the watch list. Runs only where the registers are at hand:
+ * the raw_tp fallback's context, or bpf_task_pt_regs in the fast per-syscall programs; the
+ * compat per-syscall programs keep to helpers of 5.8 and do not see attempts. */
+static __always_inline int handle_attempt(struct task_struct *t, long ret, __u32 how, struct pt_regs *regs,
+					  const int compat)
+{
+	__u32 arg = (how >> 8) & 0xff, dfd = (how >> 16) & 0xff, fl = (how >> 24) & 0xff;
+	struct kc_mon_open *e;
+	__u64 a0, a1, a2, flags = 01101; /* creat: O_CREAT | O_TRUNC | O_WRONLY */
+	long n;
+
+	if (arg > 2)
+		return 0; /* open_by_handle_at: no name */
+	if (self_tgid && RD(compat, t, tgid) == self_tgid)
+		return 0;
+	a0 = BPF_CORE_READ(regs, di);
+	a1 = BPF_CORE_READ(regs, si);
+	a2 = BPF_CORE_READ(regs, dx);
+	if ((fl & 0x7f) <= 2) {
+		flags = reg_arg(a0, a1, a2, fl & 0x7f);
+		if ((fl & KC_SC_HOW_PTR) && bpf_probe_read_user(&flags, sizeof(flags), (const void *)flags) < 0)
+			flags = 0;
+	}
+	e = reserve(KC_MON_OPEN, sizeof(*e));
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, t, KC_MON_OPEN, compat);
+	e->dev = 0;
+	e->ino = 0;
+	e->match = 0;
+	e->f_flags = (__u32)flags;
+	e->ret = ret;
+	e->dfd = dfd <= 2 ? (__s32)reg_arg(a0, a1, a2, dfd) : -100 /* AT_FDCWD */;
+	e->pad = 0;
+	n = bpf_probe_read_user_str(e->name, sizeof(e->name), (const void *)reg_arg(a0, a1, a2, arg));
+	if (n < 0) {
+		e->name[0] = 0;
+		e->h.flags |= KC_MON_F_READ_FAIL;
+	} else if (n == sizeof(e->name)) {
+		e->h.flags |= KC_MON_F_NAME_TRUNC;
 	}
 	submit(e, &e->h);
 	return 0;
@@ -504,8 +565,11 @@ static __always_inline int on_sys_exit(__u32 nr, long ret, __u32 how, struct pt_
 	long n = 0;
 
 	t = current_task(compat);
-	if (kind == KC_SC_OPEN)
-		return ret >= 0 ? handle_open(t, ret, compat) : 0;
+	if (kind == KC_SC_OPEN) {
+		if (ret >= 0)
+			return handle_open(t, ret, compat);
+		return regs && denied(ret) ? handle_attempt(t, ret, how, regs, compat) : 0;
+	}
 	/* a failed rename, link, set*id or program load changed nothing */
 	if ((kind == KC_SC_PATHOP || kind == KC_SC_SETID || (kind == KC_SC_BPF)) && ret < 0)
 		return 0;
@@ -593,14 +657,22 @@ int handle_sys_exit_compat(struct bpf_raw_tracepoint_args *ctx)
  * tracepoint's record (syscall number, return value); the arguments are still in the task's
  * saved user registers, needed only by the rare non-open syscalls (bpf_task_pt_regs, 5.15+,
  * in both variants: without it those programs do not load and the raw_tp fallback, which
- * gets the registers from its context, is used). */
+ * gets the registers from its context, is used) and, in the fast variant only, by refused
+ * opens (their name). */
 static __always_inline int tp_sys_exit(struct syscall_trace_exit *ctx, __u32 how, const int compat)
 {
 	struct pt_regs *regs = NULL;
+	long ret = ctx->ret;
+	__u32 nr = (__u32)ctx->nr;
 
-	if ((how & 0xff) != KC_SC_OPEN)
+	/* both context fields read first: otherwise clang keeps &ctx->ret across the branch and
+	 * loads through a moved context pointer, which the verifier refuses */
+	barrier_var(ret);
+	barrier_var(nr);
+	/* the fast variant also reads an attempted open's name from them */
+	if ((how & 0xff) != KC_SC_OPEN || (!compat && denied(ret)))
 		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	return on_sys_exit((__u32)ctx->nr, ctx->ret, how, regs, compat);
+	return on_sys_exit(nr, ret, how, regs, compat);
 }
 
 #define SYS_EXIT_PROG(name, how)                                                          \

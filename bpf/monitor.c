@@ -750,6 +750,13 @@ static int record_blind_spots(struct kc_bpfmon *m)
 				    .detail = (char *)"no syscall path attached: opens and syscalls are unseen for the whole run" };
 		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
 	}
+	if (rc == 0 && m->path == KC_BPFMON_PATH_SYSCALL_TP && m->variant == KC_BPFMON_VARIANT_COMPAT) {
+		/* a refused open has no fd: its name is in the registers, which the compat
+		 * per-syscall programs do not read (bpf_task_pt_regs is 5.15+) */
+		struct kc_gap g = { .monitor = (char *)"bpf:attempts", .start = now, .end = now,
+				    .detail = (char *)"refused opens of watched files (attempts) are not seen: compat variant on per-syscall tracepoints" };
+		rc = kc_store_add_gap(m->dec.st, m->dec.run_id, &g);
+	}
 	if (rc == 0) {
 		/* io_uring submits opens from a kernel worker without the open syscalls these
 		 * programs hook: a known blind path on every kernel (docs/bpf.md, Limits) */

@@ -53,11 +53,16 @@ enum kc_mon_type {
 
 /* What each watched syscall reports: the per-syscall programs (tp/syscalls/sys_exit_*) take
  * these as constants, user space puts the same values in the raw_tp fallback's array. */
-#define KC_SC_HOW_OPENAT KC_SC(KC_SC_OPEN, 0)
-#define KC_SC_HOW_OPENAT2 KC_SC(KC_SC_OPEN, 0)
-#define KC_SC_HOW_OPEN KC_SC(KC_SC_OPEN, 0)
-#define KC_SC_HOW_CREAT KC_SC(KC_SC_OPEN, 0)
-#define KC_SC_HOW_OPEN_BY_HANDLE_AT KC_SC(KC_SC_OPEN, 0)
+/* KC_SC_OPEN: for a refused open (an attempt), where the name is (arg, KC_SC_NONE: none),
+ * its directory fd (dfd, KC_SC_CWD: the working directory) and the flags (flags, KC_SC_NONE:
+ * creat's; KC_SC_HOW_PTR set: the argument points to openat2's struct open_how). */
+#define KC_SC_HOW_PTR 0x80
+#define KC_SC_OPENS(arg, dfd, flags) (KC_SC_OPEN | ((arg) << 8) | ((dfd) << 16) | ((flags) << 24))
+#define KC_SC_HOW_OPENAT KC_SC_OPENS(1, 0, 2)          /* openat(dfd, name, flags, mode) */
+#define KC_SC_HOW_OPENAT2 KC_SC_OPENS(1, 0, 2 | KC_SC_HOW_PTR) /* openat2(dfd, name, how, size) */
+#define KC_SC_HOW_OPEN KC_SC_OPENS(0, KC_SC_CWD, 1)    /* open(name, flags, mode) */
+#define KC_SC_HOW_CREAT KC_SC_OPENS(0, KC_SC_CWD, KC_SC_NONE) /* creat(name, mode) */
+#define KC_SC_HOW_OPEN_BY_HANDLE_AT KC_SC_OPENS(KC_SC_NONE, KC_SC_NONE, KC_SC_NONE) /* no name */
 #define KC_SC_HOW_SETNS KC_SC(KC_SC_FDNAME, 0)        /* the namespace file's name */
 #define KC_SC_HOW_UNSHARE KC_SC(KC_SC_PLAIN, 0)
 #define KC_SC_HOW_PTRACE KC_SC(KC_SC_PLAIN, 0)
@@ -141,8 +146,12 @@ struct kc_mon_open {
 	__u64 ino;               /* inode that matched: the file, or its directory */
 	__u32 match;             /* KC_WATCH_FILE or KC_WATCH_CHILDREN */
 	__u32 f_flags;           /* open flags: O_ACCMODE, O_TRUNC, O_CREAT */
-	__s64 ret;               /* the fd */
-	char name[KC_MON_NAME_LEN]; /* dentry name of the opened file */
+	__s64 ret;               /* the fd; an attempt: the negative errno (-EACCES, -EPERM) */
+	__s32 dfd;               /* an attempt: the directory fd the name is relative to (-100:
+				  * the working directory) */
+	__u32 pad;
+	char name[KC_MON_NAME_LEN]; /* dentry name of the opened file; an attempt: the name as
+				     * the caller gave it (dev, ino and match are 0) */
 };
 
 struct kc_mon_syscall {

@@ -134,8 +134,9 @@ static int parse_rule(const char *name, yaml_document_t *d, yaml_node_t *m, stru
 	}
 	if (!r->id || !r->event || !r->summary)
 		return fail(name, m, "a rule needs id, event and summary");
-	if (strcmp(r->event, "exec") && strcmp(r->event, "open") && strcmp(r->event, "syscall"))
-		return fail(name, m, "event must be exec, open or syscall");
+	if (strcmp(r->event, "exec") && strcmp(r->event, "open") && strcmp(r->event, "open-denied") &&
+	    strcmp(r->event, "syscall"))
+		return fail(name, m, "event must be exec, open, open-denied or syscall");
 	return 0;
 }
 

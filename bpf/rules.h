@@ -10,7 +10,7 @@
 #include "store/result.h"
 
 struct kc_bpf_rule_input {
-	const char *event;       /* "exec", "open", "syscall" */
+	const char *event;       /* "exec", "open", "open-denied" (a refused open), "syscall" */
 	int in_container;        /* the process is in a pod's container cgroup */
 	int is_init;             /* pid 1 of its pid namespace (a container's own init) */
 	const char *exe;         /* exec: basename of the executed file */

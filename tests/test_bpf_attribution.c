@@ -146,11 +146,21 @@ static void test_rules_file(void **state)
 	struct kc_bpf_rule_input exec_in = { .event = "exec", .in_container = 1, .exe = "ls", .comm = "ls",
 					 .parent = "runc:[2:INIT]" };
 	struct kc_bpf_rule_input module = { .event = "syscall", .syscall = "finit_module", .comm = "modprobe" };
+	/* a refused open of a key is its own event kind: the rules for keys that were read stay quiet */
+	struct kc_bpf_rule_input denied = { .event = "open-denied", .comm = "cat", .parent = "sh", .cls = "pki-key",
+					    .in_container = 1 };
+	struct kc_bpf_rule_input denied_owner = denied;
+	denied_owner.owner = 1;
+	struct kc_bpf_rule_input key_read = denied;
+	key_read.event = "open";
 	const struct { const char *rule; struct kc_bpf_rule_input *in; int want; } cases[] = {
 		{ "shell-in-container", &shell, 1 }, { "shell-in-container", &init, 0 },
 		{ "shell-in-container", &host, 0 }, { "shadow-read", &shadow, 1 },
 		{ "shadow-read", &passwd, 0 }, { "exec-into-container", &exec_in, 1 },
 		{ "exec-into-container", &shell, 0 }, { "kernel-module-load", &module, 1 },
+		{ "watched-file-open-denied", &denied, 1 }, { "watched-file-open-denied", &denied_owner, 0 },
+		{ "watched-file-open-denied", &key_read, 0 }, { "pki-key-read-by-non-owner", &denied, 0 },
+		{ "pki-key-read-by-non-owner", &key_read, 1 },
 	};
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const struct kc_bpf_rule *rule = NULL;
