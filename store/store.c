@@ -155,17 +155,18 @@ static int q(struct kc_store *st, enum query id, struct kc_db_stmt **out)
 	return 0;
 }
 
-#define TEXT(s, i, v) bind_redacted(st, s, i, v)
+#define TEXT(s, i, v) bind_text_redacting(st, s, i, v)
 /* Text kc_run_redact has already passed through (kc_store_save_run redacts the run in place
  * before inserting it): bound as it is, so that the stored run and the run the reports render
  * are the same text; a second pass would change nothing (redaction is idempotent: test_redact,
  * fuzz_redact) and cost as much as the first. */
-#define REDACTED(s, i, v) st->ops->bind_text(s, i, v)
+#define TEXT_AS_IS(s, i, v) st->ops->bind_text(s, i, v)
 
-/* The single point where text enters the store: every bound text passes through the redaction
- * rule (common/redact.h), whatever produced it — results, evidence, findings, events — so
- * every report rendered from the store inherits it. */
-static void bind_redacted(struct kc_store *st, struct kc_db_stmt *s, int i, const char *v)
+/* Where text enters the store: every bound text has passed the redaction rule
+ * (common/redact.h) — here, or for a saved run's results and evidence in kc_run_redact just
+ * before insert_result (TEXT_AS_IS) — whatever produced it, so every report rendered from the
+ * store inherits it. */
+static void bind_text_redacting(struct kc_store *st, struct kc_db_stmt *s, int i, const char *v)
 {
 	char *r = v ? kc_redact_text(v) : NULL;
 	st->ops->bind_text(s, i, r);
@@ -408,21 +409,21 @@ static int insert_result(struct kc_store *st, int64_t run_id, int seq, const str
 		return rc;
 	INT(s, 1, run_id);
 	INT(s, 2, seq);
-	REDACTED(s, 3, r->id ? r->id : "");
-	REDACTED(s, 4, r->title);
-	REDACTED(s, 5, r->section);
-	REDACTED(s, 6, r->section_title);
-	REDACTED(s, 7, r->target);
-	REDACTED(s, 8, r->type);
+	TEXT_AS_IS(s, 3, r->id ? r->id : "");
+	TEXT_AS_IS(s, 4, r->title);
+	TEXT_AS_IS(s, 5, r->section);
+	TEXT_AS_IS(s, 6, r->section_title);
+	TEXT_AS_IS(s, 7, r->target);
+	TEXT_AS_IS(s, 8, r->type);
 	INT(s, 9, r->level);
 	INT(s, 10, r->scored);
 	TEXT(s, 11, kc_severity_name(r->severity));
 	TEXT(s, 12, kc_status_name(r->status));
-	REDACTED(s, 13, r->expected);
-	REDACTED(s, 14, r->actual);
-	REDACTED(s, 15, r->reason);
-	REDACTED(s, 16, r->exception);
-	REDACTED(s, 17, r->remediation);
+	TEXT_AS_IS(s, 13, r->expected);
+	TEXT_AS_IS(s, 14, r->actual);
+	TEXT_AS_IS(s, 15, r->reason);
+	TEXT_AS_IS(s, 16, r->exception);
+	TEXT_AS_IS(s, 17, r->remediation);
 	st->ops->bind_double(s, 18, r->duration_ms);
 	if ((rc = run_write(st, s, "saving a result", &result_id)) < 0)
 		return rc;
@@ -433,21 +434,21 @@ static int insert_result(struct kc_store *st, int64_t run_id, int seq, const str
 		INT(s, 1, result_id);
 		INT(s, 2, i);
 		TEXT(s, 3, kc_evidence_kind_name(ev->kind));
-		REDACTED(s, 4, ev->source);
+		TEXT_AS_IS(s, 4, ev->source);
 		INT(s, 5, ev->line);
-		REDACTED(s, 6, ev->key);
-		REDACTED(s, 7, ev->value);
-		REDACTED(s, 8, ev->layer);
-		REDACTED(s, 9, ev->detail);
+		TEXT_AS_IS(s, 6, ev->key);
+		TEXT_AS_IS(s, 7, ev->value);
+		TEXT_AS_IS(s, 8, ev->layer);
+		TEXT_AS_IS(s, 9, ev->detail);
 		INT(s, 10, ev->pid);
 		INT(s, 11, ev->has_stat);
 		INT(s, 12, ev->mode);
-		REDACTED(s, 13, ev->owner);
-		REDACTED(s, 14, ev->group);
-		REDACTED(s, 15, ev->sha256);
-		REDACTED(s, 16, ev->obj_kind);
-		REDACTED(s, 17, ev->obj_namespace);
-		REDACTED(s, 18, ev->obj_name);
+		TEXT_AS_IS(s, 13, ev->owner);
+		TEXT_AS_IS(s, 14, ev->group);
+		TEXT_AS_IS(s, 15, ev->sha256);
+		TEXT_AS_IS(s, 16, ev->obj_kind);
+		TEXT_AS_IS(s, 17, ev->obj_namespace);
+		TEXT_AS_IS(s, 18, ev->obj_name);
 		if ((rc = run_write(st, s, "saving evidence", NULL)) < 0)
 			return rc;
 	}
