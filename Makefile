@@ -17,6 +17,15 @@ LAZY_PKGS  := libcurl libgit2 libxml-2.0 libssl libcrypto libbpf zlib libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 LAZY_LIBS  := $(shell pkg-config --libs $(LAZY_PKGS) 2>/dev/null)
+# The libraries every audit calls are linked into the kubecomply binary from the static archives
+# Debian's -dev packages ship (none of the four needs another library): mapping, relocating and
+# binding four shared objects was a tenth of an audit's CPU (README, "Startup"). Tests, benches
+# and fuzzers link the shared objects. A missing archive falls back to the shared object.
+STATIC_PKGS := json-c yaml-0.1 sqlite3 nettle
+static_lib = $(or $(wildcard $(shell pkg-config --variable=libdir $(1) 2>/dev/null)/lib$(patsubst -l%,%,$(shell \
+	pkg-config --libs-only-l $(1) 2>/dev/null)).a),$(shell pkg-config --libs-only-l $(1) 2>/dev/null))
+BIN_LIBS   := $(foreach p,$(STATIC_PKGS),$(call static_lib,$(p))) \
+	$(shell pkg-config --libs $(filter-out $(LAZY_PKGS) $(STATIC_PKGS),$(PKGS)) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -63,8 +72,31 @@ $(LIB): $(LIB_OBJ) $(LAZY_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/auditor/main.o $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+# The bundled policies, parsed at build time and carried in the binary (checks/policy_pack.h):
+# used only when the policy files on disk are byte for byte those packed here. policies/runtime
+# holds the runtime monitors' rules (another format, read by their own loaders).
+POLICY_DIRS := $(filter-out policies/runtime,$(patsubst %/,%,$(sort $(dir $(wildcard policies/*/*.yaml)))))
+# build tools (tools/): programs run at build time, linked like the tests
+$(BUILD)/tools/%: tools/%.c tools/cstring.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+$(BUILD)/gen/policy_packs.c: $(BUILD)/tools/policy_pack_gen $(wildcard policies/*/*.yaml)
+	@mkdir -p $(dir $@)
+	ASAN_OPTIONS=detect_leaks=0 $(BUILD)/tools/policy_pack_gen $@.tmp $(POLICY_DIRS)
+	@mv $@.tmp $@
+
+# The store's schema at the latest version as the migrations build it: opens compare with it.
+$(BUILD)/gen/schema_ref.c: $(BUILD)/tools/schema_ref_gen
+	@mkdir -p $(dir $@)
+	ASAN_OPTIONS=detect_leaks=0 $(BUILD)/tools/schema_ref_gen $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BIN): $(BUILD)/auditor/main.o $(BUILD)/gen/policy_packs.o $(BUILD)/gen/schema_ref.o $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(BIN_LIBS) -lm -lpthread -ldl
 
 # test helpers are shared headers: a change to any of them rebuilds the suites
 $(BUILD)/tests/%: tests/%.c $(TEST_HELP) $(wildcard tests/*.h) $(LIB)

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "auditor/cli.h"
+#include "checks/policy_pack.h"
+#include "store/store.h"
 
 static const struct {
 	const char *name;
@@ -53,6 +55,9 @@ int main(int argc, char **argv)
 	/* the manifest reader's threads free and re-grow large heaps file after file; trimming
 	 * them back to the system each time costs a third more CPU on big repositories */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	/* the bundled policies as this build parsed them, used where the files are unchanged */
+	kc_policy_packs_use(kc_policy_packs, kc_policy_packs_n);
+	kc_store_use_schema_ref(kc_store_schema_ref_version, kc_store_schema_ref);
 	if (argc < 2) {
 		usage(stderr);
 		return KC_EXIT_ERROR;

@@ -1,4 +1,5 @@
 #include "checks/policy.h"
+#include "checks/policy_pack.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/input.h"
+#include "common/log.h"
 #include "common/govalue.h"
 #include "common/strbuf.h"
 #include "common/yaml.h"
@@ -627,13 +629,46 @@ int kc_policy_load_dir(struct kc_policy_set *set, const char *dir)
 	int rc = kc_dir_names(dir, ".yaml", &names, &n);
 	if (rc < 0)
 		return kc_error_set_errno(-rc, "cannot open policy directory %s", dir);
-	rc = n ? 0 : kc_error_set(KC_ENOTFOUND, "policy directory %s holds no *.yaml file", dir);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	if (!n) {
+		kc_strv_free(names, n);
+		return kc_error_set(KC_ENOTFOUND, "policy directory %s holds no *.yaml file", dir);
+	}
+	/* every file read first: when they are, byte for byte, the files a pack of this build was
+	 * made from (checks/policy_pack.h), the set is the one parsing them gives; otherwise each
+	 * is parsed in turn, and a file that could not be read fails where it did before */
+	char **data = kc_xcalloc(n, sizeof(*data));
+	size_t *lens = kc_xcalloc(n, sizeof(*lens));
+	int *read_rc = kc_xcalloc(n, sizeof(*read_rc));
+	char **paths = kc_xcalloc(n, sizeof(*paths));
+	int all_read = 1;
+	for (size_t i = 0; i < n; i++) {
 		struct kc_buf p = KC_BUF_INIT;
 		kc_buf_printf(&p, "%s/%s", dir, names[i]);
-		rc = kc_policy_load_file(set, p.ptr);
-		kc_buf_clear(&p);
+		paths[i] = kc_buf_detach(&p);
+		read_rc[i] = kc_input_read(paths[i], "policy file", POLICY_MAX_BYTES, &data[i], &lens[i]);
+		if (read_rc[i] < 0) {
+			all_read = 0;
+			break; /* its error is the one reported, below */
+		}
 	}
+	const struct kc_policy_pack *pack = NULL;
+	if (all_read && set->nchecks == 0 && !set->benchmark && !set->title)
+		pack = kc_policy_pack_find(names, data, lens, n);
+	if (pack && kc_policy_pack_read(pack->data, pack->len, dir, set) < 0) {
+		kc_log(KC_LOG_WARN, "%s: %s; parsing the policy files", dir, kc_error_last());
+		pack = NULL;
+	}
+	/* the files before an unreadable one parse without setting an error: its message stays */
+	for (size_t i = 0; !pack && rc == 0 && i < n; i++)
+		rc = read_rc[i] < 0 ? read_rc[i] : kc_policy_load_buffer(set, paths[i], data[i], lens[i]);
+	for (size_t i = 0; i < n; i++) {
+		free(data[i]);
+		free(paths[i]);
+	}
+	free(data);
+	free(lens);
+	free(read_rc);
+	free(paths);
 	kc_strv_free(names, n);
 	return rc;
 }

@@ -188,6 +188,14 @@ void kc_buf_truncate(struct kc_buf *b, size_t len)
 	}
 }
 
+void kc_buf_setlen(struct kc_buf *b, size_t len)
+{
+	if (len >= b->cap)
+		abort(); /* past what kc_buf_grow made room for: a caller's bug */
+	b->len = len;
+	b->ptr[len] = '\0';
+}
+
 char *kc_buf_detach(struct kc_buf *b)
 {
 	char *s = b->cap ? b->ptr : kc_strdup("");

@@ -27,6 +27,9 @@ void kc_buf_putc(struct kc_buf *b, char c);
 void kc_buf_printf(struct kc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kc_buf_vprintf(struct kc_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void kc_buf_truncate(struct kc_buf *b, size_t len);
+/* After writing into the room kc_buf_grow made past len (a read into ptr + len), as git's
+ * strbuf_setlen: len must stay below cap. */
+void kc_buf_setlen(struct kc_buf *b, size_t len);
 /* Hands the string to the caller (free() it) and leaves the buffer empty. */
 char *kc_buf_detach(struct kc_buf *b);
 

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "common/strbuf.h"
+
 struct kc_db;
 struct kc_db_stmt;
 
@@ -61,7 +63,15 @@ int kc_db_sqlite_open(const char *path, enum kc_db_open mode, struct kc_db **out
 int kc_db_pg_open(const char *url, enum kc_db_open mode, struct kc_db **out);
 /* The SQLite handle of a SQLite connection, NULL otherwise (kc_store_db, for tests). */
 struct sqlite3 *kc_db_sqlite_handle(struct kc_db *db);
+/* Whether opening this SQLite store ran PRAGMA quick_check (tests). */
+int kc_db_sqlite_ran_check(struct kc_db *db);
 const char *kc_db_sqlite_version(void);
+/* The schema a SQLite store of this version holds, one "type name tbl sql" line per object in
+ * name order, as our migrations build it in memory (the reference every open compares with). */
+int kc_db_sqlite_schema_text(int version, struct kc_buf *out);
+/* That text for the latest version, computed at build time (build/gen/schema_ref.c): an open
+ * compares with it before building the reference itself. */
+void kc_db_sqlite_use_schema_ref(int version, const char *text);
 int kc_db_pg_version(void);
 /* postgres:// or postgresql:// */
 int kc_db_is_pg_url(const char *where);

@@ -6,9 +6,11 @@
  * compared object by object with the one our own migrations build, and small stores pass
  * PRAGMA quick_check before anything is read or written. */
 #include "store/db.h"
+#include "store/closed.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,10 @@ struct sq_db {
 	sqlite3 *db;
 	int readonly;
 	int warned_busy;
+	int fresh; /* the file was empty at open: created by this process, nothing recorded in it */
+	int unchanged;      /* the file is, by its stat, as a kubecomply process closed it (closed.c) */
+	int checked;        /* quick_check passed at open, or the file was unchanged */
+	int ran_check;      /* quick_check ran at open (tests) */
 };
 
 struct kc_db_stmt {
@@ -171,7 +177,15 @@ static void sq_close(struct kc_db *db)
 	struct sq_db *d = (struct sq_db *)db;
 	if (!d)
 		return;
-	sqlite3_close(d->db);
+	int closed = sqlite3_close(d->db) == SQLITE_OK;
+	/* a store this connection checked (or made) and wrote: say how it was left. Read-only
+	 * connections leave the record as it is (they change nothing; a read-only mount). */
+	if (d->base.where && !d->readonly && d->db) {
+		if (closed && d->checked)
+			kc_store_closed_note(d->base.where);
+		else
+			kc_store_closed_forget(d->base.where);
+	}
 	free(d->base.where);
 	free(d);
 }
@@ -227,15 +241,23 @@ static void first_extra(const char *a, const char *b, struct kc_buf *out)
 	}
 }
 
-/* The schema must be exactly what our migrations build for its version: a trigger that turns
- * a stored FAIL into PASS, a view or table shadowing ours, a column default -- all refused. */
-static int verify_schema(struct sq_db *d, int version)
+static int ref_version;
+static const char *ref_text;
+
+void kc_db_sqlite_use_schema_ref(int version, const char *text)
+{
+	ref_version = text ? version : 0;
+	ref_text = text;
+}
+
+int kc_db_sqlite_schema_text(int version, struct kc_buf *out)
 {
 	sqlite3 *ref = NULL;
-	struct kc_buf want = KC_BUF_INIT, have = KC_BUF_INIT, what = KC_BUF_INIT;
 	int rc = 0;
+	if (version == 0)
+		return 0; /* an empty file: nothing in it yet */
 	if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL) != SQLITE_OK) {
-		rc = kc_error_set(KC_EDB, "%s: cannot build the reference schema", d->base.where);
+		rc = kc_error_set(KC_EDB, "cannot build the reference schema");
 		goto out;
 	}
 	for (int v = 1; v <= version; v++)
@@ -243,26 +265,41 @@ static int verify_schema(struct sq_db *d, int version)
 			rc = kc_error_set(KC_EDB, "reference schema v%d: %s", v, sqlite3_errmsg(ref));
 			goto out;
 		}
-	if (schema_text(ref, &want) < 0) {
+	if (schema_text(ref, out) < 0)
 		rc = kc_error_set(KC_EDB, "reference schema: %s", sqlite3_errmsg(ref));
-		goto out;
-	}
+out:
+	sqlite3_close(ref);
+	return rc;
+}
+
+/* The schema must be exactly what our migrations build for its version: a trigger that turns
+ * a stored FAIL into PASS, a view or table shadowing ours, a column default -- all refused.
+ * The latest version's text was computed when this binary was built; any other version, or a
+ * store that differs from it, is compared with the reference built here (which also names
+ * the difference). */
+static int verify_schema(struct sq_db *d, int version)
+{
+	struct kc_buf want = KC_BUF_INIT, have = KC_BUF_INIT, what = KC_BUF_INIT;
+	int rc = 0;
 	if (schema_text(d->db, &have) < 0) {
 		rc = sq_error(d, "reading the schema");
 		goto out;
 	}
-	if (strcmp(want.ptr ? want.ptr : "", have.ptr ? have.ptr : "") != 0) {
-		first_extra(have.ptr ? have.ptr : "", want.ptr ? want.ptr : "", &what);
+	if (ref_text && version == ref_version && strcmp(have.ptr, ref_text) == 0)
+		goto out;
+	if ((rc = kc_db_sqlite_schema_text(version, &want)) < 0)
+		goto out;
+	if (strcmp(want.ptr, have.ptr) != 0) {
+		first_extra(have.ptr, want.ptr, &what);
 		if (!what.len) {
 			kc_buf_puts(&what, "missing: ");
-			first_extra(want.ptr ? want.ptr : "", have.ptr ? have.ptr : "", &what);
+			first_extra(want.ptr, have.ptr, &what);
 		}
 		rc = kc_error_set(KC_EUNSAFE, "%s: refused: the schema holds objects kubecomply did not create "
 				  "(schema version %d; first difference: %s); this file was not written by kubecomply "
 				  "or was altered", d->base.where, version, what.ptr);
 	}
 out:
-	sqlite3_close(ref);
 	kc_buf_clear(&want);
 	kc_buf_clear(&have);
 	kc_buf_clear(&what);
@@ -273,10 +310,22 @@ static int quick_check(struct sq_db *d)
 {
 	int64_t pages = 0, psize = 0;
 	int rc;
+	/* the file as a kubecomply process left it after its own check (store/closed.c): its
+	 * pages are the ones that passed; checking them again cost more CPU as the store grew
+	 * than the audit itself (docs/architecture.md, "Checked once") */
+	if (d->unchanged) {
+		d->checked = 1;
+		return 0;
+	}
 	if ((rc = int_pragma(d, "PRAGMA page_count", &pages)) < 0 || (rc = int_pragma(d, "PRAGMA page_size", &psize)) < 0)
 		return rc;
 	if (pages * psize > QUICK_CHECK_MAX_BYTES)
 		return 0;
+	d->ran_check = 1;
+	/* every page passes through the page cache once: a small cache recycles its buffers
+	 * instead of growing to the default 2 MiB (a page fault per new page of it) */
+	if ((rc = sq_exec(&d->base, "PRAGMA cache_size=32;", "checking integrity")) < 0)
+		return rc;
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(d->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK)
 		return sq_error(d, "checking integrity");
@@ -290,30 +339,85 @@ static int quick_check(struct sq_db *d)
 	else
 		rc = sq_error(d, "checking integrity");
 	sqlite3_finalize(s);
-	return rc;
+	int rc2 = sq_exec(&d->base, "PRAGMA cache_size=-2000;", "checking integrity"); /* SQLite's default */
+	if (rc == 0 && rc2 == 0)
+		d->checked = 1;
+	return rc < 0 ? rc : rc2;
+}
+
+/* A store this process has just created: every migration in one transaction (all or nothing,
+ * as each step is when a store is upgraded), written without syncs -- kc_db_sqlite_open turned
+ * them off for the empty file -- and then the store's synchronous=NORMAL. Nothing is recorded
+ * in the file yet, so a crash here loses no evidence; the first checkpoint (at the latest when
+ * the store is closed) syncs the WAL and the database, as for every later commit. Six
+ * transactions with syncs, and the switch to WAL through a synced rollback journal, were eight
+ * fsyncs and a tenth of a node audit's CPU (docs/node-checks.md, "Speed"). */
+static int create_schema(struct sq_db *d, int last, int *made)
+{
+	int64_t cur = 0;
+	*made = 0;
+	int rc = sq_exec(&d->base, "BEGIN IMMEDIATE;", "creating the schema");
+	/* under the write lock: another process creating the same store may have been first */
+	if (rc == 0 && (rc = int_pragma(d, "PRAGMA user_version", &cur)) == 0 && cur == 0) {
+		struct kc_buf sql = KC_BUF_INIT;
+		for (int v = 1; v <= last; v++)
+			kc_buf_puts(&sql, kc_store_sqlite_migration(v));
+		kc_buf_printf(&sql, " PRAGMA user_version=%d;", last);
+		rc = sq_exec(&d->base, sql.ptr, "creating the schema");
+		kc_buf_clear(&sql);
+		*made = rc == 0;
+	}
+	if (rc == 0)
+		rc = sq_exec(&d->base, "COMMIT;", "creating the schema");
+	if (rc < 0)
+		sq_rollback(&d->base);
+	int rc2 = sq_exec(&d->base, "PRAGMA synchronous=NORMAL;", "configuring");
+	d->fresh = 0;
+	return rc < 0 ? rc : rc2;
 }
 
 static int sq_migrate(struct kc_db *db)
 {
 	struct sq_db *d = (struct sq_db *)db;
 	int64_t cur = 0;
-	int rc;
-	if ((rc = int_pragma(d, "PRAGMA user_version", &cur)) < 0)
-		return rc;
 	int last = kc_store_migration_count();
-	if (cur > last)
-		return kc_error_set(KC_EDB, "%s: schema version %lld is newer than this kubecomply understands (%d); "
-				    "use a newer kubecomply", d->base.where, (long long)cur, last);
-	if (cur < 0)
-		return kc_error_set(KC_EUNSAFE, "%s: refused: schema version %lld", d->base.where, (long long)cur);
-	/* check before anything is written: our own migration must not run beside a planted trigger */
-	if ((rc = quick_check(d)) < 0 || (rc = verify_schema(d, (int)cur)) < 0)
+	/* the version and the schema read in one snapshot: another process creating or migrating
+	 * the store between the two reads made a good store look planted */
+	int rc = sq_exec(db, "BEGIN;", "reading the schema");
+	if (rc == 0 && (rc = int_pragma(d, "PRAGMA user_version", &cur)) == 0) {
+		if (cur > last)
+			rc = kc_error_set(KC_EDB, "%s: schema version %lld is newer than this kubecomply understands (%d); "
+					  "use a newer kubecomply", d->base.where, (long long)cur, last);
+		else if (cur < 0)
+			rc = kc_error_set(KC_EUNSAFE, "%s: refused: schema version %lld", d->base.where, (long long)cur);
+		/* check before anything is written: our own migration must not run beside a planted trigger */
+		else if ((rc = quick_check(d)) == 0)
+			rc = verify_schema(d, (int)cur);
+	}
+	if (rc == 0)
+		rc = sq_exec(db, "COMMIT;", "reading the schema");
+	if (rc < 0) {
+		sq_rollback(db);
 		return rc;
+	}
 	if (d->readonly) {
 		if (cur < last)
 			return kc_error_set(KC_EDB, "%s: schema version %lld is older than %d; open it once with "
 					    "'kubecomply audit' or 'watch' to migrate it", d->base.where, (long long)cur, last);
 		return 0;
+	}
+	if (d->fresh && cur != 0) {
+		/* another process created the store since we found the file empty: it is not ours to
+		 * create, and this connection syncs as every store's does */
+		d->fresh = 0;
+		if ((rc = sq_exec(db, "PRAGMA synchronous=NORMAL;", "configuring")) < 0)
+			return rc;
+	}
+	if (d->fresh) {
+		int made;
+		if ((rc = create_schema(d, last, &made)) < 0 || made)
+			return rc;
+		return sq_migrate(db); /* created by another process first: judged as any store is */
 	}
 	for (int v = (int)cur + 1; v <= last; v++) {
 		/* each step is atomic: a crash mid-migration leaves the previous version intact */
@@ -390,8 +494,9 @@ static int defensive(struct sq_db *d)
 		       "configuring");
 }
 
-static int open_file(const char *path, enum kc_db_open mode)
+static int open_file(const char *path, enum kc_db_open mode, int *empty)
 {
+	*empty = 0;
 	if (mode == KC_DB_READ_ONLY) {
 		/* reading never creates: a mistyped path must not look like an empty store */
 		struct stat sb;
@@ -408,6 +513,7 @@ static int open_file(const char *path, enum kc_db_open mode)
 		return kc_error_set_errno(errno, "cannot open the evidence database %s", path);
 	struct stat sb;
 	int ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	*empty = ok && sb.st_size == 0;
 	close(fd);
 	return ok ? 0 : kc_error_set(KC_EUNSAFE, "%s: not a regular file", path);
 }
@@ -438,15 +544,40 @@ static int sq_connect(struct sq_db *d, const char *path, enum kc_db_open mode, i
 	return defensive(d);
 }
 
+/* SQLite counts every allocation under a global mutex unless told not to (memory statistics
+ * nobody here reads): a third of the mutex calls of an audit. Before SQLite initialises. */
+static void configure_once(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* Switching a new file to WAL takes the exclusive lock without consulting the busy handler:
+ * two audits creating one store at once had one of them fail at once with "database is
+ * locked" (test_store test_two_processes_creating_one_store_both_succeed). The switch is
+ * retried with the busy handler's pauses, for as long as a write would wait. */
+static int configure_busy(struct sq_db *d, const char *sql)
+{
+	for (int count = 0;; count++) {
+		int rc = sq_exec(&d->base, sql, "configuring");
+		if (rc == 0 || !d->base.busy || !busy_handler(d, count))
+			return rc;
+		kc_error_clear();
+	}
+}
+
 int kc_db_sqlite_open(const char *path, enum kc_db_open mode, struct kc_db **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure_once);
 	*out = NULL;
 	if (!path || !*path)
 		return kc_error_set(KC_EINVAL, "empty database path");
-	int rc = open_file(path, mode);
+	int empty;
+	int rc = open_file(path, mode, &empty);
 	if (rc < 0)
 		return rc;
 	struct sq_db *d = kc_xcalloc(1, sizeof(*d));
+	d->unchanged = !empty && kc_store_closed_unchanged(path);
 	d->base.ops = &sqlite_ops;
 	d->base.where = kc_strdup(path);
 	d->base.busy_ms = 120000;
@@ -456,7 +587,10 @@ int kc_db_sqlite_open(const char *path, enum kc_db_open mode, struct kc_db **out
 	if (mode == KC_DB_READ_WRITE) {
 		/* WAL: readers (report) never block the writer (watch); NORMAL sync is durable across
 		 * process crashes, which is what exactly-once needs; FULL would cost an fsync per batch. */
-		if ((rc = sq_exec(&d->base, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "configuring")) < 0)
+		/* an empty file is a store being created: no syncs until its schema exists (create_schema) */
+		d->fresh = empty;
+		if ((rc = configure_busy(d, empty ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;"
+						  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")) < 0)
 			goto fail;
 	} else {
 		int64_t v;
@@ -474,6 +608,11 @@ int kc_db_sqlite_open(const char *path, enum kc_db_open mode, struct kc_db **out
 fail:
 	sq_close(&d->base);
 	return rc;
+}
+
+int kc_db_sqlite_ran_check(struct kc_db *db)
+{
+	return db && db->ops == &sqlite_ops ? ((struct sq_db *)db)->ran_check : 0;
 }
 
 struct sqlite3 *kc_db_sqlite_handle(struct kc_db *db)

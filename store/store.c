@@ -208,6 +208,17 @@ const char *kc_store_library_versions(void)
 	return v;
 }
 
+int kc_store_schema_ref_text(struct kc_buf *out)
+{
+	int v = kc_store_migration_count(), rc = kc_db_sqlite_schema_text(v, out);
+	return rc < 0 ? rc : v;
+}
+
+void kc_store_use_schema_ref(int version, const char *text)
+{
+	kc_db_sqlite_use_schema_ref(version, text);
+}
+
 int kc_store_is_url(const char *where)
 {
 	return kc_db_is_pg_url(where);
@@ -284,6 +295,7 @@ int kc_store_busy(const struct kc_store *st)
 
 void kc_store_set_busy_timeout(struct kc_store *st, int ms) { st->db->busy_ms = ms; }
 struct sqlite3 *kc_store_db(struct kc_store *st) { return kc_db_sqlite_handle(st->db); }
+int kc_store_integrity_checked(const struct kc_store *st) { return kc_db_sqlite_ran_check(st->db); }
 
 int kc_store_flush(struct kc_store *st)
 {
@@ -492,7 +504,7 @@ fail:
 /* A SQLite file and its WAL sidecars. */
 static void unlink_store(const char *path)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal", "-checked" };
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(*sfx); i++) {
 		struct kc_buf p = KC_BUF_INIT;
 		kc_buf_printf(&p, "%s%s", path, sfx[i]);

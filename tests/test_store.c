@@ -636,12 +636,20 @@ static void test_planted_store_refused(void **state)
 		  "table results" },
 
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+	/* twice: comparing with the reference built at open, then with the one the binary
+	 * carries from its build (kc_store_use_schema_ref, as the CLI does) */
+	struct kc_buf ref = KC_BUF_INIT;
+	int version = kc_store_schema_ref_text(&ref);
+	assert_int_equal(version, KC_STORE_SCHEMA_VERSION);
+	for (size_t i = 0; i < 2 * sizeof(cases) / sizeof(*cases); i++) {
+		size_t c = i % (sizeof(cases) / sizeof(*cases));
+		if (c == 0)
+			kc_store_use_schema_ref(version, i ? ref.ptr : NULL);
 		WHERE(w, *state);
-		plant(&w, cases[i].sql);
+		plant(&w, cases[c].sql);
 		struct kc_store *st;
 		assert_int_equal(kc_store_open(w.path, &st), KC_EUNSAFE);
-		if (!strstr(kc_error_last(), "did not create") || !strstr(kc_error_last(), cases[i].says))
+		if (!strstr(kc_error_last(), "did not create") || !strstr(kc_error_last(), cases[c].says))
 			fail_msg("case %zu: %s", i, kc_error_last());
 		assert_int_equal(kc_store_open_mode(w.path, KC_STORE_READ_ONLY, &st), KC_EUNSAFE);
 		/* the CLI: report refuses it with the reason and a non-zero exit */
@@ -650,6 +658,253 @@ static void test_planted_store_refused(void **state)
 		assert_int_not_equal(kc_test_run(&out, argv), 0);
 		assert_non_null(strstr(out, "did not create"));
 		free(out);
+		where_free(&w);
+	}
+	kc_store_use_schema_ref(0, NULL);
+	kc_buf_clear(&ref);
+}
+
+/* The schema of a store, one line per object, as the open compares it. */
+static void schema_of(sqlite3 *db, struct kc_buf *out)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_schema"
+					    " ORDER BY name, type", -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		kc_buf_printf(out, "%s %s %s %s\n", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
+			      sqlite3_column_text(s, 2), sqlite3_column_text(s, 3));
+	sqlite3_finalize(s);
+}
+
+static long long pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	long long v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* A new store gets every migration in one transaction, written without syncs while it holds
+ * nothing: the same schema as a store migrated step by step from v1, the same as the
+ * reference, and the connection back at synchronous=NORMAL (1) before anything is recorded. */
+static void test_new_store_created_in_one_step_has_the_migrated_schema_and_normal_sync(void **state)
+{
+	WHERE(w, *state);
+	struct kc_store *st;
+	assert_int_equal(kc_store_open(w.path, &st), 0);
+	sqlite3 *db = kc_store_db(st);
+	assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 1);
+	assert_int_equal(pragma_int(db, "PRAGMA user_version"), KC_STORE_SCHEMA_VERSION);
+	struct kc_buf fresh = KC_BUF_INIT, migrated = KC_BUF_INIT, ref = KC_BUF_INIT;
+	schema_of(db, &fresh);
+	kc_store_free(st);
+	assert_int_equal(kc_store_schema_ref_text(&ref), KC_STORE_SCHEMA_VERSION);
+	assert_string_equal(fresh.ptr, ref.ptr);
+
+	/* the same store reached from v1, one migration at a time */
+	struct kc_buf old = KC_BUF_INIT;
+	kc_buf_printf(&old, "%s.v1", w.path);
+	sqlite3 *v1;
+	assert_int_equal(sqlite3_open(old.ptr, &v1), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(v1, kc_store_sqlite_migration(1), NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(v1, "PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(v1);
+	assert_int_equal(kc_store_open(old.ptr, &st), 0);
+	assert_int_equal(pragma_int(kc_store_db(st), "PRAGMA synchronous"), 1);
+	schema_of(kc_store_db(st), &migrated);
+	kc_store_free(st);
+	assert_string_equal(fresh.ptr, migrated.ptr);
+
+	/* and reopened, the new store is judged by the reference and accepted */
+	assert_int_equal(kc_store_open(w.path, &st), 0);
+	assert_int_equal(pragma_int(kc_store_db(st), "PRAGMA synchronous"), 1);
+	kc_store_free(st);
+	unlink(old.ptr);
+	kc_buf_clear(&old);
+	kc_buf_clear(&fresh);
+	kc_buf_clear(&migrated);
+	kc_buf_clear(&ref);
+	where_free(&w);
+}
+
+/* A store with three runs, closed (everything checkpointed into the main file). */
+static void three_runs(const struct where *w)
+{
+	struct kc_store *st;
+	assert_int_equal(kc_store_open(w->path, &st), 0);
+	for (int i = 0; i < 3; i++) {
+		struct kc_run run;
+		fill_run(&run, "node-a", 300);
+		assert_int_equal(kc_store_save_run(st, &run), 0);
+		kc_run_clear(&run);
+	}
+	kc_store_free(st);
+}
+
+static int opens_with_check(const struct where *w, int *ran)
+{
+	struct kc_store *st;
+	int rc = kc_store_open(w->path, &st);
+	if (rc == 0) {
+		*ran = kc_store_integrity_checked(st);
+		kc_store_free(st);
+	}
+	return rc;
+}
+
+/* A store as a kubecomply process that checked it left it is not read page by page again at
+ * the next open (the nightly audit's cost stopped growing with its history); any change to
+ * the file since -- its bytes, even with the old mtime put back; another file in its place;
+ * WAL frames beside it; a record copied from elsewhere -- and it is checked, and a damaged
+ * one refused, as before. */
+static void test_store_unchanged_since_close_is_not_checked_again_any_change_is(void **state)
+{
+	WHERE(w, *state);
+	three_runs(&w);
+	struct kc_buf rec = KC_BUF_INIT;
+	kc_buf_printf(&rec, "%s-checked", w.path);
+	struct stat sb;
+	assert_int_equal(stat(rec.ptr, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	int ran = -1;
+	assert_int_equal(opens_with_check(&w, &ran), 0);
+	assert_int_equal(ran, 0);
+
+	/* the old bytes' mtime put back after a write: the kernel's ctime still moved */
+	assert_int_equal(stat(w.path, &sb), 0);
+	int fd = open(w.path, O_WRONLY);
+	assert_true(fd >= 0);
+	char page[4096];
+	int rfd = open(w.path, O_RDONLY);
+	assert_int_equal(pread(rfd, page, sizeof(page), 4096), (ssize_t)sizeof(page));
+	close(rfd);
+	assert_int_equal(pwrite(fd, page, sizeof(page), 4096), (ssize_t)sizeof(page)); /* same bytes */
+	struct timespec times[2] = { sb.st_atim, sb.st_mtim };
+	assert_int_equal(futimens(fd, times), 0);
+	close(fd);
+	assert_int_equal(opens_with_check(&w, &ran), 0);
+	assert_int_equal(ran, 1);
+	assert_int_equal(opens_with_check(&w, &ran), 0); /* that open checked it and recorded it */
+	assert_int_equal(ran, 0);
+
+	/* damaged, with the mtime put back: refused as damaged, as without the record */
+	assert_int_equal(stat(w.path, &sb), 0);
+	long pages = (long)(sb.st_size / 4096);
+	fd = open(w.path, O_WRONLY);
+	memset(page, 0x5a, sizeof(page));
+	assert_int_equal(pwrite(fd, page, sizeof(page), (pages / 2) * 4096), (ssize_t)sizeof(page));
+	struct timespec back[2] = { sb.st_atim, sb.st_mtim };
+	assert_int_equal(futimens(fd, back), 0);
+	close(fd);
+	struct kc_store *st;
+	assert_int_equal(kc_store_open(w.path, &st), KC_EDB);
+	assert_non_null(strstr(kc_error_last(), "damaged"));
+	assert_int_equal(kc_store_open_mode(w.path, KC_STORE_READ_ONLY, &st), KC_EDB);
+	where_free(&w);
+	kc_buf_clear(&rec);
+}
+
+/* Another file in the store's place (a copy, byte for byte), WAL frames beside it, or the
+ * record of another store copied beside it: checked. */
+static void test_store_record_binds_one_file_and_its_wal(void **state)
+{
+	WHERE(w, *state);
+	three_runs(&w);
+	int ran = -1;
+	assert_int_equal(opens_with_check(&w, &ran), 0);
+	assert_int_equal(ran, 0);
+
+	/* a copy renamed over it: same bytes, same size, another inode */
+	struct kc_buf copy = KC_BUF_INIT;
+	kc_buf_printf(&copy, "%s.copy", w.path);
+	size_t len;
+	char *data = kc_test_slurp(w.path, &len);
+	int fd = open(copy.ptr, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	free(data);
+	assert_int_equal(rename(copy.ptr, w.path), 0);
+	assert_int_equal(opens_with_check(&w, &ran), 0);
+	assert_int_equal(ran, 1);
+
+	/* frames in the WAL beside it (another connection still writing) */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(w.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL; UPDATE runs SET host='x' WHERE id=1;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(opens_with_check(&w, &ran), 0);
+	assert_int_equal(ran, 1);
+	sqlite3_close(db);
+
+	/* the record of another store beside this one */
+	WHERE(other, *state);
+	three_runs(&other);
+	assert_int_equal(opens_with_check(&w, &ran), 0); /* recorded again, now without frames */
+	struct kc_buf from = KC_BUF_INIT, to = KC_BUF_INIT;
+	kc_buf_printf(&from, "%s-checked", other.path);
+	kc_buf_printf(&to, "%s-checked", w.path);
+	assert_int_equal(rename(from.ptr, to.ptr), 0);
+	assert_int_equal(opens_with_check(&w, &ran), 0);
+	assert_int_equal(ran, 1);
+	kc_buf_clear(&from);
+	kc_buf_clear(&to);
+	kc_buf_clear(&copy);
+	where_free(&other);
+	where_free(&w);
+}
+
+/* A reference that does not match (a binary built against another SQLite that writes the
+ * schema differently) never refuses a store our migrations made: the open falls back to the
+ * reference it builds itself. */
+static void test_stale_build_time_reference_does_not_refuse_a_good_store(void **state)
+{
+	WHERE(w, *state);
+	struct kc_store *st;
+	assert_int_equal(kc_store_open(w.path, &st), 0);
+	kc_store_free(st);
+	kc_store_use_schema_ref(KC_STORE_SCHEMA_VERSION, "table runs runs CREATE TABLE runs (id)\n");
+	assert_int_equal(kc_store_open(w.path, &st), 0);
+	kc_store_free(st);
+	kc_store_use_schema_ref(0, NULL);
+	where_free(&w);
+}
+
+/* Two audits creating the same store at once (two cron jobs): the second to take the write
+ * lock finds the schema made and judges it as any store; both save their run. */
+static void test_two_processes_creating_one_store_both_succeed(void **state)
+{
+	for (int round = 0; round < 10; round++) {
+		WHERE(w, *state);
+		pid_t kids[2];
+		for (int k = 0; k < 2; k++) {
+			kids[k] = fork();
+			assert_true(kids[k] >= 0);
+			if (kids[k] == 0) {
+				struct kc_store *st;
+				if (kc_store_open(w.path, &st) != 0) {
+					print_message("process %d: %s\n", k, kc_error_last());
+					_exit(1);
+				}
+				/* whoever created it, this connection syncs as every store's does */
+				if (pragma_int(kc_store_db(st), "PRAGMA synchronous") != 1)
+					_exit(3);
+				struct kc_run run;
+				fill_run(&run, k ? "node-b" : "node-a", 2);
+				int rc = kc_store_save_run(st, &run);
+				kc_run_clear(&run);
+				kc_store_free(st);
+				_exit(rc == 0 ? 0 : 2);
+			}
+		}
+		for (int k = 0; k < 2; k++) {
+			int status;
+			assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+		}
+		assert_int_equal(count_rows(&w, "runs"), 2);
 		where_free(&w);
 	}
 }
@@ -1162,6 +1417,11 @@ int main(void)
 		SQLITE_ONLY(test_killed_run_leaves_nothing_partial),
 		SQLITE_ONLY(test_symlink_db_refused),
 		SQLITE_ONLY(test_planted_store_refused),
+		SQLITE_ONLY(test_new_store_created_in_one_step_has_the_migrated_schema_and_normal_sync),
+		SQLITE_ONLY(test_stale_build_time_reference_does_not_refuse_a_good_store),
+		SQLITE_ONLY(test_two_processes_creating_one_store_both_succeed),
+		SQLITE_ONLY(test_store_unchanged_since_close_is_not_checked_again_any_change_is),
+		SQLITE_ONLY(test_store_record_binds_one_file_and_its_wal),
 		SQLITE_ONLY(test_defensive_settings),
 		SQLITE_ONLY(test_corrupt_store_refused),
 		SQLITE_ONLY(test_write_lock_waited_for),
