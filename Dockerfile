@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# kubecomply image: one static-free binary, its policies, and only the shared libraries it
-# links. Build: docker build -t ghcr.io/kubecomply/kubecomply:$(cat VERSION) .
+# kubecomply image: one binary (json-c, libyaml, SQLite and nettle linked in from their static
+# archives), its policies, and only the shared libraries it loads.
+# Build: docker build -t ghcr.io/kubecomply/kubecomply:$(cat VERSION) .
 #
 # The BPF programs are CO-RE: vmlinux.h is dumped from the BUILD host's BTF
 # (/sys/kernel/btf/vmlinux, visible in build containers on BTF-enabled kernels) and libbpf
@@ -13,7 +14,7 @@ RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
       build-essential pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
       libyaml-dev libxml2-dev libsqlite3-dev libpq-dev libgit2-dev libjson-c-dev libcurl4-openssl-dev \
-      libssl-dev ca-certificates git \
+      libssl-dev nettle-dev ca-certificates git \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,14 +23,15 @@ COPY . .
 RUN make -j"$(nproc)" \
  && make install PREFIX=/usr/local DESTDIR=/out
 
-# ---- runtime: the shared libraries of the link line (Makefile PKGS + -lelf -lz) only ----
-# libcurl, libgit2, libxml2, libssl and libbpf are not linked into the binary but loaded on
-# first use (Makefile LAZY_PKGS, common/lazy.h): they must stay installed here.
+# ---- runtime: the shared libraries the binary loads only ----
+# libcurl, libgit2, libxml2, libssl, libcrypto, zlib, libpq and libbpf are not linked into the
+# binary but loaded on first use (Makefile LAZY_PKGS, common/lazy.h): they must stay installed
+# here. json-c, libyaml, SQLite and nettle are in the binary (Makefile STATIC_PKGS).
 FROM debian:12-slim
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
-      libbpf1 libelf1 zlib1g libjson-c5 libyaml-0-2 libsqlite3-0 libpq5 libgit2-1.5 libcurl4 \
+      libbpf1 libelf1 zlib1g libpq5 libgit2-1.5 libcurl4 \
       libxml2 libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 kubecomply \
