@@ -420,11 +420,22 @@ static int sq_migrate(struct kc_db *db)
 		return sq_migrate(db); /* created by another process first: judged as any store is */
 	}
 	for (int v = (int)cur + 1; v <= last; v++) {
-		/* each step is atomic: a crash mid-migration leaves the previous version intact */
-		struct kc_buf sql = KC_BUF_INIT;
-		kc_buf_printf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version=%d; COMMIT;", kc_store_sqlite_migration(v), v);
-		rc = sq_exec(db, sql.ptr, "migrating the schema");
-		kc_buf_clear(&sql);
+		/* each step is atomic: a crash mid-migration leaves the previous version intact. The
+		 * version is read again under the write lock: another process opening the same store
+		 * may have migrated it (or created it) since our snapshot, and its schema is then
+		 * judged like any store's (test_two_processes_creating_one_store_both_succeed) */
+		int64_t now = 0;
+		if ((rc = sq_exec(db, "BEGIN IMMEDIATE;", "migrating the schema")) == 0 &&
+		    (rc = int_pragma(d, "PRAGMA user_version", &now)) == 0 && now != v - 1) {
+			if ((rc = sq_exec(db, "COMMIT;", "migrating the schema")) == 0)
+				return sq_migrate(db);
+		}
+		if (rc == 0) {
+			struct kc_buf sql = KC_BUF_INIT;
+			kc_buf_printf(&sql, "%s PRAGMA user_version=%d; COMMIT;", kc_store_sqlite_migration(v), v);
+			rc = sq_exec(db, sql.ptr, "migrating the schema");
+			kc_buf_clear(&sql);
+		}
 		if (rc < 0) {
 			sq_rollback(db);
 			return rc;
