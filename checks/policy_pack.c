@@ -20,26 +20,39 @@ void kc_policy_packs_use(const struct kc_policy_pack *p, size_t n)
 	npacks = p ? n : 0;
 }
 
+/* Packs of one benchmark's versions share file names and often sizes: each file is hashed
+ * once, when a pack first needs its digest. */
 const struct kc_policy_pack *kc_policy_pack_find(char *const *names, char *const *data, const size_t *lens, size_t n)
 {
-	for (size_t i = 0; i < npacks; i++) {
+	const struct kc_policy_pack *found = NULL;
+	unsigned char (*digest)[KC_DIGEST_LEN] = NULL;
+	char *hashed = NULL;
+	for (size_t i = 0; i < npacks && !found; i++) {
 		const struct kc_policy_pack *p = &packs[i];
 		if (p->nfiles != n)
 			continue;
+		if (!digest) {
+			digest = kc_xcalloc(n, sizeof(*digest));
+			hashed = kc_xcalloc(n, 1);
+		}
 		size_t k = 0;
 		for (; k < n; k++) {
 			const struct kc_policy_pack_file *f = &p->files[k];
-			unsigned char d[KC_DIGEST_LEN];
 			if (f->size != lens[k] || strcmp(f->name, names[k]) != 0)
 				break;
-			kc_sha256(data[k], lens[k], d);
-			if (memcmp(d, f->sha256, sizeof(d)) != 0)
+			if (!hashed[k]) {
+				kc_sha256(data[k], lens[k], digest[k]);
+				hashed[k] = 1;
+			}
+			if (memcmp(digest[k], f->sha256, KC_DIGEST_LEN) != 0)
 				break;
 		}
 		if (k == n)
-			return p;
+			found = p;
 	}
-	return NULL;
+	free(digest);
+	free(hashed);
+	return found;
 }
 
 /* ---- writing ---- */
